@@ -1,0 +1,300 @@
+"""Render formal documents to A4 PDF with WeasyPrint from plain dictionaries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from .kinds import (
+    ACCOUNTABILITY_SITUATIONS,
+    EXTENSION_DECISIONS,
+    JOINT_REVIEW_OUTCOMES,
+    REFUSAL_REASONS,
+    SUPERVISION_REASONS,
+    DocumentError,
+    get_kind,
+)
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+DEFAULT_OFFICE_NAME = "河源市12345政府服务热线办公室"
+DEFAULT_OFFICE_SHORT = "河热线"
+
+#: Chart images may only arrive inline, as base64 PNG or SVG.
+ALLOWED_IMAGE_PREFIXES = ("data:image/png;base64,", "data:image/svg+xml;base64,")
+
+_CN_DIGITS = "〇一二三四五六七八九"
+_WEEKDAYS = "一二三四五六日"
+
+Progress = Callable[[int, int], None]
+
+
+# --- Chinese formatting -------------------------------------------------------------------------------------------
+
+def chinese_number(n: int) -> str:
+    """Write 0-99 in Chinese numerals as used for months, days and article items (十一, 二十五)."""
+    if not isinstance(n, int) or not 0 <= n <= 99:
+        raise DocumentError(f"cannot write {n!r} in Chinese numerals (0-99 only)")
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def _as_date(value: object, key: str = "date") -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            pass
+    raise DocumentError(f"{key} must be a date, a datetime or an ISO date string, got {value!r}")
+
+
+def chinese_date(value: dt.date | dt.datetime | str) -> str:
+    """Write a date the way a 成文日期 is written: ``二〇二六年十一月二十五日``.
+
+    :raises DocumentError: when ``value`` is not a date.
+    """
+    day = _as_date(value)
+    year = "".join(_CN_DIGITS[int(digit)] for digit in f"{day.year:04d}")
+    return f"{year}年{chinese_number(day.month)}月{chinese_number(day.day)}日"
+
+
+def _parse_when(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value or ":" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def format_when(value: object) -> str:
+    """Write a date (2026年11月25日) or a moment (2026年11月25日 09:12); other text prints unchanged."""
+    value = _parse_when(value)
+    if value is None or isinstance(value, jinja2.Undefined):
+        return ""
+    if isinstance(value, dt.datetime):
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def format_deadline(value: object) -> str:
+    """Write a deadline with its weekday; a datetime at 00:00 is shown as 24时 of the day before."""
+    value = _parse_when(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            day = value.date() - dt.timedelta(days=1)
+            return f"{day.year}年{day.month}月{day.day}日（星期{_WEEKDAYS[day.weekday()]}）24时"
+        return f"{value.year}年{value.month}月{value.day}日（星期{_WEEKDAYS[value.weekday()]}）{value:%H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日（星期{_WEEKDAYS[value.weekday()]}）"
+    return format_when(value)
+
+
+def _paragraphs(value: object) -> list[str]:
+    """Split text into paragraphs at newlines, dropping blank lines; lists pass through."""
+    if value is None or isinstance(value, jinja2.Undefined):
+        return []
+    if isinstance(value, str):
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    if isinstance(value, Iterable):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _contact(value: object) -> str:
+    """Write a contact given as ``{"name", "phone"}`` or as plain text."""
+    if isinstance(value, Mapping):
+        parts = []
+        if value.get("name"):
+            parts.append(f"联系人：{value['name']}")
+        if value.get("phone"):
+            parts.append(f"联系电话：{value['phone']}")
+        return "，".join(parts)
+    return "" if value is None or isinstance(value, jinja2.Undefined) else str(value)
+
+
+def _seal_glyphs(name: object, spread_per_char: float = 19.0, max_spread: float = 250.0) -> list[tuple[str, float]]:
+    """Place the characters of a seal's name along its upper arc: (character, rotation in degrees)."""
+    chars = [char for char in str(name) if not char.isspace()]
+    if not chars:
+        return []
+    spread = min(max_spread, spread_per_char * len(chars))
+    step = spread / len(chars)
+    return [(char, round(-spread / 2 + step * (index + 0.5), 2)) for index, char in enumerate(chars)]
+
+
+# --- Shared, lazily built resources -------------------------------------------------------------------------------
+
+class RefusedURLError(ValueError):
+    """A document tried to load something other than a ``data:`` URI."""
+
+
+class DataOnlyFetcher(URLFetcher):
+    """Fetch ``data:`` URIs only; refuse local files, the network and everything else.
+
+    Refusals are fatal to the render, so a document is never issued with a silently missing resource.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data"}, fail_on_errors=True)
+
+    def fetch(self, url, headers=None):
+        if not str(url).lstrip().lower().startswith("data:"):
+            log.warning("refused to fetch %r while rendering a document", str(url)[:200])
+            raise RefusedURLError(f"only data: URIs may be loaded, refused {str(url)[:80]!r}")
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class _Resources:
+    env: jinja2.Environment
+    fonts: FontConfiguration
+    css: CSS
+
+
+_resources_lock = threading.Lock()
+_resources: _Resources | None = None
+
+
+def _build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        # Every context value is citizen- or staff-supplied text: escape all of it, always.
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        cn_date=chinese_date,
+        cn_num=chinese_number,
+        when=format_when,
+        deadline=format_deadline,
+        paragraphs=_paragraphs,
+        contact=_contact,
+        seal_glyphs=_seal_glyphs,
+    )
+    env.globals.update(
+        REFUSAL_REASONS=REFUSAL_REASONS,
+        SUPERVISION_REASONS=SUPERVISION_REASONS,
+        ACCOUNTABILITY_SITUATIONS=ACCOUNTABILITY_SITUATIONS,
+        EXTENSION_DECISIONS=EXTENSION_DECISIONS,
+        JOINT_REVIEW_OUTCOMES=JOINT_REVIEW_OUTCOMES,
+    )
+    return env
+
+
+def _get_resources() -> _Resources:
+    """Build the Jinja2 environment, font configuration and parsed stylesheet once per process."""
+    global _resources
+    if _resources is None:
+        with _resources_lock:
+            if _resources is None:
+                fonts = FontConfiguration()
+                css = CSS(filename=str(TEMPLATE_DIR / "base.css"), font_config=fonts, url_fetcher=DataOnlyFetcher())
+                _resources = _Resources(_build_environment(), fonts, css)
+    return _resources
+
+
+# --- Rendering ----------------------------------------------------------------------------------------------------
+
+def _check_images(kind_code: str, context: Mapping) -> None:
+    for index, chart in enumerate(context.get("charts") or ()):
+        src = chart.get("src") if isinstance(chart, Mapping) else None
+        if not isinstance(src, str) or not src.startswith(ALLOWED_IMAGE_PREFIXES):
+            raise DocumentError(
+                f"{kind_code}: charts[{index}].src must be a base64 data URI starting with one of "
+                f"{', '.join(ALLOWED_IMAGE_PREFIXES)}")
+        try:
+            base64.b64decode(src.split(",", 1)[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise DocumentError(f"{kind_code}: charts[{index}].src is not valid base64") from None
+
+
+def _prepare(kind_code: str, context: Mapping) -> tuple[str, dict]:
+    kind = get_kind(kind_code)
+    if not isinstance(context, Mapping):
+        raise DocumentError(f"{kind.code}: context must be a mapping, got {type(context).__name__}")
+    missing = kind.missing(context)
+    if missing:
+        raise DocumentError(f"{kind.code}: missing required context keys: {', '.join(missing)}")
+    _check_images(kind.code, context)
+    values = dict(context)
+    values["date"] = _as_date(values["date"])
+    values.setdefault("office_name", DEFAULT_OFFICE_NAME)
+    values.setdefault("office_short", DEFAULT_OFFICE_SHORT)
+    values["kind"] = kind
+    return kind.template, values
+
+
+def render_html(kind: str, context: Mapping) -> str:
+    """Render the HTML source of one document (what WeasyPrint lays out).
+
+    :raises DocumentError: when the kind is unknown or a required fact is missing or invalid.
+    """
+    template, values = _prepare(kind, context)
+    return _get_resources().env.get_template(template).render(values)
+
+
+def render_document(kind: str, context: Mapping) -> Document:
+    """Lay out one document and return the WeasyPrint ``Document`` (pages not yet written).
+
+    :raises DocumentError: when the kind is unknown, a fact is missing, or the document tries to load a resource.
+    """
+    html = render_html(kind, context)
+    resources = _get_resources()
+    try:
+        return HTML(string=html, url_fetcher=DataOnlyFetcher()).render(
+            font_config=resources.fonts, stylesheets=[resources.css])
+    except FatalURLFetchingError as exc:
+        raise DocumentError(f"{kind}: refused to load an external resource ({exc.__cause__ or exc})") from exc
+
+
+def render_pdf(kind: str, context: Mapping) -> bytes:
+    """Render one document as A4 PDF bytes.
+
+    :raises DocumentError: when the kind is unknown, a fact is missing, or the document tries to load a resource.
+    """
+    return render_document(kind, context).write_pdf()
+
+
+def render_batch(items: list[tuple[str, Mapping]], progress: Progress | None = None) -> bytes:
+    """Render several documents into one PDF, each keeping its own page numbers.
+
+    ``progress(done, total)`` is called after each document is laid out; the combined PDF is written after the last
+    call.
+
+    :raises DocumentError: when ``items`` is empty or any document cannot be rendered.
+    """
+    items = list(items)
+    if not items:
+        raise DocumentError("render_batch needs at least one document")
+    total = len(items)
+    documents = []
+    for done, (kind, context) in enumerate(items, start=1):
+        documents.append(render_document(kind, context))
+        if progress is not None:
+            progress(done, total)
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

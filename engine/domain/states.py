@@ -1,0 +1,176 @@
+"""Ticket states, the one transition table, and the Chinese labels users see."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class TicketStatus(str, Enum):
+    SCOPING = "scoping"
+    DISPATCHING = "dispatching"
+    COUNTY_DISPATCHING = "county_dispatching"
+    SIGNING = "signing"
+    JOINT_REVIEW = "joint_review"
+    CO_HANDLING = "co_handling"
+    HANDLING = "handling"
+    REVIEWING = "reviewing"
+    EVALUATING = "evaluating"
+    REDO_DECIDING = "redo_deciding"
+    REFUSED = "refused"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+STATUS_LABELS = {
+    TicketStatus.SCOPING: "待受理审查",
+    TicketStatus.DISPATCHING: "待派单",
+    TicketStatus.COUNTY_DISPATCHING: "待县级派单",
+    TicketStatus.SIGNING: "待签收",
+    TicketStatus.JOINT_REVIEW: "联合审定中",
+    TicketStatus.CO_HANDLING: "协办中",
+    TicketStatus.HANDLING: "办理中",
+    TicketStatus.REVIEWING: "待审核",
+    TicketStatus.EVALUATING: "待回访评价",
+    TicketStatus.REDO_DECIDING: "待重办审定",
+    TicketStatus.REFUSED: "不予受理（已归档）",
+    TicketStatus.ARCHIVED: "已归档",
+}
+
+FINAL_STATUSES = frozenset({TicketStatus.REFUSED, TicketStatus.ARCHIVED})
+
+S = TicketStatus
+# BPMN decides what comes next; this table decides what is legal, so a wrong diagram
+# cannot produce an illegal ticket. Staying in the same state is always legal.
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    S.SCOPING: frozenset({S.DISPATCHING, S.REFUSED, S.EVALUATING}),
+    S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING}),
+    S.COUNTY_DISPATCHING: frozenset({S.SIGNING}),
+    S.SIGNING: frozenset({S.DISPATCHING, S.JOINT_REVIEW, S.CO_HANDLING, S.HANDLING}),
+    S.JOINT_REVIEW: frozenset({S.DISPATCHING}),
+    S.CO_HANDLING: frozenset({S.HANDLING}),
+    S.HANDLING: frozenset({S.REVIEWING}),
+    S.REVIEWING: frozenset({S.HANDLING, S.EVALUATING}),
+    S.EVALUATING: frozenset({S.ARCHIVED, S.REDO_DECIDING}),
+    S.REDO_DECIDING: frozenset({S.HANDLING, S.ARCHIVED}),
+    S.REFUSED: frozenset(),
+    S.ARCHIVED: frozenset(),
+}
+
+# Which state a ticket is in while a given user task (by BPMN id) is ready.
+# A task a process owner adds may name its state with the `status` property instead.
+TASK_STATUS: dict[str, TicketStatus] = {
+    "decide_scope": S.SCOPING,
+    "dispatch": S.DISPATCHING,
+    "county_dispatch": S.COUNTY_DISPATCHING,
+    "sign": S.SIGNING,
+    "jr_decide": S.JOINT_REVIEW,
+    "co_handle": S.CO_HANDLING,
+    "reply": S.HANDLING,
+    "review": S.REVIEWING,
+    "evaluate": S.EVALUATING,
+    "redo_decision": S.REDO_DECIDING,
+}
+
+
+class IllegalTransition(Exception):
+    """A change of state the transition table does not allow."""
+
+    def __init__(self, before: TicketStatus, after: TicketStatus):
+        super().__init__(f"illegal ticket transition {before.value} -> {after.value}")
+        self.before, self.after = before, after
+
+
+def check_transition(before: TicketStatus, after: TicketStatus) -> None:
+    """Refuse a transition the table does not list.
+
+    :raises IllegalTransition: when ``after`` is not reachable from ``before``.
+    """
+    if before != after and after not in TRANSITIONS[before]:
+        raise IllegalTransition(before, after)
+
+
+class TicketType(str, Enum):
+    CONSULT = "consult"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+    ECONOMIC = "economic"
+
+    @property
+    def label(self) -> str:
+        return TYPE_LABELS[self]
+
+
+TYPE_LABELS = {
+    TicketType.CONSULT: "咨询",
+    TicketType.HELP: "求助",
+    TicketType.COMPLAINT: "投诉",
+    TicketType.REPORT: "举报",
+    TicketType.SUGGESTION: "建议",
+    TicketType.ECONOMIC: "经济违法",
+}
+
+
+class Channel(str, Enum):
+    PHONE = "phone"
+    WEB = "web"
+    WECHAT = "wechat"
+    APP = "app"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {Channel.PHONE: "电话", Channel.WEB: "网站", Channel.WECHAT: "微信", Channel.APP: "手机APP"}
+
+
+class Rating(str, Enum):
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    BASIC = "basic"
+    DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return RATING_LABELS[self]
+
+    @property
+    def is_dissatisfied(self) -> bool:
+        return self in (Rating.DISSATISFIED, Rating.VERY_DISSATISFIED)
+
+
+RATING_LABELS = {
+    Rating.VERY_SATISFIED: "非常满意",
+    Rating.SATISFIED: "满意",
+    Rating.BASIC: "基本满意",
+    Rating.DISSATISFIED: "不满意",
+    Rating.VERY_DISSATISFIED: "非常不满意",
+    Rating.NONE: "未评价",
+}
+
+
+class EvaluationMethod(str, Enum):
+    CALLBACK = "callback"
+    IVR = "ivr"
+    SMS = "sms"
+    ONLINE = "online"
+    TIMEOUT = "timeout"
+
+
+METHOD_LABELS = {
+    EvaluationMethod.CALLBACK: "人工回访",
+    EvaluationMethod.IVR: "语音评价",
+    EvaluationMethod.SMS: "短信评价",
+    EvaluationMethod.ONLINE: "网上评价",
+    EvaluationMethod.TIMEOUT: "逾期未评价",
+}

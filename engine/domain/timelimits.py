@@ -1,0 +1,500 @@
+"""Time-limit rules (DOMAIN.md §4, Art. 9, 10, 14, 15, 17, 18) as versionable data, and the clocks they produce.
+
+Every number is data in a :class:`RuleSet`; a ticket keeps the rule set it started with. Clocks are computed with a
+:class:`~engine.domain.calendar.WorkingCalendar` and explain themselves in plain JSON-able values.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from engine.domain.calendar import TZ, WorkingCalendar, local_date
+
+RULESET_SCHEMA = 1
+
+TICKET_TYPES = ("consult", "help", "complaint", "suggestion", "report", "economic")
+TICKET_TYPE_LABELS = MappingProxyType({
+    "consult": "咨询",
+    "help": "求助",
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "report": "举报",
+    "economic": "经济违法",
+})
+
+STAGES = ("handling", "acceptance", "dispatch", "evaluation", "supervision")
+STAGE_LABELS = MappingProxyType({
+    "handling": "办理",
+    "acceptance": "签收",
+    "dispatch": "派单",
+    "evaluation": "回访评价",
+    "supervision": "督办答复",
+})
+
+LEVELS = ("normal", "warning", "yellow", "red")
+LEVEL_LABELS = MappingProxyType({"normal": "正常", "warning": "预警", "yellow": "黄牌", "red": "红牌"})
+
+# A limit longer than a year is a typing mistake, not a rule.
+_MAX_DAYS = 366
+
+
+def _canonical_type(ticket_type: str) -> str:
+    # Accepts str-valued enums too and hands back the plain code.
+    for code in TICKET_TYPES:
+        if code == ticket_type:
+            return code
+    raise ValueError(f"unknown ticket type {ticket_type!r}; expected one of {', '.join(TICKET_TYPES)}")
+
+
+def _days(value: Any, where: str, *, minimum: int = 1) -> int:
+    # Rule data is validated with ValueError throughout, wrong types included, so callers catch one error type.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where} must be a whole number of working days, got {value!r}")  # noqa: TRY004
+    if not minimum <= value <= _MAX_DAYS:
+        raise ValueError(f"{where} must be between {minimum} and {_MAX_DAYS} working days, got {value}")
+    return value
+
+
+def _exact_keys(data: Any, expected: tuple[str, ...], where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where} must be a mapping, got {type(data).__name__}")  # noqa: TRY004 -- stored data
+    missing = [k for k in expected if k not in data]
+    unknown = [k for k in data if k not in expected]
+    if missing:
+        raise ValueError(f"{where} is missing {', '.join(missing)}")
+    if unknown:
+        raise ValueError(f"{where} has unknown keys {', '.join(map(str, unknown))}")
+    return data
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Monitoring thresholds: the level applies once N working days have passed since receipt."""
+
+    warning_after: int
+    yellow_after: int
+    red_after: int
+
+    def validate(self, where: str) -> None:
+        _days(self.warning_after, f"{where}.warning_after")
+        _days(self.yellow_after, f"{where}.yellow_after")
+        _days(self.red_after, f"{where}.red_after")
+        if not self.warning_after < self.yellow_after < self.red_after:
+            raise ValueError(
+                f"{where}: thresholds must rise warning < yellow < red, got "
+                f"{self.warning_after}, {self.yellow_after}, {self.red_after}"
+            )
+
+
+@dataclass(frozen=True)
+class TypeLimits:
+    """Handling limit, thresholds and extension cap of one ticket type."""
+
+    limit: int
+    warning_after: int
+    yellow_after: int
+    red_after: int
+    max_extension: int  # working days one approved extension may add
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.warning_after, self.yellow_after, self.red_after)
+
+    def validate(self, where: str) -> None:
+        _days(self.limit, f"{where}.limit")
+        self.thresholds.validate(where)
+        if not self.warning_after < self.limit <= self.yellow_after:
+            raise ValueError(
+                f"{where}: the warning must come before the limit and the yellow card at or after it "
+                f"(warning_after < limit <= yellow_after), got {self.warning_after}, {self.limit}, {self.yellow_after}"
+            )
+        _days(self.max_extension, f"{where}.max_extension", minimum=0)
+        if self.max_extension > self.limit:
+            raise ValueError(
+                f"{where}.max_extension may not exceed the type's own limit {self.limit}, got {self.max_extension}"
+            )
+
+
+_TYPE_KEYS = ("limit", "warning_after", "yellow_after", "red_after", "max_extension")
+_THRESHOLD_KEYS = ("warning_after", "yellow_after", "red_after")
+_SCALAR_KEYS = (
+    "return_window", "dispatch", "dispatch_several_units", "supervision_reply", "evaluation_window",
+    "extension_warning_before", "extension_red_after",
+)
+_TOP_KEYS = ("schema", "types", "acceptance", *_SCALAR_KEYS)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every time-limit number of DOMAIN.md §4, in working days."""
+
+    types: Mapping[str, TypeLimits]
+    acceptance: Thresholds  # 签收 monitoring, every type
+    return_window: int  # Art. 10(1): a unit may return a ticket only this long after receipt
+    dispatch: int  # Art. 9: dispatch after the ticket is formed
+    dispatch_several_units: int  # Art. 9: several units or unclear duties
+    supervision_reply: int  # Art. 18: the unit answers a supervision
+    evaluation_window: int  # Art. 14 Decision: no answer by then is 未评价
+    extension_warning_before: int  # after an extension: warning this many WD before the new deadline
+    extension_red_after: int  # after an extension: red this many WD after it (yellow is at it)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", MappingProxyType(dict(self.types)))
+        self.validate()
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def validate(self) -> None:
+        """Check every number.
+
+        :raises ValueError: naming the first bad value.
+        """
+        missing = [t for t in TICKET_TYPES if t not in self.types]
+        unknown = [t for t in self.types if t not in TICKET_TYPES]
+        if missing:
+            raise ValueError(f"types is missing {', '.join(missing)}")
+        if unknown:
+            raise ValueError(f"types has unknown ticket types {', '.join(map(str, unknown))}")
+        for code in TICKET_TYPES:
+            limits = self.types[code]
+            if not isinstance(limits, TypeLimits):
+                raise ValueError(f"types.{code} must be TypeLimits, got {type(limits).__name__}")  # noqa: TRY004
+            limits.validate(f"types.{code}")
+        if not isinstance(self.acceptance, Thresholds):
+            raise ValueError("acceptance must be Thresholds")  # noqa: TRY004 -- one error type for bad rules
+        self.acceptance.validate("acceptance")
+        _days(self.return_window, "return_window")
+        _days(self.dispatch, "dispatch")
+        _days(self.dispatch_several_units, "dispatch_several_units")
+        if self.dispatch_several_units < self.dispatch:
+            raise ValueError(
+                f"dispatch_several_units ({self.dispatch_several_units}) may not be shorter than dispatch "
+                f"({self.dispatch})"
+            )
+        _days(self.supervision_reply, "supervision_reply")
+        _days(self.evaluation_window, "evaluation_window")
+        _days(self.extension_warning_before, "extension_warning_before", minimum=0)
+        _days(self.extension_red_after, "extension_red_after")
+
+    def for_type(self, ticket_type: str) -> TypeLimits:
+        """Return the limits of one ticket type.
+
+        :raises ValueError: for an unknown type.
+        """
+        return self.types[_canonical_type(ticket_type)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON-able data that :meth:`from_dict` reads back."""
+        return {
+            "schema": RULESET_SCHEMA,
+            "types": {
+                code: {key: getattr(self.types[code], key) for key in _TYPE_KEYS} for code in TICKET_TYPES
+            },
+            "acceptance": {key: getattr(self.acceptance, key) for key in _THRESHOLD_KEYS},
+            **{key: getattr(self, key) for key in _SCALAR_KEYS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuleSet:
+        """Build and validate a rule set from :meth:`to_dict` data.
+
+        :raises ValueError: on a missing, unknown or out-of-range value.
+        """
+        data = _exact_keys(data, _TOP_KEYS, "rule set")
+        if data["schema"] != RULESET_SCHEMA:
+            raise ValueError(f"unsupported rule set schema {data['schema']!r}; expected {RULESET_SCHEMA}")
+        types_data = _exact_keys(data["types"], TICKET_TYPES, "types")
+        return cls(
+            types={code: TypeLimits(**_exact_keys(types_data[code], _TYPE_KEYS, f"types.{code}")) for code in TICKET_TYPES},
+            acceptance=Thresholds(**_exact_keys(data["acceptance"], _THRESHOLD_KEYS, "acceptance")),
+            **{key: data[key] for key in _SCALAR_KEYS},
+        )
+
+
+# DOMAIN.md §4. 求助 "3 (at most 5)": one extension may add at most 2 WD, so the handling period never exceeds 5;
+# its yellow (5) and red (6) cards match the extended deadline. Every other type may extend by its own limit.
+HEYUAN_DEFAULT = RuleSet(
+    types={
+        "consult": TypeLimits(limit=2, warning_after=1, yellow_after=2, red_after=3, max_extension=2),
+        "help": TypeLimits(limit=3, warning_after=2, yellow_after=5, red_after=6, max_extension=2),
+        "complaint": TypeLimits(limit=10, warning_after=9, yellow_after=10, red_after=11, max_extension=10),
+        "suggestion": TypeLimits(limit=10, warning_after=9, yellow_after=10, red_after=11, max_extension=10),
+        "report": TypeLimits(limit=10, warning_after=9, yellow_after=10, red_after=11, max_extension=10),
+        "economic": TypeLimits(limit=30, warning_after=29, yellow_after=30, red_after=31, max_extension=30),
+    },
+    acceptance=Thresholds(warning_after=1, yellow_after=2, red_after=3),
+    return_window=1,
+    dispatch=1,
+    dispatch_several_units=2,
+    supervision_reply=2,
+    evaluation_window=3,
+    extension_warning_before=1,
+    extension_red_after=1,
+)
+
+
+# -- clocks ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The deadline and monitoring instants of one stage of one ticket (all aware UTC, or None)."""
+
+    stage: str
+    start: datetime
+    due: datetime
+    warning: datetime | None
+    yellow: datetime | None
+    red: datetime | None
+    provisional: bool
+    ticket_type: str | None = None
+    rule_values: tuple[tuple[str, int], ...] = ()  # the numbers used, e.g. (("limit", 10), ("warning_after", 9))
+    due_day: date | None = None  # the last working day of the period
+    skipped: tuple[date, ...] = ()  # non-working days passed over between receipt and due_day
+    skipped_names: tuple[tuple[date, str], ...] = field(default=(), repr=False)
+    provisional_years: tuple[int, ...] = ()
+    extension_days: int = 0
+    redo: bool = False
+
+    def explain(self) -> dict[str, Any]:
+        """Return how this clock was computed, as JSON-able values with a Chinese ``summary``."""
+        names = dict(self.skipped_names)
+        return {
+            "stage": self.stage,
+            "stage_label": STAGE_LABELS[self.stage],
+            "ticket_type": self.ticket_type,
+            "ticket_type_label": TICKET_TYPE_LABELS.get(self.ticket_type) if self.ticket_type else None,
+            "start": self.start.isoformat(),
+            "start_local": _local_minute(self.start),
+            "receipt_date": local_date(self.start).isoformat(),
+            "rule": dict(self.rule_values),
+            "extension_days": self.extension_days,
+            "redo": self.redo,
+            "due": self.due.isoformat(),
+            "due_local": _local_end(self.due),
+            "warning": _iso(self.warning),
+            "yellow": _iso(self.yellow),
+            "red": _iso(self.red),
+            "skipped": [d.isoformat() for d in self.skipped],
+            "skipped_holidays": {d.isoformat(): name for d, name in sorted(names.items())},
+            "provisional": self.provisional,
+            "provisional_years": list(self.provisional_years),
+            "summary": self._summary(names),
+        }
+
+    def _summary(self, names: Mapping[date, str]) -> str:
+        rules = dict(self.rule_values)
+        if self.stage == "handling":
+            days = rules["limit"] + self.extension_days
+            what = f"按{TICKET_TYPE_LABELS[self.ticket_type]}类办理时限{rules['limit']}个工作日"
+            if self.extension_days:
+                what += f"，经批准延期{self.extension_days}个工作日，共{days}个工作日"
+        else:
+            what = _STAGE_SUMMARY[self.stage].format(days=rules["days"])
+        parts = [f"自{_local_minute(self.start)}起算（受理当日不计）"]
+        if self.redo:
+            parts[0] = f"重办：自重办派单时{_local_minute(self.start)}起重新计算（当日不计，不得延期）"
+        parts.append(what)
+        if self.skipped:
+            parts.append("跳过" + "、".join(_describe_runs(self.skipped, names)))
+        parts.append(f"截止{_local_end(self.due)}")
+        text = "，".join(parts)
+        if self.provisional:
+            years = "、".join(f"{y}年" for y in self.provisional_years)
+            text += f"（{years}节假日安排尚未录入，相关时间暂按周末计算，为暂定）"
+        return text
+
+
+_STAGE_SUMMARY = {
+    "acceptance": "按签收退回期限{days}个工作日（逾期不得退回，视同接受）",
+    "dispatch": "按派单时限{days}个工作日",
+    "evaluation": "按回访评价期限{days}个工作日（逾期记为未评价）",
+    "supervision": "按督办答复时限{days}个工作日",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _local_minute(instant: datetime) -> str:
+    return instant.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _local_end(end: datetime) -> str:
+    # Ends are 00:00 of the next day; people read them as 24:00 of the last day.
+    last = end.astimezone(TZ) - timedelta(days=1)
+    return f"{last:%Y-%m-%d} 24:00"
+
+
+def _describe_runs(days: tuple[date, ...], names: Mapping[date, str]) -> list[str]:
+    """Group consecutive skipped days and name each run, e.g. 国庆节假期（2026-10-01至2026-10-07）."""
+    runs: list[list[date]] = []
+    for d in days:
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    out = []
+    for run in runs:
+        span = run[0].isoformat() if len(run) == 1 else f"{run[0].isoformat()}至{run[-1].isoformat()}"
+        run_names = [names[d] for d in run if d in names]
+        if run_names:
+            label = f"{run_names[0]}假期"
+        elif all(d.weekday() >= 5 for d in run):
+            label = "周末"
+        else:
+            label = "休息日"
+        out.append(f"{label}（{span}）")
+    return out
+
+
+def _clock(
+    cal: WorkingCalendar,
+    stage: str,
+    start: datetime,
+    due_days: int,
+    thresholds: tuple[int, int, int] | None,
+    rule_values: tuple[tuple[str, int], ...],
+    **extra: Any,
+) -> Clock:
+    receipt = local_date(start)
+    due = cal.add_working_days_from_date(receipt, due_days)
+    points = [due]
+    warning = yellow = red = None
+    if thresholds is not None:
+        w, y, r = (cal.add_working_days_from_date(receipt, n) for n in thresholds)
+        points += [w, y, r]
+        warning, yellow, red = w.end, y.end, r.end
+    years = sorted({year for p in points for year in p.provisional_years})
+    names = tuple((d, name) for d in due.skipped if (name := cal.day_name(d)) is not None)
+    return Clock(
+        stage=stage,
+        start=start.astimezone(UTC),
+        due=due.end,
+        warning=warning,
+        yellow=yellow,
+        red=red,
+        provisional=bool(years),
+        rule_values=rule_values,
+        due_day=due.last_day,
+        skipped=due.skipped,
+        skipped_names=names,
+        provisional_years=tuple(years),
+        **extra,
+    )
+
+
+def handling_clock(
+    cal: WorkingCalendar,
+    rules: RuleSet,
+    ticket_type: str,
+    start: datetime,
+    *,
+    extension_days: int = 0,
+    redo: bool = False,
+) -> Clock:
+    """Compute the handling clock from the unit's receipt (or the redo dispatch) instant.
+
+    With an approved extension the deadline moves ``extension_days`` working days and the thresholds follow it:
+    warning ``extension_warning_before`` WD before, yellow at it, red ``extension_red_after`` WD after.
+
+    :raises ValueError: for an unknown type, a naive ``start``, an extension beyond the type's cap, or a redo
+        with an extension.
+    """
+    code = _canonical_type(ticket_type)
+    limits = rules.types[code]
+    if isinstance(extension_days, bool) or not isinstance(extension_days, int):
+        raise TypeError(f"extension_days must be a whole number of working days, got {extension_days!r}")
+    if extension_days < 0:
+        raise ValueError(f"extension_days may not be negative, got {extension_days}")
+    if redo and extension_days:
+        raise ValueError("a redo (重办) may not be extended")
+    if extension_days > limits.max_extension:
+        raise ValueError(
+            f"an extension for {code} may add at most {limits.max_extension} working days, got {extension_days}"
+        )
+    rule_values: tuple[tuple[str, int], ...] = (
+        ("limit", limits.limit),
+        ("warning_after", limits.warning_after),
+        ("yellow_after", limits.yellow_after),
+        ("red_after", limits.red_after),
+        ("max_extension", limits.max_extension),
+    )
+    if extension_days:
+        total = limits.limit + extension_days
+        # Clamp so a zero-day "warning before" or a 1-day total never asks for day 0.
+        thresholds = (max(1, total - rules.extension_warning_before), total, total + rules.extension_red_after)
+        rule_values += (
+            ("extension_warning_before", rules.extension_warning_before),
+            ("extension_red_after", rules.extension_red_after),
+        )
+    else:
+        total = limits.limit
+        thresholds = (limits.warning_after, limits.yellow_after, limits.red_after)
+    return _clock(
+        cal, "handling", start, total, thresholds, rule_values,
+        ticket_type=code, extension_days=extension_days, redo=redo,
+    )
+
+
+def acceptance_clock(cal: WorkingCalendar, rules: RuleSet, start: datetime) -> Clock:
+    """Compute the sign-for (签收) clock: due at the end of the return window, with the acceptance thresholds.
+
+    :raises ValueError: for a naive ``start``.
+    """
+    acc = rules.acceptance
+    rule_values = (
+        ("days", rules.return_window),
+        ("warning_after", acc.warning_after),
+        ("yellow_after", acc.yellow_after),
+        ("red_after", acc.red_after),
+    )
+    thresholds = (acc.warning_after, acc.yellow_after, acc.red_after)
+    return _clock(cal, "acceptance", start, rules.return_window, thresholds, rule_values)
+
+
+def dispatch_clock(cal: WorkingCalendar, rules: RuleSet, start: datetime, several_units: bool = False) -> Clock:
+    """Compute the dispatch (派单) clock from the instant the ticket was formed.
+
+    :raises ValueError: for a naive ``start``.
+    """
+    days = rules.dispatch_several_units if several_units else rules.dispatch
+    return _clock(cal, "dispatch", start, days, None, (("days", days),))
+
+
+def evaluation_clock(cal: WorkingCalendar, rules: RuleSet, start: datetime) -> Clock:
+    """Compute the evaluation (回访评价) window; past it the ticket is recorded as 未评价.
+
+    :raises ValueError: for a naive ``start``.
+    """
+    return _clock(cal, "evaluation", start, rules.evaluation_window, None, (("days", rules.evaluation_window),))
+
+
+def supervision_clock(cal: WorkingCalendar, rules: RuleSet, start: datetime) -> Clock:
+    """Compute the supervision (督办) reply clock.
+
+    :raises ValueError: for a naive ``start``.
+    """
+    return _clock(cal, "supervision", start, rules.supervision_reply, None, (("days", rules.supervision_reply),))
+
+
+def monitoring_level(clock: Clock, now: datetime) -> str:
+    """Return 'normal', 'warning', 'yellow' or 'red' for ``now`` against the clock's thresholds.
+
+    :raises ValueError: when ``now`` is naive.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got naive {now.isoformat()}")
+    if clock.red is not None and now >= clock.red:
+        return "red"
+    if clock.yellow is not None and now >= clock.yellow:
+        return "yellow"
+    if clock.warning is not None and now >= clock.warning:
+        return "warning"
+    return "normal"

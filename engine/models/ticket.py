@@ -1,0 +1,203 @@
+"""The ticket and what hangs off it: unit assignments, replies, evaluations, projections, audit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.domain.states import Channel, Rating, TicketStatus, TicketType
+
+from .base import Base
+from .org import Unit
+
+
+def _in(col: str, enum) -> str:
+    return f"{col} IN ({', '.join(repr(m.value) for m in enum)})"
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint(_in("status", TicketStatus), name="status"),
+        CheckConstraint(_in("ticket_type", TicketType), name="ticket_type"),
+        CheckConstraint(_in("channel", Channel), name="channel"),
+        CheckConstraint("redo_count >= 0 AND redo_count <= 1", name="redo_once"),
+        CheckConstraint("return_count >= 0", name="return_count"),
+        CheckConstraint("status <> 'refused' OR refusal_code IS NOT NULL", name="refusal_has_code"),
+        Index("ix_ticket_status_created", "status", "created_at"),
+        Index("ix_ticket_phone", "citizen_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    query_code_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    citizen_name: Mapped[str] = mapped_column(String(60))
+    citizen_phone: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(255))
+    content: Mapped[str] = mapped_column(Text)
+    ticket_type: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    scope: Mapped[str | None] = mapped_column(String(10))
+    refusal_code: Mapped[int | None] = mapped_column(Integer)
+    refusal_explanation: Mapped[str | None] = mapped_column(Text)
+    related_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    kb_entry_id: Mapped[int | None] = mapped_column(ForeignKey("kb_entry.id"))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    county_office_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    redo_count: Mapped[int] = mapped_column(Integer, default=0)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    intake_rating: Mapped[str | None] = mapped_column(String(20))
+    handling_rating: Mapped[str | None] = mapped_column(String(20))
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_set.id"))
+    workflow_state: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    dispatch_due: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    accept_due: Mapped[datetime | None] = mapped_column(index=True)
+    handling_started_at: Mapped[datetime | None]
+    handling_due: Mapped[datetime | None] = mapped_column(index=True)
+    eval_due: Mapped[datetime | None] = mapped_column(index=True)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None]
+
+    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
+    county_office: Mapped[Unit | None] = relationship(foreign_keys=[county_office_id])
+
+    @property
+    def status_enum(self) -> TicketStatus:
+        return TicketStatus(self.status)
+
+    @property
+    def type_enum(self) -> TicketType:
+        return TicketType(self.ticket_type)
+
+
+class Assignment(Base):
+    """One unit's part in one dispatch round of a ticket (lead, co-handler or county office)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        CheckConstraint("role IN ('lead', 'co', 'county')", name="role"),
+        Index("ix_assignment_unit_active", "unit_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    role: Mapped[str] = mapped_column(String(10))
+    round: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    dispatched_at: Mapped[datetime]
+    dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    signed_at: Mapped[datetime | None]
+    sign_mode: Mapped[str | None] = mapped_column(String(10))
+    returned_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    return_basis: Mapped[str | None] = mapped_column(Text)
+    co_part: Mapped[str | None] = mapped_column(Text)
+    co_part_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Reply(Base):
+    """The lead unit's reply with every Art. 12 field, and the office's review of it."""
+
+    __tablename__ = "reply"
+    __table_args__ = (CheckConstraint("review_decision IS NULL OR review_decision IN ('accept', 'back')",
+                                      name="review_decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    redo: Mapped[bool] = mapped_column(Boolean, default=False)
+    handled_at: Mapped[datetime]
+    department: Mapped[str] = mapped_column(String(120))
+    handler_name: Mapped[str] = mapped_column(String(60))
+    result: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    contact_method: Mapped[str] = mapped_column(String(120))
+    citizen_informed: Mapped[bool] = mapped_column(Boolean, default=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime]
+    review_decision: Mapped[str | None] = mapped_column(String(10))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Evaluation(Base):
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        CheckConstraint(_in("intake_rating", Rating), name="intake_rating"),
+        CheckConstraint(f"handling_rating IS NULL OR {_in('handling_rating', Rating)}", name="handling_rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    intake_rating: Mapped[str] = mapped_column(String(20))
+    handling_rating: Mapped[str | None] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    evaluated_at: Mapped[datetime]
+    redo_reasonable: Mapped[bool | None] = mapped_column(Boolean)
+    redo_reason: Mapped[str | None] = mapped_column(Text)
+    redo_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    redo_decided_at: Mapped[datetime | None]
+
+
+class TaskProjection(Base):
+    """A ready user task, projected from the workflow so worklists are plain indexed SQL."""
+
+    __tablename__ = "task_projection"
+    __table_args__ = (Index("ix_task_role_unit", "role", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(30))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    form_key: Mapped[str | None] = mapped_column(String(80))
+    ready_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_ticket_at", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    before_status: Mapped[str | None] = mapped_column(String(30))
+    after_status: Mapped[str | None] = mapped_column(String(30))
+    detail: Mapped[dict | None]
+    at: Mapped[datetime]
+
+
+class PiiView(Base):
+    """Who saw a citizen's unmasked name or phone, when, on which ticket and why (Art. 26)."""
+
+    __tablename__ = "pii_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime]

@@ -1,0 +1,372 @@
+"""One handler per form key: check the meaning of the submitted data, record the facts, return routing data.
+
+Handlers return ``(workflow_data, audit_action, audit_detail)``; only routing variables go into the
+workflow, the texts go into our own tables.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engine.domain.roles import HANDLING_KINDS, UnitKind
+from engine.domain.states import EvaluationMethod, Rating, TicketType
+from engine.models import Assignment, Evaluation, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
+from engine.workflow import ReadyTask
+
+from .actors import Actor
+from .errors import Invalid
+from .context import bundle_for
+from .validate import text as _text
+
+Result = tuple[dict, str, dict]
+HANDLERS: dict[str, Callable[..., Result]] = {}
+
+
+def handler(form_key: str):
+    def deco(fn):
+        HANDLERS[form_key] = fn
+        return fn
+    return deco
+
+
+def handle(session: Session, actor: Actor, ticket: Ticket, task: ReadyTask, data: dict, now: datetime) -> Result:
+    fn = HANDLERS.get(task.form_key or "", _generic)
+    return fn(session, actor, ticket, task, data, now)
+
+
+def _fail(errors: dict, what: str) -> None:
+    if errors:
+        raise Invalid("提交的信息有误，请修改后重试", f"{what} refused: {sorted(errors)}", fields=errors)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _unit(session: Session, value, key: str, label: str, errors: dict, kinds=HANDLING_KINDS) -> Unit | None:
+    uid = _int(value)
+    unit = session.get(Unit, uid) if uid else None
+    if unit is None or not unit.active:
+        errors[key] = f"请选择有效的{label}"
+        return None
+    if UnitKind(unit.kind) not in kinds:
+        errors[key] = f"{unit.name}不能作为{label}"
+        return None
+    return unit
+
+
+def _units(session: Session, values, key: str, errors: dict, lead: Unit | None) -> list[Unit]:
+    if values in (None, ""):
+        return []
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    units = []
+    for v in values:
+        u = _unit(session, v, key, "协办单位", errors)
+        if u is None:
+            return []
+        if (lead and u.id == lead.id) or u in units:
+            errors[key] = "协办单位不能与主办单位或彼此重复"
+            return []
+        units.append(u)
+    return units
+
+
+def _next_round(session: Session, ticket: Ticket) -> int:
+    return (session.scalar(select(func.max(Assignment.round)).where(Assignment.ticket_id == ticket.id)) or 0) + 1
+
+
+def _deactivate(session: Session, ticket: Ticket) -> None:
+    session.execute(update(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.active.is_(True))
+                    .values(active=False))
+
+
+@handler("scope")
+def _scope(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    scope = data.get("scope")
+    if scope not in ("accept", "refuse", "answer"):
+        errors["scope"] = "请选择受理、不予受理或即时答复"
+    if data.get("ticket_type"):
+        if data["ticket_type"] not in {t.value for t in TicketType}:
+            errors["ticket_type"] = "诉求类型不正确"
+        else:
+            ticket.ticket_type = data["ticket_type"]
+    if data.get("category"):
+        ticket.category = _text(data, "category", "诉求分类", errors, max_len=80)
+    detail: dict = {}
+    if scope == "refuse":
+        code = _int(data.get("refusal_code"))
+        reason = session.get(RefusalReason, code) if code else None
+        if reason is None or not reason.active:
+            errors["refusal_code"] = "请选择不予受理的理由（第六条所列情形）"
+        explanation = _text(data, "refusal_explanation", "向诉求人的解释说明", errors, max_len=2000)
+        related_id = _int(data.get("related_ticket_id"))
+        if reason is not None and reason.needs_earlier_ticket and not related_id:
+            errors["related_ticket_id"] = "该理由须关联此前已受理的同一事项工单"
+        if related_id:
+            related = session.get(Ticket, related_id)
+            if related is None or related.id == ticket.id:
+                errors["related_ticket_id"] = "关联的工单不存在"
+        _fail(errors, "refusal")
+        ticket.refusal_code, ticket.refusal_explanation = code, explanation
+        ticket.related_ticket_id = related_id
+        detail = {"refusal_code": code, "related_ticket_id": related_id}
+    elif scope == "answer":
+        entry_id = _int(data.get("kb_entry_id"))
+        entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
+        if entry is None or entry.status != "published":
+            errors["kb_entry_id"] = "即时答复须选择作答的知识库条目"
+        _fail(errors, "immediate answer")
+        ticket.kb_entry_id = entry.id
+        ticket.answer_text = (data.get("answer_text") or "").strip() or entry.content
+        detail = {"kb_entry_id": entry.id, "kb_title": entry.title}
+    _fail(errors, "scope")
+    ticket.scope = scope
+    action = {"accept": "scope_accept", "refuse": "refuse", "answer": "answer"}[scope]
+    return {"scope": scope, "ticket_type": ticket.ticket_type}, action, detail
+
+
+@handler("dispatch")
+def _dispatch(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    county = None
+    if data.get("via_county"):
+        county = _unit(session, data.get("via_county"), "via_county", "县（区）热线办", errors,
+                       kinds={UnitKind.COUNTY_OFFICE})
+        lead, cos = None, []
+    else:
+        lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+        cos = _units(session, data.get("co_units"), "co_units", errors, lead)
+    _fail(errors, "dispatch")
+    _deactivate(session, ticket)
+    rnd = _next_round(session, ticket)
+    if county:
+        session.add(Assignment(ticket_id=ticket.id, unit_id=county.id, role="county", round=rnd,
+                               dispatched_at=now, dispatched_by_id=actor.user_id))
+    else:
+        _assign(session, ticket, actor, lead, cos, rnd, now)
+    ticket.county_office_id = county.id if county else None
+    ticket.lead_unit_id = lead.id if lead else None
+    detail = {"round": rnd, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
+              "via_county": county.name if county else None}
+    return ({"lead_unit": lead.id if lead else None, "co_units": [u.id for u in cos],
+             "via_county": county.id if county else None}, "dispatch", detail)
+
+
+def _assign(session, ticket, actor, lead, cos, rnd, now) -> None:
+    session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", round=rnd, dispatched_at=now,
+                           dispatched_by_id=actor.user_id))
+    for u in cos:
+        session.add(Assignment(ticket_id=ticket.id, unit_id=u.id, role="co", round=rnd, dispatched_at=now,
+                               dispatched_by_id=actor.user_id))
+
+
+@handler("county_dispatch")
+def _county_dispatch(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
+    county_id = ticket.county_office_id
+    for u in [lead, *cos]:
+        if u is not None and u.parent_id != county_id and u.id != county_id:
+            errors["lead_unit" if u is lead else "co_units"] = f"{u.name}不属于本县（区）热线办的成员单位"
+    _fail(errors, "county dispatch")
+    rnd = session.scalar(select(func.max(Assignment.round)).where(Assignment.ticket_id == ticket.id)) or 1
+    _assign(session, ticket, actor, lead, cos, rnd, now)
+    ticket.lead_unit_id = lead.id
+    return ({"lead_unit": lead.id, "co_units": [u.id for u in cos]}, "county_dispatch",
+            {"lead_unit": lead.name, "co_units": [u.name for u in cos]})
+
+
+def _lead_assignment(session, ticket) -> Assignment | None:
+    return session.scalar(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.role == "lead",
+                                                   Assignment.active.is_(True)))
+
+
+def return_window_open(ticket: Ticket, now: datetime) -> bool:
+    """Art. 10(1): a unit may return a ticket only within 1 working day of receiving it."""
+    return ticket.accept_due is None or now < ticket.accept_due
+
+
+@handler("sign")
+def _sign(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    decision = data.get("decision") or data.get("sign_decision")
+    assignment = _lead_assignment(session, ticket)
+    if actor.kind == "system":
+        if decision != "deemed" or return_window_open(ticket, now):
+            raise Invalid("退回期限未满，不能视同接受", f"ticket {ticket.id}: deemed acceptance before window end")
+        assignment.signed_at, assignment.sign_mode = now, "deemed"
+        return {"sign_decision": "deemed"}, "deemed_accept", {"accept_due": ticket.accept_due.isoformat()}
+    if decision == "sign":
+        assignment.signed_at, assignment.sign_mode = now, "signed"
+        return {"sign_decision": "sign"}, "sign", {}
+    if decision != "return":
+        _fail({"decision": "请选择签收或退回"}, "sign")
+    if not return_window_open(ticket, now):
+        raise Invalid("已超过1个工作日的退回期限，视同接受，不能再退回", f"ticket {ticket.id}: return after window",
+                      fields={"decision": "退回期限已过"}, code="return_window_closed")
+    reason = _text(data, "return_reason", "退回理由", errors, max_len=2000)
+    basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)
+    _fail(errors, "return")
+    assignment.returned_at, assignment.return_reason, assignment.return_basis = now, reason, basis
+    _deactivate(session, ticket)
+    return {"sign_decision": "return"}, "return", {"reason": reason, "basis": basis}
+
+
+@handler("co_handle")
+def _co_handle(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    part = _text(data, "co_part", "协办意见", errors, max_len=5000)
+    _fail(errors, "co-handling part")
+    unit_id = task.unit_var_value
+    row = session.scalar(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.unit_id == unit_id,
+                                                  Assignment.role == "co", Assignment.active.is_(True)))
+    if row is not None:
+        row.co_part, row.co_part_at = part, now
+    unit = session.get(Unit, unit_id)
+    return {}, "co_part", {"unit": unit.name if unit else unit_id}
+
+
+REPLY_FIELDS = (("department", "具体承办的业务部门", 120), ("handler_name", "经办人", 60),
+                ("result", "办理结果", 5000), ("basis", "法律法规或政策依据", 2000),
+                ("contact_method", "与诉求人的联系方式和情况", 120))
+
+
+@handler("reply")
+def _reply(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    values = {k: _text(data, k, label, errors, max_len=n) for k, label, n in REPLY_FIELDS}
+    handled_at = data.get("handled_at") or now
+    if isinstance(handled_at, str):
+        try:
+            handled_at = datetime.fromisoformat(handled_at)
+        except ValueError:
+            errors["handled_at"] = "办理时间格式不正确"
+    if isinstance(handled_at, datetime) and (handled_at.tzinfo is None or handled_at > now):
+        errors["handled_at"] = "办理时间须带时区且不能晚于当前时间"
+    _fail(errors, "reply")
+    session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
+                      redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
+                      submitted_at=now, citizen_informed=bool(data.get("citizen_informed", True)), **values))
+    return {}, "reply", {"department": values["department"], "handler": values["handler_name"]}
+
+
+def _latest_reply(session, ticket) -> Reply | None:
+    return session.scalar(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id.desc()).limit(1))
+
+
+@handler("review")
+def _review(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    decision = data.get("decision") or data.get("review_decision")
+    if decision not in ("accept", "back"):
+        errors["decision"] = "请选择审核通过或退回重新答复"
+    reason = _text(data, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
+    _fail(errors, "review")
+    reply = _latest_reply(session, ticket)
+    if reply is not None:
+        reply.review_decision, reply.review_reason = decision, reason
+        reply.reviewed_by_id, reply.reviewed_at = actor.user_id, now
+    action = "review_accept" if decision == "accept" else "review_back"
+    return {"review_decision": decision}, action, {"reason": reason} if reason else {}
+
+
+RATINGS = {r.value for r in Rating if r != Rating.NONE}
+METHODS = {m.value for m in EvaluationMethod if m != EvaluationMethod.TIMEOUT}
+
+
+@handler("evaluate")
+def _evaluate(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    if actor.kind == "system":
+        intake = handling = Rating.NONE.value
+        method, comment = EvaluationMethod.TIMEOUT.value, None
+        if ticket.eval_due is not None and now < ticket.eval_due:
+            raise Invalid("评价期限未满", f"ticket {ticket.id}: evaluation timeout before due")
+        handling = handling if ticket.scope == "accept" else None
+        action = "evaluation_timeout"
+    else:
+        intake = data.get("intake_rating")
+        handling = data.get("handling_rating")
+        method = "online" if actor.kind == "citizen" else data.get("method")
+        if intake not in RATINGS:
+            errors["intake_rating"] = "请选择对热线受理的评价（非常满意/满意/基本满意/不满意/非常不满意）"
+        if ticket.scope == "accept":
+            if handling not in RATINGS:
+                errors["handling_rating"] = "请选择对承办单位办理的评价"
+        else:
+            handling = None
+        if method not in METHODS:
+            errors["method"] = "请选择评价方式（人工回访/语音/短信/网上）"
+        comment = _text(data, "comment", "评价意见", errors, required=False, max_len=2000)
+        _fail(errors, "evaluation")
+        action = "evaluate"
+    rnd = ticket.redo_count + 1
+    session.add(Evaluation(ticket_id=ticket.id, round=rnd, intake_rating=intake, handling_rating=handling,
+                           method=method, comment=comment, recorded_by_id=actor.user_id, evaluated_at=now))
+    ticket.intake_rating, ticket.handling_rating = intake, handling
+    return ({"intake_rating": intake, "handling_rating": handling}, action,
+            {"intake": intake, "handling": handling, "method": method})
+
+
+@handler("redo_decision")
+def _redo_decision(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    value = data.get("reasonable", data.get("redo_reasonable"))
+    if isinstance(value, str):
+        value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
+    if not isinstance(value, bool):
+        errors["reasonable"] = "请认定不满意的理由是否合理"
+    reason = _text(data, "reason", "认定理由", errors, max_len=2000)
+    _fail(errors, "redo decision")
+    ev = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
+                        .order_by(Evaluation.id.desc()).limit(1))
+    if ev is not None:
+        ev.redo_reasonable, ev.redo_reason = value, reason
+        ev.redo_decided_by_id, ev.redo_decided_at = actor.user_id, now
+    detail = {"reasonable": value, "reason": reason}
+    if value and ticket.redo_count >= 1:
+        detail["refused"] = "已重办过一次，不再重办"
+    return {"redo_reasonable": value}, "redo_decision", detail
+
+
+@handler("joint_decision")
+def _joint_decision(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
+    minutes = _text(data, "minutes", "审定意见", errors, max_len=5000)
+    _fail(errors, "joint decision")
+    return ({"joint_lead_unit": lead.id, "joint_co_units": [u.id for u in cos]}, "joint_decision",
+            {"lead_unit": lead.name, "co_units": [u.name for u in cos], "minutes": minutes})
+
+
+def _generic(session, actor, ticket, task, data, now) -> Result:
+    """A task a process owner added: keep the fields it declares (camunda:formData), nothing else."""
+    info = bundle_for(session, ticket.process_version_id).tasks.get(task.bpmn_id)
+    fields = info.form_fields if info else ()
+    errors: dict[str, str] = {}
+    out = {}
+    for fid, ftype, label in fields:
+        value = data.get(fid)
+        if ftype == "boolean":
+            value = value in (True, "true", "1", "on", "y", "yes")
+        elif ftype == "long":
+            value = _int(value)
+            if value is None:
+                errors[fid] = f"请填写{label or fid}（整数）"
+        elif value in (None, ""):
+            errors[fid] = f"请填写{label or fid}"
+        elif not isinstance(value, str) or len(value) > 5000:
+            errors[fid] = f"{label or fid}格式不正确"
+        out[fid] = value
+    _fail(errors, f"task {task.bpmn_id}")
+    return out, f"task:{task.bpmn_id}", {"fields": out}

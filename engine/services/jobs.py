@@ -1,0 +1,38 @@
+"""Clock-driven steps the scheduler takes: deemed acceptance (Art. 10(1)) and 未评价 after 3 WD (Art. 14)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.domain.states import TicketStatus
+from engine.models import TaskProjection, Ticket
+
+from .actors import Actor
+from .tickets import Step, complete_task
+
+SYSTEM = Actor.system("系统（时限监控）")
+
+
+def overdue_signs(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Tickets whose 1-WD return window has closed while still unsigned."""
+    return list(session.scalars(select(Ticket.id).where(Ticket.status == TicketStatus.SIGNING.value,
+                                                        Ticket.accept_due <= now).order_by(Ticket.accept_due)
+                                .limit(limit)))
+
+
+def deem_accepted(session: Session, ticket_id: int, now: datetime) -> Step:
+    """The unit did not return the ticket within 1 working day: it is deemed to have accepted it."""
+    return complete_task(session, SYSTEM, ticket_id, "sign", {"decision": "deemed"}, now)
+
+
+def overdue_evaluations(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    return list(session.scalars(select(Ticket.id).join(TaskProjection, TaskProjection.ticket_id == Ticket.id)
+                                .where(TaskProjection.bpmn_id == "evaluate", Ticket.eval_due <= now)
+                                .order_by(Ticket.eval_due).limit(limit)))
+
+
+def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
+    """No evaluation within 3 working days: record 未评价, never satisfied."""
+    return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)

@@ -1,0 +1,175 @@
+"""Read models: worklists from the task projection, ticket views with unit scoping and masking, timelines."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from engine.domain.calendar import TZ
+from engine.domain.roles import Role, mask_name, mask_phone
+from engine.domain.states import RATING_LABELS, TYPE_LABELS, CHANNEL_LABELS, Rating, TicketStatus, TicketType, \
+    Channel
+from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
+
+from .actors import Actor
+from .audit import ACTION_LABELS, write_audit
+from .errors import Forbidden, NotFound
+from .handlers import return_window_open
+from .tickets import can_act, hash_query_code
+
+# Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
+PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(TZ).isoformat() if dt else None
+
+
+def visible_filter(actor: Actor):
+    """A SQL condition restricting tickets to what the actor may see (Art. 26: a unit sees its own)."""
+    if actor.kind == "system" or (actor.role is not None and actor.role.is_office):
+        return True
+    if actor.role == Role.COUNTY_DISPATCHER:
+        member = select(Unit.id).where(Unit.parent_id == actor.unit_id)
+        return or_(Ticket.county_office_id == actor.unit_id,
+                   exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id.in_(member)))
+    if actor.role is not None and actor.role.is_unit and actor.unit_id:
+        return exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id)
+    return False
+
+
+def get_visible_ticket(session: Session, actor: Actor, ticket_id: int) -> Ticket:
+    """Return a ticket the actor may see.
+
+    :raises NotFound: when it does not exist or lies outside the actor's scope (no existence leak).
+    """
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id, visible_filter(actor)))
+    if ticket is None:
+        raise NotFound("工单不存在或您无权查看", f"ticket {ticket_id} not visible to {actor.label}")
+    return ticket
+
+
+def find_by_number(session: Session, actor: Actor, number: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number, visible_filter(actor)))
+    if ticket is None:
+        raise NotFound("工单不存在或您无权查看", f"ticket {number} not visible to {actor.label}")
+    return ticket
+
+
+def worklist(session: Session, actor: Actor, limit: int = 100, offset: int = 0) -> list[dict]:
+    """The actor's ready tasks, most urgent first, as plain dicts."""
+    if actor.kind != "user" or actor.role is None:
+        raise Forbidden("您没有待办任务", f"{actor.label} has no worklist")
+    q = (select(TaskProjection, Ticket).join(Ticket, Ticket.id == TaskProjection.ticket_id)
+         .where(TaskProjection.role == actor.role.value))
+    q = q.where(TaskProjection.unit_id.is_(None) if actor.role.is_office else TaskProjection.unit_id == actor.unit_id)
+    q = q.order_by(TaskProjection.due_at.is_(None), TaskProjection.due_at, TaskProjection.id).limit(limit).offset(offset)
+    return [task_dict(p, t) for p, t in session.execute(q).all()]
+
+
+def task_dict(p: TaskProjection, t: Ticket) -> dict:
+    return {"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
+            "ticket_id": t.id, "ticket_number": t.number, "ticket_type": t.ticket_type,
+            "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)], "status": t.status,
+            "status_label": TicketStatus(t.status).label, "category": t.category, "unit_id": p.unit_id,
+            "ready_at": iso(p.ready_at), "due_at": iso(p.due_at), "provisional": t.deadline_provisional}
+
+
+def timeline(session: Session, ticket_id: int) -> list[dict]:
+    rows = session.scalars(select(AuditLog).where(AuditLog.ticket_id == ticket_id)
+                           .order_by(AuditLog.at, AuditLog.id)).all()
+    return [{"at": iso(r.at), "actor": r.actor_label, "action": r.action,
+             "action_label": ACTION_LABELS.get(r.action, r.action),
+             "before": r.before_status, "after": r.after_status, "detail": r.detail or {}} for r in rows]
+
+
+def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *, reveal_reason: str | None = None
+                ) -> dict:
+    """Everything a user may see of one ticket; the citizen's name and phone masked unless the role needs
+    them, and every unmasked view logged."""
+    reveal = actor.kind == "user" and actor.role in PII_ROLES
+    if reveal:
+        session.add(PiiView(ticket_id=ticket.id, user_id=actor.user_id, actor_label=actor.label,
+                            reason=reveal_reason or "办理工单", at=now))
+    units = {u.id: u.name for u in session.scalars(
+        select(Unit).where(Unit.id.in_(select(Assignment.unit_id).where(Assignment.ticket_id == ticket.id))))}
+    assignments = session.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)
+                                  .order_by(Assignment.round, Assignment.id)).all()
+    replies = session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)).all()
+    evaluations = session.scalars(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
+                                  .order_by(Evaluation.id)).all()
+    tasks = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    return {
+        "id": ticket.id, "number": ticket.number, "status": ticket.status,
+        "status_label": TicketStatus(ticket.status).label,
+        "channel": ticket.channel, "channel_label": CHANNEL_LABELS[Channel(ticket.channel)],
+        "ticket_type": ticket.ticket_type, "ticket_type_label": TYPE_LABELS[TicketType(ticket.ticket_type)],
+        "category": ticket.category,
+        "citizen_name": ticket.citizen_name if reveal else mask_name(ticket.citizen_name),
+        "citizen_phone": ticket.citizen_phone if reveal else mask_phone(ticket.citizen_phone),
+        "masked": not reveal, "address": ticket.address, "content": ticket.content,
+        "scope": ticket.scope, "refusal_code": ticket.refusal_code, "refusal_explanation": ticket.refusal_explanation,
+        "related_ticket_id": ticket.related_ticket_id, "kb_entry_id": ticket.kb_entry_id,
+        "answer_text": ticket.answer_text, "lead_unit_id": ticket.lead_unit_id,
+        "county_office_id": ticket.county_office_id, "return_count": ticket.return_count,
+        "redo_count": ticket.redo_count, "created_at": iso(ticket.created_at), "closed_at": iso(ticket.closed_at),
+        "clocks": {"dispatch_due": iso(ticket.dispatch_due), "received_at": iso(ticket.received_at),
+                   "accept_due": iso(ticket.accept_due), "handling_started_at": iso(ticket.handling_started_at),
+                   "handling_due": iso(ticket.handling_due), "eval_due": iso(ticket.eval_due),
+                   "provisional": ticket.deadline_provisional,
+                   "return_window_open": ticket.status == "signing" and return_window_open(ticket, now)},
+        "intake_rating": ticket.intake_rating, "handling_rating": ticket.handling_rating,
+        "assignments": [{"unit_id": a.unit_id, "unit": units.get(a.unit_id), "role": a.role, "round": a.round,
+                         "active": a.active, "dispatched_at": iso(a.dispatched_at), "signed_at": iso(a.signed_at),
+                         "sign_mode": a.sign_mode, "returned_at": iso(a.returned_at),
+                         "return_reason": a.return_reason, "return_basis": a.return_basis, "co_part": a.co_part}
+                        for a in assignments],
+        "replies": [{"unit_id": r.unit_id, "redo": r.redo, "handled_at": iso(r.handled_at),
+                     "department": r.department, "handler_name": r.handler_name, "result": r.result,
+                     "basis": r.basis, "contact_method": r.contact_method, "submitted_at": iso(r.submitted_at),
+                     "review_decision": r.review_decision, "review_reason": r.review_reason} for r in replies],
+        "evaluations": [{"round": e.round, "intake_rating": e.intake_rating,
+                         "intake_label": RATING_LABELS[Rating(e.intake_rating)],
+                         "handling_rating": e.handling_rating,
+                         "handling_label": RATING_LABELS[Rating(e.handling_rating)] if e.handling_rating else None,
+                         "method": e.method, "evaluated_at": iso(e.evaluated_at),
+                         "redo_reasonable": e.redo_reasonable, "redo_reason": e.redo_reason} for e in evaluations],
+        "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
+                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p)}
+                  for p in tasks],
+        "timeline": timeline(session, ticket.id),
+    }
+
+
+def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> dict:
+    """What a citizen sees with the ticket number and query code: progress and the result, nothing internal.
+
+    :raises NotFound: for a wrong number or code (the same message for both).
+    """
+    ticket = session.scalar(select(Ticket).where(Ticket.number == (number or "").strip()))
+    if ticket is None or not hmac.compare_digest(ticket.query_code_hash, hash_query_code(ticket.id, code or "")):
+        raise NotFound("工单编号或查询码不正确", "citizen lookup with wrong number or code")
+    accepted = session.scalar(select(Reply).where(Reply.ticket_id == ticket.id, Reply.review_decision == "accept")
+                              .order_by(Reply.id.desc()).limit(1))
+    public = {"register", "scope_accept", "refuse", "answer", "dispatch", "sign", "deemed_accept", "reply",
+              "review_accept", "evaluate", "evaluation_timeout", "redo", "archive"}
+    steps = [{"at": e["at"], "action_label": e["action_label"]} for e in timeline(session, ticket.id)
+             if e["action"] in public]
+    can_evaluate = session.scalar(select(TaskProjection.id).where(TaskProjection.ticket_id == ticket.id,
+                                                                 TaskProjection.bpmn_id == "evaluate")) is not None
+    return {"number": ticket.number, "status": ticket.status, "status_label": TicketStatus(ticket.status).label,
+            "ticket_type_label": TYPE_LABELS[TicketType(ticket.ticket_type)], "created_at": iso(ticket.created_at),
+            "refusal_explanation": ticket.refusal_explanation, "answer_text": ticket.answer_text,
+            "result": accepted.result if accepted else None, "can_evaluate": can_evaluate,
+            "needs_handling_rating": ticket.scope == "accept", "steps": steps, "ticket_id": ticket.id}
+
+
+def pii_views(session: Session, limit: int = 200) -> list[dict]:
+    rows = session.scalars(select(PiiView).order_by(PiiView.at.desc()).limit(limit)).all()
+    return [{"at": iso(r.at), "actor": r.actor_label, "ticket_id": r.ticket_id, "reason": r.reason} for r in rows]
+
+
+__all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",
+           "visible_filter", "pii_views", "write_audit"]

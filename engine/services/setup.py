@@ -1,0 +1,92 @@
+"""Deploy diagram versions and seed the default data every installation needs."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engine.calendar_seed import chinesecalendar_overrides
+from engine.domain.timelimits import HEYUAN_DEFAULT, RuleSet as Rules
+from engine.models import CalendarDay, CalendarYear, ProcessVersion, RefusalReason, RuleSet
+from engine.workflow import parse_bundle
+from engine.workflow.bundle import MAIN_PROCESS, files_sha256
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+DEFAULT_FILES = ("hotline.bpmn", "joint_review.bpmn")
+
+
+def bundled_files() -> dict[str, bytes]:
+    return {name: (BPMN_DIR / name).read_bytes() for name in DEFAULT_FILES}
+
+
+def deploy(session: Session, files: dict[str, bytes], author: str, note: str | None, now: datetime,
+           process_id: str = MAIN_PROCESS) -> ProcessVersion:
+    """Validate and deploy a new version; new tickets start on it, running ones stay where they are.
+
+    :raises DiagramError: when the files do not parse or fail the checks; nothing is written.
+    """
+    parse_bundle(files, "check", process_id)
+    last = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
+    session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id).values(active=False))
+    pv = ProcessVersion(process_id=process_id, version=(last or 0) + 1, sha256=files_sha256(files),
+                        files={k: v.decode("utf-8") for k, v in files.items()}, author=author, note=note,
+                        active=True, created_at=now)
+    session.add(pv)
+    session.flush()
+    return pv
+
+
+def save_rule_set(session: Session, rules: Rules, author: str, note: str | None, now: datetime) -> RuleSet:
+    """Store a new active rule-set version; tickets keep the version they started with."""
+    last = session.scalar(select(func.max(RuleSet.version)))
+    session.execute(update(RuleSet).values(active=False))
+    row = RuleSet(version=(last or 0) + 1, data=rules.to_dict(), author=author, note=note, active=True,
+                  created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def seed_calendar(session: Session, now: datetime) -> list[int]:
+    """Load every year the chinesecalendar package knows; years already entered are left alone."""
+    overrides, years = chinesecalendar_overrides()
+    known = set(session.scalars(select(CalendarYear.year)))
+    new_years = [y for y in years if y not in known]
+    for day, working in overrides.items():
+        if day.year in new_years:
+            session.merge(CalendarDay(day=day, working=working, note="chinesecalendar"))
+    for y in new_years:
+        session.add(CalendarYear(year=y, source="chinesecalendar", entered_at=now))
+    session.flush()
+    return new_years
+
+
+def seed_refusal_reasons(session: Session) -> None:
+    from engine.demo_content import EXPLANATION_TEMPLATES, REFUSAL_REASONS
+
+    for r in REFUSAL_REASONS:
+        code = r["code"]
+        if session.get(RefusalReason, code) is None:
+            session.add(RefusalReason(code=code, label=r["label"], needs_earlier_ticket=code == 8,
+                                      explanation_template=EXPLANATION_TEMPLATES.get(code)))
+    session.flush()
+
+
+def seed_defaults(session: Session, now: datetime) -> None:
+    """Make a fresh database usable: the bundled diagrams, the default rules, calendar and reasons."""
+    files = bundled_files()
+    current = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == MAIN_PROCESS,
+                                                          ProcessVersion.active.is_(True)))
+    if current is None or current.sha256 != files_sha256(files):
+        deploy(session, files, "system", "随安装包提供的默认流程", now)
+    if session.scalar(select(RuleSet.id).limit(1)) is None:
+        save_rule_set(session, HEYUAN_DEFAULT, "system", "河源市12345热线管理办法（征求意见稿）默认时限", now)
+    seed_calendar(session, now)
+    seed_refusal_reasons(session)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

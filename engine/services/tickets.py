@@ -1,0 +1,238 @@
+"""Register a 诉求 and complete a ticket's user tasks: one locked load–run–save per action."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.domain import timelimits as tl
+from engine.domain.calendar import TZ
+from engine.domain.roles import Role
+from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, \
+    check_transition
+from engine.models import TaskProjection, Ticket
+from engine.workflow import ReadyTask, WorkflowError
+from engine.workflow.runtime import Instance
+
+from .actors import Actor
+from .audit import write_audit
+from .context import RUNTIME, active_rule_set, active_version, bundle_for, calendar, rules_for
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from .handlers import handle
+from .validate import text as _text
+
+PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
+REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
+# Which ticket column holds the due instant of a task, unless the diagram names one with the `due` property.
+DUE_COLUMN = {"dispatch": "dispatch_due", "county_dispatch": "dispatch_due", "sign": "accept_due",
+              "co_handle": "handling_due", "reply": "handling_due", "evaluate": "eval_due"}
+DUE_COLUMNS = {"dispatch_due", "accept_due", "handling_due", "eval_due"}
+
+
+@dataclass
+class Step:
+    """What one action did, for the caller: the ticket, the action name and the new ready tasks."""
+
+    ticket: Ticket
+    action: str
+    ready: list[ReadyTask]
+
+
+def hash_query_code(ticket_id: int, code: str) -> str:
+    return hashlib.sha256(f"{ticket_id}:{code}".encode()).hexdigest()
+
+
+def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple[Ticket, str, Step]:
+    """Register a 诉求 from any channel; with ``scope`` in ``data`` decide its scope at once.
+
+    Returns the ticket, its query code (shown to the citizen once) and the step.
+    :raises Forbidden: for an actor who may not register.
+    :raises Invalid: with per-field Chinese messages for bad input; nothing is written.
+    """
+    if not (actor.kind in ("channel", "citizen") or (actor.kind == "user" and actor.role in REGISTER_ROLES)):
+        raise Forbidden("您无权登记诉求", f"{actor.label} may not register tickets")
+    errors: dict[str, str] = {}
+    channel = actor.channel if actor.kind == "channel" else data.get("channel") or "phone"
+    if channel not in {c.value for c in Channel}:
+        errors["channel"] = "渠道不正确，应为电话、网站、微信或手机APP"
+    ttype = data.get("ticket_type")
+    if ttype not in {t.value for t in TicketType}:
+        errors["ticket_type"] = "请选择诉求类型（咨询/求助/投诉/举报/建议/经济违法）"
+    name = _text(data, "citizen_name", "诉求人姓名", errors, max_len=60)
+    phone = _text(data, "citizen_phone", "联系电话", errors, max_len=20)
+    if phone and not PHONE_RE.match(phone):
+        errors["citizen_phone"] = "联系电话格式不正确"
+    address = _text(data, "address", "地址或地点", errors, required=False)
+    content = _text(data, "content", "诉求内容", errors, max_len=5000)
+    category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
+    if errors:
+        raise Invalid("提交的信息有误，请修改后重试", f"register refused: {sorted(errors)}", fields=errors)
+    pv = active_version(session)
+    rules_row = active_rule_set(session)
+    ticket = Ticket(query_code_hash="", channel=channel, citizen_name=name, citizen_phone=phone, address=address,
+                    content=content, ticket_type=ttype, category=category, status=TicketStatus.SCOPING.value,
+                    process_version_id=pv.id, rule_set_id=rules_row.id, workflow_state="",
+                    created_by_id=actor.user_id, created_at=now, updated_at=now, redo_count=0, return_count=0)
+    session.add(ticket)
+    session.flush()
+    ticket.number = f"HL{now.astimezone(TZ):%Y%m%d}{ticket.id:06d}"
+    code = f"{secrets.randbelow(10**6):06d}"
+    ticket.query_code_hash = hash_query_code(ticket.id, code)
+    bundle_for(session, pv.id)
+    try:
+        inst = RUNTIME.start(str(pv.id), {"ticket_type": ttype, "channel": channel})
+    except WorkflowError as exc:
+        raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
+    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, channel=channel)
+    if data.get("scope"):
+        task = next((t for t in step.ready if t.bpmn_id == "decide_scope"), None)
+        if task is None:
+            raise ServiceError("流程中没有受理审查环节", "diagram has no decide_scope task after start")
+        step = _complete(session, actor, ticket, inst, task, data, now)
+    return ticket, code, step
+
+
+def lock_ticket(session: Session, ticket_id: int) -> Ticket:
+    """Load a ticket with its row locked for the rest of the transaction.
+
+    :raises NotFound: when there is no such ticket.
+    """
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFound("工单不存在", f"ticket {ticket_id} not found")
+    return ticket
+
+
+def load_instance(session: Session, ticket: Ticket) -> Instance:
+    bundle_for(session, ticket.process_version_id)
+    return RUNTIME.load(ticket.workflow_state)
+
+
+def can_act(actor: Actor, proj: TaskProjection) -> bool:
+    if actor.kind == "system":
+        return True
+    if actor.kind == "citizen":  # only after the caller verified the ticket number and query code
+        return proj.bpmn_id == "evaluate"
+    if actor.kind != "user" or actor.role is None or proj.role != actor.role.value:
+        return False
+    return proj.unit_id is None or proj.unit_id == actor.unit_id
+
+
+def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str, data: dict,
+                  now: datetime) -> Step:
+    """Complete a ready task (by task uuid or BPMN id) of a ticket as ``actor``.
+
+    :raises NotFound: no such ticket.
+    :raises Conflict: the task is no longer ready (someone else completed it first).
+    :raises Forbidden: the actor's role or unit does not own the task.
+    :raises Invalid: bad data, with per-field Chinese messages.
+    """
+    ticket = lock_ticket(session, ticket_id)
+    rows = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    matches = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
+    if not matches:
+        raise Conflict("该任务已被处理或已失效，请刷新后重试", f"task {task_ref} of ticket {ticket_id} is not ready")
+    mine = [p for p in matches if can_act(actor, p)]
+    if not mine:
+        raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
+    inst = load_instance(session, ticket)
+    task = next((t for t in inst.ready_tasks() if t.uuid == mine[0].task_uuid), None)
+    if task is None:
+        raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
+    return _complete(session, actor, ticket, inst, task, data, now)
+
+
+def _complete(session, actor, ticket, inst, task: ReadyTask, data, now) -> Step:
+    before = ticket.status_enum
+    wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
+    try:
+        inst.complete(task.uuid, wf_data)
+    except WorkflowError as exc:
+        raise ServiceError("流程无法继续，请联系流程管理员", f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
+    return _save(session, ticket, inst, actor, now, action, before, **detail)
+
+
+def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> TicketStatus:
+    if inst.is_completed():
+        return TicketStatus.REFUSED if ticket.scope == "refuse" else TicketStatus.ARCHIVED
+    found = [TASK_STATUS.get(t.bpmn_id) or _declared_status(t) for t in ready]
+    found = [s for s in found if s is not None]
+    if not found:
+        return ticket.status_enum
+    return min(found, key=list(TicketStatus).index)
+
+
+def _declared_status(task: ReadyTask) -> TicketStatus | None:
+    value = task.properties.get("status")
+    try:
+        return TicketStatus(value) if value else None
+    except ValueError:
+        return None
+
+
+def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
+          before: TicketStatus, **detail) -> Step:
+    ready = inst.ready_tasks()
+    existing = {p.task_uuid: p for p in
+                session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id))}
+    new = [t for t in ready if t.uuid not in existing]
+    _on_ready(session, ticket, inst, new, actor, now)
+    after = _derive_status(ticket, inst, ready)
+    try:
+        check_transition(before, after)
+    except IllegalTransition as exc:
+        raise ServiceError("流程图产生了不允许的状态变化，请联系流程管理员", str(exc)) from exc
+    ready_ids = {t.uuid for t in ready}
+    gone = [u for u in existing if u not in ready_ids]
+    if gone:
+        session.execute(delete(TaskProjection).where(TaskProjection.task_uuid.in_(gone)))
+    for t in new:
+        unit = t.unit_var_value if isinstance(t.unit_var_value, int) else None
+        due_col = t.properties.get("due") or DUE_COLUMN.get(t.bpmn_id)
+        session.add(TaskProjection(ticket_id=ticket.id, task_uuid=t.uuid, bpmn_id=t.bpmn_id, title=t.title,
+                                   role=t.role, unit_id=unit, form_key=t.form_key, ready_at=now,
+                                   due_at=getattr(ticket, due_col) if due_col in DUE_COLUMNS else None))
+    ticket.status = after.value
+    ticket.updated_at = now
+    if after.is_final and ticket.closed_at is None:
+        ticket.closed_at = now
+    ticket.workflow_state = RUNTIME.dump(inst)
+    write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
+    if after == TicketStatus.ARCHIVED and before != after:
+        write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
+    return Step(ticket, action, ready)
+
+
+def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime) -> None:
+    """Start the clocks of tasks that just became ready; keep the ticket's counters in step."""
+    if not new:
+        return
+    data = inst.data()
+    cal = calendar(session)
+    rules = rules_for(session, ticket.rule_set_id)
+    ids = {t.bpmn_id for t in new}
+    ticket.return_count = int(data.get("return_count") or 0)
+    if "dispatch" in ids:
+        clock = tl.dispatch_clock(cal, rules, now, several_units=ticket.return_count > 0)
+        ticket.dispatch_due = clock.due
+    if "sign" in ids:
+        ticket.received_at = now
+        ticket.accept_due = tl.acceptance_clock(cal, rules, now).due
+        handling = tl.handling_clock(cal, rules, ticket.ticket_type, now)
+        ticket.handling_started_at, ticket.handling_due = now, handling.due
+        ticket.deadline_provisional = handling.provisional
+    redo_count = int(data.get("redo_count") or 0)
+    if "reply" in ids and redo_count > ticket.redo_count:
+        ticket.redo_count = redo_count
+        handling = tl.handling_clock(cal, rules, ticket.ticket_type, now, redo=True)
+        ticket.handling_started_at, ticket.handling_due = now, handling.due
+        ticket.deadline_provisional = handling.provisional
+        write_audit(session, ticket.id, actor, "redo", ticket.status, ticket.status, now,
+                    due=handling.due.isoformat())
+    if "evaluate" in ids:
+        ticket.eval_due = tl.evaluation_clock(cal, rules, now).due

@@ -1,0 +1,28 @@
+"""Refuse unsafe XML before any parser trusts it: DTDs, entities, external references, oversized files."""
+from __future__ import annotations
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from xml.etree.ElementTree import ParseError
+
+MAX_BYTES = 2 * 1024 * 1024
+
+
+class UnsafeXml(ValueError):
+    """The file is not XML we are willing to parse."""
+
+
+def check_safe_xml(data: bytes, name: str = "diagram") -> None:
+    """Refuse oversized files, DOCTYPEs, entity declarations and malformed XML.
+
+    :raises UnsafeXml: with an English message naming the file and the problem.
+    """
+    if len(data) > MAX_BYTES:
+        raise UnsafeXml(f"{name}: file is {len(data)} bytes, more than the {MAX_BYTES} allowed")
+    try:
+        fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise UnsafeXml(f"{name}: unsafe XML refused ({type(exc).__name__})") from exc
+    except ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        raise UnsafeXml(f"{name}: malformed XML at line {line}: {exc}") from exc

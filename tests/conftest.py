@@ -1,0 +1,109 @@
+"""Shared fixtures: a database per run (SQLite file or a fresh PostgreSQL database), the app, a frozen clock.
+
+Set HOTLINE_TEST_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/postgres to run the suite on
+PostgreSQL; a database of its own is created for the run and dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from engine.services.context import reset_caches
+
+PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
+TICKET_TABLES = ("pii_view", "audit_log", "task_projection", "evaluation", "reply", "assignment", "ticket")
+
+
+class FrozenClock:
+    """The app's clock in tests: returns ``now`` until a test moves it."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> datetime:
+        self.now = datetime.fromisoformat(iso).astimezone(timezone.utc)
+        return self.now
+
+
+def _create_pg_database(base_url: str) -> tuple[str, callable]:
+    import psycopg
+
+    url = make_url(base_url)
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    admin = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "root",
+                 dbname=url.database or "postgres", autocommit=True)
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if base and base.startswith("postgresql"):
+        url, drop = _create_pg_database(base)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def clock():
+    return FrozenClock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))  # Wed 10:00 in Asia/Shanghai
+
+
+@pytest.fixture(scope="session")
+def app(database_url, clock):
+    from engine.demo import seed_reference, seed_units, seed_users
+    from engine.db import transaction
+    from web import create_app
+    from web.cli import init_database
+    from web.extensions import db
+
+    reset_caches()
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
+                      "SECRET_KEY": "test-secret", "SCHEDULER_ENABLED": False,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
+    with app.app_context():
+        init_database()
+        with transaction(db.session):
+            units = seed_units(db.session)
+            seed_users(db.session, units, clock())
+            seed_reference(db.session, units, clock())
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app, clock):
+    """An app context with a clean set of ticket tables; yields the Flask-SQLAlchemy handle."""
+    from web.extensions import db as _db
+
+    clock.set("2026-11-25T10:00:00+08:00")
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        for table in TICKET_TABLES:
+            _db.session.execute(text(f"DELETE FROM {table}"))
+        _db.session.commit()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()

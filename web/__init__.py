@@ -1,0 +1,48 @@
+"""The Flask application: app factory, blueprints, JSON API, CLI. Nothing imports ``web``."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .config import Config
+from .extensions import csrf, db, migrate
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides any setting of :class:`Config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app.json.ensure_ascii = False
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from engine.db import configure_sqlite
+            configure_sqlite(db.engine)
+
+    from .api import bp as api_bp
+    from .cli import register_cli
+    from .errors import register_errors
+    from .security import register_security
+    from .views import bp as views_bp
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(views_bp)
+    register_errors(app)
+    register_security(app)
+    register_cli(app)
+    if app.config["SCHEDULER_ENABLED"] and os.environ.get("WERKZEUG_RUN_MAIN") != "false":
+        from .scheduler import start_scheduler
+        start_scheduler(app)
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    return app
