@@ -51,7 +51,7 @@ def _parse_date(text: str) -> date | None:
 
 
 def parse_year_notice(text: str, year: int | None = None) -> dict[date, bool]:
-    """Parse a holiday notice typed as lines ``DATE STATUS``: True for a working day (on/班/1), False for off (off/休/0).
+    """Parse a holiday notice of ``DATE STATUS`` lines: True for a working day (on/班/1), off (off/休/0) False.
 
     Fields may be separated by commas, tabs or spaces; ``#`` starts a comment; blank lines and one header line
     (e.g. ``date,status``) before the first entry are ignored. With ``year`` given, dates must lie in that year —

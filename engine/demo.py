@@ -181,7 +181,8 @@ def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> 
     d.do(agent, ticket, "evaluate", {"intake_rating": "satisfied", "handling_rating": good, "method":
                                      rng.choice(["callback", "sms", "ivr"])})
     if good == "dissatisfied":
-        d.do(staff["reviewer"], ticket, "redo_decision", {"reasonable": False, "reason": "已依法答复，诉求超出政策范围"})
+        d.do(staff["reviewer"], ticket, "redo_decision",
+             {"reasonable": False, "reason": "已依法答复，诉求超出政策范围"})
 
 
 def seed_demo(session: Session, now: datetime, tickets: int = 300, seed: int = 12345) -> list[tuple[str, str, str]]:

@@ -67,8 +67,8 @@ def clock():
 
 @pytest.fixture(scope="session")
 def app(database_url, clock):
-    from engine.demo import seed_reference, seed_units, seed_users
     from engine.db import transaction
+    from engine.demo import seed_reference, seed_units, seed_users
     from web import create_app
     from web.cli import init_database
     from web.extensions import db

@@ -11,9 +11,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.models import ApiClient, User
 from engine.services import Actor
 from engine.services.errors import Forbidden, ServiceError
-from engine.models import ApiClient, User
 
 from .extensions import db
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from engine.services import Actor
-from engine.services import queries
+from engine.services import Actor, queries
 
 from .extensions import db
 from .security import Unauthorized, authenticate, current_user, login_required, now

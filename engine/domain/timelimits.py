@@ -210,7 +210,8 @@ class RuleSet:
             raise ValueError(f"unsupported rule set schema {data['schema']!r}; expected {RULESET_SCHEMA}")
         types_data = _exact_keys(data["types"], TICKET_TYPES, "types")
         return cls(
-            types={code: TypeLimits(**_exact_keys(types_data[code], _TYPE_KEYS, f"types.{code}")) for code in TICKET_TYPES},
+            types={code: TypeLimits(**_exact_keys(types_data[code], _TYPE_KEYS, f"types.{code}"))
+                   for code in TICKET_TYPES},
             acceptance=Thresholds(**_exact_keys(data["acceptance"], _THRESHOLD_KEYS, "acceptance")),
             **{key: data[key] for key in _SCALAR_KEYS},
         )

@@ -13,7 +13,7 @@ class ProcessVersion(Base):
     """A deployed set of BPMN files; tickets stay on the version they started on."""
 
     __tablename__ = "process_version"
-    __table_args__ = (UniqueConstraint("process_id", "version", name="process_version"),)
+    __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_version_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(80))

@@ -17,8 +17,8 @@ from engine.models import Assignment, Evaluation, KnowledgeEntry, RefusalReason,
 from engine.workflow import ReadyTask
 
 from .actors import Actor
-from .errors import Invalid
 from .context import bundle_for
+from .errors import Invalid
 from .validate import text as _text
 
 Result = tuple[dict, str, dict]

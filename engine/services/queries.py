@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role, mask_name, mask_phone
-from engine.domain.states import RATING_LABELS, TYPE_LABELS, CHANNEL_LABELS, Rating, TicketStatus, TicketType, \
-    Channel
+from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
 
 from .actors import Actor
@@ -65,7 +64,8 @@ def worklist(session: Session, actor: Actor, limit: int = 100, offset: int = 0) 
     q = (select(TaskProjection, Ticket).join(Ticket, Ticket.id == TaskProjection.ticket_id)
          .where(TaskProjection.role == actor.role.value))
     q = q.where(TaskProjection.unit_id.is_(None) if actor.role.is_office else TaskProjection.unit_id == actor.unit_id)
-    q = q.order_by(TaskProjection.due_at.is_(None), TaskProjection.due_at, TaskProjection.id).limit(limit).offset(offset)
+    q = q.order_by(TaskProjection.due_at.is_(None), TaskProjection.due_at, TaskProjection.id)
+    q = q.limit(limit).offset(offset)
     return [task_dict(p, t) for p, t in session.execute(q).all()]
 
 

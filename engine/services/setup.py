@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar_seed import chinesecalendar_overrides
-from engine.domain.timelimits import HEYUAN_DEFAULT, RuleSet as Rules
+from engine.domain.timelimits import HEYUAN_DEFAULT
+from engine.domain.timelimits import RuleSet as Rules
 from engine.models import CalendarDay, CalendarYear, ProcessVersion, RefusalReason, RuleSet
 from engine.workflow import parse_bundle
 from engine.workflow.bundle import MAIN_PROCESS, files_sha256

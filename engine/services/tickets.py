@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
-from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, \
-    check_transition
+from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
 from engine.models import TaskProjection, Ticket
 from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance

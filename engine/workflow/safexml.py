@@ -1,9 +1,10 @@
 """Refuse unsafe XML before any parser trusts it: DTDs, entities, external references, oversized files."""
 from __future__ import annotations
 
+from xml.etree.ElementTree import ParseError
+
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from xml.etree.ElementTree import ParseError
 
 MAX_BYTES = 2 * 1024 * 1024
 

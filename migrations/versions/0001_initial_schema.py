@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
-    sa.UniqueConstraint('process_id', 'version', name='process_version')
+    sa.UniqueConstraint('process_id', 'version', name='uq_process_version_number')
     )
     op.create_table('refusal_reason',
     sa.Column('code', sa.Integer(), autoincrement=False, nullable=False),

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from engine.db import transaction
 from engine.domain.roles import Role
 from engine.models import Assignment, AuditLog, Evaluation, Reply, TaskProjection, Ticket
-from engine.services import Conflict, Forbidden, Invalid, complete_task, register
-from engine.services import jobs, queries
+from engine.services import Conflict, Forbidden, Invalid, NotFound, complete_task, jobs, queries, register
 
 from .helpers import CITIZEN, REPLY, unit, unit_actor, user
 
@@ -253,7 +252,7 @@ def test_other_unit_cannot_act_or_see(db):
     t, _ = full_happy_path(db)
     with pytest.raises(Forbidden):
         act(db, user(db.session, "receiver2"), t, "sign", "2026-11-25T15:00:00+08:00", decision="sign")
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         queries.get_visible_ticket(db.session, user(db.session, "receiver2"), t.id)
     assert queries.get_visible_ticket(db.session, user(db.session, "receiver"), t.id).id == t.id
     assert [x["ticket_id"] for x in queries.worklist(db.session, user(db.session, "receiver2"))] == []

@@ -171,7 +171,7 @@ def test_scripts_cannot_escape_the_restricted_environment():
     env = SCRIPT_ENGINE.environment
     for attack in ("__import__('os').getpid()", "open('/etc/hostname').read()",
                    "().__class__.__base__.__subclasses__()"):
-        with pytest.raises(Exception):
+        with pytest.raises((NameError, SyntaxError, AttributeError, TypeError)):
             env.evaluate(attack, {})
     assert env.evaluate("len(co_units) > 0", {"co_units": [1]}) is True
 

@@ -7,8 +7,7 @@ from sqlalchemy import select
 from engine.db import transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.models import KnowledgeEntry, RefusalReason, Unit
-from engine.services import Actor, complete_task, register
-from engine.services import queries
+from engine.services import Actor, complete_task, queries, register
 from engine.services.errors import Invalid
 from engine.services.tickets import load_instance
 

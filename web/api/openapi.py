@@ -70,7 +70,8 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "12345政务服务便民热线工单平台 API", "version": "1",
-                 "description": "渠道接入与系统集成接口。错误均为 JSON：{error:{code,message,fields}}，message 为中文。"},
+                 "description": "渠道接入与系统集成接口。错误均为 JSON：{error:{code,message,fields}}，"
+                                "message 为中文。"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": (
             "渠道客户端令牌（flask --app web create-api-client 生成）或用户令牌（POST /api/v1/session 获取）")}},
             "schemas": {"Error": ERROR, "TicketIn": TICKET_IN, "Step": STEP}},
