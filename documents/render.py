@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 DEFAULT_OFFICE_NAME = "河源市12345政府服务热线办公室"
 DEFAULT_OFFICE_SHORT = "河热线"
+#: Defaults a context may override: the texts that name the city, its hotline and its governing measures.
+DEFAULTS = {
+    "office_name": DEFAULT_OFFICE_NAME,
+    "office_short": DEFAULT_OFFICE_SHORT,
+    "city": "河源市",
+    "hotline_name": "河源市12345政府服务热线",
+    "measures": "《河源市12345政府服务热线管理办法》",
+}
 
 #: Chart images may only arrive inline, as base64 PNG or SVG.
 ALLOWED_IMAGE_PREFIXES = ("data:image/png;base64,", "data:image/svg+xml;base64,")
@@ -95,6 +103,14 @@ def format_when(value: object) -> str:
     if isinstance(value, dt.date):
         return f"{value.year}年{value.month}月{value.day}日"
     return str(value)
+
+
+def format_when_text(value: object) -> str:
+    """Write a moment for running text (2026年11月25日10时26分), where a space would be stretched by justification."""
+    value = _parse_when(value)
+    if isinstance(value, dt.datetime):
+        return f"{value.year}年{value.month}月{value.day}日{value.hour}时{value.minute:02d}分"
+    return format_when(value)
 
 
 def format_deadline(value: object) -> str:
@@ -190,6 +206,7 @@ def _build_environment() -> jinja2.Environment:
         cn_date=chinese_date,
         cn_num=chinese_number,
         when=format_when,
+        when_text=format_when_text,
         deadline=format_deadline,
         paragraphs=_paragraphs,
         contact=_contact,
@@ -240,10 +257,8 @@ def _prepare(kind_code: str, context: Mapping) -> tuple[str, dict]:
     if missing:
         raise DocumentError(f"{kind.code}: missing required context keys: {', '.join(missing)}")
     _check_images(kind.code, context)
-    values = dict(context)
+    values = {**DEFAULTS, **{key: value for key, value in context.items() if value is not None}}
     values["date"] = _as_date(values["date"])
-    values.setdefault("office_name", DEFAULT_OFFICE_NAME)
-    values.setdefault("office_short", DEFAULT_OFFICE_SHORT)
     values["kind"] = kind
     return kind.template, values
 

@@ -40,7 +40,9 @@ def _number(kind: str, seq: int, year: int = 2026) -> str:
 
 def bar_chart_data_uri(labels: list[str], values: list[float], unit: str = "") -> str:
     """Draw a small horizontal bar chart as SVG and return it as a base64 ``data:`` URI."""
-    row, left, width = 26, 170, 330
+    row, font = 26, 12
+    left = font * max(len(label) for label in labels) + 14
+    width = 560 - left - 70
     height = row * len(labels) + 20
     top = max(values) or 1
     parts = [
@@ -368,7 +370,7 @@ def _work_brief() -> dict:
         "issue": 11,
         "period": "2026年11月1日至11月30日",
         "overview": [
-            f"11月，市12345政府服务热线共受理群众诉求{sum(counts.values()):,}件，其中电话渠道31,208件、网站2,137件、微信4,416件、手机APP 891件。"
+            f"11月，市12345政府服务热线共受理群众诉求{sum(counts.values()):,}件，其中电话渠道31,208件、网站2,137件、微信4,416件、手机APP891件。"
             "即时答复咨询类诉求24,310件；形成工单14,342件，转派承办单位112个。",
             "工单按时签收率99.1%，按时办结率96.4%，回访满意率93.8%；发出预警1,204次、黄牌186次、红牌23次，启动督办31件，发回重办57件。",
         ],
