@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.domain import timelimits as tl
@@ -40,6 +40,7 @@ class Step:
     ticket: Ticket
     action: str
     ready: list[ReadyTask]
+    projections: dict[str, TaskProjection]
 
 
 def hash_query_code(ticket_id: int, code: str) -> str:
@@ -87,12 +88,12 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         inst = RUNTIME.start(str(pv.id), {"ticket_type": ttype, "channel": channel})
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
-    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, channel=channel)
+    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, {}, channel=channel)
     if data.get("scope"):
         task = next((t for t in step.ready if t.bpmn_id == "decide_scope"), None)
         if task is None:
             raise ServiceError("流程中没有受理审查环节", "diagram has no decide_scope task after start")
-        step = _complete(session, actor, ticket, inst, task, data, now)
+        step = _complete(session, actor, ticket, inst, task, data, now, step.projections)
     return ticket, code, step
 
 
@@ -140,20 +141,20 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     if not mine:
         raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
     inst = load_instance(session, ticket)
-    task = next((t for t in inst.ready_tasks() if t.uuid == mine[0].task_uuid), None)
+    task = inst.ready_task(mine[0].task_uuid)
     if task is None:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
-    return _complete(session, actor, ticket, inst, task, data, now)
+    return _complete(session, actor, ticket, inst, task, data, now, {p.task_uuid: p for p in rows})
 
 
-def _complete(session, actor, ticket, inst, task: ReadyTask, data, now) -> Step:
+def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: dict) -> Step:
     before = ticket.status_enum
     wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
     try:
         inst.complete(task.uuid, wf_data)
     except WorkflowError as exc:
         raise ServiceError("流程无法继续，请联系流程管理员", f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
-    return _save(session, ticket, inst, actor, now, action, before, **detail)
+    return _save(session, ticket, inst, actor, now, action, before, existing, **detail)
 
 
 def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> TicketStatus:
@@ -175,10 +176,10 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
 
 
 def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
-          before: TicketStatus, **detail) -> Step:
+          before: TicketStatus, existing: dict[str, TaskProjection], **detail) -> Step:
+    """Store the instance, project its ready tasks (``existing`` = the projection rows before the action),
+    derive and check the new state, write the audit row."""
     ready = inst.ready_tasks()
-    existing = {p.task_uuid: p for p in
-                session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id))}
     new = [t for t in ready if t.uuid not in existing]
     _on_ready(session, ticket, inst, new, actor, now)
     after = _derive_status(ticket, inst, ready)
@@ -187,15 +188,21 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     except IllegalTransition as exc:
         raise ServiceError("流程图产生了不允许的状态变化，请联系流程管理员", str(exc)) from exc
     ready_ids = {t.uuid for t in ready}
-    gone = [u for u in existing if u not in ready_ids]
-    if gone:
-        session.execute(delete(TaskProjection).where(TaskProjection.task_uuid.in_(gone)))
+    current = {}
+    for uuid, row in existing.items():
+        if uuid in ready_ids:
+            current[uuid] = row
+        elif row in session.new:  # added earlier in this same transaction (register + scope at once)
+            session.expunge(row)
+        else:
+            session.delete(row)
     for t in new:
         unit = t.unit_var_value if isinstance(t.unit_var_value, int) else None
         due_col = t.properties.get("due") or DUE_COLUMN.get(t.bpmn_id)
-        session.add(TaskProjection(ticket_id=ticket.id, task_uuid=t.uuid, bpmn_id=t.bpmn_id, title=t.title,
-                                   role=t.role, unit_id=unit, form_key=t.form_key, ready_at=now,
-                                   due_at=getattr(ticket, due_col) if due_col in DUE_COLUMNS else None))
+        row = current[t.uuid] = TaskProjection(
+            ticket_id=ticket.id, task_uuid=t.uuid, bpmn_id=t.bpmn_id, title=t.title, role=t.role, unit_id=unit,
+            form_key=t.form_key, ready_at=now, due_at=getattr(ticket, due_col) if due_col in DUE_COLUMNS else None)
+        session.add(row)
     ticket.status = after.value
     ticket.updated_at = now
     if after.is_final and ticket.closed_at is None:
@@ -204,7 +211,7 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
-    return Step(ticket, action, ready)
+    return Step(ticket, action, ready, current)
 
 
 def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime) -> None:

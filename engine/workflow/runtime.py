@@ -46,17 +46,29 @@ class Instance:
         return self.bundle.ref
 
     def ready_tasks(self) -> list[ReadyTask]:
-        out = []
-        for t in self.wf.get_tasks(state=TaskState.READY, manual=True):
-            info = self.bundle.tasks.get(t.task_spec.bpmn_id)
-            props = info.properties if info else {}
-            unit_var = props.get("unit")
-            out.append(ReadyTask(uuid=str(t.id), bpmn_id=t.task_spec.bpmn_id,
-                                 title=info.title if info else t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                                 lane=t.task_spec.lane, role=info.role if info else None,
-                                 form_key=info.form_key if info else None, properties=props,
-                                 unit_var_value=t.data.get(unit_var) if unit_var else None))
-        return out
+        return [self._view(t) for t in self.wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def ready_task(self, task_uuid: str) -> ReadyTask | None:
+        """The ready user task with this id, or None when it is not (or no longer) ready."""
+        from uuid import UUID
+
+        try:
+            t = self.wf.get_task_from_id(UUID(task_uuid))
+        except (KeyError, ValueError, SpiffWorkflowException):
+            return None
+        if t is None or t.state != TaskState.READY or not t.task_spec.manual:
+            return None
+        return self._view(t)
+
+    def _view(self, t) -> ReadyTask:
+        info = self.bundle.tasks.get(t.task_spec.bpmn_id)
+        props = info.properties if info else {}
+        unit_var = props.get("unit")
+        return ReadyTask(uuid=str(t.id), bpmn_id=t.task_spec.bpmn_id,
+                         title=info.title if info else t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                         lane=t.task_spec.lane, role=info.role if info else None,
+                         form_key=info.form_key if info else None, properties=props,
+                         unit_var_value=t.data.get(unit_var) if unit_var else None)
 
     def complete(self, task_uuid: str, data: dict) -> None:
         """Complete one ready user task with ``data`` and run the engine until it waits again.
