@@ -33,7 +33,8 @@ PG_ADMIN = os.environ.get("HOTLINE_BENCH_PG", "postgresql+psycopg://root@127.0.0
 CITIZEN = {"channel": "phone", "citizen_name": "张三丰", "citizen_phone": "13800001234", "address": "源城区永和路18号",
            "content": "小区东侧工地每晚22点后仍在施工，噪音扰民，请依法查处。" * 3, "ticket_type": "complaint",
            "category": "城乡建设/噪音扰民", "scope": "accept"}
-REPLY = {"department": "市住房和城乡建设局建筑管理科", "handler_name": "李工", "result": "经现场核查，已责令停止夜间施工。" * 3,
+REPLY = {"department": "市住房和城乡建设局建筑管理科", "handler_name": "李工",
+         "result": "经现场核查，已责令停止夜间施工。" * 3,
          "basis": "《中华人民共和国噪声污染防治法》第四十三条", "contact_method": "电话联系诉求人告知结果"}
 # The same routing data the raw loop feeds the engine directly.
 RAW_STEPS = [("decide_scope", {"scope": "accept", "ticket_type": "complaint"}),
@@ -80,7 +81,8 @@ def product_loop(Session, n: int) -> float:
     now = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
     steps = [("dispatcher", "dispatch", {"lead_unit": lead}), ("receiver", "sign", {"decision": "sign"}),
              ("handler", "reply", REPLY), ("reviewer", "review", {"decision": "accept"}),
-             ("agent", "evaluate", {"intake_rating": "satisfied", "handling_rating": "satisfied", "method": "callback"})]
+             ("agent", "evaluate",
+              {"intake_rating": "satisfied", "handling_rating": "satisfied", "method": "callback"})]
     t0 = time.perf_counter()
     with Session() as s:
         for _ in range(n):
