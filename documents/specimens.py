@@ -47,7 +47,7 @@ def bar_chart_data_uri(labels: list[str], values: list[float], unit: str = "") -
     top = max(values) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" viewBox="0 0 560 {height}" '
-        'font-family="Noto Sans CJK SC" font-size="12">'
+        'font-family="Noto Serif CJK SC" font-size="12">'
     ]
     for index, (label, value) in enumerate(zip(labels, values)):
         y = 10 + index * row

@@ -1,0 +1,297 @@
+"""Read-only queries the web pages need beyond the verbs: pickers, panels, inboxes, card colours, lists.
+
+Nothing here writes; every function takes the session (and ``now`` where time matters) explicitly.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from defusedxml.ElementTree import fromstring
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.domain import timelimits as tl
+from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
+from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketStatus, TicketType
+from engine.models import (Assignment, Category, KnowledgeEntry, ProcessVersion, RefusalReason, Reply, TaskProjection,
+                           Ticket, Unit, User)
+from engine.workflow.bundle import TaskInfo
+
+from .actors import Actor
+from .context import bundle_for, calendar, rules_for
+from .errors import Conflict, NotFound
+from .queries import iso, task_dict, visible_filter
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+OPEN_STATUSES = tuple(s.value for s in TicketStatus if s not in FINAL_STATUSES)
+# The unit's own stages: the acceptance clock runs while signing, the handling clock while handling.
+UNIT_CLOCK_STAGES = {TicketStatus.SIGNING.value: "acceptance", TicketStatus.CO_HANDLING.value: "handling",
+                     TicketStatus.HANDLING.value: "handling"}
+
+
+# -- reference data for pickers ---------------------------------------------------------------------------------
+
+def categories(session: Session) -> list[dict]:
+    rows = session.scalars(select(Category).order_by(Category.name)).all()
+    return [{"id": c.id, "name": c.name, "default_unit_id": c.default_unit_id} for c in rows]
+
+
+def refusal_reasons(session: Session) -> list[dict]:
+    rows = session.scalars(select(RefusalReason).where(RefusalReason.active.is_(True))
+                           .order_by(RefusalReason.code)).all()
+    return [{"code": r.code, "label": r.label, "needs_earlier_ticket": r.needs_earlier_ticket,
+             "template": r.explanation_template or ""} for r in rows]
+
+
+def _unit_dict(u: Unit, parents: dict[int, str]) -> dict:
+    return {"id": u.id, "code": u.code, "name": u.name, "kind": u.kind, "kind_label": UnitKind(u.kind).label,
+            "parent_id": u.parent_id, "parent": parents.get(u.parent_id), "active": u.active}
+
+
+def all_units(session: Session, *, active_only: bool = False) -> list[dict]:
+    q = select(Unit).order_by(Unit.parent_id.is_not(None), Unit.parent_id, Unit.id)
+    if active_only:
+        q = q.where(Unit.active.is_(True))
+    rows = session.scalars(q).all()
+    names = {u.id: u.name for u in rows}
+    return [_unit_dict(u, names) for u in rows]
+
+
+def handling_units(session: Session, parent_id: int | None = None) -> list[dict]:
+    """Active units that may lead or co-handle a ticket; with ``parent_id`` only that county office's members."""
+    kinds = [k.value for k in HANDLING_KINDS]
+    q = select(Unit).where(Unit.active.is_(True), Unit.kind.in_(kinds))
+    if parent_id is not None:
+        q = q.where(Unit.parent_id == parent_id)
+    rows = session.scalars(q.order_by(Unit.kind, Unit.id)).all()
+    return [_unit_dict(u, {}) for u in rows]
+
+
+def county_offices(session: Session) -> list[dict]:
+    rows = session.scalars(select(Unit).where(Unit.active.is_(True), Unit.kind == UnitKind.COUNTY_OFFICE.value)
+                           .order_by(Unit.id)).all()
+    return [_unit_dict(u, {}) for u in rows]
+
+
+def default_unit_for_category(session: Session, category: str | None) -> int | None:
+    if not category:
+        return None
+    return session.scalar(select(Category.default_unit_id).where(Category.name == category))
+
+
+# -- intake panels ------------------------------------------------------------------------------------------------
+
+def kb_search(session: Session, q: str | None, limit: int = 8) -> list[dict]:
+    """Published knowledge-base entries whose title, category or content contains ``q``."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    like = f"%{q}%"
+    rows = session.scalars(select(KnowledgeEntry).where(
+        KnowledgeEntry.status == "published",
+        or_(KnowledgeEntry.title.like(like), KnowledgeEntry.category.like(like), KnowledgeEntry.content.like(like)))
+        .order_by(KnowledgeEntry.title.like(like).desc(), KnowledgeEntry.id).limit(limit)).all()
+    return [kb_dict(e) for e in rows]
+
+
+def kb_entry(session: Session, entry_id: int | None) -> dict | None:
+    entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
+    return kb_dict(entry) if entry is not None else None
+
+
+def kb_dict(e: KnowledgeEntry) -> dict:
+    return {"id": e.id, "title": e.title, "category": e.category, "content": e.content, "basis": e.basis}
+
+
+def earlier_tickets(session: Session, phone: str | None, address: str | None, *, exclude_id: int | None = None,
+                    limit: int = 20) -> list[dict]:
+    """The caller's and the place's earlier tickets (same phone or same address), newest first.
+
+    Refusal reason 8 and Art. 11 need one of them linked.
+    """
+    phone, address = (phone or "").strip(), (address or "").strip()
+    conds = []
+    if phone:
+        conds.append(Ticket.citizen_phone == phone)
+    if address:
+        conds.append(Ticket.address == address)
+    if not conds:
+        return []
+    q = select(Ticket).where(or_(*conds))
+    if exclude_id:
+        q = q.where(Ticket.id != exclude_id)
+    rows = session.scalars(q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
+    out = []
+    for t in rows:
+        why = [w for w, hit in (("同一来电", phone and t.citizen_phone == phone),
+                                ("同一地点", address and t.address == address)) if hit]
+        out.append({"id": t.id, "number": t.number, "created_at": iso(t.created_at), "status": t.status,
+                    "status_label": TicketStatus(t.status).label,
+                    "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)], "category": t.category,
+                    "address": t.address, "content": t.content, "match": "、".join(why)})
+    return out
+
+
+# -- monitoring: stage clocks and card colours --------------------------------------------------------------------
+
+def stage_clock(session: Session, ticket: Ticket) -> tl.Clock | None:
+    """The clock of the unit's current stage (acceptance while signing, handling while handling), or None."""
+    stage = UNIT_CLOCK_STAGES.get(ticket.status)
+    if stage is None:
+        return None
+    cal, rules = calendar(session), rules_for(session, ticket.rule_set_id)
+    if stage == "acceptance" and ticket.received_at is not None:
+        return tl.acceptance_clock(cal, rules, ticket.received_at)
+    if stage == "handling" and ticket.handling_started_at is not None:
+        return tl.handling_clock(cal, rules, ticket.ticket_type, ticket.handling_started_at,
+                                 redo=ticket.redo_count > 0)
+    return None
+
+
+def card(session: Session, ticket: Ticket, now: datetime) -> dict:
+    """The monitoring level of the unit's stage: normal / 预警 / 黄牌 / 红牌, with the instant it is due."""
+    clock = stage_clock(session, ticket)
+    if clock is None:
+        return {"level": "normal", "label": "", "due": None}
+    level = tl.monitoring_level(clock, now)
+    due = ticket.accept_due if clock.stage == "acceptance" else ticket.handling_due
+    return {"level": level, "label": tl.LEVEL_LABELS[level] if level != "normal" else "",
+            "due": iso(due or clock.due)}
+
+
+def clock_explanations(session: Session, ticket: Ticket) -> list[dict]:
+    """How the acceptance and handling deadlines were computed, in Chinese, for the ticket page."""
+    cal, rules = calendar(session), rules_for(session, ticket.rule_set_id)
+    out = []
+    if ticket.received_at is not None:
+        out.append({"label": "签收退回期限", "due": iso(ticket.accept_due),
+                    "summary": tl.acceptance_clock(cal, rules, ticket.received_at).explain()["summary"]})
+    if ticket.handling_started_at is not None:
+        clock = tl.handling_clock(cal, rules, ticket.ticket_type, ticket.handling_started_at,
+                                  redo=ticket.redo_count > 0)
+        out.append({"label": "办理时限", "due": iso(ticket.handling_due), "summary": clock.explain()["summary"]})
+    return out
+
+
+# -- inboxes and queues -------------------------------------------------------------------------------------------
+
+def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) -> list[dict]:
+    """The open tickets of the actor's unit with their stage, the actor's tasks, time left and card colour."""
+    if not actor.unit_id:
+        return []
+    mine = exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id,
+                          Assignment.active.is_(True))
+    tickets = session.scalars(select(Ticket).where(mine, Ticket.status.in_(OPEN_STATUSES))
+                              .order_by(Ticket.handling_due.is_(None), Ticket.handling_due, Ticket.id)
+                              .limit(limit)).all()
+    ids = [t.id for t in tickets]
+    tasks: dict[int, list[TaskProjection]] = {}
+    roles: dict[int, str] = {}
+    if ids:
+        for p in session.scalars(select(TaskProjection).where(TaskProjection.ticket_id.in_(ids),
+                                                              TaskProjection.unit_id == actor.unit_id)):
+            tasks.setdefault(p.ticket_id, []).append(p)
+        for a in session.scalars(select(Assignment).where(Assignment.ticket_id.in_(ids),
+                                                          Assignment.unit_id == actor.unit_id,
+                                                          Assignment.active.is_(True))):
+            roles[a.ticket_id] = "主办" if a.role == "lead" else "协办" if a.role == "co" else "县级转派"
+    out = []
+    for t in tickets:
+        own = [task_dict(p, t) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
+        out.append({"ticket_id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
+                    "category": t.category, "status": t.status, "status_label": TicketStatus(t.status).label,
+                    "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
+                    "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
+                    "redo": t.redo_count > 0})
+    # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
+    rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
+    out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))
+    return out
+
+
+def returns_of(session: Session, ticket_ids: list[int]) -> dict[int, dict]:
+    """The latest return (退回) of each ticket: unit, reason and legal basis."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(select(Assignment, Unit.name).join(Unit, Unit.id == Assignment.unit_id)
+                           .where(Assignment.ticket_id.in_(ticket_ids), Assignment.returned_at.is_not(None))
+                           .order_by(Assignment.returned_at)).all()
+    return {a.ticket_id: {"unit": name, "reason": a.return_reason, "basis": a.return_basis,
+                          "at": iso(a.returned_at)} for a, name in rows}
+
+
+def ticket_list(session: Session, actor: Actor, *, status: str | None = None, number: str | None = None,
+                limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """Tickets the actor may see, newest first, without personal data; returns (rows, total)."""
+    q = select(Ticket).where(visible_filter(actor))
+    if status:
+        q = q.where(Ticket.status == status)
+    if number:
+        q = q.where(Ticket.number.like(f"%{number.strip()}%"))
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)).all()
+    units = {u.id: u.name for u in session.scalars(
+        select(Unit).where(Unit.id.in_({t.lead_unit_id for t in rows if t.lead_unit_id})))}
+    return [{"id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
+             "category": t.category, "status_label": TicketStatus(t.status).label, "created_at": iso(t.created_at),
+             "lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),
+             "provisional": t.deadline_provisional} for t in rows], total or 0
+
+
+# -- task pages ---------------------------------------------------------------------------------------------------
+
+def ready_task(session: Session, ticket: Ticket, task_ref: str) -> TaskProjection:
+    """The ready task of a ticket by task uuid or BPMN id.
+
+    :raises Conflict: when no such task is ready (done by someone else, or never existed).
+    """
+    rows = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    found = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
+    if not found:
+        raise Conflict("该任务已被处理或已失效，请刷新后重试", f"task {task_ref} of ticket {ticket.id} is not ready")
+    return found[0]
+
+
+def task_info(session: Session, ticket: Ticket, bpmn_id: str) -> TaskInfo:
+    """What the ticket's diagram version declares for a user task (form key, declared fields).
+
+    :raises NotFound: when the diagram has no such user task.
+    """
+    info = bundle_for(session, ticket.process_version_id).tasks.get(bpmn_id)
+    if info is None:
+        raise NotFound("流程中没有该任务", f"task {bpmn_id} not in version {ticket.process_version_id}")
+    return info
+
+
+def enum_options(session: Session, version_id: int, bpmn_id: str) -> dict[str, list[tuple[str, str]]]:
+    """The values of each enum field a user task declares in ``camunda:formData``: {field id: [(id, name)]}."""
+    pv = session.get(ProcessVersion, version_id)
+    if pv is None:
+        return {}
+    for xml in pv.files.values():
+        root = fromstring(xml.encode(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for task in root.iter(f"{{{BPMN_NS}}}userTask"):
+            if task.get("id") != bpmn_id:
+                continue
+            out = {}
+            for field in task.iter(f"{{{CAMUNDA_NS}}}formField"):
+                if field.get("type") == "enum":
+                    out[field.get("id")] = [(v.get("id"), v.get("name") or v.get("id"))
+                                            for v in field.iter(f"{{{CAMUNDA_NS}}}value")]
+            return out
+    return {}
+
+
+def latest_reply(session: Session, ticket_id: int) -> Reply | None:
+    return session.scalar(select(Reply).where(Reply.ticket_id == ticket_id).order_by(Reply.id.desc()).limit(1))
+
+
+# -- administration -----------------------------------------------------------------------------------------------
+
+def users(session: Session) -> list[dict]:
+    rows = session.execute(select(User, Unit.name).outerjoin(Unit, Unit.id == User.unit_id)
+                           .order_by(User.id)).all()
+    return [{"id": u.id, "username": u.username, "display_name": u.display_name, "phone": u.phone,
+             "role": u.role, "role_label": ROLE_LABELS[Role(u.role)], "unit": unit_name, "active": u.active,
+             "locked_until": iso(u.locked_until), "created_at": iso(u.created_at)} for u, unit_name in rows]
