@@ -12,6 +12,10 @@ MAX_BYTES = 2 * 1024 * 1024
 class UnsafeXml(ValueError):
     """The file is not XML we are willing to parse."""
 
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
 
 def check_safe_xml(data: bytes, name: str = "diagram") -> None:
     """Refuse oversized files, DOCTYPEs, entity declarations and malformed XML.
@@ -26,4 +30,4 @@ def check_safe_xml(data: bytes, name: str = "diagram") -> None:
         raise UnsafeXml(f"{name}: unsafe XML refused ({type(exc).__name__})") from exc
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
-        raise UnsafeXml(f"{name}: malformed XML at line {line}: {exc}") from exc
+        raise UnsafeXml(f"{name}: malformed XML at line {line}: {exc}", line) from exc

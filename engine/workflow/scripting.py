@@ -1,6 +1,7 @@
 """A script environment for diagram conditions and scripts compiled with RestrictedPython."""
 from __future__ import annotations
 
+import ast
 import operator
 from typing import Any
 
@@ -71,9 +72,19 @@ SCRIPT_ENGINE = PythonScriptEngine(environment=_ENVIRONMENT)
 
 
 def compile_check(source: str, mode: str) -> str | None:
-    """Return an error message when ``source`` does not compile in the restricted environment, else None."""
+    """Return an error message when ``source`` does not compile in the restricted environment, else None.
+
+    Imports and dunder names are refused here too: at run time they would only fail later, on a citizen's ticket.
+    """
     try:
         _ENVIRONMENT.compile(source, mode)
+        tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         return str(exc)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return "imports are not allowed in diagram scripts"
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(name, str) and name.startswith("__"):
+            return f"name {name!r} is not allowed in diagram scripts"
     return None
