@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "redo": "重办派发",
     "archive": "归档",
     "pii_view": "查看诉求人信息",
+    "migrate": "迁移至新流程版本",
 }
 
 
