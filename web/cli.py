@@ -11,6 +11,7 @@ from engine.domain.roles import Role
 from engine.models import ApiClient, Unit, User
 from engine.services.setup import seed_defaults
 
+from .cli_bpmn import register_bpmn_cli
 from .extensions import db
 from .security import hash_password, hash_token, new_channel_token, now
 
@@ -23,6 +24,7 @@ def init_database() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    register_bpmn_cli(app)
     @app.cli.command("init-db")
     def init_db_cmd():
         """Create or upgrade the database and load the default diagrams, rules, calendar and reasons."""

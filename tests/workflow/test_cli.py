@@ -1,0 +1,40 @@
+"""The process owner's command line: validate prints file/line/element and exits non-zero when invalid."""
+from __future__ import annotations
+
+from engine.models import ProcessVersion
+
+from .variants import HOTLINE, JOINT, replace, with_leader_approval
+
+
+def write(tmp_path, hotline: str) -> list[str]:
+    (tmp_path / "hotline.bpmn").write_text(hotline, encoding="utf-8")
+    (tmp_path / "joint_review.bpmn").write_text(JOINT, encoding="utf-8")
+    return [str(tmp_path / "hotline.bpmn"), str(tmp_path / "joint_review.bpmn")]
+
+
+def test_validate_good_and_bad(app, db, tmp_path):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["bpmn", "validate", *write(tmp_path, HOTLINE)])
+    assert ok.exit_code == 0 and "journey happy" in ok.output and ok.output.strip().endswith("valid")
+    bad = runner.invoke(args=["bpmn", "validate", *write(tmp_path, replace(HOTLINE, 'review_decision == "back"',
+                                                                           'review_decision === "back"'))])
+    assert bad.exit_code == 1
+    assert "hotline.bpmn:" in bad.output and "[gw_review]" in bad.output and "does not compile" in bad.output
+
+
+def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
+    runner = app.test_cli_runner()
+    before = db.session.query(ProcessVersion).filter_by(active=True).one()
+    try:
+        out = runner.invoke(args=["bpmn", "deploy", *write(tmp_path, with_leader_approval()), "--author", "po",
+                                  "--note", "领导审批"])
+        assert out.exit_code == 0, out.output
+        new_version = int(out.output.split()[2])
+        listing = runner.invoke(args=["bpmn", "versions"]).output
+        assert f"* v{new_version}" in listing and "领导审批" in listing
+        diff = runner.invoke(args=["bpmn", "diff", str(before.version), str(new_version)]).output
+        assert "leader_approval" in diff
+        mig = runner.invoke(args=["bpmn", "migrate", "--to", str(new_version), "--dry-run"])
+        assert mig.exit_code == 0 and '"dry_run": true' in mig.output
+    finally:
+        assert runner.invoke(args=["bpmn", "activate", str(before.version)]).exit_code == 0

@@ -1,0 +1,106 @@
+"""`flask --app web bpmn …`: validate, deploy, list, diff, activate and migrate diagram versions."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from engine.db import transaction
+from engine.services import Actor
+from engine.services import processes as proc
+from engine.services.errors import ServiceError
+from engine.workflow import DiagramError
+
+from .extensions import db
+from .security import now
+
+
+def _read(paths: tuple[str, ...]) -> dict[str, bytes]:
+    if not paths:
+        raise click.UsageError("give at least one .bpmn file")
+    return {Path(p).name: Path(p).read_bytes() for p in paths}
+
+
+def register_bpmn_cli(app: Flask) -> None:
+    @app.cli.group("bpmn")
+    def bpmn():
+        """Process diagrams: validate, deploy, versions, diff, activate, migrate."""
+
+    @bpmn.command("validate")
+    @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run/--no-dry-run", default=True, help="also simulate the standard journeys")
+    def validate_cmd(files, dry_run):
+        """Print every problem with file, line and element; exit 1 when the files may not be deployed."""
+        data = _read(files)
+        problems = proc.validate_draft(data)
+        for p in problems:
+            click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}")
+        if problems:
+            click.echo(f"{len(problems)} problem(s); not deployable", err=True)
+            sys.exit(1)
+        if dry_run:
+            failed = 0
+            for r in proc.dry_run(data):
+                click.echo(f"journey {r.code:<13} {'ok' if r.ok else 'FAILED'}  {' → '.join(r.path)}"
+                           + ("" if r.ok else f"  ({r.message})"))
+                failed += not r.ok
+            if failed:
+                click.echo(f"{failed} journey(s) broken; deploy needs --override REASON", err=True)
+                sys.exit(1)
+        click.echo("valid")
+
+    @bpmn.command("deploy")
+    @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+    @click.option("--author", required=True)
+    @click.option("--note", default=None)
+    @click.option("--override", default=None, help="reason to deploy although a standard journey breaks")
+    def deploy_cmd(files, author, note, override):
+        """Validate, dry-run and deploy a new version; new tickets start on it."""
+        try:
+            with transaction(db.session):
+                pv, _results = proc.deploy_version(db.session, _read(files), author, note, now(), override)
+        except DiagramError as exc:
+            for p in exc.problems:
+                click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}", err=True)
+            sys.exit(1)
+        except ServiceError as exc:
+            click.echo(exc.message_zh, err=True)
+            sys.exit(1)
+        click.echo(f"deployed version {pv.version} ({pv.sha256[:12]})")
+
+    @bpmn.command("versions")
+    def versions_cmd():
+        """List deployed versions."""
+        for pv in proc.versions(db.session):
+            mark = "*" if pv.active else " "
+            click.echo(f"{mark} v{pv.version:<4} {pv.created_at:%Y-%m-%d %H:%M} {pv.author:<14} {pv.sha256[:12]} "
+                       f"{pv.note or ''}")
+
+    @bpmn.command("diff")
+    @click.argument("a", type=int)
+    @click.argument("b", type=int)
+    def diff_cmd(a, b):
+        """Tasks added, removed and changed between two versions (JSON)."""
+        click.echo(json.dumps(proc.diff_versions(db.session, a, b), ensure_ascii=False, indent=2))
+
+    @bpmn.command("activate")
+    @click.argument("version", type=int)
+    def activate_cmd(version):
+        """Make a version the one new tickets start on (roll back or forward)."""
+        with transaction(db.session):
+            proc.activate(db.session, version)
+        click.echo(f"version {version} is active")
+
+    @bpmn.command("migrate")
+    @click.option("--to", "to_version", type=int, required=True)
+    @click.option("--from", "from_version", type=int, default=None)
+    @click.option("--dry-run", is_flag=True)
+    def migrate_cmd(to_version, from_version, dry_run):
+        """Move open tickets to a version; lists the ones that cannot move and why."""
+        with transaction(db.session):
+            report = proc.migrate_tickets(db.session, Actor.system("流程管理员（命令行）"), to_version, now(),
+                                          dry_run_only=dry_run, from_number=from_version)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
