@@ -6,7 +6,7 @@ stored by the caller; issued PDFs are stored by the caller and never re-rendered
 """
 
 from .kinds import KINDS, DocumentError, Kind, format_number, get_kind
-from .render import chinese_date, render_batch, render_document, render_html, render_pdf
+from .render import chinese_date, render_batch, render_html, render_pdf
 from .specimens import specimen_context
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "format_number",
     "get_kind",
     "render_batch",
-    "render_document",
     "render_html",
     "render_pdf",
     "specimen_context",

@@ -14,8 +14,9 @@ from pathlib import Path
 import jinja2
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from . import fonts as compact_fonts
 from .kinds import (
     ACCOUNTABILITY_SITUATIONS,
     EXTENSION_DECISIONS,
@@ -149,7 +150,7 @@ def _contact(value: object) -> str:
     return "" if value is None or isinstance(value, jinja2.Undefined) else str(value)
 
 
-def _seal_glyphs(name: object, spread_per_char: float = 19.0, max_spread: float = 250.0) -> list[tuple[str, float]]:
+def _seal_glyphs(name: object, spread_per_char: float = 17.0, max_spread: float = 230.0) -> list[tuple[str, float]]:
     """Place the characters of a seal's name along its upper arc: (character, rotation in degrees)."""
     chars = [char for char in str(name) if not char.isspace()]
     if not chars:
@@ -168,16 +169,41 @@ class RefusedURLError(ValueError):
 class DataOnlyFetcher(URLFetcher):
     """Fetch ``data:`` URIs only; refuse local files, the network and everything else.
 
-    Refusals are fatal to the render, so a document is never issued with a silently missing resource.
+    WeasyPrint swallows some fetch errors (inside SVG images, for instance), so refusals are also remembered and
+    :meth:`check` turns any of them into a failed render: a document is never issued with a silently missing part.
     """
 
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"data"}, fail_on_errors=True)
+        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         if not str(url).lstrip().lower().startswith("data:"):
+            self.refused.append(str(url))
             log.warning("refused to fetch %r while rendering a document", str(url)[:200])
             raise RefusedURLError(f"only data: URIs may be loaded, refused {str(url)[:80]!r}")
+        return super().fetch(url, headers)
+
+    def check(self, label: str) -> None:
+        """Raise if anything was refused while rendering ``label``.
+
+        :raises DocumentError: naming the refused URLs.
+        """
+        if self.refused:
+            urls = ", ".join(repr(url[:80]) for url in self.refused)
+            raise DocumentError(f"{label}: refused to load external resources: {urls}")
+
+
+class _StylesheetFetcher(DataOnlyFetcher):
+    """Serve the compact font faces to our own stylesheet; refuse everything else as documents do."""
+
+    def __init__(self, faces: Mapping[str, bytes]) -> None:
+        super().__init__()
+        self._faces = faces
+
+    def fetch(self, url, headers=None):
+        if url in self._faces:
+            return URLFetcherResponse(url, self._faces[url], {"Content-Type": "font/otf"})
         return super().fetch(url, headers)
 
 
@@ -223,13 +249,15 @@ def _build_environment() -> jinja2.Environment:
 
 
 def _get_resources() -> _Resources:
-    """Build the Jinja2 environment, font configuration and parsed stylesheet once per process."""
+    """Build the Jinja2 environment, compact fonts, font configuration and parsed stylesheet once per process."""
     global _resources
     if _resources is None:
         with _resources_lock:
             if _resources is None:
                 fonts = FontConfiguration()
-                css = CSS(filename=str(TEMPLATE_DIR / "base.css"), font_config=fonts, url_fetcher=DataOnlyFetcher())
+                face_rules, faces = compact_fonts.compact_faces()
+                stylesheet = face_rules + (TEMPLATE_DIR / "base.css").read_text(encoding="utf-8")
+                css = CSS(string=stylesheet, font_config=fonts, url_fetcher=_StylesheetFetcher(faces))
                 _resources = _Resources(_build_environment(), fonts, css)
     return _resources
 
@@ -272,18 +300,28 @@ def render_html(kind: str, context: Mapping) -> str:
     return _get_resources().env.get_template(template).render(values)
 
 
-def render_document(kind: str, context: Mapping) -> Document:
-    """Lay out one document and return the WeasyPrint ``Document`` (pages not yet written).
-
-    :raises DocumentError: when the kind is unknown, a fact is missing, or the document tries to load a resource.
-    """
+def _layout(kind: str, context: Mapping) -> tuple[Document, DataOnlyFetcher]:
     html = render_html(kind, context)
     resources = _get_resources()
+    fetcher = DataOnlyFetcher()
     try:
-        return HTML(string=html, url_fetcher=DataOnlyFetcher()).render(
+        document = HTML(string=html, url_fetcher=fetcher).render(
             font_config=resources.fonts, stylesheets=[resources.css])
     except FatalURLFetchingError as exc:
         raise DocumentError(f"{kind}: refused to load an external resource ({exc.__cause__ or exc})") from exc
+    fetcher.check(kind)
+    return document, fetcher
+
+
+def _write(document: Document, fetchers: list[DataOnlyFetcher], label: str) -> bytes:
+    # Images (SVG charts) are drawn, and may fetch, only while the PDF is written.
+    try:
+        pdf = document.write_pdf()
+    except FatalURLFetchingError as exc:
+        raise DocumentError(f"{label}: refused to load an external resource ({exc.__cause__ or exc})") from exc
+    for fetcher in fetchers:
+        fetcher.check(label)
+    return pdf
 
 
 def render_pdf(kind: str, context: Mapping) -> bytes:
@@ -291,7 +329,8 @@ def render_pdf(kind: str, context: Mapping) -> bytes:
 
     :raises DocumentError: when the kind is unknown, a fact is missing, or the document tries to load a resource.
     """
-    return render_document(kind, context).write_pdf()
+    document, fetcher = _layout(kind, context)
+    return _write(document, [fetcher], kind)
 
 
 def render_batch(items: list[tuple[str, Mapping]], progress: Progress | None = None) -> bytes:
@@ -306,10 +345,12 @@ def render_batch(items: list[tuple[str, Mapping]], progress: Progress | None = N
     if not items:
         raise DocumentError("render_batch needs at least one document")
     total = len(items)
-    documents = []
+    documents, fetchers = [], []
     for done, (kind, context) in enumerate(items, start=1):
-        documents.append(render_document(kind, context))
+        document, fetcher = _layout(kind, context)
+        documents.append(document)
+        fetchers.append(fetcher)
         if progress is not None:
             progress(done, total)
     pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+    return _write(documents[0].copy(pages), fetchers, f"batch of {total}")

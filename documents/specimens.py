@@ -47,9 +47,9 @@ def bar_chart_data_uri(labels: list[str], values: list[float], unit: str = "") -
     top = max(values) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" viewBox="0 0 560 {height}" '
-        'font-family="Noto Serif CJK SC" font-size="12">'
+        'font-family="Noto Serif CJK SC GB2312, Noto Serif CJK SC" font-size="12">'
     ]
-    for index, (label, value) in enumerate(zip(labels, values)):
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 10 + index * row
         bar = width * value / top
         parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
@@ -142,7 +142,6 @@ def _supervision_notice() -> dict:
         "reason_detail": "该工单经批准延期至2026年12月16日24时，逾期仍未办结答复，于2026年12月17日24时亮红牌",
         "opened_at": _at(2026, 12, 18, 8, 30),
         "reply_due": _end_of(2026, 12, 22),
-        "requirements": ["请分管领导亲自督促，依法查处违规夜间施工行为，并将处理结果告知诉求人。"],
         "contact": OFFICE_CONTACT,
     }
 
