@@ -66,6 +66,20 @@ class Ticket(Base):
     eval_due: Mapped[datetime | None] = mapped_column(index=True)
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None]
+    # Monitoring (issue 3): the thresholds of the acceptance and handling clocks, the level reached on the clock
+    # that runs now, and the earliest threshold still to fire, so the monitor is one indexed range query.
+    accept_warning_at: Mapped[datetime | None]
+    accept_yellow_at: Mapped[datetime | None]
+    accept_red_at: Mapped[datetime | None]
+    handling_warning_at: Mapped[datetime | None]
+    handling_yellow_at: Mapped[datetime | None]
+    handling_red_at: Mapped[datetime | None]
+    next_threshold_at: Mapped[datetime | None] = mapped_column(index=True)
+    monitor_stage: Mapped[str | None] = mapped_column(
+        String(12), CheckConstraint("monitor_stage IN ('dispatch', 'acceptance', 'handling')", name="monitor_stage"))
+    monitor_level: Mapped[str] = mapped_column(
+        String(10), CheckConstraint("monitor_level IN ('normal', 'warning', 'yellow', 'red')", name="monitor_level"),
+        default="normal", server_default="normal")
 
     lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
     county_office: Mapped[Unit | None] = relationship(foreign_keys=[county_office_id])
@@ -155,6 +169,9 @@ class Evaluation(Base):
     redo_reason: Mapped[str | None] = mapped_column(Text)
     redo_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     redo_decided_at: Mapped[datetime | None]
+    # Unreasonable or malicious dissatisfaction does not count in assessment (Art. 15); who decided is above.
+    excluded_from_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclusion_kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class TaskProjection(Base):
@@ -173,6 +190,8 @@ class TaskProjection(Base):
     form_key: Mapped[str | None] = mapped_column(String(80))
     ready_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    # Set when the task belongs to a side process instance (a supervision) rather than the ticket's own.
+    supervision_id: Mapped[int | None] = mapped_column(ForeignKey("supervision.id"), index=True)
 
 
 class AuditLog(Base):

@@ -18,11 +18,15 @@ from engine.models import TaskProjection, Ticket
 from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance
 
+from . import handlers, handlers_side  # noqa: F401  (register the form-key handlers)
 from .actors import Actor
 from .audit import write_audit
+from .clocks import store_clock
 from .context import RUNTIME, active_rule_set, active_version, bundle_for, calendar, rules_for
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from .handlers import handle
+from .monitor import follow as follow_monitor
+from .registry import handle
+from .supervision import complete_supervision_task
 from .validate import text as _text
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
@@ -90,6 +94,9 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
     step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, {}, channel=channel)
     if data.get("scope"):
+        if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
+            raise Forbidden("受理审查须由话务员作出，渠道提交的诉求请勿填写受理决定",
+                            f"{actor.label} tried to decide scope at registration")
         task = next((t for t in step.ready if t.bpmn_id == "decide_scope"), None)
         if task is None:
             raise ServiceError("流程中没有受理审查环节", "diagram has no decide_scope task after start")
@@ -140,11 +147,15 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     mine = [p for p in matches if can_act(actor, p)]
     if not mine:
         raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
+    if mine[0].supervision_id is not None:
+        ready = complete_supervision_task(session, actor, ticket, mine[0], data, now)
+        return Step(ticket, mine[0].bpmn_id, ready, {})
     inst = load_instance(session, ticket)
     task = inst.ready_task(mine[0].task_uuid)
     if task is None:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
-    return _complete(session, actor, ticket, inst, task, data, now, {p.task_uuid: p for p in rows})
+    own = {p.task_uuid: p for p in rows if p.supervision_id is None}
+    return _complete(session, actor, ticket, inst, task, data, now, own)
 
 
 def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: dict) -> Step:
@@ -215,30 +226,41 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
 
 
 def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime) -> None:
-    """Start the clocks of tasks that just became ready; keep the ticket's counters in step."""
+    """Start the clocks of tasks that just became ready; keep the ticket's counters and monitor in step."""
     if not new:
         return
     data = inst.data()
     cal = calendar(session)
     rules = rules_for(session, ticket.rule_set_id)
     ids = {t.bpmn_id for t in new}
+    restarted: set[str] = set()
     ticket.return_count = int(data.get("return_count") or 0)
     if "dispatch" in ids:
         clock = tl.dispatch_clock(cal, rules, now, several_units=ticket.return_count > 0)
         ticket.dispatch_due = clock.due
+        ticket.deadline_provisional = clock.provisional
+        restarted.add("dispatch")
     if "sign" in ids:
         ticket.received_at = now
-        ticket.accept_due = tl.acceptance_clock(cal, rules, now).due
+        acceptance = tl.acceptance_clock(cal, rules, now)
         handling = tl.handling_clock(cal, rules, ticket.ticket_type, now)
-        ticket.handling_started_at, ticket.handling_due = now, handling.due
-        ticket.deadline_provisional = handling.provisional
+        ticket.handling_started_at = now
+        store_clock(ticket, acceptance)
+        store_clock(ticket, handling)
+        ticket.deadline_provisional = handling.provisional or acceptance.provisional
+        restarted.update(("acceptance", "handling"))
     redo_count = int(data.get("redo_count") or 0)
     if "reply" in ids and redo_count > ticket.redo_count:
         ticket.redo_count = redo_count
         handling = tl.handling_clock(cal, rules, ticket.ticket_type, now, redo=True)
-        ticket.handling_started_at, ticket.handling_due = now, handling.due
+        ticket.handling_started_at = now
+        store_clock(ticket, handling)
         ticket.deadline_provisional = handling.provisional
+        restarted.add("handling")
         write_audit(session, ticket.id, actor, "redo", ticket.status, ticket.status, now,
                     due=handling.due.isoformat())
     if "evaluate" in ids:
-        ticket.eval_due = tl.evaluation_clock(cal, rules, now).due
+        evaluation = tl.evaluation_clock(cal, rules, now)
+        ticket.eval_due = evaluation.due
+        ticket.deadline_provisional = evaluation.provisional
+    follow_monitor(ticket, _derive_status(ticket, inst, inst.ready_tasks()).value, restarted)
