@@ -1,0 +1,114 @@
+"""Page tests of the process owner's area: sign in through the form, post with the CSRF token of a page, and put
+back what a test changed (the active diagram version, the active rule set, drafts)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import delete, func, select
+from sqlalchemy import text as sql
+
+from engine.db import transaction
+from engine.models import ProcessDraft, ProcessVersion, RuleSet
+from engine.services.context import reset_caches
+from engine.services.drafts import activate_rule_set
+from engine.services.processes import activate
+from engine.workflow.bundle import MAIN_PROCESS
+
+from ..conftest import TICKET_TABLES
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+OWNERS = ["process_owner", "admin"]
+OTHERS = ["agent", "dispatcher", "reviewer", "supervisor", "county_dispatcher", "receiver", "handler", "unit_leader",
+          "kb_editor", "city_leader"]
+
+
+class Client(FlaskClient):
+    """A test client whose requests start with fresh request globals (the ``db`` fixture keeps one app context
+    open for the whole test, so Flask would otherwise reuse ``g`` and its cached user and CSRF token)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in ("user", "csrf_token"):
+                g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app, db):
+    return Client(app, app.response_class)
+
+
+def text(r) -> str:
+    return r.get_data(as_text=True)
+
+
+def token(client, url: str) -> str:
+    r = client.get(url)
+    found = TOKEN.search(text(r))
+    assert found, f"no CSRF token on {url} ({r.status_code})"
+    return found.group(1)
+
+
+def post(client, url: str, data: dict | None = None, *, get_url: str = "/process/", **kw):
+    """POST a form as a browser does, with the CSRF token of the page that shows it."""
+    return client.post(url, data={"csrf_token": token(client, get_url), **(data or {})}, **kw)
+
+
+def login(client, username: str) -> None:
+    r = client.post("/login", data={"csrf_token": token(client, "/login"), "username": username,
+                                    "password": "demo12345"})
+    assert r.status_code == 302, text(r)[:500]
+
+
+@pytest.fixture
+def owner(client):
+    login(client, "process_owner")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _forget_drafts(db):
+    yield
+    db.session.rollback()
+    db.session.execute(delete(ProcessDraft))
+    db.session.commit()
+
+
+def _forget_tickets(db) -> None:
+    # The ``db`` fixture empties these after the test too; versions created by the test can only go once no
+    # ticket points at them.
+    for table in TICKET_TABLES:
+        db.session.execute(sql(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def restore_version(db):
+    """The active diagram version before the test. Afterwards it is made active again and the versions the test
+    deployed are removed, so later tests see the same version numbers as without this one."""
+    active = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == MAIN_PROCESS,
+                                                            ProcessVersion.active.is_(True)))
+    last_id = db.session.scalar(select(func.max(ProcessVersion.id)))
+    yield active
+    db.session.rollback()
+    with transaction(db.session):
+        activate(db.session, active.version)
+        _forget_tickets(db)
+        db.session.execute(delete(ProcessVersion).where(ProcessVersion.id > last_id))
+    reset_caches()  # SQLite may hand a removed id to the next deployment: forget the parsed bundles by id
+
+
+@pytest.fixture
+def restore_rules(db):
+    """The active rule set before the test; made active again afterwards, the versions the test saved removed."""
+    active = db.session.scalar(select(RuleSet).where(RuleSet.active.is_(True)))
+    last_id = db.session.scalar(select(func.max(RuleSet.id)))
+    yield active
+    db.session.rollback()
+    with transaction(db.session):
+        activate_rule_set(db.session, active.version)
+        _forget_tickets(db)
+        db.session.execute(delete(RuleSet).where(RuleSet.id > last_id))
+    reset_caches()

@@ -1,0 +1,60 @@
+// Read-only diagrams on version and diff pages; data-marks names elements to highlight per marker class.
+(function () {
+  'use strict';
+
+  if (!window.HotlineViewer) { return; }
+
+  document.querySelectorAll('.bpmn-view').forEach(function (root) {
+    var viewer = window.HotlineViewer.createViewer(root.querySelector('.viewer-canvas'));
+    var tabs = root.querySelector('.file-tabs');
+    var marks = JSON.parse(root.dataset.marks || '{}');
+    var files = {};
+    var order = [];
+    var note = document.createElement('p');
+    note.className = 'muted missing-shapes';
+    tabs.insertAdjacentElement('afterend', note);
+
+    // An element can exist in the XML without a shape (e.g. a file written by hand): say so instead of hiding it.
+    function elsewhere(id, shown) {
+      return order.some(function (other) { return other !== shown && files[other].indexOf('id="' + id + '"') >= 0; });
+    }
+
+    function show(name) {
+      tabs.querySelectorAll('button').forEach(function (b) { b.className = b.textContent === name ? 'on' : ''; });
+      viewer.importXML(files[name]).then(function () {
+        var canvas = viewer.get('canvas');
+        var registry = viewer.get('elementRegistry');
+        var missing = [];
+        Object.keys(marks).forEach(function (marker) {
+          (marks[marker] || []).forEach(function (id) {
+            if (registry.get(id)) {
+              canvas.addMarker(id, marker);
+            } else if (!elsewhere(id, name)) {
+              missing.push(id);
+            }
+          });
+        });
+        note.textContent = missing.length ? '以下环节在流程图中没有图形（缺少图形信息，不影响运行）：' + missing.join('、') : '';
+        canvas.zoom('fit-viewport');
+        root.dataset.ready = 'true';
+      }).catch(function (err) {
+        note.textContent = '无法显示 ' + name + '：' + err.message;
+      });
+    }
+
+    fetch(root.dataset.source, { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (data) {
+      files = data.files;
+      order = Object.keys(files).sort(function (a, b) {
+        return (a === 'hotline.bpmn' ? -1 : b === 'hotline.bpmn' ? 1 : a.localeCompare(b));
+      });
+      order.forEach(function (name) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = name;
+        b.addEventListener('click', function () { show(name); });
+        tabs.appendChild(b);
+      });
+      show(order[0]);
+    });
+  });
+}());

@@ -1,0 +1,378 @@
+"""The process owner's area: diagram versions, drafts, the modeller, checks, deployment, migration, rule sets.
+
+Only process owners and administrators get in; everyone else gets 403. Views parse the request, call service verbs
+(``engine.services.processes`` and ``engine.services.drafts``) and render; every check of a diagram goes through
+``processes.validate_draft``, which refuses unsafe XML before any parser sees it.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+
+from engine.db import transaction
+from engine.domain.roles import Role
+from engine.domain.timelimits import TICKET_TYPE_LABELS, TICKET_TYPES
+from engine.services import Actor, Invalid, NotFound, ServiceError
+from engine.services import drafts as drafts_svc
+from engine.services import processes as proc
+from engine.services.context import active_version
+from engine.services.errors import Forbidden
+from engine.workflow import DiagramError
+from engine.workflow.safexml import MAX_BYTES
+
+from .extensions import db
+from .security import current_user, now
+
+log = logging.getLogger("hotline.process")
+bp = Blueprint("process", __name__, url_prefix="/process")
+
+OWNER_ROLES = frozenset({Role.PROCESS_OWNER.value, Role.ADMIN.value})
+# One request may carry a few diagrams; each file is held to the engine's 2 MB limit by drafts.check_files.
+MAX_REQUEST_BYTES = 3 * MAX_BYTES
+
+
+@bp.url_value_preprocessor
+def _limit_body(_endpoint, _values):
+    # URL value preprocessors run before every before_request hook, CSRF's included, which reads the form:
+    # setting the limit here is what makes it apply to that first parse (oversized bodies get 413).
+    request.max_content_length = MAX_REQUEST_BYTES
+
+
+@bp.before_request
+def _owners_only():
+    user = current_user()
+    if user is None:
+        return redirect(url_for("views.login", next=request.full_path))
+    if user.role not in OWNER_ROLES:
+        raise Forbidden("只有流程管理员和系统管理员可以使用流程管理", f"role {user.role} refused on {request.path}")
+    return None
+
+
+def _author() -> str:
+    return current_user().display_name
+
+
+def _bundle_ready(name: str) -> bool:
+    return (Path(current_app.static_folder) / "vendor" / name).is_file()
+
+
+def _send(files: dict[str, str], name: str):
+    if name not in files:
+        raise NotFound(f"文件 {name} 不存在", f"no file {name!r}")
+    # An attachment with an XML type: the browser saves it and never renders it as a page.
+    return send_file(io.BytesIO(files[name].encode("utf-8")), mimetype="application/xml", as_attachment=True,
+                     download_name=name)
+
+
+def _send_zip(files: dict[str, str], download_name: str):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in sorted(files.items()):
+            zf.writestr(name, text.encode("utf-8"))
+    buf.seek(0)
+    return send_file(buf, mimetype="application/zip", as_attachment=True, download_name=download_name)
+
+
+# -- versions ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    versions = list(reversed(proc.versions(db.session)))
+    drafts = drafts_svc.list_drafts(db.session)
+    return render_template("process/index.html", versions=versions, counts=drafts_svc.version_ticket_counts(db.session),
+                           drafts=drafts, deployed=drafts_svc.deployed_as(db.session, drafts))
+
+
+@bp.get("/versions/<int:number>")
+def version(number: int):
+    pv = proc.get_version(db.session, number)
+    others = [v.version for v in proc.versions(db.session) if v.version != number]
+    counts = drafts_svc.version_ticket_counts(db.session).get(pv.id, {"total": 0, "open": 0})
+    compare_with = max([n for n in others if n < number], default=others[0] if others else None)
+    return render_template("process/version.html", pv=pv, counts=counts, compare_with=compare_with,
+                           viewer_ready=_bundle_ready("viewer.js"))
+
+
+@bp.get("/versions/<int:number>/files/<name>")
+def version_file(number: int, name: str):
+    return _send(proc.get_version(db.session, number).files, name)
+
+
+@bp.get("/versions/<int:number>/download")
+def version_zip(number: int):
+    pv = proc.get_version(db.session, number)
+    return _send_zip(pv.files, f"{pv.process_id}-v{pv.version}.zip")
+
+
+@bp.get("/versions/<int:number>/source.json")
+def version_source(number: int):
+    pv = proc.get_version(db.session, number)
+    return jsonify(kind="version", version=pv.version, title=f"第 {pv.version} 版", files=pv.files)
+
+
+@bp.post("/versions/<int:number>/activate")
+def activate(number: int):
+    with transaction(db.session):
+        proc.activate(db.session, number)
+    log.info("process version %s activated by %s", number, current_user().username)
+    flash(f"第 {number} 版已设为当前版本：此后新建的工单按该版本流转，在办工单仍按各自开始时的版本办理", "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/diff")
+def diff():
+    numbers = [v.version for v in proc.versions(db.session)]
+    active = active_version(db.session).version
+    b = request.args.get("b", type=int) or active
+    a = request.args.get("a", type=int) or max([n for n in numbers if n < b], default=b)
+    result = proc.diff_versions(db.session, a, b)
+    return render_template("process/diff.html", a=a, b=b, numbers=numbers, diff=result,
+                           viewer_ready=_bundle_ready("viewer.js"))
+
+
+@bp.route("/migrate", methods=["GET", "POST"])
+def migrate():
+    numbers = [v.version for v in proc.versions(db.session)]
+    to = request.values.get("to", type=int) or active_version(db.session).version
+    source = request.values.get("from", type=int)
+    report, error = None, None
+    if request.method == "POST":
+        actor = Actor.of_user(current_user())
+        with transaction(db.session):
+            report = proc.migrate_tickets(db.session, actor, to, now(), dry_run_only=True, from_number=source)
+            if request.form.get("mode") == "run":
+                # Move only what the owner saw in the dry run; if that changed meanwhile, show the new dry run.
+                if sorted(report["moved"]) != sorted(request.form.getlist("expect")):
+                    error = "自试迁移以来可迁移的工单已有变化，请核对下面新的试迁移结果后再执行"
+                else:
+                    report = proc.migrate_tickets(db.session, actor, to, now(), dry_run_only=False,
+                                                  from_number=source)
+        if report is not None and not report["dry_run"]:
+            log.info("%s tickets migrated to version %s by %s", len(report["moved"]), to, current_user().username)
+    return render_template("process/migrate.html", numbers=numbers, to=to, source=source, report=report,
+                           error=error), 409 if error else 200
+
+
+# -- modeller and drafts -----------------------------------------------------------------------------------------
+
+
+@bp.get("/modeler")
+def modeler():
+    draft_id = request.args.get("draft", type=int)
+    if draft_id is not None:
+        draft = drafts_svc.load_draft(db.session, draft_id)
+        ctx = {"draft": draft, "source": url_for(".draft_source", draft_id=draft.id), "name": draft.name,
+               "title": f"草稿：{draft.name}"}
+    else:
+        number = request.args.get("version", type=int)
+        pv = proc.get_version(db.session, number) if number else active_version(db.session)
+        ctx = {"draft": None, "source": url_for(".version_source", number=pv.version),
+               "name": f"基于第 {pv.version} 版的修改",
+               "title": f"第 {pv.version} 版" + ("（当前版本）" if pv.active else "")}
+    return render_template("process/modeler.html", ready=_bundle_ready("modeler.js"), **ctx)
+
+
+def _json_error(exc: ServiceError):
+    return jsonify(error={"code": exc.code, "message": exc.message_zh, "fields": exc.fields}), exc.status
+
+
+@bp.post("/drafts")
+def save_draft():
+    """Save the modeller's files as a new draft, or over the draft it was opened from (JSON in, JSON out)."""
+    body = request.get_json(silent=True)
+    files = body.get("files") if isinstance(body, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return _json_error(Invalid("请求格式不正确", "save draft: bad JSON body"))
+    draft_id = body.get("draft_id")
+    try:
+        with transaction(db.session):
+            draft = drafts_svc.save_draft(db.session, name=str(body.get("name") or ""), files=files,
+                                          author=_author(), note=str(body.get("note") or ""), now=now(),
+                                          draft_id=int(draft_id) if str(draft_id or "").isdigit() else None)
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify(id=draft.id, name=draft.name, url=url_for(".draft", draft_id=draft.id),
+                   validate_url=url_for(".validate", draft_id=draft.id),
+                   dry_run_url=url_for(".dry_run", draft_id=draft.id))
+
+
+@bp.post("/drafts/upload")
+def upload():
+    """Put .bpmn files (e.g. edited in Camunda Modeler) into a new draft or an existing one, then validate it."""
+    uploads = {}
+    for f in request.files.getlist("files"):
+        if f and f.filename:
+            uploads[f.filename] = f.read(MAX_BYTES + 1)  # one byte more than allowed, so the check can see excess
+    draft_id = request.form.get("draft_id", type=int)
+    name = (request.form.get("name") or "").strip() or "上传：" + "、".join(sorted(uploads))[:100]
+    with transaction(db.session):
+        draft = drafts_svc.draft_from_upload(db.session, uploads, name=name, author=_author(), now=now(),
+                                             base=None if draft_id else active_version(db.session),
+                                             draft_id=draft_id, note=request.form.get("note"))
+    flash(f"已上传 {len(uploads)} 个文件到草稿「{draft.name}」，校验结果如下", "ok")
+    return redirect(url_for(".validate", draft_id=draft.id))
+
+
+@bp.get("/drafts/<int:draft_id>")
+def draft(draft_id: int):
+    d = drafts_svc.load_draft(db.session, draft_id)
+    return render_template("process/draft.html", draft=d, deployed=drafts_svc.deployed_as(db.session, [d]).get(d.id))
+
+
+@bp.get("/drafts/<int:draft_id>/source.json")
+def draft_source(draft_id: int):
+    d = drafts_svc.load_draft(db.session, draft_id)
+    return jsonify(kind="draft", id=d.id, name=d.name, note=d.note, title=f"草稿：{d.name}", files=d.files)
+
+
+@bp.get("/drafts/<int:draft_id>/files/<name>")
+def draft_file(draft_id: int, name: str):
+    return _send(drafts_svc.load_draft(db.session, draft_id).files, name)
+
+
+@bp.get("/drafts/<int:draft_id>/download")
+def draft_zip(draft_id: int):
+    return _send_zip(drafts_svc.load_draft(db.session, draft_id).files, f"draft-{draft_id}.zip")
+
+
+@bp.post("/drafts/<int:draft_id>/files/<name>/delete")
+def delete_file(draft_id: int, name: str):
+    with transaction(db.session):
+        drafts_svc.remove_file(db.session, draft_id, name, now())
+    flash(f"已从草稿中删除文件 {name}", "ok")
+    return redirect(url_for(".draft", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+def delete_draft(draft_id: int):
+    with transaction(db.session):
+        drafts_svc.delete_draft(db.session, draft_id)
+    flash("草稿已删除", "ok")
+    return redirect(url_for(".index"))
+
+
+# What kind of problem the engine's (English) message describes, in the owner's words; first match wins.
+PROBLEM_KINDS = (("unsafe XML", "不安全的 XML（解析前已拒绝）"), ("more than the", "文件过大"),
+                 ("malformed XML", "XML 格式错误"), ("does not compile", "表达式或脚本无法在受限环境中编译"),
+                 ("is not a role", "用户任务所在泳道不是角色"), ("form field", "表单字段定义有误"),
+                 ("has no form", "表单键没有对应的表单"), ("is not registered", "服务任务的操作未注册"),
+                 ("call activity target missing", "调用活动引用的流程不存在"), ("no process with id", "缺少主流程"))
+
+
+def problem_kind(message: str) -> str:
+    return next((label for needle, label in PROBLEM_KINDS if needle in message), "BPMN 结构错误")
+
+
+def _report(d, *, mode: str, status: int = 200, **extra):
+    return render_template("process/report.html", draft=d, mode=mode, problem_kind=problem_kind, **extra), status
+
+
+@bp.get("/drafts/<int:draft_id>/validate")
+def validate(draft_id: int):
+    d = drafts_svc.load_draft(db.session, draft_id)
+    return _report(d, mode="validate", problems=proc.validate_draft(drafts_svc.as_bytes(d.files)))
+
+
+@bp.get("/drafts/<int:draft_id>/dry-run")
+def dry_run(draft_id: int):
+    d = drafts_svc.load_draft(db.session, draft_id)
+    files = drafts_svc.as_bytes(d.files)
+    problems, journeys = proc.validate_draft(files), None
+    if not problems:
+        try:
+            journeys = proc.dry_run(files)
+        except DiagramError as exc:
+            problems = exc.problems
+    return _report(d, mode="dry_run", problems=problems, journeys=journeys)
+
+
+@bp.post("/drafts/<int:draft_id>/deploy")
+def deploy(draft_id: int):
+    d = drafts_svc.load_draft(db.session, draft_id)
+    files = drafts_svc.as_bytes(d.files)
+    note, override = (request.form.get("note") or "").strip(), (request.form.get("override") or "").strip()
+    try:
+        with transaction(db.session):
+            pv, journeys = proc.deploy_version(db.session, files, _author(), note or None, now(), override or None)
+    except DiagramError as exc:
+        return _report(d, mode="dry_run", status=400, problems=exc.problems, journeys=None,
+                       error="流程图有错误，未部署", note=note, override=override)
+    except Invalid as exc:
+        if exc.code != "dry_run_failed":
+            raise
+        return _report(d, mode="dry_run", status=400, problems=[], journeys=proc.dry_run(files),
+                       error=exc.message_zh, note=note, override=override, override_required=True)
+    log.info("process version %s deployed by %s from draft %s%s", pv.version, current_user().username, d.id,
+             " with override" if override and not all(j.ok for j in journeys) else "")
+    flash(f"已部署为第 {pv.version} 版并设为当前版本：此后新建的工单按新版本流转", "ok")
+    return redirect(url_for(".version", number=pv.version))
+
+
+# -- time-limit rule sets ----------------------------------------------------------------------------------------
+
+
+def _rule_labels() -> dict:
+    return {"types": [(code, TICKET_TYPE_LABELS[code]) for code in TICKET_TYPES],
+            "type_fields": drafts_svc.TYPE_FIELDS, "threshold_fields": drafts_svc.THRESHOLD_FIELDS,
+            "scalar_fields": drafts_svc.SCALAR_FIELDS}
+
+
+@bp.get("/rules")
+def rules():
+    return render_template("process/rules.html", rows=drafts_svc.rule_sets(db.session),
+                           counts=drafts_svc.rule_set_ticket_counts(db.session))
+
+
+@bp.get("/rules/<int:version>")
+def rule_set(version: int):
+    row = drafts_svc.get_rule_set(db.session, version)
+    return render_template("process/rule_set.html", row=row, values=drafts_svc.rules_fields(row.data),
+                           data_json=json.dumps(row.data, ensure_ascii=False, indent=2), **_rule_labels())
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+def rules_new():
+    mode = "json" if request.values.get("mode") == "json" else "table"
+    base_version = request.values.get("from", type=int)
+    base = drafts_svc.get_rule_set(db.session, base_version) if base_version else None
+    if base is None:
+        base = next((r for r in drafts_svc.rule_sets(db.session) if r.active), None)
+    values = drafts_svc.rules_fields(base.data if base else {})
+    json_text = json.dumps(base.data if base else {}, ensure_ascii=False, indent=2)
+    error, field_errors, note = None, {}, ""
+    if request.method == "POST":
+        note = (request.form.get("note") or "").strip()
+        try:
+            if mode == "json":
+                json_text = request.form.get("data") or ""
+                data = drafts_svc.rules_from_json(json_text)
+            else:
+                values = {path: request.form.get(path, "") for path in values}
+                data, field_errors = drafts_svc.rules_from_fields(request.form)
+                if field_errors:
+                    raise Invalid("有数值填写不正确，请按提示修改", "rule set form: not integers")
+            with transaction(db.session):
+                row = drafts_svc.save_rules(db.session, data, _author(), note, now())
+        except Invalid as exc:
+            error, field_errors = exc.message_zh, {**field_errors, **exc.fields}
+        else:
+            flash(f"已保存时限规则第 {row.version} 版并设为当前规则：此后新建的工单按新规则计时", "ok")
+            return redirect(url_for(".rule_set", version=row.version))
+    return render_template("process/rules_edit.html", mode=mode, base=base, values=values, json_text=json_text,
+                           error=error, field_errors=field_errors, note=note,
+                           **_rule_labels()), 400 if error else 200
+
+
+@bp.post("/rules/<int:version>/activate")
+def activate_rules(version: int):
+    with transaction(db.session):
+        drafts_svc.activate_rule_set(db.session, version)
+    log.info("rule set %s activated by %s", version, current_user().username)
+    flash(f"时限规则第 {version} 版已设为当前规则：此后新建的工单按该版规则计时", "ok")
+    return redirect(url_for(".rules"))
