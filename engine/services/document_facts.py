@@ -1,0 +1,339 @@
+"""Gather the facts a formal document rests on from the database, as plain dicts ready for ``documents``.
+
+Ticket-bound kinds (工单办理单, 不予受理告知, 退回说明, 重办通知) are built from the ticket's own rows; every other
+kind is issued from the values its process or the office passes (:func:`from_values`). Instants are given in
+Beijing time, citizens' names and phones masked where the document is not addressed to the citizen.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from documents import DocumentError, get_kind
+from engine.domain.calendar import TZ
+from engine.domain.roles import mask_name, mask_phone
+from engine.domain.states import (
+    CHANNEL_LABELS,
+    METHOD_LABELS,
+    RATING_LABELS,
+    TYPE_LABELS,
+    Channel,
+    EvaluationMethod,
+    Rating,
+    TicketStatus,
+    TicketType,
+)
+from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, Ticket, Unit, User
+
+from .audit import ACTION_LABELS
+from .errors import Invalid, NotFound
+
+#: Chinese names of the facts, for telling a user which one is missing.
+FACT_LABELS = {
+    "addressee": "主送单位或收件人", "ticket_no": "工单编号", "ticket_type": "诉求类型", "channel": "受理渠道",
+    "received_at": "受理或收到时间", "content_summary": "诉求内容", "content": "诉求内容",
+    "reason_code": "理由项", "explanation": "解释说明", "earlier_ticket_no": "此前同一事项的工单编号",
+    "unit": "单位", "returned_at": "退回时间", "reason": "理由", "legal_basis": "法律法规或文件依据",
+    "original_deadline": "原办理时限", "requested_days": "申请延期天数", "applicant": "申请人",
+    "applied_at": "申请时间", "decision": "审批意见", "reviewer": "审核人", "decided_at": "审批时间",
+    "new_deadline": "延期后的时限", "decision_reason": "不同意的理由", "deadline": "办理时限",
+    "reply_due": "书面说明期限", "contact": "联系人", "instruction": "批示或督办要求",
+    "instructed_by": "批示领导", "supervision_number": "督办通知单编号", "situation": "办理情况",
+    "measures": "整改措施", "result": "办理结果", "handler": "经办人", "leader": "单位领导",
+    "replied_at": "答复时间", "original_reply": "原办理答复", "evaluation": "回访评价",
+    "grounds": "不满意的理由", "review_opinion": "审核意见", "dispatched_at": "派发时间",
+    "meeting_at": "会议时间", "place": "会议地点", "chair": "主持人", "attendees": "参会人员",
+    "dispute": "争议事项", "discussion": "各方意见", "outcome": "审定结果", "lead_unit": "主办单位",
+    "units_positions": "各单位意见", "review_number": "联合审定纪要编号", "proposal": "建议",
+    "signer": "签发人", "proposed_lead_unit": "建议主办单位", "situation_code": "情形项", "facts": "事实",
+    "citizen": "诉求人", "status": "工单状态", "timeline": "办理过程", "entry_id": "知识库条目编号",
+    "entry_title": "知识库条目名称", "problem": "问题类型", "details": "问题说明", "found_at": "发现时间",
+    "due": "整改期限", "issue": "期数", "period": "统计期间", "overview": "总体情况", "tables": "统计表",
+}
+#: What a ticket record names as lead unit when nobody was dispatched.
+UNDISPATCHED = {"refuse": "（不予受理，未转派）", "answer": "（即时答复，未转派）"}
+#: Timeline labels of audit actions this module's callers write, until the audit module lists them.
+EXTRA_ACTION_LABELS = {"document_issue": "出具公文", "document_void": "作废公文"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What to issue: the kind, its context, and the ticket and unit it belongs to (for the archive and scope)."""
+
+    kind: str
+    context: dict = field(default_factory=dict)
+    ticket_id: int | None = None
+    unit_id: int | None = None
+
+
+def fact_label(key: str) -> str:
+    return FACT_LABELS.get(key, key)
+
+
+def local(value: datetime | None) -> datetime | None:
+    return value.astimezone(TZ) if value is not None else None
+
+
+def _summary(text: str | None) -> str:
+    """A citizen's text as the body of a sentence: without the final full stop the template adds back."""
+    return (text or "").strip().rstrip("。.!！ ")
+
+
+def _ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("工单不存在", f"no ticket {ticket_id} for a document")
+    return ticket
+
+
+def _ticket_basics(ticket: Ticket) -> dict:
+    return {"ticket_no": ticket.number, "ticket_type": TYPE_LABELS[TicketType(ticket.ticket_type)],
+            "channel": CHANNEL_LABELS[Channel(ticket.channel)], "received_at": local(ticket.created_at)}
+
+
+def _rating(value: str | None) -> str | None:
+    return RATING_LABELS[Rating(value)] if value in {r.value for r in Rating} else None
+
+
+def _method(value: str | None) -> str | None:
+    return METHOD_LABELS[EvaluationMethod(value)] if value in {m.value for m in EvaluationMethod} else value
+
+
+# --- 工单办理单 --------------------------------------------------------------------------------------------------
+
+def _join(names) -> str:
+    return "、".join(n for n in names if n)
+
+
+def _step_note(row: AuditLog) -> str:
+    """One line explaining an audit row in the ticket record."""
+    d = row.detail or {}
+    action = row.action
+    if action == "refuse":
+        return f"依据第六条第（{d.get('refusal_code')}）项" if d.get("refusal_code") else ""
+    if action == "answer":
+        return f"依据知识库：{d['kb_title']}" if d.get("kb_title") else ""
+    if action in ("dispatch", "county_dispatch"):
+        if d.get("via_county"):
+            return f"转{d['via_county']}派单"
+        note = f"主办：{d['lead_unit']}" if d.get("lead_unit") else ""
+        if d.get("co_units"):
+            note += f"；协办：{_join(d['co_units'])}"
+        return note
+    if action == "return":
+        return "；".join(x for x in (f"理由：{d['reason']}" if d.get("reason") else "",
+                                     f"依据：{d['basis']}" if d.get("basis") else "") if x)
+    if action == "reply":
+        return "；".join(x for x in (d.get("department"), f"经办人 {d['handler']}" if d.get("handler") else "") if x)
+    if action in ("review_back", "review_accept"):
+        return d.get("reason") or ""
+    if action in ("evaluate", "evaluation_timeout"):
+        parts = [f"受理：{_rating(d.get('intake')) or '—'}"]
+        if d.get("handling"):
+            parts.append(f"办理：{_rating(d.get('handling'))}")
+        return "；".join(parts)
+    if action == "redo_decision":
+        verdict = "理由合理" if d.get("reasonable") else "理由不合理，不予重办"
+        return "；".join(x for x in (verdict, d.get("reason"), d.get("refused")) if x)
+    if action == "co_part":
+        return d.get("unit") or ""
+    if action in EXTRA_ACTION_LABELS:
+        return d.get("number") or ""
+    return ""
+
+
+def ticket_timeline(session: Session, ticket_id: int) -> list[dict]:
+    """The ticket's audit rows as timeline steps of a 工单办理单 (time, actor, action, note)."""
+    rows = session.scalars(select(AuditLog).where(AuditLog.ticket_id == ticket_id)
+                           .order_by(AuditLog.at, AuditLog.id)).all()
+    return [{"time": local(r.at), "actor": r.actor_label,
+             "action": ACTION_LABELS.get(r.action) or EXTRA_ACTION_LABELS.get(r.action) or r.action,
+             "note": _step_note(r)} for r in rows if r.action != "pii_view"]
+
+
+def ticket_record(session: Session, ticket_id: int) -> Facts:
+    """Facts of a 工单办理单: details, units, the reply, the evaluation and the timeline of one ticket.
+
+    :raises NotFound: when the ticket does not exist.
+    """
+    ticket = _ticket(session, ticket_id)
+    assignments = session.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)
+                                  .order_by(Assignment.round, Assignment.id)).all()
+    last_round = max((a.round for a in assignments), default=None)
+    current = [a for a in assignments if a.round == last_round and a.returned_at is None]
+    names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_({a.unit_id for a in assignments})))}
+    lead = next((names.get(a.unit_id) for a in current if a.role == "lead"), None)
+    if lead is None:
+        lead = UNDISPATCHED.get(ticket.scope or "", "（尚未转派）")
+    replies = session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)).all()
+    reply = next((r for r in reversed(replies) if r.review_decision == "accept"), replies[-1] if replies else None)
+    evaluation = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
+                                .order_by(Evaluation.id.desc()).limit(1))
+    context = {
+        **_ticket_basics(ticket),
+        "citizen": {"name": mask_name(ticket.citizen_name), "phone": mask_phone(ticket.citizen_phone)},
+        "location": ticket.address, "category": ticket.category, "content": ticket.content,
+        "lead_unit": lead, "co_units": [names[a.unit_id] for a in current if a.role == "co"],
+        "deadline": local(ticket.handling_due) or "—", "deadline_provisional": bool(ticket.deadline_provisional),
+        "status": TicketStatus(ticket.status).label,
+        "timeline": ticket_timeline(session, ticket.id),
+    }
+    if ticket.redo_count:
+        context["extension"] = "已重办，时限自重办派发起计算"
+    if reply is not None:
+        context["reply"] = {"handled_at": local(reply.handled_at), "department": reply.department,
+                            "handler": reply.handler_name, "result": reply.result, "basis": reply.basis,
+                            "contact_note": reply.contact_method}
+    if evaluation is not None:
+        context["evaluation"] = {"intake": _rating(evaluation.intake_rating),
+                                 "handling": _rating(evaluation.handling_rating) or "—",
+                                 "method": _method(evaluation.method), "at": local(evaluation.evaluated_at),
+                                 "note": evaluation.comment}
+    return Facts("ticket_record", context, ticket.id, ticket.lead_unit_id)
+
+
+# --- 不予受理告知 ------------------------------------------------------------------------------------------------
+
+def refusal_notice(session: Session, ticket_id: int, *, contact: Mapping | str | None = None,
+                   suggestion: str | None = None) -> Facts:
+    """Facts of a 不予受理告知 to the citizen of a refused ticket.
+
+    :raises Invalid: when the ticket was not refused.
+    """
+    ticket = _ticket(session, ticket_id)
+    if ticket.status != TicketStatus.REFUSED.value or ticket.refusal_code is None:
+        raise Invalid("该工单未作不予受理，不能出具不予受理告知", f"ticket {ticket.id} is not refused")
+    reason = session.get(RefusalReason, ticket.refusal_code)
+    related = session.get(Ticket, ticket.related_ticket_id) if ticket.related_ticket_id else None
+    context = {
+        **_ticket_basics(ticket),
+        "addressee": ticket.citizen_name, "content_summary": _summary(ticket.content),
+        "reason_code": ticket.refusal_code, "reason_label": reason.label if reason else None,
+        "explanation": ticket.refusal_explanation,
+        "contact": contact or {"name": "12345政府服务热线", "phone": "12345"},
+        "suggestion": suggestion,
+    }
+    if related is not None:
+        context["earlier_ticket_no"] = related.number
+        context["earlier_status"] = TicketStatus(related.status).label
+    return Facts("refusal_notice", context, ticket.id, None)
+
+
+# --- 退回说明 ----------------------------------------------------------------------------------------------------
+
+def return_explanation(session: Session, ticket_id: int, assignment_id: int | None = None) -> Facts:
+    """Facts of a 退回说明: the unit's reason and basis for returning the ticket (the latest return by default).
+
+    :raises Invalid: when the ticket (or that assignment) was never returned.
+    """
+    ticket = _ticket(session, ticket_id)
+    q = select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.returned_at.is_not(None))
+    if assignment_id is not None:
+        q = q.where(Assignment.id == assignment_id)
+    assignment = session.scalar(q.order_by(Assignment.returned_at.desc(), Assignment.id.desc()).limit(1))
+    if assignment is None:
+        raise Invalid("该工单没有退回记录，不能出具退回说明", f"ticket {ticket.id}: no returned assignment")
+    unit = session.get(Unit, assignment.unit_id)
+    returned = session.scalar(select(AuditLog).where(AuditLog.ticket_id == ticket.id, AuditLog.action == "return",
+                                                     AuditLog.at == assignment.returned_at).limit(1))
+    context = {
+        **_ticket_basics(ticket),
+        "unit": unit.name, "content_summary": ticket.content,
+        "received_at": local(assignment.dispatched_at), "returned_at": local(assignment.returned_at),
+        "reason": assignment.return_reason, "legal_basis": assignment.return_basis,
+        "handler": returned.actor_label if returned is not None else None,
+        "contact": {"name": unit.leader_name, "phone": unit.phone} if unit.phone else None,
+    }
+    return Facts("return_explanation", context, ticket.id, unit.id)
+
+
+# --- 重办通知 ----------------------------------------------------------------------------------------------------
+
+def redo_notice(session: Session, ticket_id: int, *, contact: Mapping | str | None = None,
+                requirements: str | list[str] | None = None) -> Facts:
+    """Facts of a 重办通知 to the lead unit of a ticket sent back for its redo.
+
+    :raises Invalid: when the ticket has not been sent back for redo.
+    """
+    ticket = _ticket(session, ticket_id)
+    decided = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id,
+                                                      Evaluation.redo_reasonable.is_(True))
+                             .order_by(Evaluation.id).limit(1))
+    redo = session.scalar(select(AuditLog).where(AuditLog.ticket_id == ticket.id, AuditLog.action == "redo")
+                          .order_by(AuditLog.at).limit(1))
+    if not ticket.redo_count or decided is None or redo is None:
+        raise Invalid("该工单未发回重办，不能出具重办通知", f"ticket {ticket.id} was not sent back for redo")
+    before = session.scalar(select(Reply).where(Reply.ticket_id == ticket.id, Reply.redo.is_(False),
+                                                Reply.review_decision == "accept")
+                            .order_by(Reply.id.desc()).limit(1))
+    lead = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
+    if contact is None and decided.redo_decided_by_id:
+        reviewer = session.get(User, decided.redo_decided_by_id)
+        office = session.get(Unit, reviewer.unit_id) if reviewer and reviewer.unit_id else None
+        phone = (office.phone if office else None) or (reviewer.phone if reviewer else None)
+        contact = {"name": reviewer.display_name, "phone": phone} if reviewer else None
+    due = (redo.detail or {}).get("due")
+    context = {
+        **_ticket_basics(ticket),
+        "addressee": lead.name if lead else None, "content_summary": ticket.content,
+        "replied_at": local(before.handled_at) if before else None,
+        "original_reply": before.result if before else None,
+        "evaluation": _rating(decided.handling_rating), "evaluated_at": local(decided.evaluated_at),
+        "grounds": decided.comment or f"诉求人对办理结果评价为“{_rating(decided.handling_rating)}”。",
+        "review_opinion": decided.redo_reason, "dispatched_at": local(redo.at),
+        "deadline": local(datetime.fromisoformat(due)) if due else local(ticket.handling_due),
+        "deadline_provisional": bool(ticket.deadline_provisional),
+        "requirements": requirements, "contact": contact,
+    }
+    return Facts("redo_notice", context, ticket.id, ticket.lead_unit_id)
+
+
+# --- Every other kind: values from the caller ------------------------------------------------------------------
+
+def from_values(session: Session, kind: str, values: Mapping, *, ticket_id: int | None = None,
+                unit_id: int | None = None) -> Facts:
+    """Facts of a kind whose process passes its own values (督办通知单, 书面说明, 工作简报 …).
+
+    The ticket is found by ``ticket_no`` and the unit by the name in ``unit`` or ``addressee`` when not given,
+    so the archive can list the document on its ticket and under its unit.
+    :raises Invalid: for an unknown kind or values that are not a mapping.
+    """
+    try:
+        code = get_kind(kind).code
+    except DocumentError:
+        raise Invalid("未知的公文种类", f"unknown document kind {kind!r}") from None
+    if not isinstance(values, Mapping):
+        raise Invalid("公文内容格式不正确", f"{code}: values must be a mapping")
+    if ticket_id is None and isinstance(values.get("ticket_no"), str):
+        ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == values["ticket_no"]))
+    if unit_id is None:
+        for key in ("unit", "addressee"):
+            if isinstance(values.get(key), str):
+                unit_id = session.scalar(select(Unit.id).where(Unit.name == values[key]))
+                if unit_id is not None:
+                    break
+    return Facts(code, dict(values), ticket_id, unit_id)
+
+
+TICKET_BUILDERS: dict[str, Callable[..., Facts]] = {
+    "ticket_record": ticket_record,
+    "refusal_notice": refusal_notice,
+    "return_explanation": return_explanation,
+    "redo_notice": redo_notice,
+}
+
+
+def for_ticket(session: Session, kind: str, ticket_id: int, **options) -> Facts:
+    """Facts of a ticket-bound kind, built from the ticket's rows.
+
+    :raises Invalid: for a kind not built from a ticket, or a ticket that does not qualify.
+    :raises NotFound: when the ticket does not exist.
+    """
+    builder = TICKET_BUILDERS.get(kind)
+    if builder is None:
+        raise Invalid("该种类的公文不能由工单直接生成", f"{kind!r} has no ticket builder")
+    return builder(session, ticket_id, **options)
