@@ -9,6 +9,7 @@ export FLASK_APP := web
 .PHONY: setup system-deps run test test-sqlite test-postgres lint bench clean
 
 setup: system-deps $(VENV)/.installed
+	@scripts/build-frontend.sh
 
 system-deps:
 	@scripts/install-system-deps.sh
@@ -40,6 +41,8 @@ test: lint test-sqlite test-postgres
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/monitor.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -16,7 +16,10 @@ from sqlalchemy.engine import make_url
 from engine.services.context import reset_caches
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
-TICKET_TABLES = ("pii_view", "audit_log", "task_projection", "evaluation", "reply", "assignment", "ticket")
+# Deleted after each test, children before parents.
+TICKET_TABLES = ("print_batch", "issued_document", "document_counter", "pii_view", "audit_log", "task_projection", "supervision", "extension_request", "joint_review",
+                 "accountability_case", "outbox", "supervision_request", "issued_document", "evaluation", "reply",
+                 "assignment", "ticket")
 
 
 class FrozenClock:
@@ -107,3 +110,12 @@ def db(app, clock):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lookup_limits():
+    """The query-code limiter counts per process; each test starts with none counted."""
+    from web.security import LOOKUPS
+
+    LOOKUPS._hits.clear()
+    yield

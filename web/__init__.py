@@ -33,11 +33,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import register_errors
     from .security import register_security
-    from .views import bp as views_bp
+    from .views import register_views
+    from .views_documents import bp as docs_archive_bp
+    from .views_notices import bp as notices_bp
+    from .views_process import bp as process_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
-    app.register_blueprint(views_bp)
+    register_views(app)
+    app.register_blueprint(process_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(docs_archive_bp)
     register_errors(app)
     register_security(app)
     register_cli(app)

@@ -12,6 +12,8 @@ from engine.models import ApiClient, Unit, User
 from engine.services.setup import seed_defaults
 
 from .cli_bpmn import register_bpmn_cli
+from .cli_calendar import register_calendar_cli
+from .cli_documents import register_documents_cli
 from .extensions import db
 from .security import hash_password, hash_token, new_channel_token, now
 
@@ -25,6 +27,8 @@ def init_database() -> None:
 
 def register_cli(app: Flask) -> None:
     register_bpmn_cli(app)
+    register_calendar_cli(app)
+    register_documents_cli(app)
     @app.cli.command("init-db")
     def init_db_cmd():
         """Create or upgrade the database and load the default diagrams, rules, calendar and reasons."""

@@ -26,11 +26,16 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOCKOUT_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
-    # The office's name on pages and documents.
+    # The office's name on pages and documents, and its short form in document numbers (河热线督〔2026〕12号).
     OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME", "河源市12345政府服务热线办公室")
+    DOCUMENT_OFFICE_SHORT = os.environ.get("HOTLINE_DOCUMENT_OFFICE_SHORT", "河热线")
+    # Background threads rendering print batches in each web process.
+    DOCUMENT_BATCH_WORKERS = int(os.environ.get("HOTLINE_DOCUMENT_BATCH_WORKERS", 2))
     # Run the clock jobs inside this process (make run); production runs one `flask scheduler` instead.
     SCHEDULER_ENABLED = os.environ.get("HOTLINE_SCHEDULER", "0") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_SCHEDULER_INTERVAL", 60))
     # The clock: a callable returning an aware UTC datetime; tests freeze it.
     CLOCK = staticmethod(_utcnow)
+    # Notices (SMS/voice gateways, templates, retries) and supervision thresholds are listed with their defaults
+    # in web/scheduler.py NOTIFY_DEFAULTS; each can be set here or as an HOTLINE_<NAME> environment variable.
     JSON_AS_ASCII = False

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import deque
 from datetime import timedelta
 from functools import wraps
 
@@ -21,6 +24,46 @@ from .extensions import db
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    code = "too_many_attempts"
+
+
+class AttemptLimiter:
+    """At most ``limit`` attempts per key within ``window`` seconds, per process (guards 6-digit query codes)."""
+
+    def __init__(self, limit: int = 10, window: float = 600.0):
+        self.limit, self.window = limit, window
+        self._hits: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        """Count one attempt.
+
+        :raises TooManyAttempts: past the limit, with a Chinese message.
+        """
+        t = time.monotonic()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and t - q[0] > self.window:
+                q.popleft()
+            if len(q) >= self.limit:
+                raise TooManyAttempts("查询过于频繁，请10分钟后再试", f"too many lookups for {key}")
+            q.append(t)
+            if len(self._hits) > 50_000:  # forget idle keys so memory stays bounded
+                for k in [k for k, v in self._hits.items() if not v or t - v[-1] > self.window]:
+                    del self._hits[k]
+
+
+LOOKUPS = AttemptLimiter()
+
+
+def check_lookup(number: str) -> None:
+    """Limit citizen progress look-ups per client address and per ticket number."""
+    LOOKUPS.check(f"ip:{request.remote_addr}")
+    LOOKUPS.check(f"no:{(number or '').strip()}")
 
 
 def now():

@@ -1,9 +1,15 @@
 """Tables. Check constraints mirror the state rules; nothing here imports Flask or SpiffWorkflow."""
 from .base import Base, UTCDateTime
 from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
+from .documents import DocumentCounter, IssuedDocument, PrintBatch
+from .drafts import ProcessDraft
+from .monitor import JobLease, Outbox, SupervisionRequest
 from .org import ApiClient, Unit, User
+from .side import AccountabilityCase, ExtensionRequest, JointReview, Supervision
 from .ticket import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket
 
 __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "KnowledgeEntry", "ProcessVersion",
            "RefusalReason", "RuleSet", "ApiClient", "Unit", "User", "Assignment", "AuditLog", "Evaluation",
-           "PiiView", "Reply", "TaskProjection", "Ticket"]
+           "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
+           "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
+           "ExtensionRequest", "JointReview", "Supervision"]

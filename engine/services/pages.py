@@ -13,8 +13,19 @@ from sqlalchemy.orm import Session
 from engine.domain import timelimits as tl
 from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
 from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketStatus, TicketType
-from engine.models import (Assignment, Category, KnowledgeEntry, ProcessVersion, RefusalReason, Reply, TaskProjection,
-                           Ticket, Unit, User)
+from engine.models import (
+    Assignment,
+    Category,
+    KnowledgeEntry,
+    ProcessVersion,
+    RefusalReason,
+    Reply,
+    Supervision,
+    TaskProjection,
+    Ticket,
+    Unit,
+    User,
+)
 from engine.workflow.bundle import TaskInfo
 
 from .actors import Actor
@@ -253,14 +264,25 @@ def ready_task(session: Session, ticket: Ticket, task_ref: str) -> TaskProjectio
     return found[0]
 
 
-def task_info(session: Session, ticket: Ticket, bpmn_id: str) -> TaskInfo:
-    """What the ticket's diagram version declares for a user task (form key, declared fields).
+def task_version(session: Session, ticket: Ticket, proj: TaskProjection) -> int:
+    """The deployed version a ready task comes from: the ticket's, or its supervision's (督办) for those tasks."""
+    sup_id = getattr(proj, "supervision_id", None)
+    if sup_id:
+        sup = session.get(Supervision, sup_id)
+        if sup is not None:
+            return sup.process_version_id
+    return ticket.process_version_id
+
+
+def task_info(session: Session, ticket: Ticket, proj: TaskProjection) -> TaskInfo:
+    """What the diagram declares for a ready user task (form key, declared fields).
 
     :raises NotFound: when the diagram has no such user task.
     """
-    info = bundle_for(session, ticket.process_version_id).tasks.get(bpmn_id)
+    version_id = task_version(session, ticket, proj)
+    info = bundle_for(session, version_id).tasks.get(proj.bpmn_id)
     if info is None:
-        raise NotFound("流程中没有该任务", f"task {bpmn_id} not in version {ticket.process_version_id}")
+        raise NotFound("流程中没有该任务", f"task {proj.bpmn_id} not in version {version_id}")
     return info
 
 

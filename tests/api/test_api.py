@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.models import ApiClient, KnowledgeEntry, Ticket, Unit
 from web.security import hash_token
@@ -152,3 +152,43 @@ def test_openapi_document_lists_every_route(client, app):
     routes = {r.rule.replace("<int:ticket_id>", "{ticket_id}").replace("<task_ref>", "{task_ref}")
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes == set(doc["paths"])
+
+
+def test_channel_cannot_decide_scope(client, channel, db):
+    before = db.session.scalar(select(func.count()).select_from(Ticket))
+    r = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "refuse", "refusal_code": 9,
+                                             "refusal_explanation": "x"}, headers=channel)
+    assert r.status_code == 403 and "话务员" in r.json["error"]["message"]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == before
+
+
+def test_query_code_guessing_is_limited(client, db):
+    from web.security import LOOKUPS
+
+    LOOKUPS._hits.clear()
+    codes = [client.post("/api/v1/progress", json={"number": "HL20261125999999", "code": f"{i:06d}"}).status_code
+             for i in range(12)]
+    assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
+    r = client.post("/api/v1/progress", json={"number": "HL20261125999999", "code": "123456"})
+    assert r.json["error"]["message"] == "查询过于频繁，请10分钟后再试"
+    LOOKUPS._hits.clear()
+
+
+def test_absurd_ids_and_nul_bytes_are_refused_not_500(client, db):
+    agent, dispatcher = login(client, "agent"), login(client, "dispatcher")
+    r = client.post("/api/v1/tickets", json={**CITIZEN, "content": "噪音\x00扰民"}, headers=agent)
+    assert r.status_code == 400 and "content" in r.json["error"]["fields"]
+    tid = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "accept"}, headers=agent).json["ticket"]["id"]
+    r = client.post(f"/api/v1/tickets/{tid}/tasks/dispatch", json={"lead_unit": 10**30}, headers=dispatcher)
+    assert r.status_code == 400 and r.json["error"]["fields"]["lead_unit"] == "请选择有效的主办单位"
+
+
+def test_ticket_explains_its_clocks(client, db, clock):
+    agent, dispatcher = login(client, "agent"), login(client, "dispatcher")
+    clock.set("2026-09-30T10:00:00+08:00")
+    tid = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "accept"}, headers=agent).json["ticket"]["id"]
+    zjj = db.session.scalar(select(Unit.id).where(Unit.code == "HY-ZJJ"))
+    client.post(f"/api/v1/tickets/{tid}/tasks/dispatch", json={"lead_unit": zjj}, headers=dispatcher)
+    view = client.get(f"/api/v1/tickets/{tid}", headers=dispatcher).json
+    handling = next(c for c in view["clock_explanations"] if c["stage"] == "handling")
+    assert "国庆" in handling["summary"] and "10个工作日" in handling["summary"]

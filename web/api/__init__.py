@@ -8,11 +8,12 @@ from engine.db import transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.models import KnowledgeEntry, RefusalReason, Unit
 from engine.services import Actor, complete_task, queries, register
+from engine.services.clocks import explain_ticket_clocks
 from engine.services.errors import Invalid
 from engine.services.tickets import load_instance
 
 from ..extensions import db
-from ..security import api_actor, authenticate, issue_user_token, now, require_user
+from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -63,6 +64,7 @@ def get_ticket(ticket_id: int):
     with transaction(db.session):
         ticket = queries.get_visible_ticket(db.session, actor, ticket_id)
         view = queries.ticket_view(db.session, actor, ticket, now(), reveal_reason=request.args.get("reason"))
+        view["clock_explanations"] = explain_ticket_clocks(db.session, ticket)  # 为什么是这个时限
     return jsonify(view)
 
 
@@ -102,12 +104,14 @@ def complete(ticket_id: int, task_ref: str):
 @bp.post("/progress")
 def progress():
     data = body()
+    check_lookup(data.get("number", ""))
     return jsonify(queries.citizen_lookup(db.session, data.get("number", ""), data.get("code", ""), now()))
 
 
 @bp.post("/progress/evaluate")
 def citizen_evaluate():
     data = body()
+    check_lookup(data.get("number", ""))
     with transaction(db.session):
         found = queries.citizen_lookup(db.session, data.get("number", ""), data.get("code", ""), now())
         if not found["can_evaluate"]:

@@ -1,0 +1,53 @@
+"""Sign-in, revealing a citizen's contact details, and creating users."""
+from __future__ import annotations
+
+from wtforms import PasswordField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
+
+from engine.domain.roles import ROLE_LABELS
+
+from .base import Choice, CommandForm, blank, opt_int, options, text
+
+ROLE_CHOICES = options((r.value, label) for r, label in ROLE_LABELS.items())
+
+
+class LoginForm(CommandForm):
+    username = text("用户名", 60, message="请填写用户名")
+    password = PasswordField("密码", validators=[InputRequired("请填写密码")])
+
+    def to_command(self) -> dict:
+        return {"username": self.username.data, "password": self.password.data}
+
+
+class RevealForm(CommandForm):
+    """查看完整信息: the reason is logged with who, when and which ticket (Art. 26)."""
+
+    reason = text("查看事由", 200, message="请填写查看诉求人完整信息的事由")
+
+    def validate_reason(self, field):
+        if len(field.data or "") < 4:
+            raise ValidationError("事由至少4个字，请写明为何需要查看")
+
+    def to_command(self) -> dict:
+        return {"reason": self.reason.data}
+
+
+class UserForm(CommandForm):
+    """新建用户 with a role and a unit."""
+
+    username = text("用户名", 60)
+    display_name = text("姓名", 60)
+    phone = text("手机号码", 40, required=False)
+    role = Choice("角色", choices=[blank(), *ROLE_CHOICES], required="请选择角色")
+    unit_id = Choice("所属单位", coerce=opt_int, choices=[blank("无（市领导等）")])
+    password = PasswordField("初始密码", validators=[InputRequired("请设置初始密码"),
+                                                 Length(min=8, max=128, message="密码长度须为8至128位")])
+    confirm = PasswordField("确认密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+    def validate_username(self, field):
+        Regexp(r"^[A-Za-z0-9_.-]{3,60}$", message="用户名须为3至60位字母、数字、点、下划线或连字符")(self, field)
+
+    def to_command(self) -> dict:
+        return {"username": self.username.data, "display_name": self.display_name.data,
+                "phone": self.phone.data or None, "role": self.role.data, "unit_id": self.unit_id.data,
+                "password": self.password.data}

@@ -1,0 +1,113 @@
+"""Browser fixtures: the app served by werkzeug on a free local port, Debian's headless chromium driven by
+Playwright, one browser context per person, screenshots under test-output/screenshots/."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from ..web.conftest import Tickets
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")  # Debian's package; never `playwright install`
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """Serve the test app on 127.0.0.1 in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+# One chromium per test process: other test folders import these fixtures into their own conftest, which makes
+# pytest create a second session fixture; Playwright's sync API allows one running instance per thread.
+_SHARED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed")
+    if not _SHARED:
+        driver = sync_playwright().start()
+        _SHARED.update(driver=driver, browser=driver.chromium.launch(executable_path=CHROMIUM, args=ARGS), users=0)
+    _SHARED["users"] += 1
+    yield _SHARED["browser"]
+    _SHARED["users"] -= 1
+    if _SHARED["users"] == 0:
+        _SHARED["browser"].close()
+        _SHARED["driver"].stop()
+        _SHARED.clear()
+
+
+class People:
+    """Open a page as a person: signed in as a demo user, or an anonymous citizen."""
+
+    def __init__(self, browser, base_url):
+        self.browser, self.base = browser, base_url
+        self.contexts = []
+
+    def page(self, *, phone: bool = False):
+        ctx = self.browser.new_context(viewport=PHONE if phone else DESKTOP, locale="zh-CN", base_url=self.base,
+                                       device_scale_factor=1, is_mobile=phone, has_touch=phone)
+        ctx.set_default_timeout(15000)
+        self.contexts.append(ctx)
+        return ctx.new_page()
+
+    def signed_in(self, username: str, *, phone: bool = False):
+        page = self.page(phone=phone)
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", "demo12345")
+        page.click("button:has-text('登录')")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, f"{username} could not sign in"
+        return page
+
+    def close(self):
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture
+def people(browser, live_server, db):
+    p = People(browser, live_server)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def shot():
+    """Save a full-page screenshot as test-output/screenshots/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    return take
+
+
+@pytest.fixture
+def tickets(db, clock):
+    return Tickets(db, clock)

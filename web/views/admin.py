@@ -1,0 +1,67 @@
+"""Administration: users (list and create with role and unit) and the unit tree (read-only)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from engine.db import transaction
+from engine.domain.roles import OFFICE_ROLES, Role, UnitKind
+from engine.models import Unit, User
+from engine.services import pages
+from forms import UserForm
+from forms.base import options
+
+from ..extensions import db
+from ..security import hash_password, now
+from .common import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    return render_template("admin_users.html", users=pages.users(db.session))
+
+
+@bp.get("/units")
+@roles_required(Role.ADMIN)
+def units():
+    return render_template("admin_units.html", units=pages.all_units(db.session))
+
+
+def _unit_problem(role: Role, unit: Unit | None) -> str | None:
+    """Which unit a role belongs to: unit staff to a handling unit, a county dispatcher to a county office."""
+    if role.is_unit and (unit is None or UnitKind(unit.kind) in (UnitKind.CITY_OFFICE, UnitKind.COUNTY_OFFICE)):
+        return "承办单位人员须选择所属的承办单位"
+    if role == Role.COUNTY_DISPATCHER and (unit is None or unit.kind != UnitKind.COUNTY_OFFICE.value):
+        return "县级热线办人员须选择所属的县（区）热线办"
+    if role in OFFICE_ROLES and role != Role.CITY_LEADER and unit is not None \
+            and unit.kind != UnitKind.CITY_OFFICE.value:
+        return "市热线办人员只能属于市热线办"
+    return None
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    form = UserForm()
+    form.unit_id.choices = [form.unit_id.choices[0], *options((u["id"], u["name"]) for u in
+                                                              pages.all_units(db.session, active_only=True))]
+    if form.validate_on_submit():
+        data = form.to_command()
+        unit = db.session.get(Unit, data["unit_id"]) if data["unit_id"] else None
+        problem = _unit_problem(Role(data["role"]), unit)
+        if problem:
+            form.unit_id.errors = [*form.unit_id.errors, problem]
+        elif db.session.scalar(select(User.id).where(User.username == data["username"])):
+            form.username.errors = [*form.username.errors, "该用户名已被使用"]
+        else:
+            with transaction(db.session):
+                db.session.add(User(username=data["username"], password_hash=hash_password(data["password"]),
+                                    display_name=data["display_name"], phone=data["phone"], role=data["role"],
+                                    unit_id=unit.id if unit else None, created_at=now()))
+            flash(f"用户 {data['username']} 已创建", "ok")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.errors else 200
+    return render_template("admin_user_new.html", form=form), status

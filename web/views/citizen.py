@@ -1,0 +1,92 @@
+"""Public pages, no sign-in: submit a 诉求 online, track it by number and query code, evaluate it online."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, session, url_for
+
+from engine.db import transaction
+from engine.services import Actor, Invalid, NotFound, complete_task, queries, register
+from forms import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
+
+from ..extensions import db
+from ..security import TooManyAttempts, check_lookup, now
+
+bp = Blueprint("citizen", __name__, url_prefix="/public")
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+def submit():
+    form = CitizenSubmitForm()
+    message, status = None, 200
+    if form.validate_on_submit():
+        try:
+            with transaction(db.session):
+                ticket, code, _step = register(db.session, Actor.citizen(), form.to_command(), now())
+        except Invalid as exc:
+            message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+        else:
+            session["submitted"] = {"number": ticket.number, "code": code}
+            return redirect(url_for("citizen.submitted"))
+    if form.errors or message:
+        status, message = 400, message or "提交的信息有误，请按提示修改"
+    return render_template("public_submit.html", form=form, message=message), status
+
+
+@bp.get("/submitted")
+def submitted():
+    shown = session.pop("submitted", None)
+    if not shown:
+        return redirect(url_for("citizen.track"))
+    return render_template("public_submitted.html", **shown)
+
+
+def _evaluate_form(found: dict, number: str, code: str) -> CitizenEvaluateForm:
+    form = CitizenEvaluateForm(formdata=None, number=number, code=code)
+    if not found["needs_handling_rating"]:
+        form.drop_handling()
+    return form
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track():
+    form = TrackForm()
+    found = evaluate = None
+    message, status = None, 200
+    if form.validate_on_submit():
+        try:
+            check_lookup(form.number.data)
+            found = queries.citizen_lookup(db.session, form.number.data, form.code.data, now())
+        except (NotFound, TooManyAttempts) as exc:
+            message, status = exc.message_zh, exc.status
+        else:
+            if found["can_evaluate"]:
+                evaluate = _evaluate_form(found, form.number.data, form.code.data)
+    elif form.errors:
+        status = 400
+    return render_template("public_track.html", form=form, found=found, evaluate=evaluate,
+                           message=message), status
+
+
+@bp.post("/evaluate")
+def evaluate():
+    form = CitizenEvaluateForm()
+    track_form = TrackForm(formdata=None, number=form.number.data, code=form.code.data)
+    check_lookup(form.number.data or "")
+    found = queries.citizen_lookup(db.session, form.number.data or "", form.code.data or "", now())
+    if not found["needs_handling_rating"]:
+        form.drop_handling()
+    message = None
+    if not found["can_evaluate"]:
+        message = "该工单当前不在评价阶段"
+    elif form.validate():
+        try:
+            with transaction(db.session):
+                complete_task(db.session, Actor.citizen(), found["ticket_id"], "evaluate", form.to_command(), now())
+        except Invalid as exc:
+            message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+        else:
+            found = queries.citizen_lookup(db.session, form.number.data, form.code.data, now())
+            return render_template("public_track.html", form=track_form, found=found, evaluate=None,
+                                   message=None, thanks=True)
+    message = message or "请完成评价后再提交"
+    return render_template("public_track.html", form=track_form, found=found,
+                           evaluate=form if found["can_evaluate"] else None, message=message), 400

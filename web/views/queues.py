@@ -1,0 +1,44 @@
+"""Work queues: the dispatcher's queue, the unit's inbox, the office's review list."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from engine.domain.roles import Role
+from engine.models import Unit
+from engine.services import pages, queries
+
+from ..extensions import db
+from ..security import now
+from .common import QUEUE_ROLES, UNIT_ROLES, actor, roles_required
+
+bp = Blueprint("queues", __name__)
+
+
+@bp.get("/dispatch")
+@roles_required(*QUEUE_ROLES)
+def dispatch():
+    a = actor()
+    tasks = queries.worklist(db.session, a, limit=200)
+    returns = pages.returns_of(db.session, [t["ticket_id"] for t in tasks])
+    for t in tasks:
+        t["returned"] = returns.get(t["ticket_id"])
+    title = "县级派单队列" if a.role == Role.COUNTY_DISPATCHER else "派单队列"
+    return render_template("queue_dispatch.html", tasks=tasks, title=title)
+
+
+@bp.get("/inbox")
+@roles_required(*UNIT_ROLES)
+def inbox():
+    a = actor()
+    return render_template("inbox.html", rows=pages.unit_inbox(db.session, a, now()),
+                           unit=db.session.get(Unit, a.unit_id) if a.unit_id else None)
+
+
+@bp.get("/office/review")
+@roles_required(Role.REVIEWER)
+def review():
+    tasks = queries.worklist(db.session, actor(), limit=200)
+    groups = {"review": [], "extension_review": [], "redo_decision": [], "other": []}
+    for t in tasks:
+        groups.get(t["form_key"], groups["other"]).append(t)
+    return render_template("queue_review.html", groups=groups)

@@ -1,0 +1,88 @@
+"""Per form key: fill a task form's choices and defaults, and gather what the page shows beside it."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from flask import request
+
+from engine.domain.calendar import TZ
+from engine.models import Ticket
+from engine.services import Actor, pages
+from engine.services.extensions import extension_refusal
+from engine.services.handlers import return_window_open
+
+from ..extensions import db
+from .intake import prepare_scope, scope_panels
+
+Prepare = Callable[[object, Ticket, Actor, datetime], dict]
+PREPARE: dict[str, Prepare] = {}
+
+
+def prepares(*keys: str):
+    def deco(fn):
+        for k in keys:
+            PREPARE[k] = fn
+        return fn
+    return deco
+
+
+def prepare(form_key: str | None, form, ticket: Ticket, actor: Actor, now: datetime) -> dict:
+    fn = PREPARE.get(form_key or "")
+    return fn(form, ticket, actor, now) if fn else {}
+
+
+@prepares("scope")
+def _scope(form, ticket, actor, now) -> dict:
+    prepare_scope(form)
+    return {"panels": scope_panels(form, ticket.citizen_phone, ticket.address, exclude_id=ticket.id)}
+
+
+@prepares("dispatch")
+def _dispatch(form, ticket, actor, now) -> dict:
+    units = pages.handling_units(db.session)
+    form.set_units(units, grouped=True)
+    form.set_counties(pages.county_offices(db.session))
+    if request.method == "GET":
+        form.lead_unit.data = pages.default_unit_for_category(db.session, ticket.category)
+    return {"returned": pages.returns_of(db.session, [ticket.id]).get(ticket.id)}
+
+
+@prepares("county_dispatch")
+def _county_dispatch(form, ticket, actor, now) -> dict:
+    form.set_units(pages.handling_units(db.session, parent_id=ticket.county_office_id))
+    return {}
+
+
+@prepares("joint_decision")
+def _joint_decision(form, ticket, actor, now) -> dict:
+    units = pages.handling_units(db.session)
+    form.set_units(units, grouped=True)
+    return {"returned": pages.returns_of(db.session, [ticket.id]).get(ticket.id)}
+
+
+@prepares("sign")
+def _sign(form, ticket, actor, now) -> dict:
+    window_open = return_window_open(ticket, now)
+    if not window_open:
+        form.close_return()
+    return {"return_window_open": window_open, "accept_due": ticket.accept_due}
+
+
+@prepares("reply")
+def _reply(form, ticket, actor, now) -> dict:
+    if request.method == "GET":
+        form.handled_at.data = now.astimezone(TZ).replace(tzinfo=None, second=0, microsecond=0)
+    no_extension = extension_refusal(db.session, ticket, now)
+    if no_extension:
+        form.close_extension()
+    latest = pages.latest_reply(db.session, ticket.id)
+    sent_back = latest if latest is not None and latest.review_decision == "back" else None
+    return {"sent_back": sent_back, "no_extension": no_extension}
+
+
+@prepares("evaluate")
+def _evaluate(form, ticket, actor, now) -> dict:
+    if ticket.scope != "accept":
+        form.drop_handling()
+    return {}

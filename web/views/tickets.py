@@ -1,0 +1,91 @@
+"""Ticket search, the ticket page, revealing a citizen's contact details with a logged reason, the PII view log."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.db import transaction
+from engine.domain.states import TicketStatus
+from engine.models import KnowledgeEntry, PiiView, RefusalReason, Ticket
+from engine.services import pages, queries
+from engine.services.audit import write_audit
+from engine.services.context import bundle_for
+from forms import RevealForm
+from forms.base import strip
+
+from ..extensions import db
+from ..security import login_required, now
+from .common import PII_LOG_ROLES, actor, roles_required
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+
+
+@bp.get("")
+@login_required
+def index():
+    status = request.args.get("status") or None
+    if status not in {s.value for s in TicketStatus}:
+        status = None
+    number = strip(request.args.get("number") or "")[:32] or None
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    rows, total = pages.ticket_list(db.session, actor(), status=status, number=number, limit=PAGE_SIZE,
+                                    offset=(page - 1) * PAGE_SIZE)
+    return render_template("tickets.html", rows=rows, total=total, page=page, pages=(total - 1) // PAGE_SIZE + 1,
+                           status=status, number=number or "", statuses=[(s.value, s.label) for s in TicketStatus])
+
+
+def _page_context(ticket: Ticket, view: dict) -> dict:
+    """What the ticket page shows beyond the ticket view: reason label, KB entry, linked ticket, clocks."""
+    reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
+    entry = db.session.get(KnowledgeEntry, ticket.kb_entry_id) if ticket.kb_entry_id else None
+    related = db.session.get(Ticket, ticket.related_ticket_id) if ticket.related_ticket_id else None
+    # A task a process owner added is audited as "task:<bpmn id>": show its name from the diagram instead.
+    titles = {k: v.title for k, v in bundle_for(db.session, ticket.process_version_id).tasks.items()}
+    for e in view["timeline"]:
+        if e["action"].startswith("task:"):
+            e["action_label"] = titles.get(e["action"][5:], e["action_label"])
+    return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
+            "card": pages.card(db.session, ticket, now()), "clocks": pages.clock_explanations(db.session, ticket)}
+
+
+@bp.get("/<int:ticket_id>")
+@login_required
+def show(ticket_id: int):
+    a = actor()
+    with transaction(db.session):
+        ticket = queries.get_visible_ticket(db.session, a, ticket_id)
+        view = queries.ticket_view(db.session, a, ticket, now())
+    return render_template("ticket.html", **_page_context(ticket, view))
+
+
+@bp.route("/<int:ticket_id>/reveal", methods=["GET", "POST"])
+@login_required
+def reveal(ticket_id: int):
+    """查看完整信息: a masked viewer states why; the view is logged and the contact details shown this once."""
+    a = actor()
+    ticket = queries.get_visible_ticket(db.session, a, ticket_id)
+    if a.role in queries.PII_ROLES:
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    form = RevealForm()
+    if form.validate_on_submit():
+        reason = form.to_command()["reason"]
+        with transaction(db.session):
+            view = queries.ticket_view(db.session, a, ticket, now())
+            db.session.add(PiiView(ticket_id=ticket.id, user_id=a.user_id, actor_label=a.label, reason=reason,
+                                   at=now()))
+            write_audit(db.session, ticket.id, a, "pii_view", ticket.status, ticket.status, now(), reason=reason)
+        view.update(citizen_name=ticket.citizen_name, citizen_phone=ticket.citizen_phone, masked=False,
+                    revealed=True)
+        return render_template("ticket.html", **_page_context(ticket, view))
+    return render_template("reveal.html", form=form, ticket=ticket), 400 if form.errors else 200
+
+
+@bp.get("/pii-views")
+@roles_required(*PII_LOG_ROLES)
+def pii_log():
+    rows = queries.pii_views(db.session, limit=300)
+    ids = {r["ticket_id"] for r in rows}
+    numbers = dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).all()) if ids else {}
+    return render_template("pii_views.html", rows=rows, numbers=numbers)
