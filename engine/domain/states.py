@@ -49,7 +49,7 @@ S = TicketStatus
 # cannot produce an illegal ticket. Staying in the same state is always legal.
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.SCOPING: frozenset({S.DISPATCHING, S.REFUSED, S.EVALUATING}),
-    S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING}),
+    S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING, S.JOINT_REVIEW}),
     S.COUNTY_DISPATCHING: frozenset({S.SIGNING}),
     S.SIGNING: frozenset({S.DISPATCHING, S.JOINT_REVIEW, S.CO_HANDLING, S.HANDLING}),
     S.JOINT_REVIEW: frozenset({S.DISPATCHING}),
@@ -69,7 +69,12 @@ TASK_STATUS: dict[str, TicketStatus] = {
     "dispatch": S.DISPATCHING,
     "county_dispatch": S.COUNTY_DISPATCHING,
     "sign": S.SIGNING,
+    "jr_meeting": S.JOINT_REVIEW,
+    "jr_consult": S.JOINT_REVIEW,
     "jr_decide": S.JOINT_REVIEW,
+    "jr_proposal": S.JOINT_REVIEW,
+    "jr_city_decision": S.JOINT_REVIEW,
+    "extension_review": S.HANDLING,
     "co_handle": S.CO_HANDLING,
     "reply": S.HANDLING,
     "review": S.REVIEWING,

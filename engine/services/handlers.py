@@ -6,35 +6,19 @@ workflow, the texts go into our own tables.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.domain.roles import HANDLING_KINDS, UnitKind
 from engine.domain.states import EvaluationMethod, Rating, TicketType
-from engine.models import Assignment, Evaluation, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
-from engine.workflow import ReadyTask
+from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
 
-from .actors import Actor
 from .context import bundle_for
 from .errors import Invalid
+from .extensions import request_extension
+from .registry import Result, handler
 from .validate import text as _text
-
-Result = tuple[dict, str, dict]
-HANDLERS: dict[str, Callable[..., Result]] = {}
-
-
-def handler(form_key: str):
-    def deco(fn):
-        HANDLERS[form_key] = fn
-        return fn
-    return deco
-
-
-def handle(session: Session, actor: Actor, ticket: Ticket, task: ReadyTask, data: dict, now: datetime) -> Result:
-    fn = HANDLERS.get(task.form_key or "", _generic)
-    return fn(session, actor, ticket, task, data, now)
 
 
 def _fail(errors: dict, what: str) -> None:
@@ -43,10 +27,12 @@ def _fail(errors: dict, what: str) -> None:
 
 
 def _int(value) -> int | None:
+    """An id from a form or JSON; anything that is not a plausible database id is None."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        n = int(value) if value not in (None, "") and not isinstance(value, bool) else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return n if n is not None and 0 < n < 2**31 else None
 
 
 def _unit(session: Session, value, key: str, label: str, errors: dict, kinds=HANDLING_KINDS) -> Unit | None:
@@ -137,6 +123,16 @@ def _scope(session, actor, ticket, task, data, now) -> Result:
 def _dispatch(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     county = None
+    action = data.get("action") or data.get("dispatch_action") or "dispatch"
+    if action == "joint_review":
+        reason = _text(data, "reason", "提请联合审定的理由（职责不清或争议情况）", errors, max_len=2000)
+        _fail(errors, "joint review request")
+        session.add(JointReview(ticket_id=ticket.id, trigger="dispatcher", opened_at=now, minutes=None,
+                                decision_text=None, participants=None, consult_units=[], opinions=[]))
+        return ({"dispatch_action": "joint_review", "lead_unit": None, "co_units": [], "via_county": None},
+                "joint_review_open", {"reason": reason})
+    if action != "dispatch":
+        _fail({"action": "请选择派单或提请联合审定"}, "dispatch")
     if data.get("via_county"):
         county = _unit(session, data.get("via_county"), "via_county", "县（区）热线办", errors,
                        kinds={UnitKind.COUNTY_OFFICE})
@@ -156,8 +152,8 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
     ticket.lead_unit_id = lead.id if lead else None
     detail = {"round": rnd, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
               "via_county": county.name if county else None}
-    return ({"lead_unit": lead.id if lead else None, "co_units": [u.id for u in cos],
-             "via_county": county.id if county else None}, "dispatch", detail)
+    return ({"dispatch_action": "dispatch", "lead_unit": lead.id if lead else None,
+             "co_units": [u.id for u in cos], "via_county": county.id if county else None}, "dispatch", detail)
 
 
 def _assign(session, ticket, actor, lead, cos, rnd, now) -> None:
@@ -243,6 +239,11 @@ REPLY_FIELDS = (("department", "具体承办的业务部门", 120), ("handler_na
 @handler("reply")
 def _reply(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
+    action = data.get("action") or data.get("handling_action") or "reply"
+    if action == "extension":
+        return request_extension(session, actor, ticket, task, data, now)
+    if action != "reply":
+        _fail({"action": "请选择提交答复或申请延期"}, "reply")
     values = {k: _text(data, k, label, errors, max_len=n) for k, label, n in REPLY_FIELDS}
     handled_at = data.get("handled_at") or now
     if isinstance(handled_at, str):
@@ -256,7 +257,8 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
     session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
                       redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
                       submitted_at=now, citizen_informed=bool(data.get("citizen_informed", True)), **values))
-    return {}, "reply", {"department": values["department"], "handler": values["handler_name"]}
+    return ({"handling_action": "reply"}, "reply",
+            {"department": values["department"], "handler": values["handler_name"]})
 
 
 def _latest_reply(session, ticket) -> Reply | None:
@@ -320,11 +322,16 @@ def _evaluate(session, actor, ticket, task, data, now) -> Result:
 @handler("redo_decision")
 def _redo_decision(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
+    kind = data.get("kind")
     value = data.get("reasonable", data.get("redo_reasonable"))
     if isinstance(value, str):
         value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value.lower())
+    if kind in ("reasonable", "unreasonable", "malicious"):
+        value = kind == "reasonable"
+    elif isinstance(value, bool):
+        kind = "reasonable" if value else "unreasonable"
     if not isinstance(value, bool):
-        errors["reasonable"] = "请认定不满意的理由是否合理"
+        errors["reasonable"] = "请认定不满意的理由是否合理（合理／不合理／恶意）"
     reason = _text(data, "reason", "认定理由", errors, max_len=2000)
     _fail(errors, "redo decision")
     ev = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
@@ -332,7 +339,10 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
     if ev is not None:
         ev.redo_reasonable, ev.redo_reason = value, reason
         ev.redo_decided_by_id, ev.redo_decided_at = actor.user_id, now
-    detail = {"reasonable": value, "reason": reason}
+        # Art. 15: a rating found unreasonable or malicious is kept but does not count in assessment.
+        ev.excluded_from_assessment = not value
+        ev.exclusion_kind = None if value else kind
+    detail = {"reasonable": value, "kind": kind, "reason": reason}
     if value and ticket.redo_count >= 1:
         detail["refused"] = "已重办过一次，不再重办"
     return {"redo_reasonable": value}, "redo_decision", detail
@@ -341,14 +351,38 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
 @handler("joint_decision")
 def _joint_decision(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
-    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
-    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
-    minutes = _text(data, "minutes", "审定意见", errors, max_len=5000)
+    outcome = data.get("outcome") or data.get("jr_outcome") or "settled"
+    if outcome not in ("settled", "escalate"):
+        errors["outcome"] = "请选择审定确定承办单位，或提请市政府决定"
+    text = _text(data, "decision_text", "审定意见", errors, max_len=5000)
+    lead, cos = None, []
+    if outcome == "settled":
+        lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+        cos = _units(session, data.get("co_units"), "co_units", errors, lead)
     _fail(errors, "joint decision")
-    return ({"joint_lead_unit": lead.id, "joint_co_units": [u.id for u in cos]}, "joint_decision",
-            {"lead_unit": lead.name, "co_units": [u.name for u in cos], "minutes": minutes})
+    jr = open_joint_review(session, ticket, now)
+    jr.outcome, jr.decision_text, jr.decided_at = outcome, text, now
+    if lead is not None:
+        jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
+    return ({"jr_outcome": outcome, "joint_lead_unit": lead.id if lead else None,
+             "joint_co_units": [u.id for u in cos]}, "joint_decision",
+            {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
+             "decision": text})
 
 
+def open_joint_review(session: Session, ticket: Ticket, now: datetime) -> JointReview:
+    """The ticket's joint review under way, opened now when a second return brought the ticket here."""
+    jr = session.scalar(select(JointReview).where(JointReview.ticket_id == ticket.id,
+                                                  or_(JointReview.outcome.is_(None), JointReview.outcome == "escalate"))
+                        .order_by(JointReview.id.desc()).limit(1))
+    if jr is None:
+        jr = JointReview(ticket_id=ticket.id, trigger="second_return", opened_at=now, consult_units=[], opinions=[])
+        session.add(jr)
+        session.flush()
+    return jr
+
+
+@handler("")
 def _generic(session, actor, ticket, task, data, now) -> Result:
     """A task a process owner added: keep the fields it declares (camunda:formData), nothing else."""
     info = bundle_for(session, ticket.process_version_id).tasks.get(task.bpmn_id)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from engine.domain.states import TicketStatus
 from engine.models import TaskProjection, Ticket
 
+from .accountability import detect_candidates
 from .actors import Actor
+from .supervision import RepeatRule, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, complete_task
 
 SYSTEM = Actor.system("系统（时限监控）")
@@ -36,3 +38,10 @@ def overdue_evaluations(session: Session, now: datetime, limit: int = 500) -> li
 def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
     """No evaluation within 3 working days: record 未评价, never satisfied."""
     return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)
+
+
+def side_process_pass(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> dict:
+    """Open supervision for red cards and repeated reports, flag overdue supervisions, find accountability
+    candidates; every step is idempotent, so a repeated or concurrent pass changes nothing."""
+    return {"red_cards": take_red_cards(session, now), "repeated": supervise_repeated(session, now, rule),
+            "overdue_supervisions": flag_overdue(session, now), "accountability": detect_candidates(session, now, rule)}

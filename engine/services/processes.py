@@ -16,7 +16,7 @@ from engine.workflow.versions import diff_bundles, migrate_instance, migration_b
 from .actors import Actor
 from .context import RUNTIME, bundle_for
 from .errors import Invalid, NotFound
-from .handlers import HANDLERS
+from .registry import form_keys
 from .setup import deploy
 from .tickets import _save, lock_ticket
 
@@ -62,7 +62,7 @@ class JourneyResult:
 
 def validate_draft(files: dict[str, bytes]) -> list[Problem]:
     """Every problem of a draft, with file, line and element; empty when it may be deployed."""
-    return validate_files(files, form_keys=set(HANDLERS), operations=set(OPERATIONS))
+    return validate_files(files, form_keys=form_keys(), operations=set(OPERATIONS))
 
 
 def _default_data(info) -> dict:
@@ -185,8 +185,8 @@ def migrate_tickets(session: Session, actor: Actor, to_number: int, now: datetim
             continue
         old_version = ticket.process_version_id
         inst = migrate_instance(inst, new)
-        existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection)
-                                                             .where(TaskProjection.ticket_id == ticket.id))}
+        existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection).where(
+            TaskProjection.ticket_id == ticket.id, TaskProjection.supervision_id.is_(None)))}
         ticket.process_version_id = target.id
         _save(session, ticket, inst, actor, now, "migrate", ticket.status_enum, existing,
               from_version=old_version, to_version=target.id)

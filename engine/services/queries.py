@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import TZ
@@ -173,3 +173,15 @@ def pii_views(session: Session, limit: int = 200) -> list[dict]:
 
 __all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",
            "visible_filter", "pii_views", "write_audit"]
+
+
+def return_counts(session: Session, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
+    """How often each unit returned tickets (退单), most first (Art. 10; an assessment input)."""
+    q = (select(Unit.id, Unit.name, func.count(Assignment.id)).join(Assignment, Assignment.unit_id == Unit.id)
+         .where(Assignment.returned_at.is_not(None)))
+    if since is not None:
+        q = q.where(Assignment.returned_at >= since)
+    if until is not None:
+        q = q.where(Assignment.returned_at < until)
+    rows = session.execute(q.group_by(Unit.id, Unit.name).order_by(func.count(Assignment.id).desc(), Unit.id)).all()
+    return [{"unit_id": uid, "unit": name, "returns": n} for uid, name, n in rows]

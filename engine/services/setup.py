@@ -17,10 +17,12 @@ from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DEFAULT_FILES = ("hotline.bpmn", "joint_review.bpmn")
+# Each deployable process and the files it is parsed from; a supervision is its own small process instance.
+BUNDLED_PROCESSES = {MAIN_PROCESS: DEFAULT_FILES, "supervision": ("supervision.bpmn",)}
 
 
-def bundled_files() -> dict[str, bytes]:
-    return {name: (BPMN_DIR / name).read_bytes() for name in DEFAULT_FILES}
+def bundled_files(names: tuple[str, ...] = DEFAULT_FILES) -> dict[str, bytes]:
+    return {name: (BPMN_DIR / name).read_bytes() for name in names}
 
 
 def deploy(session: Session, files: dict[str, bytes], author: str, note: str | None, now: datetime,
@@ -29,7 +31,7 @@ def deploy(session: Session, files: dict[str, bytes], author: str, note: str | N
 
     :raises DiagramError: when the files do not parse or fail the checks; nothing is written.
     """
-    parse_bundle(files, "check", process_id)
+    parse_bundle(files, "check", process_id)  # refuses unsafe or broken files before anything is written
     last = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
     session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id).values(active=False))
     pv = ProcessVersion(process_id=process_id, version=(last or 0) + 1, sha256=files_sha256(files),
@@ -78,11 +80,12 @@ def seed_refusal_reasons(session: Session) -> None:
 
 def seed_defaults(session: Session, now: datetime) -> None:
     """Make a fresh database usable: the bundled diagrams, the default rules, calendar and reasons."""
-    files = bundled_files()
-    current = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == MAIN_PROCESS,
-                                                          ProcessVersion.active.is_(True)))
-    if current is None or current.sha256 != files_sha256(files):
-        deploy(session, files, "system", "随安装包提供的默认流程", now)
+    for process_id, names in BUNDLED_PROCESSES.items():
+        files = bundled_files(names)
+        current = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                              ProcessVersion.active.is_(True)))
+        if current is None or current.sha256 != files_sha256(files):
+            deploy(session, files, "system", "随安装包提供的默认流程", now, process_id)
     if session.scalar(select(RuleSet.id).limit(1)) is None:
         save_rule_set(session, HEYUAN_DEFAULT, "system", "河源市12345热线管理办法（征求意见稿）默认时限", now)
     seed_calendar(session, now)

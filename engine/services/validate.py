@@ -12,6 +12,9 @@ def text(data: dict, key: str, label: str, errors: dict, *, required=True, max_l
     if not isinstance(value, str):
         errors[key] = f"{label}格式不正确"
         return None
+    if "\x00" in value:
+        errors[key] = f"{label}含有不允许的字符"
+        return None
     if len(value) > max_len:
         errors[key] = f"{label}不能超过{max_len}个字"
     return value

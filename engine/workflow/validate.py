@@ -61,9 +61,24 @@ def _from_validation(files: dict[str, bytes], exc: ValidationException) -> Probl
         file2, line = element_location(files, exc.id)
         file = file or file2
     message = str(exc).strip()
+    element = exc.id or None
     if "was not found" in message:
         message = f"call activity target missing: {message}"
-    return Problem(file, line, exc.id or None, message)
+        missing = message.split("'")[1] if "'" in message else None
+        located = _call_activity_calling(files, missing)
+        if located:
+            file, line, element = located
+    return Problem(file, line, element, message)
+
+
+def _call_activity_calling(files: dict[str, bytes], process_id: str | None):
+    """The file, line and id of the call activity whose called process is missing."""
+    for name, xml in files.items():
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        for node in root.iter(f"{{{BPMN_NS}}}callActivity"):
+            if process_id is None or node.get("calledElement") == process_id:
+                return name, node.sourceline, node.get("id")
+    return None
 
 
 def _service_tasks(files: dict[str, bytes], operations: set[str]) -> list[Problem]:

@@ -21,7 +21,7 @@ NOW = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
 
 @pytest.fixture
 def restore_version(db):
-    active = db.session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True)))
+    active = db.session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True), ProcessVersion.process_id == "hotline_ticket"))
     yield active
     with transaction(db.session):
         activate(db.session, active.version)
@@ -91,7 +91,7 @@ def test_invalid_draft_is_not_deployed(db, restore_version):
         with transaction(db.session):
             deploy_version(db.session, files(replace(HOTLINE, 'name="审核员"', 'name="审核组"')), "po", None, NOW)
     assert err.value.problems[0].element in {"review", "redo_decision"}
-    assert db.session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True))).id == restore_version.id
+    assert db.session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True), ProcessVersion.process_id == "hotline_ticket")).id == restore_version.id
 
 
 def test_broken_journey_needs_a_recorded_override(db, restore_version):

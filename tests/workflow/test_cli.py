@@ -24,7 +24,7 @@ def test_validate_good_and_bad(app, db, tmp_path):
 
 def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
     runner = app.test_cli_runner()
-    before = db.session.query(ProcessVersion).filter_by(active=True).one()
+    before = db.session.query(ProcessVersion).filter_by(active=True, process_id="hotline_ticket").one()
     try:
         out = runner.invoke(args=["bpmn", "deploy", *write(tmp_path, with_leader_approval()), "--author", "po",
                                   "--note", "领导审批"])

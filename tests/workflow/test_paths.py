@@ -86,8 +86,10 @@ def test_returned_and_redispatched(journey):
 def test_second_return_opens_joint_review(journey):
     journey.to_sign().do("sign", sign_decision="return")
     journey.do("dispatch", lead_unit=8, co_units=[], via_county=None).do("sign", sign_decision="return")
+    assert journey.ready() == ["jr_meeting"]
+    journey.do("jr_meeting", consult_units=[])
     assert journey.ready() == ["jr_decide"]
-    journey.do("jr_decide", joint_lead_unit=9, joint_co_units=[])
+    journey.do("jr_decide", jr_outcome="settled", joint_lead_unit=9, joint_co_units=[])
     assert journey.ready() == ["dispatch"]
 
 
@@ -181,3 +183,70 @@ def test_blob_holds_a_reference_not_the_diagram():
     blob = json.loads(RUNTIME.dump(j.inst))
     assert blob["spec_ref"] == "test" and "spec" not in blob
     assert len(json.dumps(blob)) < 20_000
+
+
+def test_extension_requested_approved_then_reply(journey):
+    journey.to_sign().do("sign", sign_decision="sign").do("reply", handling_action="extension")
+    assert journey.ready() == ["extension_review"]
+    journey.do("extension_review", extension_decision="approve")
+    assert journey.ready() == ["reply"]
+    journey.do("reply", handling_action="reply").do("review", review_decision="accept")
+    assert journey.ready() == ["evaluate"]
+
+
+def test_extension_denied_handling_continues(journey):
+    journey.to_sign().do("sign", sign_decision="sign").do("reply", handling_action="extension")
+    journey.do("extension_review", extension_decision="deny")
+    assert journey.ready() == ["reply"]
+
+
+def test_dispatcher_sends_to_joint_review_with_consultations(journey):
+    journey.do("decide_scope", scope="accept").do("dispatch", dispatch_action="joint_review")
+    assert journey.ready() == ["jr_meeting"]
+    journey.do("jr_meeting", consult_units=[21, 22])
+    tasks = journey.inst.ready_tasks()
+    assert sorted(t.unit_var_value for t in tasks) == [21, 22] and {t.bpmn_id for t in tasks} == {"jr_consult"}
+    journey.do("jr_consult").do("jr_consult")
+    assert journey.ready() == ["jr_decide"]
+    journey.do("jr_decide", jr_outcome="settled")
+    assert journey.ready() == ["dispatch"]
+    journey.do("dispatch", dispatch_action="dispatch", lead_unit=9, co_units=[], via_county=None)
+    assert journey.ready() == ["sign"]
+
+
+def test_joint_review_escalated_to_the_city_government(journey):
+    journey.do("decide_scope", scope="accept").do("dispatch", dispatch_action="joint_review")
+    journey.do("jr_meeting", consult_units=[]).do("jr_decide", jr_outcome="escalate")
+    assert journey.ready() == ["jr_proposal"]
+    assert journey.inst.ready_tasks()[0].role == "reviewer"
+    journey.do("jr_proposal")
+    assert journey.ready() == ["jr_city_decision"] and journey.inst.ready_tasks()[0].role == "city_leader"
+    journey.do("jr_city_decision")
+    assert journey.ready() == ["dispatch"]
+
+
+SUP_FILES = {"supervision.bpmn": (ROOT / "bpmn" / "supervision.bpmn").read_bytes()}
+SUP = parse_bundle(SUP_FILES, "sup", "supervision")
+SUP_RT = Runtime(lambda ref: SUP)
+
+
+@pytest.mark.parametrize("roundtrip", [False, True], ids=["plain", "save-restore"])
+def test_supervision_reply_sent_back_then_accepted(roundtrip):
+    inst = SUP_RT.start("sup", {"unit": 7, "ticket_id": 1})
+
+    def do(bpmn_id, **data):
+        nonlocal inst
+        if roundtrip:
+            inst = SUP_RT.load(SUP_RT.dump(inst))
+        task = next(t for t in inst.ready_tasks() if t.bpmn_id == bpmn_id)
+        inst.complete(task.uuid, data)
+
+    first = inst.ready_tasks()[0]
+    assert (first.bpmn_id, first.role, first.unit_var_value) == ("sup_reply", "unit_leader", 7)
+    do("sup_reply")
+    assert [t.role for t in inst.ready_tasks()] == ["supervisor"]
+    do("sup_check", check_decision="back")
+    assert [t.bpmn_id for t in inst.ready_tasks()] == ["sup_reply"]
+    do("sup_reply")
+    do("sup_check", check_decision="accept")
+    assert inst.is_completed()

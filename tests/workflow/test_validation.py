@@ -93,6 +93,7 @@ def test_unregistered_service_task():
 def test_call_activity_without_its_process():
     p = only(validate_draft(files(joint=None)))
     assert "joint_review" in p.message
+    assert (p.file, p.element) == ("hotline.bpmn", "joint_review") and p.line
 
 
 def test_approval_step_is_valid_and_the_dry_run_walks_through_it():

@@ -1,0 +1,102 @@
+"""Handlers of the side processes' tasks: joint review (联合审定) and supervision (督办)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.domain import timelimits as tl
+from engine.models import Supervision, TaskProjection, Unit
+
+from .context import calendar, rules_for
+from .errors import Invalid
+from .handlers import _fail, _unit, _units, open_joint_review
+from .registry import Result, handler
+from .validate import text
+
+
+@handler("jr_meeting")
+def _jr_meeting(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    participants = text(data, "participants", "参会单位和人员", errors, max_len=2000)
+    meeting_date = text(data, "meeting_date", "会商日期", errors, max_len=20)
+    minutes = text(data, "minutes", "会商纪要", errors, max_len=10000)
+    consult = _units(session, data.get("consult_units"), "consult_units", errors, None)
+    _fail(errors, "joint review meeting")
+    jr = open_joint_review(session, ticket, now)
+    jr.participants, jr.meeting_date, jr.minutes = participants, meeting_date, minutes
+    jr.consult_units = [u.id for u in consult]
+    if consult:  # opinion requests carry their own due date: 2 working days, like a supervision reply
+        jr.consult_due = tl.supervision_clock(calendar(session), rules_for(session, ticket.rule_set_id), now).due
+    return ({"consult_units": [u.id for u in consult]}, "jr_meeting",
+            {"participants": participants, "consult_units": [u.name for u in consult]})
+
+
+@handler("jr_consult")
+def _jr_consult(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    opinion = text(data, "consult_opinion", "主管部门意见", errors, max_len=5000)
+    _fail(errors, "consultation")
+    jr = open_joint_review(session, ticket, now)
+    unit = session.get(Unit, task.unit_var_value)
+    jr.opinions = [*(jr.opinions or []), {"unit_id": task.unit_var_value, "unit": unit.name if unit else None,
+                                          "opinion": opinion, "at": now.isoformat(),
+                                          "late": bool(jr.consult_due and now > jr.consult_due)}]
+    return {}, "jr_consult", {"unit": unit.name if unit else None}
+
+
+@handler("jr_proposal")
+def _jr_proposal(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    proposal = text(data, "proposal", "拟办意见", errors, max_len=10000)
+    _fail(errors, "proposed opinion")
+    jr = open_joint_review(session, ticket, now)
+    jr.proposal = proposal
+    return {}, "jr_proposal", {}
+
+
+@handler("jr_city_decision")
+def _jr_city_decision(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    decision = text(data, "city_decision", "市政府决定", errors, max_len=5000)
+    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
+    _fail(errors, "city decision")
+    jr = open_joint_review(session, ticket, now)
+    jr.outcome, jr.city_decision, jr.city_decided_by = "city", decision, actor.label
+    jr.lead_unit_id, jr.co_unit_ids, jr.decided_at = lead.id, [u.id for u in cos], now
+    return ({"joint_lead_unit": lead.id, "joint_co_units": [u.id for u in cos]}, "jr_city_decision",
+            {"lead_unit": lead.name, "co_units": [u.name for u in cos], "decision": decision})
+
+
+def supervision_of(session: Session, task) -> Supervision:
+    sid = session.scalar(select(TaskProjection.supervision_id).where(TaskProjection.task_uuid == task.uuid))
+    sup = session.get(Supervision, sid) if sid else None
+    if sup is None:
+        raise Invalid("该任务不属于任何督办", f"task {task.uuid} has no supervision")
+    return sup
+
+
+@handler("supervision_reply")
+def _supervision_reply(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    reply = text(data, "reply_text", "督办答复", errors, max_len=5000)
+    explanation = text(data, "written_explanation", "书面说明", errors, max_len=10000)
+    _fail(errors, "supervision reply")
+    sup = supervision_of(session, task)
+    sup.reply_text, sup.written_explanation, sup.replied_at = reply, explanation, now
+    sup.replied_late = now > sup.due_at
+    return {}, "supervision_reply", {"supervision_id": sup.id, "late": sup.replied_late}
+
+
+@handler("supervision_check")
+def _supervision_check(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    decision = data.get("decision") or data.get("check_decision")
+    if decision not in ("accept", "back"):
+        errors["decision"] = "请选择答复合格或退回重新答复"
+    given = {"reason": data.get("reason") or data.get("check_opinion")}
+    opinion = text(given, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
+    _fail(errors, "supervision check")
+    sup = supervision_of(session, task)
+    return {"check_decision": decision}, "supervision_check", {"supervision_id": sup.id, "decision": decision,
+                                                               "opinion": opinion}

@@ -1,0 +1,207 @@
+"""Supervision (督办, Art. 18): each one its own small process instance, so a ticket can be supervised again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.domain import timelimits as tl
+from engine.domain.roles import Role
+from engine.domain.states import FINAL_STATUSES
+from engine.models import ProcessVersion, Supervision, SupervisionRequest, TaskProjection, Ticket, Unit
+from engine.workflow import WorkflowError
+
+from . import notify
+from .actors import Actor
+from .audit import write_audit
+from .context import RUNTIME, bundle_for, calendar, rules_for
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from .extensions import office_name
+from .registry import handle
+
+PROCESS_ID = "supervision"
+REASON_LABELS = {"leader_instruction": "领导批示", "red_card": "红牌", "repeated": "重复或集中反映",
+                 "supervisor": "督办员决定"}
+OPEN_ROLES = {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN, Role.CITY_LEADER}
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """Reports on the same matter: ``count`` tickets within ``days`` days (configurable per deployment)."""
+
+    count: int = 3
+    days: int = 30
+
+
+def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str, now: datetime, *,
+                     instruction: str | None = None, instructed_by: str | None = None,
+                     note: str | None = None) -> Supervision:
+    """Open a supervision of a ticket, due in 2 working days, answered by the lead unit's 分管领导.
+
+    :raises Forbidden: for an actor who may not open supervision.
+    :raises Invalid: a closed ticket, no unit to answer, or a leader's instruction without its text and author.
+    """
+    if reason not in REASON_LABELS:
+        raise Invalid("督办事由不正确", f"unknown supervision reason {reason!r}")
+    if actor.kind != "system" and not (actor.kind == "user" and actor.role in OPEN_ROLES):
+        raise Forbidden("您无权发起督办", f"{actor.label} may not open supervision")
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFound("工单不存在", f"ticket {ticket_id} not found")
+    errors = {}
+    if reason == "leader_instruction":
+        if not (instruction or "").strip():
+            errors["instruction"] = "请录入领导批示内容"
+        if not (instructed_by or "").strip():
+            errors["instructed_by"] = "请录入批示领导"
+    if errors:
+        raise Invalid("提交的信息有误，请修改后重试", f"supervision refused: {sorted(errors)}", fields=errors)
+    if ticket.status in {s.value for s in FINAL_STATUSES}:
+        raise Invalid("工单已办结归档，不能督办", f"ticket {ticket_id} is closed")
+    if ticket.lead_unit_id is None:
+        raise Invalid("工单尚未派至承办单位，不能督办", f"ticket {ticket_id} has no lead unit")
+    pv = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == PROCESS_ID,
+                                                     ProcessVersion.active.is_(True)))
+    if pv is None:
+        raise ServiceError("尚未部署督办流程", "no active supervision process")
+    bundle_for(session, pv.id)
+    due = tl.supervision_clock(calendar(session), rules_for(session, ticket.rule_set_id), now).due
+    try:
+        inst = RUNTIME.start(str(pv.id), {"unit": ticket.lead_unit_id, "ticket_id": ticket.id})
+    except WorkflowError as exc:
+        raise ServiceError("督办流程启动失败，请联系流程管理员", f"supervision start failed: {exc}") from exc
+    sup = Supervision(ticket_id=ticket.id, unit_id=ticket.lead_unit_id, reason=reason,
+                      instruction=(instruction or "").strip() or None,
+                      instructed_by=(instructed_by or "").strip() or None,
+                      note=note, opened_by_id=actor.user_id, opened_at=now, due_at=due, status="open",
+                      process_version_id=pv.id, workflow_state="")
+    session.add(sup)
+    session.flush()
+    _project(session, sup, inst, {}, now)
+    write_audit(session, ticket.id, actor, "supervision_open", ticket.status, ticket.status, now,
+                supervision_id=sup.id, reason=reason, reason_label=REASON_LABELS[reason], due=due.isoformat(),
+                instruction=sup.instruction, instructed_by=sup.instructed_by)
+    unit = session.get(Unit, sup.unit_id)
+    if unit is not None and unit.leader_phone:
+        notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.open",
+                       text=f"【{office_name(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
+                            f"请{unit.name}分管领导于2个工作日内答复并提交书面说明。",
+                       dedupe_key=f"supervision-open:{sup.id}", now=now, ticket_id=ticket.id,
+                       recipient_name=unit.leader_name, recipient_role="leader")
+    return sup
+
+
+def _project(session: Session, sup: Supervision, inst, existing: dict, now: datetime) -> list:
+    ready = inst.ready_tasks()
+    ids = {t.uuid for t in ready}
+    for uuid, row in existing.items():
+        if uuid not in ids:
+            session.delete(row)
+    for t in ready:
+        if t.uuid not in existing:
+            session.add(TaskProjection(ticket_id=sup.ticket_id, supervision_id=sup.id, task_uuid=t.uuid,
+                                       bpmn_id=t.bpmn_id, title=t.title, role=t.role,
+                                       unit_id=t.unit_var_value if isinstance(t.unit_var_value, int) else None,
+                                       form_key=t.form_key, ready_at=now, due_at=sup.due_at))
+    sup.workflow_state = RUNTIME.dump(inst)
+    return ready
+
+
+def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, proj: TaskProjection, data: dict,
+                              now: datetime):
+    """Complete a task of a supervision instance; the ticket's own state does not change."""
+    sup = session.get(Supervision, proj.supervision_id)
+    bundle_for(session, sup.process_version_id)
+    inst = RUNTIME.load(sup.workflow_state)
+    task = inst.ready_task(proj.task_uuid)
+    if task is None:
+        raise Conflict("该任务已被处理或已失效，请刷新后重试", f"supervision task {proj.task_uuid} is stale")
+    wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
+    try:
+        inst.complete(task.uuid, wf_data)
+    except WorkflowError as exc:
+        raise ServiceError("督办流程无法继续，请联系流程管理员", f"supervision {sup.id}: {exc}") from exc
+    existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection)
+                                                         .where(TaskProjection.supervision_id == sup.id))}
+    ready = _project(session, sup, inst, existing, now)
+    if inst.is_completed():
+        sup.status, sup.closed_at = "closed", now
+    write_audit(session, ticket.id, actor, action, ticket.status, ticket.status, now, **detail)
+    return ready
+
+
+def take_red_cards(session: Session, now: datetime) -> int:
+    """Turn the monitor's red-card supervision requests into supervisions (Art. 18(2)); idempotent."""
+    system = Actor.system("系统（红牌自动督办）")
+    n = 0
+    for req in session.scalars(select(SupervisionRequest).where(SupervisionRequest.status == "open")
+                               .order_by(SupervisionRequest.id).with_for_update(skip_locked=True)).all():
+        try:
+            with session.begin_nested():
+                open_supervision(session, system, req.ticket_id, "red_card", now,
+                                 note=f"{req.stage}时限红牌（{req.threshold_at.isoformat()}）")
+            req.status = "taken"
+            n += 1
+        except (Invalid, ServiceError):
+            req.status = "closed"  # the ticket was closed or never reached a unit: nothing to supervise
+    return n
+
+
+def flag_overdue(session: Session, now: datetime) -> int:
+    """Flag and notify supervisions not answered within 2 working days; each once."""
+    n = 0
+    for sup in session.scalars(select(Supervision).where(Supervision.status == "open", Supervision.replied_at.is_(None),
+                                                         Supervision.due_at <= now,
+                                                         Supervision.overdue_flagged_at.is_(None))).all():
+        sup.overdue_flagged_at = now
+        ticket = session.get(Ticket, sup.ticket_id)
+        write_audit(session, ticket.id, Actor.system("系统（督办监控）"), "supervision_overdue", ticket.status,
+                    ticket.status, now, supervision_id=sup.id, due=sup.due_at.isoformat())
+        unit = session.get(Unit, sup.unit_id)
+        if unit is not None and unit.leader_phone:
+            notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.overdue",
+                           text=f"【{office_name(session)}】督办逾期：工单{ticket.number}的督办已超过2个工作日未答复，"
+                                f"请{unit.name}立即答复并提交书面说明。",
+                           dedupe_key=f"supervision-overdue:{sup.id}", now=now, ticket_id=ticket.id,
+                           recipient_name=unit.leader_name, recipient_role="leader")
+        n += 1
+    return n
+
+
+def repeated_groups(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> list[list[int]]:
+    """Groups of open tickets reporting the same matter: the same citizen or the same place, in the same
+    category, ``rule.count`` times or more within ``rule.days`` days."""
+    since = now - timedelta(days=rule.days)
+    groups = []
+    for key in (Ticket.citizen_phone, Ticket.address):
+        q = (select(key, Ticket.category, func.count()).where(Ticket.created_at >= since, key.is_not(None),
+                                                               Ticket.category.is_not(None), Ticket.scope == "accept")
+             .group_by(key, Ticket.category).having(func.count() >= rule.count))
+        for value, category, _n in session.execute(q).all():
+            ids = list(session.scalars(select(Ticket.id).where(key == value, Ticket.category == category,
+                                                               Ticket.created_at >= since,
+                                                               Ticket.scope == "accept").order_by(Ticket.id)))
+            groups.append(ids)
+    return groups
+
+
+def supervise_repeated(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> int:
+    """Open one supervision per repeated matter, on its latest open ticket, unless one is already open."""
+    n = 0
+    system = Actor.system("系统（重复反映自动督办）")
+    final = [s.value for s in FINAL_STATUSES]
+    for ids in repeated_groups(session, now, rule):
+        if session.scalar(select(Supervision.id).where(Supervision.ticket_id.in_(ids),
+                                                       Supervision.reason == "repeated")) is not None:
+            continue
+        target = session.scalar(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.status.not_in(final),
+                                                        Ticket.lead_unit_id.is_not(None))
+                                .order_by(Ticket.id.desc()).limit(1))
+        if target is None:
+            continue
+        open_supervision(session, system, target, "repeated", now,
+                         note=f"同一事项{rule.days}天内反映{len(ids)}次（工单ID：{'、'.join(map(str, ids))}）")
+        n += 1
+    return n
