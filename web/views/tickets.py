@@ -1,15 +1,19 @@
 """Ticket search, the ticket page, revealing a citizen's contact details with a logged reason, the PII view log."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.db import transaction
 from engine.domain.states import TicketStatus
-from engine.models import KnowledgeEntry, PiiView, RefusalReason, Ticket
+from engine.models import KnowledgeEntry, PiiView, ProcessVersion, RefusalReason, Ticket
 from engine.services import pages, queries
 from engine.services.audit import write_audit
 from engine.services.context import bundle_for
+from engine.services.documents import documents_for_ticket
+from engine.services.tickets import load_instance
 from forms import RevealForm
 from forms.base import strip
 
@@ -47,7 +51,9 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
         if e["action"].startswith("task:"):
             e["action_label"] = titles.get(e["action"][5:], e["action_label"])
     return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
-            "card": pages.card(db.session, ticket, now()), "clocks": pages.clock_explanations(db.session, ticket)}
+            "card": pages.card(db.session, ticket, now()), "clocks": pages.clock_explanations(db.session, ticket),
+            "documents": documents_for_ticket(db.session, ticket.id, actor()),
+            "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
 
 
 @bp.get("/<int:ticket_id>")
@@ -58,6 +64,17 @@ def show(ticket_id: int):
         ticket = queries.get_visible_ticket(db.session, a, ticket_id)
         view = queries.ticket_view(db.session, a, ticket, now())
     return render_template("ticket.html", **_page_context(ticket, view))
+
+
+@bp.get("/<int:ticket_id>/diagram.json")
+@login_required
+def diagram(ticket_id: int):
+    """The diagram version the ticket runs on, for the read-only viewer, with where it waits and where it has been."""
+    ticket = queries.get_visible_ticket(db.session, actor(), ticket_id)
+    pv = db.session.get(ProcessVersion, ticket.process_version_id)
+    inst = load_instance(db.session, ticket)
+    return jsonify({"version": pv.version, "files": pv.files,
+                    "marks": {"hl-current": inst.position(), "hl-done": inst.completed_ids()}})
 
 
 @bp.route("/<int:ticket_id>/reveal", methods=["GET", "POST"])

@@ -44,6 +44,7 @@
 
     fetch(root.dataset.source, { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (data) {
       files = data.files;
+      if (data.marks) { marks = data.marks; }  // a ticket's diagram: where it waits and where it has been
       order = Object.keys(files).sort(function (a, b) {
         return (a === 'hotline.bpmn' ? -1 : b === 'hotline.bpmn' ? 1 : a.localeCompare(b));
       });

@@ -1,0 +1,36 @@
+"""The ticket page shows the BPMN diagram the ticket runs on, with its current position highlighted."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from engine.db import transaction
+from engine.services import complete_task, register
+
+from ..services.helpers import CITIZEN, unit, user
+
+VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
+pytestmark = pytest.mark.skipif(not (VENDOR / "viewer.js").is_file(),
+                                reason="front-end bundle not built: run scripts/build-frontend.sh (make setup)")
+
+
+def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
+    now = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
+    with transaction(db.session):
+        t, _, _ = register(db.session, user(db.session, "agent"), {**CITIZEN, "scope": "accept"}, now)
+        complete_task(db.session, user(db.session, "dispatcher"), t.id, "dispatch",
+                      {"lead_unit": unit(db.session, "HY-ZJJ").id}, now)
+    page = people.signed_in("receiver")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"/tickets/{t.id}")
+    page.wait_for_selector(".bpmn-view[data-ready='true']")
+    assert page.locator(".djs-element.hl-current[data-element-id='sign']").count() == 1
+    assert page.locator(".djs-element.hl-done[data-element-id='dispatch']").count() == 1
+    assert page.locator(".djs-element.hl-current[data-element-id='reply']").count() == 0
+    assert errors == []
+    shot(page, "ticket-diagram")
+    other = people.signed_in("receiver2")
+    assert other.request.get(f"/tickets/{t.id}/diagram.json").status == 404
