@@ -93,6 +93,8 @@ class Supervision(Base):
     closed_at: Mapped[datetime | None]
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     workflow_state: Mapped[str] = mapped_column(Text)
+    notice_document_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
+    explanation_document_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
 
 
 class AccountabilityCase(Base):

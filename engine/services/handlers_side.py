@@ -11,6 +11,7 @@ from .context import calendar, rules_for
 from .errors import Invalid
 from .handlers import _fail, _unit, _units, open_joint_review
 from .registry import Result, handler
+from .supervision import issue_explanation
 from .validate import text
 
 
@@ -85,7 +86,8 @@ def _supervision_reply(session, actor, ticket, task, data, now) -> Result:
     sup = supervision_of(session, task)
     sup.reply_text, sup.written_explanation, sup.replied_at = reply, explanation, now
     sup.replied_late = now > sup.due_at
-    return {}, "supervision_reply", {"supervision_id": sup.id, "late": sup.replied_late}
+    doc = issue_explanation(session, actor, ticket, sup, now)  # 书面说明, printed and kept
+    return {}, "supervision_reply", {"supervision_id": sup.id, "late": sup.replied_late, "document": doc.number}
 
 
 @handler("supervision_check")

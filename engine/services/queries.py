@@ -12,11 +12,11 @@ from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
 
+from .access import can_act, hash_query_code
 from .actors import Actor
 from .audit import ACTION_LABELS, write_audit
 from .errors import Forbidden, NotFound
 from .handlers import return_window_open
-from .tickets import can_act, hash_query_code
 
 # Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
 PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}

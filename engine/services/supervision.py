@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.domain import timelimits as tl
+from engine.domain.calendar import TZ
 from engine.domain.roles import Role
-from engine.domain.states import FINAL_STATUSES
+from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketType
 from engine.models import ProcessVersion, Supervision, SupervisionRequest, TaskProjection, Ticket, Unit
 from engine.workflow import WorkflowError
 
@@ -17,6 +18,7 @@ from . import notify
 from .actors import Actor
 from .audit import write_audit
 from .context import RUNTIME, bundle_for, calendar, rules_for
+from .documents import document_view, issue_document
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .extensions import office_name
 from .registry import handle
@@ -84,6 +86,7 @@ def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str
                 supervision_id=sup.id, reason=reason, reason_label=REASON_LABELS[reason], due=due.isoformat(),
                 instruction=sup.instruction, instructed_by=sup.instructed_by)
     unit = session.get(Unit, sup.unit_id)
+    sup.notice_document_id = _issue_notice(session, actor, ticket, sup, unit, now).id
     if unit is not None and unit.leader_phone:
         notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.open",
                        text=f"【{office_name(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
@@ -91,6 +94,40 @@ def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str
                        dedupe_key=f"supervision-open:{sup.id}", now=now, ticket_id=ticket.id,
                        recipient_name=unit.leader_name, recipient_role="leader")
     return sup
+
+
+def _local(dt: datetime | None) -> str:
+    return f"{dt.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if dt else ""
+
+
+def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, unit: Unit | None,
+                  now: datetime):
+    """The 督办通知单 the unit receives, numbered and kept unchanged."""
+    context = {"addressee": unit.name if unit else "—", "ticket_no": ticket.number,
+               "ticket_type": TYPE_LABELS[TicketType(ticket.ticket_type)], "received_at": _local(ticket.received_at),
+               "deadline": _local(ticket.handling_due), "content_summary": ticket.content[:300],
+               "reason_code": {"supervisor": "other"}.get(sup.reason, sup.reason), "opened_at": _local(now),
+               "reply_due": _local(sup.due_at), "contact": office_name(session),
+               "instruction": sup.instruction or sup.note or REASON_LABELS[sup.reason],
+               "instructed_by": sup.instructed_by or actor.label}
+    return issue_document(session, "supervision_notice", context, actor, now, ticket_id=ticket.id,
+                          unit_id=sup.unit_id)
+
+
+def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, now: datetime):
+    """The unit's 书面说明, printed from what its leader filled in, numbered and kept unchanged."""
+    unit = session.get(Unit, sup.unit_id)
+    notice = document_view(session, Actor.system(), sup.notice_document_id) if sup.notice_document_id else None
+    context = {"unit": unit.name if unit else "—", "ticket_no": ticket.number,
+               "supervision_number": notice["number"] if notice else "—",
+               "content_summary": ticket.content[:300], "situation": [sup.reply_text],
+               "measures": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
+               "leader": unit.leader_name if unit and unit.leader_name else actor.name,
+               "replied_at": _local(now)}
+    doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
+                         unit_id=sup.unit_id)
+    sup.explanation_document_id = doc.id
+    return doc
 
 
 def _project(session: Session, sup: Supervision, inst, existing: dict, now: datetime) -> list:

@@ -1,7 +1,6 @@
 """Register a 诉求 and complete a ticket's user tasks: one locked load–run–save per action."""
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance
 
 from . import handlers, handlers_side  # noqa: F401  (register the form-key handlers)
+from .access import can_act, hash_query_code
 from .actors import Actor
 from .audit import write_audit
 from .clocks import store_clock
@@ -45,10 +45,6 @@ class Step:
     action: str
     ready: list[ReadyTask]
     projections: dict[str, TaskProjection]
-
-
-def hash_query_code(ticket_id: int, code: str) -> str:
-    return hashlib.sha256(f"{ticket_id}:{code}".encode()).hexdigest()
 
 
 def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple[Ticket, str, Step]:
@@ -118,16 +114,6 @@ def lock_ticket(session: Session, ticket_id: int) -> Ticket:
 def load_instance(session: Session, ticket: Ticket) -> Instance:
     bundle_for(session, ticket.process_version_id)
     return RUNTIME.load(ticket.workflow_state)
-
-
-def can_act(actor: Actor, proj: TaskProjection) -> bool:
-    if actor.kind == "system":
-        return True
-    if actor.kind == "citizen":  # only after the caller verified the ticket number and query code
-        return proj.bpmn_id == "evaluate"
-    if actor.kind != "user" or actor.role is None or proj.role != actor.role.value:
-        return False
-    return proj.unit_id is None or proj.unit_id == actor.unit_id
 
 
 def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str, data: dict,

@@ -128,6 +128,12 @@ def test_supervision_answered_by_the_unit_leader_and_checked_twice(db):
     db.session.expire_all()
     sup = db.session.get(Supervision, sup.id)
     assert sup.status == "closed" and "责令停工" in sup.written_explanation
+    # the 督办通知单 went out at opening; each 书面说明 is printed and kept as a numbered document
+    from engine.models import IssuedDocument
+    notice = db.session.get(IssuedDocument, sup.notice_document_id)
+    explanation = db.session.get(IssuedDocument, sup.explanation_document_id)
+    assert notice.kind == "supervision_notice" and notice.number.startswith("河热线督〔2026〕")
+    assert explanation.kind == "written_explanation" and explanation.pdf[:4] == b"%PDF"
     assert fresh(db, t).status == "handling"  # supervision does not move the ticket itself
     # a ticket can be supervised again
     second = open_sup(db, t, when="2026-11-27T09:00:00+08:00")
@@ -289,3 +295,12 @@ def test_accountability_candidates_are_reviewed_and_proposed(db):
     with transaction(db.session):
         manual = acc.add_case(db.session, sup, 8, unit(db.session, "HY-ZJJ").id, ["泄露诉求人电话"], now)
     assert manual.detected_by == "supervisor" and manual.status == "candidate"
+
+
+def test_same_matter_reported_three_times_unresolved_is_a_candidate(db):
+    tickets = [handling(db, when=f"2026-11-{d}T10:00:00+08:00") for d in (16, 18, 20)]
+    with transaction(db.session):
+        acc.detect_candidates(db.session, at("2026-11-26T10:00:00+08:00"), supervision.RepeatRule(3, 30))
+    case = db.session.scalar(select(AccountabilityCase).where(AccountabilityCase.situation == 7))
+    assert case.ticket_ids == [t.id for t in tickets] and "3次" in case.facts[0]
+    assert case.unit_id == unit(db.session, "HY-ZJJ").id

@@ -9,9 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from engine.db import transaction
 from engine.models import User
+from engine.services.accountability import add_case
 
 from ..conftest import TICKET_TABLES
+from ..services.helpers import user
 from .conftest import ROLES, Tickets, unit_id
 
 ANON = "anonymous"
@@ -76,6 +79,7 @@ ROUTES = [
     ("/tickets", signed_in),
     ("/tickets/pii-views", only("reviewer", "supervisor", "admin")),
     ("/tickets/{zjj}", zjj_ticket_page),
+    ("/tickets/{zjj}/diagram.json", zjj_ticket_page),
     ("/tickets/{zjj}/reveal", reveal),
     ("/tickets/{zjj}/tasks/sign", sign_task),
     ("/tickets/{county}/tasks/county_dispatch", county_task),
@@ -87,8 +91,16 @@ ROUTES = [
     ("/public/submitted", redirect),
     ("/admin/notices", only(OFFICE)),
     ("/admin/calendar", only("admin", "process_owner")),
+    ("/oversight/supervisions", only("supervisor", "reviewer", "admin", "city_leader")),
+    ("/oversight/supervisions/new", only("supervisor", "reviewer", "admin", "city_leader")),
+    ("/oversight/accountability", only("supervisor", "reviewer", "admin", "city_leader")),
+    ("/oversight/accountability/new", only("supervisor", "admin")),
+    ("/oversight/accountability/{case}", only("supervisor", "reviewer", "admin", "city_leader")),
 ]
-POST_ONLY = {"/logout", "/public/evaluate", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import"}
+POST_ONLY = {"/logout", "/public/evaluate", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
+             "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
+             "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
+             "/oversight/accountability/<int:case_id>/outcome"}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +114,10 @@ def world(app, clock):
         zjj = build.dispatched()
         county = build.new()
         build.act("dispatcher", county, "dispatch", via_county=unit_id(db, "YC-OFFICE"))
-        ids = {"zjj": zjj.id, "county": county.id}
+        with transaction(db.session):
+            case = add_case(db.session, user(db.session, "supervisor"), 8, unit_id(db, "HY-ZJJ"), ["泄露诉求人电话"],
+                            clock(), ticket_ids=[zjj.id])
+        ids = {"zjj": zjj.id, "county": county.id, "case": case.id}
         users = dict(db.session.execute(select(User.username, User.id)).all())
         db.session.remove()
     yield ids, users
@@ -121,6 +136,7 @@ def test_every_page_route_is_in_the_table(app):
     rules = {r.rule: r.endpoint for r in app.url_map.iter_rules()}
     pages = {rule for rule, endpoint in rules.items() if endpoint.split(".")[0] in names}
     listed = {url.replace("{zjj}", "<int:ticket_id>").replace("{county}", "<int:ticket_id>")
+              .replace("{case}", "<int:case_id>")
               .replace("/tasks/sign", "/tasks/<task_ref>").replace("/tasks/county_dispatch", "/tasks/<task_ref>")
               for url, _ in ROUTES} | POST_ONLY
     assert pages - listed == set()
