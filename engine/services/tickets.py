@@ -178,8 +178,8 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     derive and check the new state, write the audit row."""
     ready = inst.ready_tasks()
     new = [t for t in ready if t.uuid not in existing]
-    _on_ready(session, ticket, inst, new, actor, now)
     after = _derive_status(ticket, inst, ready)
+    _on_ready(session, ticket, inst, new, actor, now, after)
     try:
         check_transition(before, after)
     except IllegalTransition as exc:
@@ -211,7 +211,8 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     return Step(ticket, action, ready, current)
 
 
-def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime) -> None:
+def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime,
+              after: TicketStatus) -> None:
     """Start the clocks of tasks that just became ready; keep the ticket's counters and monitor in step."""
     if not new:
         return
@@ -249,4 +250,4 @@ def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], act
         evaluation = tl.evaluation_clock(cal, rules, now)
         ticket.eval_due = evaluation.due
         ticket.deadline_provisional = evaluation.provisional
-    follow_monitor(ticket, _derive_status(ticket, inst, inst.ready_tasks()).value, restarted)
+    follow_monitor(ticket, after.value, restarted)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, citizen, intake, queues, tasks, tickets
+from . import admin, auth, citizen, intake, oversight, queues, tasks, tickets
 from .common import register_template_helpers
 
-BLUEPRINTS = (auth, intake, queues, tickets, tasks, citizen, admin)
+BLUEPRINTS = (auth, intake, queues, tickets, tasks, citizen, admin, oversight)
 
 
 def register_views(app: Flask) -> None:

@@ -18,6 +18,7 @@ UNIT_ROLES = (Role.RECEIVER, Role.HANDLER, Role.UNIT_LEADER, Role.KB_EDITOR)
 REGISTER_ROLES = (Role.AGENT, Role.ADMIN)
 QUEUE_ROLES = (Role.DISPATCHER, Role.COUNTY_DISPATCHER)
 PII_LOG_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN, Role.CITY_LEADER)
 ROLE_VALUES = {r.value for r in Role}
 METHOD_VALUES = {m.value for m in EvaluationMethod}
 
@@ -79,6 +80,8 @@ def nav_items() -> list[tuple[str, str]]:
     items.append(("工单查询", url_for("tickets.index")))
     if r in PII_LOG_ROLES:
         items.append(("信息查看记录", url_for("tickets.pii_log")))
+    if r in OVERSIGHT_ROLES:
+        items += [("督办", url_for("oversight.supervisions")), ("责任追究", url_for("oversight.cases"))]
     if r == Role.ADMIN:
         items += [("用户", url_for("admin.users")), ("单位", url_for("admin.units"))]
     # Pages other features register, shown when they are installed.
