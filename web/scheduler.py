@@ -263,11 +263,13 @@ class ClockRunner:
                         log.warning("clock job %s skipped ticket %s: %s", key, ticket_id, exc.log_en)
             if done["deemed"] or done["unevaluated"]:
                 self._monitor(session, now, done)  # the handling clocks deemed acceptance just started
-            try:  # supervision from red cards and repeated reports, overdue supervisions, accountability
-                with transaction(session):
-                    done.update(jobs.side_process_pass(session, now, self.repeat_rule))
-            except ServiceError as exc:
-                log.warning("side-process pass failed: %s", exc.log_en)
+            # supervision from red cards and repeated reports, overdue supervisions, accountability candidates
+            for name, step in jobs.side_process_steps(self.repeat_rule):
+                try:
+                    with transaction(session):
+                        done[name] = step(session, now)
+                except (ServiceError, DBAPIError) as exc:
+                    log.warning("side-process step %s failed, retried next tick: %s", name, exc)
             self._drain(session, now, done)
         finally:
             session.close()

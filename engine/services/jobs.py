@@ -40,8 +40,13 @@ def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
     return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)
 
 
+def side_process_steps(rule: RepeatRule = RepeatRule()):
+    """The side-process pass as named steps, each to run in its own transaction: supervision for red cards and
+    repeated reports, overdue supervisions, accountability candidates. Every step is idempotent."""
+    return [("red_cards", take_red_cards), ("repeated", lambda s, now: supervise_repeated(s, now, rule)),
+            ("overdue_supervisions", flag_overdue), ("accountability", lambda s, now: detect_candidates(s, now, rule))]
+
+
 def side_process_pass(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> dict:
-    """Open supervision for red cards and repeated reports, flag overdue supervisions, find accountability
-    candidates; every step is idempotent, so a repeated or concurrent pass changes nothing."""
-    return {"red_cards": take_red_cards(session, now), "repeated": supervise_repeated(session, now, rule),
-            "overdue_supervisions": flag_overdue(session, now), "accountability": detect_candidates(session, now, rule)}
+    """All the side-process steps in the caller's transaction (tests, ``run-jobs`` by hand)."""
+    return {name: step(session, now) for name, step in side_process_steps(rule)}

@@ -39,7 +39,7 @@ class RepeatRule:
 
 def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str, now: datetime, *,
                      instruction: str | None = None, instructed_by: str | None = None,
-                     note: str | None = None) -> Supervision:
+                     note: str | None = None, wait: bool = True) -> Supervision | None:
     """Open a supervision of a ticket, due in 2 working days, answered by the lead unit's 分管领导.
 
     :raises Forbidden: for an actor who may not open supervision.
@@ -49,8 +49,12 @@ def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str
         raise Invalid("督办事由不正确", f"unknown supervision reason {reason!r}")
     if actor.kind != "system" and not (actor.kind == "user" and actor.role in OPEN_ROLES):
         raise Forbidden("您无权发起督办", f"{actor.label} may not open supervision")
-    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    # The scheduler passes wait=False: a ticket another transaction holds is left for the next pass, so two
+    # passes never wait on each other's row locks (no deadlock even without the single-leader lock).
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=not wait))
     if ticket is None:
+        if not wait:
+            return None
         raise NotFound("工单不存在", f"ticket {ticket_id} not found")
     errors = {}
     if reason == "leader_instruction":
@@ -177,8 +181,10 @@ def take_red_cards(session: Session, now: datetime) -> int:
                                .order_by(SupervisionRequest.id).with_for_update(skip_locked=True)).all():
         try:
             with session.begin_nested():
-                open_supervision(session, system, req.ticket_id, "red_card", now,
-                                 note=f"{req.stage}时限红牌（{req.threshold_at.isoformat()}）")
+                sup = open_supervision(session, system, req.ticket_id, "red_card", now, wait=False,
+                                       note=f"{req.stage}时限红牌（{req.threshold_at.isoformat()}）")
+            if sup is None:
+                continue  # the ticket is busy in another transaction: next pass
             req.status = "taken"
             n += 1
         except (Invalid, ServiceError):
@@ -238,7 +244,7 @@ def supervise_repeated(session: Session, now: datetime, rule: RepeatRule = Repea
                                 .order_by(Ticket.id.desc()).limit(1))
         if target is None:
             continue
-        open_supervision(session, system, target, "repeated", now,
-                         note=f"同一事项{rule.days}天内反映{len(ids)}次（工单ID：{'、'.join(map(str, ids))}）")
-        n += 1
+        sup = open_supervision(session, system, target, "repeated", now, wait=False,
+                               note=f"同一事项{rule.days}天内反映{len(ids)}次（工单ID：{'、'.join(map(str, ids))}）")
+        n += sup is not None
     return n
