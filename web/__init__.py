@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .views_documents import bp as docs_archive_bp
     from .views_notices import bp as notices_bp
     from .views_process import bp as process_bp
+    from .views_public import bp as public_stats_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(process_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(docs_archive_bp)
+    app.register_blueprint(public_stats_bp)
     register_errors(app)
     register_security(app)
     register_cli(app)
