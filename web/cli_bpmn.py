@@ -13,6 +13,7 @@ from engine.services import Actor
 from engine.services import processes as proc
 from engine.services.errors import ServiceError
 from engine.workflow import DiagramError
+from engine.workflow.bundle import MAIN_PROCESS
 
 from .extensions import db
 from .security import now
@@ -29,13 +30,17 @@ def register_bpmn_cli(app: Flask) -> None:
     def bpmn():
         """Process diagrams: validate, deploy, versions, diff, activate, migrate."""
 
+    process_opt = click.option("--process", "process_id", default=MAIN_PROCESS, show_default=True,
+                               type=click.Choice(sorted(proc.PROCESSES)), help="which deployed process")
+
     @bpmn.command("validate")
     @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
     @click.option("--dry-run/--no-dry-run", default=True, help="also simulate the standard journeys")
-    def validate_cmd(files, dry_run):
+    @process_opt
+    def validate_cmd(files, dry_run, process_id):
         """Print every problem with file, line and element; exit 1 when the files may not be deployed."""
         data = _read(files)
-        problems = proc.validate_draft(data)
+        problems = proc.validate_draft(data, process_id)
         for p in problems:
             click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}")
         if problems:
@@ -43,7 +48,7 @@ def register_bpmn_cli(app: Flask) -> None:
             sys.exit(1)
         if dry_run:
             failed = 0
-            for r in proc.dry_run(data):
+            for r in proc.dry_run(data, process_id):
                 click.echo(f"journey {r.code:<13} {'ok' if r.ok else 'FAILED'}  {' → '.join(r.path)}"
                            + ("" if r.ok else f"  ({r.message})"))
                 failed += not r.ok
@@ -57,11 +62,13 @@ def register_bpmn_cli(app: Flask) -> None:
     @click.option("--author", required=True)
     @click.option("--note", default=None)
     @click.option("--override", default=None, help="reason to deploy although a standard journey breaks")
-    def deploy_cmd(files, author, note, override):
+    @process_opt
+    def deploy_cmd(files, author, note, override, process_id):
         """Validate, dry-run and deploy a new version; new tickets start on it."""
         try:
             with transaction(db.session):
-                pv, _results = proc.deploy_version(db.session, _read(files), author, note, now(), override)
+                pv, _results = proc.deploy_version(db.session, _read(files), author, note, now(), override,
+                                                   process_id)
         except DiagramError as exc:
             for p in exc.problems:
                 click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}", err=True)
@@ -72,9 +79,10 @@ def register_bpmn_cli(app: Flask) -> None:
         click.echo(f"deployed version {pv.version} ({pv.sha256[:12]})")
 
     @bpmn.command("versions")
-    def versions_cmd():
+    @process_opt
+    def versions_cmd(process_id):
         """List deployed versions."""
-        for pv in proc.versions(db.session):
+        for pv in proc.versions(db.session, process_id):
             mark = "*" if pv.active else " "
             click.echo(f"{mark} v{pv.version:<4} {pv.created_at:%Y-%m-%d %H:%M} {pv.author:<14} {pv.sha256[:12]} "
                        f"{pv.note or ''}")
@@ -82,16 +90,18 @@ def register_bpmn_cli(app: Flask) -> None:
     @bpmn.command("diff")
     @click.argument("a", type=int)
     @click.argument("b", type=int)
-    def diff_cmd(a, b):
+    @process_opt
+    def diff_cmd(a, b, process_id):
         """Tasks added, removed and changed between two versions (JSON)."""
-        click.echo(json.dumps(proc.diff_versions(db.session, a, b), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(proc.diff_versions(db.session, a, b, process_id), ensure_ascii=False, indent=2))
 
     @bpmn.command("activate")
     @click.argument("version", type=int)
-    def activate_cmd(version):
+    @process_opt
+    def activate_cmd(version, process_id):
         """Make a version the one new tickets start on (roll back or forward)."""
         with transaction(db.session):
-            proc.activate(db.session, version)
+            proc.activate(db.session, version, process_id)
         click.echo(f"version {version} is active")
 
     @bpmn.command("migrate")

@@ -47,7 +47,26 @@ JOURNEYS = [
                               ("reply", {}), REVIEW_OK, GOOD]),
     ("redo", "不满意重办", [ACCEPT, DISPATCH, SIGN, ("reply", {}), REVIEW_OK, BAD,
                          ("redo_decision", {"redo_reasonable": True}), ("reply", {}), REVIEW_OK, GOOD]),
+    ("extension", "申请延期", [ACCEPT, DISPATCH, SIGN, ("reply", {"handling_action": "extension"}),
+                           ("extension_review", {"extension_decision": "approve"}),
+                           ("reply", {"handling_action": "reply"}), REVIEW_OK, GOOD]),
 ]
+# Every deployable process and the journeys a new version of it must still support, with its start data.
+SUPERVISION_JOURNEYS = [
+    ("sup_accepted", "督办答复合格", [("sup_reply", {}), ("sup_check", {"check_decision": "accept"})]),
+    ("sup_back", "督办答复退回后合格", [("sup_reply", {}), ("sup_check", {"check_decision": "back"}),
+                                  ("sup_reply", {}), ("sup_check", {"check_decision": "accept"})]),
+]
+PROCESSES = {
+    MAIN_PROCESS: ("工单主流程", JOURNEYS, {"ticket_type": "complaint", "channel": "phone"}),
+    "supervision": ("督办流程", SUPERVISION_JOURNEYS, {"unit": 1, "ticket_id": 1}),
+}
+
+
+def _process(process_id: str):
+    if process_id not in PROCESSES:
+        raise Invalid(f"未知的流程：{process_id}", f"unknown process {process_id!r}")
+    return PROCESSES[process_id]
 
 
 @dataclass
@@ -60,9 +79,9 @@ class JourneyResult:
     message: str = ""
 
 
-def validate_draft(files: dict[str, bytes]) -> list[Problem]:
+def validate_draft(files: dict[str, bytes], process_id: str = MAIN_PROCESS) -> list[Problem]:
     """Every problem of a draft, with file, line and element; empty when it may be deployed."""
-    return validate_files(files, form_keys=form_keys(), operations=set(OPERATIONS))
+    return validate_files(files, form_keys=form_keys(), operations=set(OPERATIONS), process_id=process_id)
 
 
 def _default_data(info) -> dict:
@@ -73,18 +92,19 @@ def _default_data(info) -> dict:
     return out
 
 
-def dry_run(files: dict[str, bytes]) -> list[JourneyResult]:
-    """Simulate the standard journeys against a draft and report where each ends.
+def dry_run(files: dict[str, bytes], process_id: str = MAIN_PROCESS) -> list[JourneyResult]:
+    """Simulate the standard journeys of the process against a draft and report where each ends.
 
     :raises DiagramError: when the draft does not even parse.
     """
-    bundle = parse_bundle(files, "dry-run")
+    _title, journeys, start_data = _process(process_id)
+    bundle = parse_bundle(files, "dry-run", process_id)
     rt = Runtime(lambda ref: bundle)
     results = []
-    for code, label, steps in JOURNEYS:
+    for code, label, steps in journeys:
         res = JourneyResult(code, label, False)
         try:
-            inst = rt.start("dry-run", {"ticket_type": "complaint", "channel": "phone"})
+            inst = rt.start("dry-run", dict(start_data))
             todo = list(steps)
             for _ in range(80):
                 ready = inst.ready_tasks()
@@ -114,16 +134,18 @@ def dry_run(files: dict[str, bytes]) -> list[JourneyResult]:
 
 
 def deploy_version(session: Session, files: dict[str, bytes], author: str, note: str | None, now: datetime,
-                   override: str | None = None) -> tuple[ProcessVersion, list[JourneyResult]]:
+                   override: str | None = None, process_id: str = MAIN_PROCESS
+                   ) -> tuple[ProcessVersion, list[JourneyResult]]:
     """Validate, dry-run and deploy a new version.
 
     :raises DiagramError: when the draft has problems (nothing is deployed).
     :raises Invalid: when a standard journey breaks and no override reason is given.
     """
-    problems = validate_draft(files)
+    _process(process_id)
+    problems = validate_draft(files, process_id)
     if problems:
         raise DiagramError(problems)
-    results = dry_run(files)
+    results = dry_run(files, process_id)
     broken = [r for r in results if not r.ok]
     if broken and not (override and override.strip()):
         raise Invalid("试运行未通过：" + "；".join(f"{r.label}（{r.message}）" for r in broken)
@@ -131,7 +153,7 @@ def deploy_version(session: Session, files: dict[str, bytes], author: str, note:
                       f"dry run failed for {[r.code for r in broken]}", code="dry_run_failed")
     if broken:
         note = f"{note or ''}【强制部署：{override.strip()}；未通过：{'、'.join(r.label for r in broken)}】"
-    pv = deploy(session, files, author, note, now)
+    pv = deploy(session, files, author, note, now, process_id)
     return pv, results
 
 
@@ -156,8 +178,8 @@ def activate(session: Session, number: int, process_id: str = MAIN_PROCESS) -> P
     return pv
 
 
-def diff_versions(session: Session, a: int, b: int) -> dict:
-    old, new = get_version(session, a), get_version(session, b)
+def diff_versions(session: Session, a: int, b: int, process_id: str = MAIN_PROCESS) -> dict:
+    old, new = get_version(session, a, process_id), get_version(session, b, process_id)
     return diff_bundles(bundle_for(session, old.id), bundle_for(session, new.id))
 
 

@@ -50,7 +50,7 @@ def test_new_approval_step_applies_to_new_tickets_only(db, restore_version):
     old = ticket_at(db, "reviewing")
     with transaction(db.session):
         pv, results = deploy_version(db.session, files(with_leader_approval()), "process_owner", "增加领导审批", NOW)
-    assert pv.version == restore_version.version + 1 and pv.active and all(r.ok for r in results)
+    assert pv.version > restore_version.version and pv.active and all(r.ok for r in results)
     new = ticket_at(db, "reviewing")
     step = go(db, "reviewer", new, "review", decision="accept")
     assert [t.bpmn_id for t in step.ready] == ["leader_approval"]

@@ -38,3 +38,28 @@ def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
         assert mig.exit_code == 0 and '"dry_run": true' in mig.output
     finally:
         assert runner.invoke(args=["bpmn", "activate", str(before.version)]).exit_code == 0
+
+
+def test_supervision_process_is_validated_dry_run_and_deployed_on_its_own(app, db, tmp_path):
+    from .variants import ROOT
+
+    runner = app.test_cli_runner()
+    sup = (ROOT / "bpmn" / "supervision.bpmn").read_text(encoding="utf-8")
+    good, bad = tmp_path / "supervision.bpmn", tmp_path / "broken" / "supervision.bpmn"
+    good.write_text(sup.replace('name="督办审核"', 'name="督办审核（督办员）"'), encoding="utf-8")
+    bad.parent.mkdir()
+    bad.write_text(sup.replace('check_decision == "back"', 'check_decision == "accept"'), encoding="utf-8")
+    ok = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(good)])
+    assert ok.exit_code == 0 and "sup_back" in ok.output, ok.output
+    broken = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(bad)])
+    assert broken.exit_code == 1 and "sup_back" in broken.output and "FAILED" in broken.output
+    before = db.session.query(ProcessVersion).filter_by(active=True, process_id="supervision").one()
+    try:
+        out = runner.invoke(args=["bpmn", "deploy", "--process", "supervision", str(good), "--author", "po"])
+        assert out.exit_code == 0, out.output
+        listing = runner.invoke(args=["bpmn", "versions", "--process", "supervision"]).output
+        assert f"* v{before.version + 1}" in listing
+        main = db.session.query(ProcessVersion).filter_by(active=True, process_id="hotline_ticket").one()
+        assert main.files.keys() == {"hotline.bpmn", "joint_review.bpmn"}  # the main process is untouched
+    finally:
+        assert runner.invoke(args=["bpmn", "activate", "--process", "supervision", str(before.version)]).exit_code == 0
