@@ -12,7 +12,7 @@ import logging
 import zipfile
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from engine.db import transaction
 from engine.domain.roles import Role
@@ -23,6 +23,7 @@ from engine.services import processes as proc
 from engine.services.context import active_version
 from engine.services.errors import Forbidden
 from engine.workflow import DiagramError
+from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.safexml import MAX_BYTES
 
 from .extensions import db
@@ -50,7 +51,25 @@ def _owners_only():
         return redirect(url_for("views.login", next=request.full_path))
     if user.role not in OWNER_ROLES:
         raise Forbidden("只有流程管理员和系统管理员可以使用流程管理", f"role {user.role} refused on {request.path}")
+    pid = request.values.get("process") or MAIN_PROCESS
+    if pid not in proc.PROCESSES:
+        raise NotFound("流程不存在", f"unknown process {pid!r}")
+    g.process_id = pid
     return None
+
+
+@bp.url_defaults
+def _keep_process(endpoint: str, values: dict) -> None:
+    """Every link and form of this area stays on the process being worked on (the main one needs no parameter)."""
+    pid = g.get("process_id")
+    if pid and pid != MAIN_PROCESS and "process" not in values:
+        values["process"] = pid
+
+
+@bp.context_processor
+def _process_choice() -> dict:
+    return {"process_id": g.get("process_id", MAIN_PROCESS),
+            "processes": [(pid, title) for pid, (title, _j, _d) in proc.PROCESSES.items()]}
 
 
 def _author() -> str:
@@ -83,16 +102,16 @@ def _send_zip(files: dict[str, str], download_name: str):
 
 @bp.get("/")
 def index():
-    versions = list(reversed(proc.versions(db.session)))
-    drafts = drafts_svc.list_drafts(db.session)
+    versions = list(reversed(proc.versions(db.session, g.process_id)))
+    drafts = drafts_svc.list_drafts(db.session, g.process_id)
     return render_template("process/index.html", versions=versions, counts=drafts_svc.version_ticket_counts(db.session),
                            drafts=drafts, deployed=drafts_svc.deployed_as(db.session, drafts))
 
 
 @bp.get("/versions/<int:number>")
 def version(number: int):
-    pv = proc.get_version(db.session, number)
-    others = [v.version for v in proc.versions(db.session) if v.version != number]
+    pv = proc.get_version(db.session, number, g.process_id)
+    others = [v.version for v in proc.versions(db.session, g.process_id) if v.version != number]
     counts = drafts_svc.version_ticket_counts(db.session).get(pv.id, {"total": 0, "open": 0})
     compare_with = max([n for n in others if n < number], default=others[0] if others else None)
     return render_template("process/version.html", pv=pv, counts=counts, compare_with=compare_with,
@@ -101,25 +120,25 @@ def version(number: int):
 
 @bp.get("/versions/<int:number>/files/<name>")
 def version_file(number: int, name: str):
-    return _send(proc.get_version(db.session, number).files, name)
+    return _send(proc.get_version(db.session, number, g.process_id).files, name)
 
 
 @bp.get("/versions/<int:number>/download")
 def version_zip(number: int):
-    pv = proc.get_version(db.session, number)
+    pv = proc.get_version(db.session, number, g.process_id)
     return _send_zip(pv.files, f"{pv.process_id}-v{pv.version}.zip")
 
 
 @bp.get("/versions/<int:number>/source.json")
 def version_source(number: int):
-    pv = proc.get_version(db.session, number)
+    pv = proc.get_version(db.session, number, g.process_id)
     return jsonify(kind="version", version=pv.version, title=f"第 {pv.version} 版", files=pv.files)
 
 
 @bp.post("/versions/<int:number>/activate")
 def activate(number: int):
     with transaction(db.session):
-        proc.activate(db.session, number)
+        proc.activate(db.session, number, g.process_id)
     log.info("process version %s activated by %s", number, current_user().username)
     flash(f"第 {number} 版已设为当前版本：此后新建的工单按该版本流转，在办工单仍按各自开始时的版本办理", "ok")
     return redirect(url_for(".index"))
@@ -127,19 +146,22 @@ def activate(number: int):
 
 @bp.get("/diff")
 def diff():
-    numbers = [v.version for v in proc.versions(db.session)]
-    active = active_version(db.session).version
+    numbers = [v.version for v in proc.versions(db.session, g.process_id)]
+    active = active_version(db.session, g.process_id).version
     b = request.args.get("b", type=int) or active
     a = request.args.get("a", type=int) or max([n for n in numbers if n < b], default=b)
-    result = proc.diff_versions(db.session, a, b)
+    result = proc.diff_versions(db.session, a, b, g.process_id)
     return render_template("process/diff.html", a=a, b=b, numbers=numbers, diff=result,
                            viewer_ready=_bundle_ready("viewer.js"))
 
 
 @bp.route("/migrate", methods=["GET", "POST"])
 def migrate():
-    numbers = [v.version for v in proc.versions(db.session)]
-    to = request.values.get("to", type=int) or active_version(db.session).version
+    if g.process_id != MAIN_PROCESS:
+        raise Invalid("督办等附属流程的在办实例按其开始时的版本办结，不做批量迁移",
+                      f"migration of {g.process_id} instances is not supported")
+    numbers = [v.version for v in proc.versions(db.session, g.process_id)]
+    to = request.values.get("to", type=int) or active_version(db.session, g.process_id).version
     source = request.values.get("from", type=int)
     report, error = None, None
     if request.method == "POST":
@@ -171,7 +193,7 @@ def modeler():
                "title": f"草稿：{draft.name}"}
     else:
         number = request.args.get("version", type=int)
-        pv = proc.get_version(db.session, number) if number else active_version(db.session)
+        pv = proc.get_version(db.session, number, g.process_id) if number else active_version(db.session, g.process_id)
         ctx = {"draft": None, "source": url_for(".version_source", number=pv.version),
                "name": f"基于第 {pv.version} 版的修改",
                "title": f"第 {pv.version} 版" + ("（当前版本）" if pv.active else "")}
@@ -194,7 +216,8 @@ def save_draft():
         with transaction(db.session):
             draft = drafts_svc.save_draft(db.session, name=str(body.get("name") or ""), files=files,
                                           author=_author(), note=str(body.get("note") or ""), now=now(),
-                                          draft_id=int(draft_id) if str(draft_id or "").isdigit() else None)
+                                          draft_id=int(draft_id) if str(draft_id or "").isdigit() else None,
+                                          process_id=g.process_id)
     except ServiceError as exc:
         return _json_error(exc)
     return jsonify(id=draft.id, name=draft.name, url=url_for(".draft", draft_id=draft.id),
@@ -213,7 +236,7 @@ def upload():
     name = (request.form.get("name") or "").strip() or "上传：" + "、".join(sorted(uploads))[:100]
     with transaction(db.session):
         draft = drafts_svc.draft_from_upload(db.session, uploads, name=name, author=_author(), now=now(),
-                                             base=None if draft_id else active_version(db.session),
+                                             base=None if draft_id else active_version(db.session, g.process_id),
                                              draft_id=draft_id, note=request.form.get("note"))
     flash(f"已上传 {len(uploads)} 个文件到草稿「{draft.name}」，校验结果如下", "ok")
     return redirect(url_for(".validate", draft_id=draft.id))
@@ -276,17 +299,17 @@ def _report(d, *, mode: str, status: int = 200, **extra):
 @bp.get("/drafts/<int:draft_id>/validate")
 def validate(draft_id: int):
     d = drafts_svc.load_draft(db.session, draft_id)
-    return _report(d, mode="validate", problems=proc.validate_draft(drafts_svc.as_bytes(d.files)))
+    return _report(d, mode="validate", problems=proc.validate_draft(drafts_svc.as_bytes(d.files), d.process_id))
 
 
 @bp.get("/drafts/<int:draft_id>/dry-run")
 def dry_run(draft_id: int):
     d = drafts_svc.load_draft(db.session, draft_id)
     files = drafts_svc.as_bytes(d.files)
-    problems, journeys = proc.validate_draft(files), None
+    problems, journeys = proc.validate_draft(files, d.process_id), None
     if not problems:
         try:
-            journeys = proc.dry_run(files)
+            journeys = proc.dry_run(files, d.process_id)
         except DiagramError as exc:
             problems = exc.problems
     return _report(d, mode="dry_run", problems=problems, journeys=journeys)
@@ -299,14 +322,15 @@ def deploy(draft_id: int):
     note, override = (request.form.get("note") or "").strip(), (request.form.get("override") or "").strip()
     try:
         with transaction(db.session):
-            pv, journeys = proc.deploy_version(db.session, files, _author(), note or None, now(), override or None)
+            pv, journeys = proc.deploy_version(db.session, files, _author(), note or None, now(), override or None,
+                                               d.process_id)
     except DiagramError as exc:
         return _report(d, mode="dry_run", status=400, problems=exc.problems, journeys=None,
                        error="流程图有错误，未部署", note=note, override=override)
     except Invalid as exc:
         if exc.code != "dry_run_failed":
             raise
-        return _report(d, mode="dry_run", status=400, problems=[], journeys=proc.dry_run(files),
+        return _report(d, mode="dry_run", status=400, problems=[], journeys=proc.dry_run(files, d.process_id),
                        error=exc.message_zh, note=note, override=override, override_required=True)
     log.info("process version %s deployed by %s from draft %s%s", pv.version, current_user().username, d.id,
              " with override" if override and not all(j.ok for j in journeys) else "")
