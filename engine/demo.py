@@ -13,6 +13,7 @@ from engine.db import transaction
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.models import Category, KnowledgeEntry, Unit, User
 from engine.services import Actor, complete_task, register
+from engine.services.kb_search import reindex_all
 
 # How far each demo ticket is driven, with weights: a newcomer sees every state.
 STAGES = {"scoping": 4, "refused": 5, "answered": 8, "answered_open": 3, "dispatching": 5, "county": 3,
@@ -63,10 +64,11 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
             cat = dc.CATEGORIES_BY_CODE.get(e["category"])
             entry = KnowledgeEntry(title=e["title"], category=cat["name"] if cat else e["category"],
                                    content=e["content"], basis=e.get("basis"), unit_id=units[e["unit"]].id,
-                                   status="published", created_at=now)
+                                   keywords=list(e.get("keywords") or []), status="published", created_at=now)
             session.add(entry)
         by_code[e["code"]] = entry
     session.flush()
+    reindex_all(session)  # the knowledge base's Chinese full-text index (jieba words)
     return by_code
 
 

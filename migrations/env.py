@@ -72,6 +72,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the dialect-specific search index (kb_fts / kb_entry.tsv) out of autogenerate."""
+    from engine.models.knowledge import is_search_index
+
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return not is_search_index(type_, name or "", table)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -93,6 +101,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 

@@ -3,6 +3,7 @@ from .base import Base, UTCDateTime
 from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
+from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
 from .monitor import JobLease, Outbox, SupervisionRequest
 from .org import ApiClient, Unit, User
 from .side import AccountabilityCase, ExtensionRequest, JointReview, Supervision
@@ -12,4 +13,5 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "RefusalReason", "RuleSet", "ApiClient", "Unit", "User", "Assignment", "AuditLog", "Evaluation",
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
-           "ExtensionRequest", "JointReview", "Supervision"]
+           "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
+           "KnowledgeVersion"]

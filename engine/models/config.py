@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -81,7 +81,10 @@ class Category(Base):
 
 
 class KnowledgeEntry(Base):
-    """A minimal knowledge-base entry; the full knowledge base is a later issue."""
+    """A knowledge-base entry owned by a unit (Art. 25); its versions live in ``kb_entry_version``.
+
+    The search index is kept outside the models on purpose (see ``engine.models.knowledge.SEARCH_INDEX``).
+    """
 
     __tablename__ = "kb_entry"
 
@@ -91,5 +94,12 @@ class KnowledgeEntry(Base):
     content: Mapped[str] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    status: Mapped[str] = mapped_column(String(20), default="published")
+    status: Mapped[str] = mapped_column(String(20), default="published")  # draft | published | expired | withdrawn
     created_at: Mapped[datetime]
+    keywords: Mapped[list | None]
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    current_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Uploaded less than 7 working days before the policy takes effect (Art. 25); counted in the assessment.
+    uploaded_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime | None]

@@ -11,6 +11,7 @@ from engine.models import TaskProjection, Ticket
 
 from .accountability import detect_candidates
 from .actors import Actor
+from .knowledge import kb_monitor_pass
 from .supervision import RepeatRule, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, complete_task
 
@@ -44,7 +45,8 @@ def side_process_steps(rule: RepeatRule = RepeatRule()):
     """The side-process pass as named steps, each to run in its own transaction: supervision for red cards and
     repeated reports, overdue supervisions, accountability candidates. Every step is idempotent."""
     return [("red_cards", take_red_cards), ("repeated", lambda s, now: supervise_repeated(s, now, rule)),
-            ("overdue_supervisions", flag_overdue), ("accountability", lambda s, now: detect_candidates(s, now, rule))]
+            ("overdue_supervisions", flag_overdue), ("accountability", lambda s, now: detect_candidates(s, now, rule)),
+            ("knowledge_flags", lambda s, now: kb_monitor_pass(s, now).flags)]
 
 
 def side_process_pass(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> dict:

@@ -192,3 +192,9 @@ def test_ticket_explains_its_clocks(client, db, clock):
     view = client.get(f"/api/v1/tickets/{tid}", headers=dispatcher).json
     handling = next(c for c in view["clock_explanations"] if c["stage"] == "handling")
     assert "国庆" in handling["summary"] and "10个工作日" in handling["summary"]
+
+
+def test_knowledge_search_for_agents_is_ranked_and_highlighted(client, db):
+    agent = login(client, "agent")
+    hits = client.get("/api/v1/kb", query_string={"q": "社保卡丢了怎么补办"}, headers=agent).json["entries"]
+    assert hits and hits[0]["title"] == "社会保障卡挂失与补办" and "<mark>" in hits[0]["snippet_html"]

@@ -8,6 +8,7 @@ from engine.db import transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.models import KnowledgeEntry, RefusalReason, Unit
 from engine.services import Actor, complete_task, queries, register
+from engine.services import kb_search as kb
 from engine.services.clocks import explain_ticket_clocks
 from engine.services.errors import Invalid
 from engine.services.tickets import load_instance
@@ -145,10 +146,12 @@ def units():
 def kb_search():
     require_user(api_actor())
     q = (request.args.get("q") or "").strip()
-    stmt = select(KnowledgeEntry).where(KnowledgeEntry.status == "published")
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(KnowledgeEntry.title.like(like) | KnowledgeEntry.content.like(like))
-    rows = db.session.scalars(stmt.order_by(KnowledgeEntry.id).limit(20)).all()
+        hits = kb.search(db.session, q, limit=20)
+        return jsonify({"entries": [{"id": h.entry_id, "title": h.title, "category": h.category,
+                                     "title_html": h.title_html, "snippet_html": h.snippet_html, "score": h.score}
+                                    for h in hits]})
+    rows = db.session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.status == "published")
+                              .order_by(KnowledgeEntry.id).limit(20)).all()
     return jsonify({"entries": [{"id": e.id, "title": e.title, "category": e.category, "content": e.content}
                                 for e in rows]})
