@@ -108,8 +108,22 @@ def unindex(session: Session, entry_ids: Iterable[int]) -> None:
                         {"ids": ids})
 
 
+INDEX_DDL = {  # the same objects migration 0006 creates, for schemas built with metadata.create_all
+    "sqlite": ["CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5(title, content, keywords)"],
+    "postgresql": ["ALTER TABLE kb_entry ADD COLUMN IF NOT EXISTS tsv tsvector",
+                   "CREATE INDEX IF NOT EXISTS ix_kb_entry_tsv ON kb_entry USING gin (tsv)"],
+}
+
+
+def ensure_index(session: Session) -> None:
+    """Create the dialect's full-text objects when missing (a schema made by create_all, as benches do)."""
+    for ddl in INDEX_DDL.get(_dialect(session), []):
+        session.execute(text(ddl))
+
+
 def reindex_all(session: Session) -> int:
     """Rebuild the whole index from the entries; return how many published entries it holds."""
+    ensure_index(session)
     if _dialect(session) == "sqlite":
         session.execute(text("DELETE FROM kb_fts"))
     count = 0
