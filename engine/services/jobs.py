@@ -11,7 +11,7 @@ from engine.models import TaskProjection, Ticket
 
 from .accountability import detect_candidates
 from .actors import Actor
-from .knowledge import kb_monitor_pass
+from .knowledge_flags import kb_monitor_pass
 from .supervision import RepeatRule, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, complete_task
 

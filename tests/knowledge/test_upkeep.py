@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.db import transaction
 from engine.domain.roles import Role
 from engine.models import AuditLog, IssuedDocument, KnowledgeEntry, KnowledgeFlag, Outbox, User
-from engine.services import Conflict, Forbidden, kb_search, knowledge, register
+from engine.services import Conflict, Forbidden, kb_search, knowledge, knowledge_flags, register
 from engine.services.richtext import sanitize
 
 from ..services.helpers import CITIZEN, unit, unit_actor, user
@@ -111,7 +111,7 @@ def test_a_gap_report_full_path(db, kb):
         t, _, _ = register(s, user(s, "agent"), {**CITIZEN, "ticket_type": "consult",
                                                  "content": "小区加装电梯有没有补贴？"}, at("2026-09-28T10:00:00+08:00"))
         assert kb_search.suggest(s, "加装电梯补贴") == []  # no answer found
-        gap = knowledge.gap_from_ticket(s, user(s, "agent"), t.id, at("2026-09-28T10:05:00+08:00"),
+        gap = knowledge_flags.gap_from_ticket(s, user(s, "agent"), t.id, at("2026-09-28T10:05:00+08:00"),
                                         unit_id=zjj.id, category="城乡建设/老旧小区改造")
     # Flagged Mon 09-28: day 1 09-29, 2 09-30, 3 10-08, 4 10-09, 5 10-10 (make-up Saturday), 6 10-12.
     assert gap.unit_id == zjj.id and gap.kind == "gap"
@@ -120,10 +120,10 @@ def test_a_gap_report_full_path(db, kb):
     assert gap.red_at == at("2026-10-13T00:00:00+08:00")
 
     with transaction(s):
-        assert knowledge.kb_monitor_pass(s, at("2026-10-09T23:59:00+08:00")).notices == 0
-        warned = knowledge.kb_monitor_pass(s, at("2026-10-10T08:00:00+08:00"))
-        again = knowledge.kb_monitor_pass(s, at("2026-10-10T08:01:00+08:00"))
-        late = knowledge.kb_monitor_pass(s, at("2026-10-11T09:00:00+08:00"))
+        assert knowledge_flags.kb_monitor_pass(s, at("2026-10-09T23:59:00+08:00")).notices == 0
+        warned = knowledge_flags.kb_monitor_pass(s, at("2026-10-10T08:00:00+08:00"))
+        again = knowledge_flags.kb_monitor_pass(s, at("2026-10-10T08:01:00+08:00"))
+        late = knowledge_flags.kb_monitor_pass(s, at("2026-10-11T09:00:00+08:00"))
     assert warned.crossings["warning"] == 1 and again.flags == 0 and late.crossings["yellow"] == 1
     notices = s.scalars(select(Outbox).where(Outbox.template.like("kb_flag.%")).order_by(Outbox.id)).all()
     editor_phone = s.scalar(select(User.phone).where(User.username == "kb_editor"))
@@ -136,25 +136,25 @@ def test_a_gap_report_full_path(db, kb):
     assert {"kb_flag", "kb_flag_warning", "kb_flag_yellow"} <= actions
 
     with transaction(s):
-        doc = knowledge.print_correction_notice(s, user(s, "reviewer"), gap.id, at("2026-10-11T09:10:00+08:00"))
+        doc = knowledge_flags.print_correction_notice(s, user(s, "reviewer"), gap.id, at("2026-10-11T09:10:00+08:00"))
     doc = s.get(IssuedDocument, doc.id)
     assert doc.kind == "kb_correction_notice" and doc.pdf.startswith(b"%PDF") and doc.unit_id == zjj.id
     with pytest.raises(Conflict):
-        knowledge.print_correction_notice(s, user(s, "reviewer"), gap.id, at("2026-10-11T09:11:00+08:00"))
+        knowledge_flags.print_correction_notice(s, user(s, "reviewer"), gap.id, at("2026-10-11T09:11:00+08:00"))
 
     with pytest.raises(Forbidden):
-        knowledge.fix_flag(s, unit_actor(s, Role.KB_EDITOR, "HY-RSJ"), gap.id, "x", at("2026-10-12T09:00:00+08:00"))
+        knowledge_flags.fix_flag(s, unit_actor(s, Role.KB_EDITOR, "HY-RSJ"), gap.id, "x", at("2026-10-12T09:00:00+08:00"))
     with transaction(s):
         knowledge.create_entry(s, owner(db), {"title": "既有住宅加装电梯补贴", "content": "<p>按规定给予补贴。</p>",
                                               "keywords": ["加装电梯", "补贴"]}, at("2026-10-12T09:00:00+08:00"))
-        fixed = knowledge.fix_flag(s, owner(db), gap.id, "已补充条目", at("2026-10-12T09:30:00+08:00"))
+        fixed = knowledge_flags.fix_flag(s, owner(db), gap.id, "已补充条目", at("2026-10-12T09:30:00+08:00"))
     assert fixed.fixed_late is True and fixed.next_threshold_at is None
     with transaction(s):
-        assert knowledge.kb_monitor_pass(s, at("2026-10-20T09:00:00+08:00")).flags == 0  # cleared: no red card
+        assert knowledge_flags.kb_monitor_pass(s, at("2026-10-20T09:00:00+08:00")).flags == 0  # cleared: no red card
     assert s.get(KnowledgeFlag, gap.id).level == "yellow"
     assert kb_search.suggest(s, "加装电梯补贴")[0].title == "既有住宅加装电梯补贴"
 
 
 def test_only_the_office_flags(db, kb):
     with pytest.raises(Forbidden):
-        knowledge.flag(db.session, owner(db), kind="error", text="x", now=NOW, entry_id=kb["KB-JZZ"])
+        knowledge_flags.flag(db.session, owner(db), kind="error", text="x", now=NOW, entry_id=kb["KB-JZZ"])
