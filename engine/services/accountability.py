@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
-from engine.models import AccountabilityCase, Evaluation, Reply, Supervision, Ticket, Unit
+from engine.models import AccountabilityCase, Evaluation, KnowledgeFlag, Reply, Supervision, Ticket, Unit
 
 from .actors import Actor
 from .documents import issue_document
@@ -21,7 +21,7 @@ SITUATIONS = {
     5: "主办、协办单位不履职引发投诉", 6: "不执行督办或重办通知", 7: "同一事项重复投诉3次以上未解决且无解决措施",
     8: "打击报复、压制举报或泄露诉求人信息", 9: "知识库维护不力误导市民", 10: "其他违法违规情形",
 }
-DETECTED = (2, 3, 4, 6, 7)  # (9) joins when the knowledge base lands
+DETECTED = (2, 3, 4, 6, 7, 9)
 MANUAL = (1, 5, 8, 10)
 REVIEW_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 PROPOSE_TO = ("市纪委监委", "市委组织部")
@@ -78,6 +78,14 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
         made += _add(session, 6, f"supervision:{s.id}", s.unit_id, [t.id], [
             f"工单{t.number}于{_local(s.opened_at)}列入督办，应于{_local(s.due_at)}前答复并提交书面说明，"
             + (f"{_local(s.replied_at)}才答复。" if s.replied_at else "逾期未答复。")], now)
+    # (9) a knowledge-base gap or error the unit let run past its 5-working-day fix deadline
+    for f in session.scalars(select(KnowledgeFlag).where(KnowledgeFlag.due_at < now,
+                                                         or_(KnowledgeFlag.fixed_at.is_(None),
+                                                             KnowledgeFlag.fixed_at > KnowledgeFlag.due_at))):
+        state = f"{_local(f.fixed_at)}才修正" if f.fixed_at else f"截至{_local(now)}仍未修正"
+        made += _add(session, 9, f"kb_flag:{f.id}", f.unit_id, [f.source_ticket_id] if f.source_ticket_id else [], [
+            f"市热线办于{_local(f.flagged_at)}指出知识库{'知识缺失' if f.kind == 'gap' else '信息错误'}：{f.text}",
+            f"应于{_local(f.due_at)}前修正，{state}。"], now)
     # (7) the same matter reported 3+ times and still not resolved
     for ids in repeated_groups(session, now, rule):
         tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))

@@ -304,3 +304,21 @@ def test_same_matter_reported_three_times_unresolved_is_a_candidate(db):
     case = db.session.scalar(select(AccountabilityCase).where(AccountabilityCase.situation == 7))
     assert case.ticket_ids == [t.id for t in tickets] and "3次" in case.facts[0]
     assert case.unit_id == unit(db.session, "HY-ZJJ").id
+
+
+def test_knowledge_base_fix_missed_is_a_candidate(db):
+    from engine.models import KnowledgeEntry
+    from engine.services import knowledge_flags
+
+    entry = db.session.scalar(select(KnowledgeEntry).limit(1))
+    with transaction(db.session):
+        f = knowledge_flags.flag(db.session, user(db.session, "reviewer"), kind="error", text="缴费标准已过时",
+                                 now=at("2026-11-25T10:00:00+08:00"), entry_id=entry.id)
+    assert f.due_at == at("2026-12-03T00:00:00+08:00")  # 5 WD: Thu … Wed 12-02 24:00
+    with transaction(db.session):
+        acc.detect_candidates(db.session, at("2026-12-02T23:00:00+08:00"))
+    assert db.session.scalar(select(AccountabilityCase).where(AccountabilityCase.situation == 9)) is None
+    with transaction(db.session):
+        acc.detect_candidates(db.session, at("2026-12-05T09:00:00+08:00"))
+    case = db.session.scalar(select(AccountabilityCase).where(AccountabilityCase.situation == 9))
+    assert case.unit_id == entry.unit_id and "缴费标准已过时" in case.facts[0] and "仍未修正" in case.facts[1]
