@@ -11,15 +11,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratchdb import create_scratch_database  # noqa: E402
 from documents import render_batch, render_pdf, specimen_context  # noqa: E402
 from engine.db import session_factory, transaction  # noqa: E402
 from engine.domain.roles import Role  # noqa: E402
@@ -43,19 +42,7 @@ def ms(seconds: float) -> str:
 
 
 def pg_database(base: str):
-    import psycopg
-
-    url = make_url(base)
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    admin = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "root",
-                 dbname=url.database or "postgres", autocommit=True)
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return create_scratch_database(base)
 
 
 def bench(url: str, label: str) -> None:

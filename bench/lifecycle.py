@@ -11,7 +11,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.scratchdb import create_scratch_database  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.models import Base, Unit  # noqa: E402
@@ -127,19 +127,7 @@ def median(fn, runs=RUNS):
 
 
 def pg_database():
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG_ADMIN)
-    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = dict(host=base.host, port=base.port or 5432, user=base.username, dbname=base.database, autocommit=True)
-    with psycopg.connect(**conninfo) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(**conninfo) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    return create_scratch_database(PG_ADMIN)
 
 
 def main() -> None:

@@ -17,17 +17,15 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratchdb import create_scratch_database  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
@@ -54,17 +52,7 @@ def say(line: str = "") -> None:
 
 
 def create_database() -> tuple[str, callable]:
-    url = make_url(PG_ADMIN)
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    admin = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "root",
-                 dbname=url.database or "postgres", autocommit=True)
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return create_scratch_database(PG_ADMIN)
 
 
 def build_schema(url: str):

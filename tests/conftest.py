@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from engine.services.context import reset_caches
+from engine.services.context import forget_active, reset_caches
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 # Deleted after each test, children before parents.
@@ -98,6 +98,7 @@ def db(app, clock):
     from web.extensions import db as _db
 
     clock.set("2026-11-25T10:00:00+08:00")
+    forget_active()  # a test may have switched versions behind the services' back (direct SQL)
     with app.app_context():
         yield _db
         _db.session.rollback()

@@ -48,6 +48,29 @@ def bundle_for(session: Session, version_id: int) -> Bundle:
     return bundle
 
 
+# Which version and rule set new tickets start on, re-read at most every few seconds: a deploy in another worker
+# reaches this one within ACTIVE_RECHECK_SECONDS (tickets started meanwhile run on the previous, valid version);
+# a deploy or activation in this process is seen at once (forget_active).
+ACTIVE_RECHECK_SECONDS = 5.0
+_active: dict[str, tuple[float, int]] = {}
+
+
+def forget_active() -> None:
+    """Drop the cached active version and rule set ids (after a deploy, an activation, a new rule set)."""
+    _active.clear()
+
+
+def active_ids(session: Session, process_id: str = "hotline_ticket") -> tuple[int, int]:
+    """The ids of the active process version and rule set, from a short-lived cache."""
+    now = time.monotonic()
+    hit_pv, hit_rs = _active.get("pv:" + process_id), _active.get("rules")
+    if hit_pv is None or now - hit_pv[0] > ACTIVE_RECHECK_SECONDS:
+        hit_pv = _active["pv:" + process_id] = (now, active_version(session, process_id).id)
+    if hit_rs is None or now - hit_rs[0] > ACTIVE_RECHECK_SECONDS:
+        hit_rs = _active["rules"] = (now, active_rule_set(session).id)
+    return hit_pv[1], hit_rs[1]
+
+
 def active_version(session: Session, process_id: str = "hotline_ticket") -> ProcessVersion:
     pv = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                      ProcessVersion.active.is_(True)))
@@ -97,6 +120,7 @@ def reset_caches() -> None:
     with _lock:
         _bundles.clear()
         _rules.clear()
+        _active.clear()
         _calendar = None
 
 

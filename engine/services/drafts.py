@@ -20,6 +20,7 @@ from engine.models import ProcessDraft, ProcessVersion, RuleSet, Ticket
 from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 from engine.workflow.safexml import MAX_BYTES
 
+from .context import forget_active
 from .errors import Invalid, NotFound
 from .setup import save_rule_set
 
@@ -315,6 +316,7 @@ def activate_rule_set(session: Session, version: int) -> RuleSet:
     row = get_rule_set(session, version)
     session.execute(update(RuleSet).values(active=False))
     row.active = True
+    forget_active()
     session.flush()
     return row
 

@@ -14,7 +14,7 @@ from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.versions import diff_bundles, migrate_instance, migration_blockers
 
 from .actors import Actor
-from .context import RUNTIME, bundle_for
+from .context import RUNTIME, bundle_for, forget_active
 from .errors import Invalid, NotFound
 from .registry import form_keys
 from .setup import deploy
@@ -175,6 +175,7 @@ def activate(session: Session, number: int, process_id: str = MAIN_PROCESS) -> P
     pv = get_version(session, number, process_id)
     session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id).values(active=False))
     pv.active = True
+    forget_active()
     return pv
 
 

@@ -15,6 +15,8 @@ from engine.models import CalendarDay, CalendarYear, ProcessVersion, RefusalReas
 from engine.workflow import parse_bundle
 from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 
+from .context import forget_active
+
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DEFAULT_FILES = ("hotline.bpmn", "joint_review.bpmn")
 # Each deployable process and the files it is parsed from; a supervision is its own small process instance.
@@ -34,6 +36,7 @@ def deploy(session: Session, files: dict[str, bytes], author: str, note: str | N
     parse_bundle(files, "check", process_id)  # refuses unsafe or broken files before anything is written
     last = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
     session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id).values(active=False))
+    forget_active()
     pv = ProcessVersion(process_id=process_id, version=(last or 0) + 1, sha256=files_sha256(files),
                         files={k: v.decode("utf-8") for k, v in files.items()}, author=author, note=note,
                         active=True, created_at=now)
@@ -46,6 +49,7 @@ def save_rule_set(session: Session, rules: Rules, author: str, note: str | None,
     """Store a new active rule-set version; tickets keep the version they started with."""
     last = session.scalar(select(func.max(RuleSet.version)))
     session.execute(update(RuleSet).values(active=False))
+    forget_active()
     row = RuleSet(version=(last or 0) + 1, data=rules.to_dict(), author=author, note=note, active=True,
                   created_at=now)
     session.add(row)

@@ -22,7 +22,7 @@ from .access import can_act, hash_query_code
 from .actors import Actor
 from .audit import write_audit
 from .clocks import store_clock
-from .context import RUNTIME, active_rule_set, active_version, bundle_for, calendar, rules_for
+from .context import RUNTIME, active_ids, bundle_for, calendar, rules_for
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .monitor import follow as follow_monitor
 from .registry import handle
@@ -72,20 +72,19 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
     if errors:
         raise Invalid("提交的信息有误，请修改后重试", f"register refused: {sorted(errors)}", fields=errors)
-    pv = active_version(session)
-    rules_row = active_rule_set(session)
+    pv_id, rules_id = active_ids(session)
     ticket = Ticket(query_code_hash="", channel=channel, citizen_name=name, citizen_phone=phone, address=address,
                     content=content, ticket_type=ttype, category=category, status=TicketStatus.SCOPING.value,
-                    process_version_id=pv.id, rule_set_id=rules_row.id, workflow_state="",
+                    process_version_id=pv_id, rule_set_id=rules_id, workflow_state="",
                     created_by_id=actor.user_id, created_at=now, updated_at=now, redo_count=0, return_count=0)
     session.add(ticket)
     session.flush()
     ticket.number = f"HL{now.astimezone(TZ):%Y%m%d}{ticket.id:06d}"
     code = f"{secrets.randbelow(10**6):06d}"
     ticket.query_code_hash = hash_query_code(ticket.id, code)
-    bundle_for(session, pv.id)
+    bundle_for(session, pv_id)
     try:
-        inst = RUNTIME.start(str(pv.id), {"ticket_type": ttype, "channel": channel})
+        inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
     step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, {}, channel=channel)
