@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from engine.db import transaction
-from engine.models import User
+from engine.models import KnowledgeEntry, User
 from engine.services.accountability import add_case
 
 from ..conftest import TICKET_TABLES
@@ -96,11 +96,18 @@ ROUTES = [
     ("/oversight/accountability", only("supervisor", "reviewer", "admin", "city_leader")),
     ("/oversight/accountability/new", only("supervisor", "admin")),
     ("/oversight/accountability/{case}", only("supervisor", "reviewer", "admin", "city_leader")),
+    ("/kb", signed_in),
+    ("/kb/{entry}", signed_in),
+    ("/kb/new", only("kb_editor")),
+    ("/kb/{entry}/edit", only("kb_editor", "reviewer", "admin")),
+    ("/kb/flags", only(OFFICE, "kb_editor")),
 ]
 POST_ONLY = {"/logout", "/public/evaluate", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
              "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
              "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
-             "/oversight/accountability/<int:case_id>/outcome"}
+             "/oversight/accountability/<int:case_id>/outcome",
+             "/kb/<int:entry_id>/status", "/kb/<int:entry_id>/flag", "/kb/<int:entry_id>/requests/<int:request_id>",
+             "/kb/flags/<int:flag_id>/fix"}
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +124,8 @@ def world(app, clock):
         with transaction(db.session):
             case = add_case(db.session, user(db.session, "supervisor"), 8, unit_id(db, "HY-ZJJ"), ["泄露诉求人电话"],
                             clock(), ticket_ids=[zjj.id])
-        ids = {"zjj": zjj.id, "county": county.id, "case": case.id}
+        entry = db.session.scalar(select(KnowledgeEntry.id).where(KnowledgeEntry.title == "社会保障卡挂失与补办"))
+        ids = {"zjj": zjj.id, "county": county.id, "case": case.id, "entry": entry}
         users = dict(db.session.execute(select(User.username, User.id)).all())
         db.session.remove()
     yield ids, users
@@ -136,7 +144,7 @@ def test_every_page_route_is_in_the_table(app):
     rules = {r.rule: r.endpoint for r in app.url_map.iter_rules()}
     pages = {rule for rule, endpoint in rules.items() if endpoint.split(".")[0] in names}
     listed = {url.replace("{zjj}", "<int:ticket_id>").replace("{county}", "<int:ticket_id>")
-              .replace("{case}", "<int:case_id>")
+              .replace("{case}", "<int:case_id>").replace("{entry}", "<int:entry_id>")
               .replace("/tasks/sign", "/tasks/<task_ref>").replace("/tasks/county_dispatch", "/tasks/<task_ref>")
               for url, _ in ROUTES} | POST_ONLY
     assert pages - listed == set()

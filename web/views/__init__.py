@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, citizen, intake, oversight, queues, tasks, tickets
+from . import admin, auth, citizen, intake, kb, oversight, queues, tasks, tickets
 from .common import register_template_helpers
 
-BLUEPRINTS = (auth, intake, queues, tickets, tasks, citizen, admin, oversight)
+BLUEPRINTS = (auth, intake, queues, tickets, tasks, citizen, admin, oversight, kb)
 
 
 def register_views(app: Flask) -> None:

@@ -78,6 +78,7 @@ def nav_items() -> list[tuple[str, str]]:
     if r == Role.REVIEWER:
         items.append(("审核", url_for("queues.review")))
     items.append(("工单查询", url_for("tickets.index")))
+    items.append(("知识库", url_for("kb.search")))
     if r in PII_LOG_ROLES:
         items.append(("信息查看记录", url_for("tickets.pii_log")))
     if r in OVERSIGHT_ROLES:
