@@ -13,10 +13,8 @@ Usage: .venv/bin/python bench/monitor.py [--quick] [--tickets N] [--no-record]
 from __future__ import annotations
 
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench.scratchdb import create_scratch_database  # noqa: E402
+from bench.scratchdb import create_scratch_database, machine  # noqa: E402
 from engine.calendar_seed import chinesecalendar_overrides  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.domain import timelimits as tl  # noqa: E402
@@ -287,15 +285,6 @@ def server_version(engine) -> str:
         return conn.scalar(text("SHOW server_version")).split()[0]
 
 
-def machine() -> str:
-    cores = os.cpu_count()
-    model = platform.processor() or ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), model)
-    except OSError:
-        pass
-    return f"{cores} cores, {model}, Python {platform.python_version()}"
 
 
 def main() -> None:

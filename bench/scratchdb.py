@@ -1,6 +1,10 @@
-"""A scratch PostgreSQL database for one benchmark run: created fresh, dropped afterwards, even on failure."""
+"""Shared by the benchmarks: a scratch PostgreSQL database (created fresh, dropped afterwards, even on failure)
+and a one-line description of the machine for bench/RESULTS.md."""
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
 import uuid
 from typing import Callable
 
@@ -22,3 +26,14 @@ def create_scratch_database(base_url: str, prefix: str = "hotline_bench") -> tup
         with psycopg.connect(**admin) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def machine() -> str:
+    """Cores, processor model and Python version of this machine."""
+    model = platform.processor() or ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), model)
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"

@@ -11,10 +11,8 @@ Usage: .venv/bin/python bench/web.py [--tickets N] [--requests N] [--no-record]
 from __future__ import annotations
 
 import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -25,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
 
-from bench.scratchdb import create_scratch_database  # noqa: E402
+from bench.scratchdb import create_scratch_database, machine  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
@@ -239,15 +237,6 @@ def explain(session, sql: str) -> list[str]:
     return [r[0] for r in session.execute(text("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING ON) " + sql))]
 
 
-def machine() -> str:
-    cores = os.cpu_count()
-    model = platform.processor() or ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), model)
-    except OSError:
-        pass
-    return f"{cores} cores (nproc), {model}, Python {platform.python_version()}"
 
 
 def bench() -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -122,9 +121,3 @@ def reset_caches() -> None:
         _rules.clear()
         _active.clear()
         _calendar = None
-
-
-def utc(dt: datetime) -> datetime:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime")
-    return dt

@@ -14,7 +14,7 @@ from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, Task
 
 from .access import can_act, hash_query_code
 from .actors import Actor
-from .audit import ACTION_LABELS, write_audit
+from .audit import ACTION_LABELS
 from .errors import Forbidden, NotFound
 from .handlers import return_window_open
 
@@ -172,7 +172,7 @@ def pii_views(session: Session, limit: int = 200) -> list[dict]:
 
 
 __all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",
-           "visible_filter", "pii_views", "write_audit"]
+           "visible_filter", "pii_views"]
 
 
 def return_counts(session: Session, since: datetime | None = None, until: datetime | None = None) -> list[dict]:

@@ -1,7 +1,6 @@
 """Deploy diagram versions and seed the default data every installation needs."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -95,6 +94,3 @@ def seed_defaults(session: Session, now: datetime) -> None:
     seed_calendar(session, now)
     seed_refusal_reasons(session)
 
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
