@@ -34,10 +34,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .errors import register_errors
     from .security import register_security
     from .views import register_views
+    from .views_analytics import bp as analytics_bp
     from .views_documents import bp as docs_archive_bp
     from .views_notices import bp as notices_bp
     from .views_process import bp as process_bp
     from .views_public import bp as public_stats_bp
+    from .views_reports import bp as reports_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -46,6 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notices_bp)
     app.register_blueprint(docs_archive_bp)
     app.register_blueprint(public_stats_bp)
+    app.register_blueprint(analytics_bp)
+    app.register_blueprint(reports_bp)
     register_errors(app)
     register_security(app)
     register_cli(app)

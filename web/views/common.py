@@ -63,6 +63,10 @@ def roles_required(*roles: Role):
     return deco
 
 
+#: Who sees the office's statistics, assessment, briefs and export pages.
+ANALYTICS_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.CITY_LEADER, Role.ADMIN})
+
+
 def nav_items() -> list[tuple[str, str]]:
     """The top menu of the signed-in user's role: (label, url)."""
     r = role()
@@ -89,7 +93,9 @@ def nav_items() -> list[tuple[str, str]]:
     for endpoint, label, roles in (("notices.outbox", "发送记录", OFFICE_ROLES),
                                    ("notices.calendar_page", "工作日历", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("process.index", "流程管理", {Role.ADMIN, Role.PROCESS_OWNER}),
-                                   ("docs_archive.index", "公文档案", set(Role))):
+                                   ("docs_archive.index", "公文档案", set(Role)),
+                                   ("analytics.dashboard", "统计分析", ANALYTICS_ROLES),
+                                   ("reports.index", "考核与导出", ANALYTICS_ROLES)):
         if r in roles and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items

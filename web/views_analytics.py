@@ -1,0 +1,6 @@
+"""Placeholder blueprint (analytics); filled by the office analytics pages."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__, url_prefix="/analytics")
