@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from engine.models import AuditLog
@@ -56,8 +57,16 @@ ACTION_LABELS = {
 
 
 def write_audit(session: Session, ticket_id: int | None, actor: Actor, action: str, before: str | None,
-                after: str | None, now: datetime, **detail) -> AuditLog:
-    row = AuditLog(ticket_id=ticket_id, actor_id=actor.user_id, actor_label=actor.label, action=action,
-                   before_status=before, after_status=after, detail=detail or None, at=now)
-    session.add(row)
-    return row
+                after: str | None, now: datetime, **detail) -> None:
+    """Append one audit row at once, in the caller's transaction.
+
+    A plain INSERT on the session's connection rather than an ORM object: audit rows are never changed or read back
+    through the session, and on the hot path (one or two per action) the unit of work costs several times the
+    statement itself. The ticket must already be in the database (flushed) when ``ticket_id`` is given.
+    """
+    session.connection().execute(_INSERT, {
+        "ticket_id": ticket_id, "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
+        "before_status": before, "after_status": after, "detail": detail or None, "at": now})
+
+
+_INSERT = insert(AuditLog.__table__)

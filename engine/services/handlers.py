@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.domain.roles import HANDLING_KINDS, UnitKind
@@ -64,13 +64,22 @@ def _units(session: Session, values, key: str, errors: dict, lead: Unit | None) 
     return units
 
 
+# The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
+_MAX_ROUND = select(func.max(Assignment.round)).where(Assignment.ticket_id == bindparam("ticket_id"))
+_DEACTIVATE = (update(Assignment).where(Assignment.ticket_id == bindparam("b_ticket_id"), Assignment.active.is_(True))
+               .values(active=False))
+_LEAD = select(Assignment).where(Assignment.ticket_id == bindparam("ticket_id"), Assignment.role == "lead",
+                                 Assignment.active.is_(True))
+_LATEST_REPLY = (select(Reply).where(Reply.ticket_id == bindparam("ticket_id"))
+                 .order_by(Reply.id.desc()).limit(1))
+
+
 def _next_round(session: Session, ticket: Ticket) -> int:
-    return (session.scalar(select(func.max(Assignment.round)).where(Assignment.ticket_id == ticket.id)) or 0) + 1
+    return (session.scalar(_MAX_ROUND, {"ticket_id": ticket.id}) or 0) + 1
 
 
 def _deactivate(session: Session, ticket: Ticket) -> None:
-    session.execute(update(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.active.is_(True))
-                    .values(active=False))
+    session.execute(_DEACTIVATE, {"b_ticket_id": ticket.id})
 
 
 @handler("scope")
@@ -182,8 +191,7 @@ def _county_dispatch(session, actor, ticket, task, data, now) -> Result:
 
 
 def _lead_assignment(session, ticket) -> Assignment | None:
-    return session.scalar(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.role == "lead",
-                                                   Assignment.active.is_(True)))
+    return session.scalar(_LEAD, {"ticket_id": ticket.id})
 
 
 def return_window_open(ticket: Ticket, now: datetime) -> bool:
@@ -262,7 +270,7 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
 
 
 def _latest_reply(session, ticket) -> Reply | None:
-    return session.scalar(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id.desc()).limit(1))
+    return session.scalar(_LATEST_REPLY, {"ticket_id": ticket.id})
 
 
 @handler("review")

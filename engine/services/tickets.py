@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.domain import timelimits as tl
@@ -44,7 +44,17 @@ class Step:
     ticket: Ticket
     action: str
     ready: list[ReadyTask]
-    projections: dict[str, TaskProjection]
+    #: The ticket's own ready tasks after the action by task uuid (their projection rows, or the values inserted).
+    projections: dict[str, object]
+
+
+_TP = TaskProjection.__table__
+_INSERT_TASKS = insert(_TP)
+_DELETE_TASKS = delete(_TP).where(_TP.c.ticket_id == bindparam("b_ticket_id"),
+                                  _TP.c.task_uuid.in_(bindparam("uuids", expanding=True)))
+# Built once: the statement runs at the start of every action.
+_LOCK_WITH_TASKS = (select(Ticket, TaskProjection).outerjoin(TaskProjection, TaskProjection.ticket_id == Ticket.id)
+                    .where(Ticket.id == bindparam("ticket_id")).with_for_update(of=Ticket.__table__))
 
 
 def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple[Ticket, str, Step]:
@@ -110,6 +120,17 @@ def lock_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
+def lock_ticket_with_tasks(session: Session, ticket_id: int) -> tuple[Ticket, list[TaskProjection]]:
+    """Lock a ticket and read its ready tasks in one round trip (the start of every action).
+
+    :raises NotFound: when there is no such ticket.
+    """
+    found = session.execute(_LOCK_WITH_TASKS, {"ticket_id": ticket_id}).all()
+    if not found:
+        raise NotFound("工单不存在", f"ticket {ticket_id} not found")
+    return found[0][0], [p for _, p in found if p is not None]
+
+
 def load_instance(session: Session, ticket: Ticket) -> Instance:
     bundle_for(session, ticket.process_version_id)
     return RUNTIME.load(ticket.workflow_state)
@@ -124,8 +145,7 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     :raises Forbidden: the actor's role or unit does not own the task.
     :raises Invalid: bad data, with per-field Chinese messages.
     """
-    ticket = lock_ticket(session, ticket_id)
-    rows = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    ticket, rows = lock_ticket_with_tasks(session, ticket_id)
     matches = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
     if not matches:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"task {task_ref} of ticket {ticket_id} is not ready")
@@ -172,7 +192,7 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
 
 
 def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
-          before: TicketStatus, existing: dict[str, TaskProjection], **detail) -> Step:
+          before: TicketStatus, existing: dict[str, object], **detail) -> Step:
     """Store the instance, project its ready tasks (``existing`` = the projection rows before the action),
     derive and check the new state, write the audit row."""
     ready = inst.ready_tasks()
@@ -183,22 +203,25 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
         check_transition(before, after)
     except IllegalTransition as exc:
         raise ServiceError("流程图产生了不允许的状态变化，请联系流程管理员", str(exc)) from exc
+    # Plain statements on the session's connection: projection rows are written and dropped here only, never
+    # changed through the ORM, and the unit of work would cost several times the statements themselves.
     ready_ids = {t.uuid for t in ready}
-    current = {}
-    for uuid, row in existing.items():
-        if uuid in ready_ids:
-            current[uuid] = row
-        elif row in session.new:  # added earlier in this same transaction (register + scope at once)
-            session.expunge(row)
-        else:
-            session.delete(row)
+    gone = [uuid for uuid in existing if uuid not in ready_ids]
+    conn = session.connection()
+    if gone:
+        conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket.id, "uuids": gone})
+    current = {uuid: row for uuid, row in existing.items() if uuid in ready_ids}
+    rows = []
     for t in new:
         unit = t.unit_var_value if isinstance(t.unit_var_value, int) else None
         due_col = t.properties.get("due") or DUE_COLUMN.get(t.bpmn_id)
-        row = current[t.uuid] = TaskProjection(
-            ticket_id=ticket.id, task_uuid=t.uuid, bpmn_id=t.bpmn_id, title=t.title, role=t.role, unit_id=unit,
-            form_key=t.form_key, ready_at=now, due_at=getattr(ticket, due_col) if due_col in DUE_COLUMNS else None)
-        session.add(row)
+        row = current[t.uuid] = {
+            "ticket_id": ticket.id, "task_uuid": t.uuid, "bpmn_id": t.bpmn_id, "title": t.title, "role": t.role,
+            "unit_id": unit, "form_key": t.form_key, "ready_at": now, "supervision_id": None,
+            "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None}
+        rows.append(row)
+    if rows:
+        conn.execute(_INSERT_TASKS, rows)
     ticket.status = after.value
     ticket.updated_at = now
     if after.is_final and ticket.closed_at is None:
