@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from engine import demo_content as dc
 from engine.db import transaction
 from engine.domain.roles import ROLE_LABELS, Role
-from engine.models import Category, KnowledgeEntry, Unit, User
+from engine.models import Category, KnowledgeEntry, KnowledgeVersion, Unit, User
 from engine.services import Actor, complete_task, register
 from engine.services.kb_search import reindex_all
 
@@ -58,14 +58,24 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
             session.add(Category(name=c["name"], default_unit_id=unit.id if unit else None))
     kb = {e.title: e for e in session.scalars(select(KnowledgeEntry))}
     by_code = {}
+    seeder = Actor.system("演示数据")
     for e in dc.KB_ENTRIES:
         entry = kb.get(e["title"])
         if entry is None:
             cat = dc.CATEGORIES_BY_CODE.get(e["category"])
+            # Each unit's policy long in force: published as version 1, not uploaded late (Art. 25).
             entry = KnowledgeEntry(title=e["title"], category=cat["name"] if cat else e["category"],
                                    content=e["content"], basis=e.get("basis"), unit_id=units[e["unit"]].id,
-                                   keywords=list(e.get("keywords") or []), status="published", created_at=now)
+                                   keywords=list(e.get("keywords") or []), status="published", created_at=now,
+                                   effective_date=date.fromisoformat(e["effective"]) if e.get("effective") else None,
+                                   current_version=1, uploaded_late=False, updated_at=now)
             session.add(entry)
+            session.flush()
+            session.add(KnowledgeVersion(
+                entry_id=entry.id, version=1, status=entry.status, title=entry.title, content=entry.content,
+                basis=entry.basis, keywords=entry.keywords, category=entry.category,
+                effective_date=entry.effective_date, expiry_date=None, author=seeder.label[:120], author_id=None,
+                note="演示数据", created_at=now))
         by_code[e["code"]] = entry
     session.flush()
     reindex_all(session)  # the knowledge base's Chinese full-text index (jieba words)

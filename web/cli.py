@@ -1,5 +1,7 @@
-"""Flask CLI: init-db, seed-demo, create-user, create-api-client, run-jobs, scheduler."""
+"""Flask CLI: init-db, seed-demo, kb-reindex, create-user, create-api-client, run-jobs, scheduler."""
 from __future__ import annotations
+
+import logging
 
 import click
 from flask import Flask, current_app
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from engine.db import transaction
 from engine.domain.roles import Role
 from engine.models import ApiClient, Unit, User
+from engine.services import kb_search
 from engine.services.setup import seed_defaults
 
 from .cli_bpmn import register_bpmn_cli
@@ -17,12 +20,19 @@ from .cli_documents import register_documents_cli
 from .extensions import db
 from .security import hash_password, hash_token, new_channel_token, now
 
+log = logging.getLogger(__name__)
+
 
 def init_database() -> None:
     """Create or upgrade the schema in place, then seed what every installation needs."""
     upgrade()
     with transaction(db.session):
         seed_defaults(db.session, now())
+    with transaction(db.session):
+        # An upgraded PostgreSQL database may hold entries indexed the older way: index them again, once.
+        rebuilt = kb_search.reindex_if_stale(db.session)
+    if rebuilt is not None:
+        log.info("knowledge-base search index rebuilt after an upgrade: %d published entries", rebuilt)
 
 
 def register_cli(app: Flask) -> None:
@@ -47,6 +57,13 @@ def register_cli(app: Flask) -> None:
         click.echo("演示数据已生成。演示账号（密码均为 demo12345）：")
         for username, role_label, unit in logins:
             click.echo(f"  {username:<18} {role_label:<8} {unit}")
+
+    @app.cli.command("kb-reindex")
+    def kb_reindex_cmd():
+        """Rebuild the knowledge-base search index from the entries (after a restore or a dictionary change)."""
+        with transaction(db.session):
+            count = kb_search.reindex_all(db.session)
+        click.echo(f"知识库检索索引已重建：{count} 条已发布条目")
 
     @app.cli.command("create-user")
     @click.argument("username")

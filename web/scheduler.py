@@ -264,7 +264,8 @@ class ClockRunner:
             if done["deemed"] or done["unevaluated"]:
                 self._monitor(session, now, done)  # the handling clocks deemed acceptance just started
             # supervision from red cards and repeated reports, overdue supervisions, accountability candidates
-            for name, step in jobs.side_process_steps(self.repeat_rule):
+            for name, step in jobs.side_process_steps(self.repeat_rule, self.settings.templates,
+                                                         self.settings.office_name or "12345热线"):
                 try:
                     with transaction(session):
                         done[name] = step(session, now)

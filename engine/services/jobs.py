@@ -1,6 +1,7 @@
 """Clock-driven steps the scheduler takes: deemed acceptance (Art. 10(1)) and 未评价 after 3 WD (Art. 14)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -41,12 +42,14 @@ def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
     return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)
 
 
-def side_process_steps(rule: RepeatRule = RepeatRule()):
+def side_process_steps(rule: RepeatRule = RepeatRule(), templates: Mapping[str, str] | None = None,
+                       office: str = "12345热线"):
     """The side-process pass as named steps, each to run in its own transaction: supervision for red cards and
-    repeated reports, overdue supervisions, accountability candidates. Every step is idempotent."""
+    repeated reports, overdue supervisions, accountability candidates, knowledge-base flags (with the deployment's
+    notice templates and office name). Every step is idempotent."""
     return [("red_cards", take_red_cards), ("repeated", lambda s, now: supervise_repeated(s, now, rule)),
             ("overdue_supervisions", flag_overdue), ("accountability", lambda s, now: detect_candidates(s, now, rule)),
-            ("knowledge_flags", lambda s, now: kb_monitor_pass(s, now).flags)]
+            ("knowledge_flags", lambda s, now: kb_monitor_pass(s, now, office=office, templates=templates).flags)]
 
 
 def side_process_pass(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> dict:

@@ -27,7 +27,15 @@ DOMAIN_WORDS = ("社保卡", "居住证", "公积金", "异地就医", "低保",
 # Words that say nothing about the matter asked; dropped from queries (never from the index).
 STOPWORDS = frozenset("的 了 是 我 你 他 她 们 我们 在 和 与 及 或 吗 呢 吧 啊 呀 怎么 怎么办 怎样 如何 什么 哪里 哪儿 "
                       "请问 想 要 能 可以 需要 一下 这个 那个 有 没有 去 到 把 被 给 就 都 也 还 又 时候 为什么 多少 "
-                      "谁 请 帮 帮忙 一个 已经 现在 今天 问 问题 咨询 办理".split())
+                      "谁 请 帮 帮忙 一个 已经 现在 今天 问 问题 咨询 办理 你好 您好 谢谢 麻烦 一下子 知道 告诉 反映 "
+                      "情况 这样 那样 然后 因为 所以 但是 还是 就是 不是 不能 不会 应该 一直 一些".split())
+# PostgreSQL: a word of the title or keywords is indexed a second time with this prefix, so that the GIN index
+# alone finds the entries whose title or keywords hold a word of the question (the parser keeps "kbt社保卡" whole).
+TITLE_MARK = "kbt"
+# PostgreSQL: at most this many entries per word are ranked among those that hold one word, in the content only.
+WEAK_CAP = 1000
+# A query keeps at most this many words (a citizen's story is cut to its most telling words).
+MAX_GROUPS = 8
 # FTS5 column weights for bm25 (title, content, keywords); PostgreSQL uses weights A (title), B (keywords), D.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -56,11 +64,49 @@ def words(value: str | None) -> list[str]:
     return [w.lower() for w in (t.strip() for t in _segmenter().cut_for_search(value)) if w and _WORD.search(w)]
 
 
+def _meaningful(items: list[str]) -> list[str]:
+    # Stopwords go; so do single characters, except a lone Chinese character asked about on its own ("水").
+    kept = [w for w in items if w not in STOPWORDS and (len(w) > 1 or not w.isascii() and len(items) <= 2)]
+    return kept or [w for w in items if w not in STOPWORDS] or items
+
+
+def _top_words(value: str, wanted: list[str]) -> list[str]:
+    """The ``MAX_GROUPS`` words of ``wanted`` that say most about ``value`` (jieba's TF-IDF), in their order."""
+    import jieba.analyse
+
+    _segmenter()
+    ranked = [w.lower() for w in jieba.analyse.extract_tags(value, topK=len(wanted) + len(STOPWORDS))]
+    best = set([w for w in ranked if w in wanted][:MAX_GROUPS])
+    best |= set([w for w in wanted if w not in best][:MAX_GROUPS - len(best)])
+    return [w for w in wanted if w in best]
+
+
+def query_groups(value: str | None) -> list[tuple[str, ...]]:
+    """Return the meaningful words of a query, each with the shorter words the index holds for it.
+
+    A word is one of jieba's precise-mode words (社保卡); its group adds the search-mode words inside it (社保), so
+    it matches however the index split it. Stopwords are dropped unless nothing else is left. A long text (a
+    citizen's whole story at intake) is cut down to its ``MAX_GROUPS`` most telling words by TF-IDF.
+    """
+    if not value:
+        return []
+    precise = [w.lower() for w in (t.strip() for t in _segmenter().cut(value)) if w and _WORD.search(w)]
+    kept = _meaningful(list(dict.fromkeys(precise)))
+    if len(kept) > MAX_GROUPS:
+        kept = _top_words(value, kept)
+    groups, seen = [], set()
+    for word in kept:
+        parts = [p for p in dict.fromkeys([word, *words(word)])
+                 if p not in seen and (p == word or len(p) > 1 and p not in STOPWORDS)]
+        seen.update(parts)
+        if parts:
+            groups.append(tuple(parts))
+    return groups
+
+
 def query_words(value: str | None) -> list[str]:
     """Return the distinct meaningful words of a query in order (stopwords dropped unless nothing else is left)."""
-    all_words = list(dict.fromkeys(words(value)))
-    kept = [w for w in all_words if w not in STOPWORDS and (len(w) > 1 or not w.isascii() and len(all_words) <= 2)]
-    return kept or [w for w in all_words if w not in STOPWORDS] or all_words
+    return [w for group in query_groups(value) for w in group]
 
 
 def plain_text(rich: str | None) -> str:
@@ -72,6 +118,18 @@ def _documents(entry: KnowledgeEntry) -> tuple[str, str, str]:
     keywords = " ".join(entry.keywords or [])
     return (" ".join(words(entry.title)), " ".join(words(plain_text(entry.content))),
             " ".join([*(k.lower() for k in (entry.keywords or [])), *words(keywords)]))
+
+
+def title_marks(title: str, keywords: str) -> str:
+    """The words of the title and keywords again with ``TITLE_MARK`` in front (PostgreSQL only, see _pg_ranked)."""
+    return " ".join(TITLE_MARK + w for w in dict.fromkeys(f"{title} {keywords}".split()))
+
+
+# PostgreSQL's document: title weight A, keywords B, content D, and the marked title and keyword words (no weight;
+# no query for ranking contains them, so they change no score). Parameters: id, t, k, c (segmented) and m.
+PG_INDEX_SQL = ("UPDATE kb_entry SET tsv = setweight(to_tsvector('simple', :t), 'A') || "
+                "setweight(to_tsvector('simple', :k), 'B') || setweight(to_tsvector('simple', :c), 'D') || "
+                "to_tsvector('simple', :m) WHERE id = :id")
 
 
 def _dialect(session: Session) -> str:
@@ -92,10 +150,8 @@ def index_entry(session: Session, entry: KnowledgeEntry) -> None:
     elif dialect == "postgresql":
         if live:
             title, content, keywords = _documents(entry)
-            session.execute(text(
-                "UPDATE kb_entry SET tsv = setweight(to_tsvector('simple', :t), 'A') || "
-                "setweight(to_tsvector('simple', :k), 'B') || setweight(to_tsvector('simple', :c), 'D') "
-                "WHERE id = :id"), {"id": entry.id, "t": title, "c": content, "k": keywords})
+            session.execute(text(PG_INDEX_SQL), {"id": entry.id, "t": title, "c": content, "k": keywords,
+                                                 "m": title_marks(title, keywords)})
         else:
             session.execute(text("UPDATE kb_entry SET tsv = NULL WHERE id = :id"), {"id": entry.id})
 
@@ -133,6 +189,25 @@ def reindex_all(session: Session) -> int:
     return count
 
 
+def index_is_stale(session: Session) -> bool:
+    """Whether published entries were indexed before the title marks existed (PostgreSQL; an upgraded database).
+
+    SQLite's index has no marks and is never stale in this sense.
+    """
+    if _dialect(session) != "postgresql":
+        return False
+    ensure_index(session)
+    return bool(session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM kb_entry e WHERE e.status = 'published' AND e.tsv IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM unnest(tsvector_to_array(e.tsv)) AS l(w) WHERE l.w LIKE :mark))"),
+        {"mark": TITLE_MARK + "%"}))
+
+
+def reindex_if_stale(session: Session) -> int | None:
+    """Rebuild the index when :func:`index_is_stale`; return how many published entries it holds, or None."""
+    return reindex_all(session) if index_is_stale(session) else None
+
+
 @dataclass(frozen=True)
 class Hit:
     """One search result: the entry, its score (higher is better) and escaped HTML with matches in <mark>."""
@@ -147,14 +222,46 @@ class Hit:
     matched: tuple[str, ...]
 
 
-def _ranked_ids(session: Session, terms: list[str], limit: int) -> list[tuple[int, float]]:
+def _pg_ranked(session: Session, groups: list[tuple[str, ...]], limit: int) -> list[tuple[int, float]]:
+    """Rank on PostgreSQL by ``ts_rank``, computing it only for the entries that can come first.
+
+    ``ts_rank`` costs a few microseconds per entry and the GIN index cannot order by it, so ranking every entry
+    that holds any word of the question (a quarter of the base for common words) made searches slow. The index
+    alone finds the strong candidates: entries with a word of the question in their title or keywords (the marked
+    words, see :func:`title_marks`) or with two or more of its words anywhere (an OR of pairwise ANDs). Only
+    these are ranked; as title words weigh 10 times and keywords 4 times a content word, the best entries are
+    among them. Only when fewer than ``limit`` are found are the weak ones ranked too: entries holding one word in
+    their content, at most ``WEAK_CAP`` per word, so a rare word's entries are never crowded out by a common one's.
+    """
+    params: dict[str, object] = {"limit": limit, "cap": WEAK_CAP}
+    exprs, marks = [], []
+    for g, group in enumerate(groups):
+        names = []
+        for i, word in enumerate(group):
+            params[f"w{g}_{i}"], params[f"m{g}_{i}"] = word, TITLE_MARK + word
+            names.append(f"plainto_tsquery('simple', :w{g}_{i})")
+            marks.append(f"plainto_tsquery('simple', :m{g}_{i})")
+        exprs.append("(" + " || ".join(names) + ")")
+    strong = " || ".join([*marks, *(f"({a} && {b})" for n, a in enumerate(exprs) for b in exprs[n + 1:])])
+    head = f"WITH q AS (SELECT {' || '.join(exprs)} AS q_any, {strong} AS q_strong) "
+    order = " ORDER BY rank DESC, e.id LIMIT :limit"
+    sql = (f"{head}SELECT e.id, ts_rank(e.tsv, q.q_any) AS rank FROM kb_entry e, q "
+           f"WHERE e.tsv @@ q.q_strong AND e.status = 'published'{order}")
+    found = [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
+    if len(found) < limit:
+        params["limit"] = limit - len(found)
+        weak = " UNION ".join(f"(SELECT id FROM kb_entry, q WHERE tsv @@ {expr} AND NOT (tsv @@ q.q_strong) "
+                              "AND status = 'published' LIMIT :cap)" for expr in exprs)
+        sql = (f"{head}, c AS ({weak}) SELECT e.id, ts_rank(e.tsv, q.q_any) AS rank "
+               f"FROM kb_entry e JOIN c ON c.id = e.id, q{order}")
+        found += [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
+    return found
+
+
+def _ranked_ids(session: Session, groups: list[tuple[str, ...]], limit: int) -> list[tuple[int, float]]:
     if _dialect(session) == "postgresql":
-        query = " || ".join(f"plainto_tsquery('simple', :w{i})" for i in range(len(terms)))
-        sql = (f"SELECT id, ts_rank(tsv, q) AS rank FROM kb_entry, ({'SELECT ' + query} AS q) AS query "
-               "WHERE tsv @@ q AND status = 'published' ORDER BY rank DESC, id LIMIT :limit")
-        params = {f"w{i}": w for i, w in enumerate(terms)} | {"limit": limit}
-        return [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
-    match = " OR ".join('"' + w.replace('"', '""') + '"' for w in terms)
+        return _pg_ranked(session, groups, limit)
+    match = " OR ".join('"' + w.replace('"', '""') + '"' for group in groups for w in group)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     sql = (f"SELECT rowid, bm25(kb_fts, {weights}) AS rank FROM kb_fts WHERE kb_fts MATCH :q "
            "ORDER BY rank, rowid LIMIT :limit")
@@ -184,10 +291,11 @@ def highlight(value: str, terms: Iterable[str], *, width: int | None = None) -> 
 
 def search(session: Session, query: str, *, limit: int = 10, snippet_width: int = 80) -> list[Hit]:
     """Return the published entries best matching ``query``, best first, with matched words highlighted."""
-    terms = query_words(query)
-    if not terms:
+    groups = query_groups(query)
+    if not groups:
         return []
-    ranked = _ranked_ids(session, terms, limit)
+    terms = [w for group in groups for w in group]
+    ranked = _ranked_ids(session, groups, limit)
     if not ranked:
         return []
     entries = {e.id: e for e in session.scalars(select(KnowledgeEntry).where(

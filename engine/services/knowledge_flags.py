@@ -2,6 +2,7 @@
 watched by the same 预警/黄牌/红牌 levels and notices as tickets; a correction notice can be printed."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,18 +28,13 @@ from .context import calendar
 from .documents import issue_document
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .knowledge import _entry, _is_approver, expire_entries
-from .notify import enqueue
+from .notify import DEFAULT_TEMPLATES, enqueue, render
 
 FLAG_KINDS = {"gap": "知识缺失", "error": "信息错误"}
 FIX_DAYS = 5  # Art. 25: a flagged gap or error is fixed within 5 WD
 # Thresholds of the fix clock, like a ticket's: warning 1 WD before the deadline, yellow at it, red 1 WD after.
 FLAG_THRESHOLDS = (("warning", FIX_DAYS - 1), ("yellow", FIX_DAYS), ("red", FIX_DAYS + 1))
 MONITOR = Actor.system("系统（知识库纠错监控）")
-NOTICE_TEXTS = {
-    "warning": "【{office}】预警：知识库{problem}（{target}）须于{due}前完成修正，请{unit}信息采编员抓紧处理。",
-    "yellow": "【{office}】黄牌：知识库{problem}（{target}）已到修正时限{due}仍未修正，请{unit}分管领导督促。",
-    "red": "【{office}】红牌：知识库{problem}（{target}）已超过修正时限{due}仍未修正，将纳入考核。",
-}
 
 
 def _target_unit(session: Session, entry: KnowledgeEntry | None, category: str | None,
@@ -153,12 +149,17 @@ def _target_label(session: Session, row: KnowledgeFlag) -> str:
     return f"条目“{entry.title}”" if entry else f"类别“{row.category}”"
 
 
-def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345热线") -> FlagPassResult:
+def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345热线",
+                    templates: Mapping[str, str] | None = None) -> FlagPassResult:
     """Move open flags through 预警/黄牌/红牌 as their thresholds pass; each crossing fires once, in order.
 
     Each crossing writes an audit row (with the threshold and how late it fired) and SMS notices to the unit's
-    信息采编员, and from 黄牌 on to its 分管领导. Entries past their expiry date are expired in the same pass.
+    信息采编员, and from 黄牌 on to its 分管领导. The texts are the notice templates ``kb_flag.warning/yellow/red``
+    of ``templates`` — the same settings as tickets' notices (``NOTIFY_TEMPLATES``, checked at startup by
+    :func:`notify.check_templates`); ``office`` fills ``{office}``. Entries past their expiry date are expired in
+    the same pass.
     """
+    templates = templates or DEFAULT_TEMPLATES
     result = FlagPassResult(expired=expire_entries(session, now))
     due = session.scalars(select(KnowledgeFlag).where(KnowledgeFlag.fixed_at.is_(None),
                                                       KnowledgeFlag.next_threshold_at <= now)
@@ -178,8 +179,9 @@ def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345热�
                         flag_id=row.id, level=LEVEL_LABELS[level], threshold=threshold.isoformat(),
                         late_seconds=int((now - threshold).total_seconds()))
             params = {"office": office, "problem": FLAG_KINDS[row.kind], "target": _target_label(session, row),
-                      "unit": unit.name, "due": row.due_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")}
-            text = NOTICE_TEXTS[level].format(**params)
+                      "unit": unit.name, "due": row.due_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
+                      "level": LEVEL_LABELS[level], "threshold": threshold.astimezone(TZ).strftime("%Y-%m-%d %H:%M")}
+            text = render(templates, "sms", f"kb_flag.{level}", params)
             for phone, name, role in _recipients(session, unit, leader=level != "warning"):
                 enqueue(session, kind="sms", recipient=phone, recipient_name=name, recipient_role=role,
                         template=f"kb_flag.{level}", text=text, params=params, now=now,

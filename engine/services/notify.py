@@ -33,6 +33,9 @@ ROLE_LABELS = {"receiver": "受理人", "leader": "分管领导", "office": "热
 
 # Placeholders a template may use; the monitor fills every one of them.
 PLACEHOLDERS = frozenset({"office", "number", "type", "stage", "level", "unit", "due", "threshold", "days"})
+# The knowledge-base fix clock's notices (Art. 25, events ``kb_flag.*``) have their own: what is wrong (知识缺失 or
+# 信息错误), on which entry or category, the unit, the 5-WD deadline, the level and the instant it was crossed.
+KB_FLAG_PLACEHOLDERS = frozenset({"office", "problem", "target", "unit", "due", "level", "threshold"})
 
 # Art. 17: warning → the unit's receiver by phone and SMS; yellow and red → the receiver and the 分管领导.
 DEFAULT_TEMPLATES: Mapping[str, str] = {
@@ -46,7 +49,17 @@ DEFAULT_TEMPLATES: Mapping[str, str] = {
     "handling.red": "【{office}】红牌：工单{number}（{type}）已超过办理时限{due}仍未办结，已转入督办，"
                     "请{unit}按督办要求答复并提交书面说明。",
     "dispatch.yellow": "【{office}】派单超时：工单{number}（{type}）派单时限{due}已过仍未派单，请立即派单。",
+    # Art. 25: a gap or error the office flagged in the knowledge base is fixed within 5 WD, watched like a ticket.
+    "kb_flag.warning": "【{office}】预警：知识库{problem}（{target}）须于{due}前完成修正，请{unit}信息采编员抓紧处理。",
+    "kb_flag.yellow": "【{office}】黄牌：知识库{problem}（{target}）已到修正时限{due}仍未修正，请{unit}分管领导督促。",
+    "kb_flag.red": "【{office}】红牌：知识库{problem}（{target}）已超过修正时限{due}仍未修正，将纳入考核。",
 }
+
+
+def placeholders_for(key: str) -> frozenset[str]:
+    """The placeholders the template of event ``key`` may use (``voice.``/``sms.`` overrides as their event)."""
+    event = key.split(".", 1)[1] if key.startswith(("voice.", "sms.")) else key
+    return KB_FLAG_PLACEHOLDERS if event.startswith("kb_flag.") else PLACEHOLDERS
 
 
 def check_templates(templates: Mapping[str, str]) -> None:
@@ -62,10 +75,11 @@ def check_templates(templates: Mapping[str, str]) -> None:
             fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError as exc:
             raise ValueError(f"notice template {key}: {exc}") from None
-        unknown = fields - PLACEHOLDERS
+        allowed = placeholders_for(key)
+        unknown = fields - allowed
         if unknown:
             raise ValueError(f"notice template {key} uses unknown placeholders {sorted(unknown)}; "
-                             f"allowed: {sorted(PLACEHOLDERS)}")
+                             f"allowed: {sorted(allowed)}")
 
 
 def render(templates: Mapping[str, str], kind: str, event: str, params: Mapping[str, Any]) -> str:

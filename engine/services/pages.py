@@ -28,6 +28,7 @@ from engine.models import (
 )
 from engine.workflow.bundle import TaskInfo
 
+from . import kb_search as kbs
 from .actors import Actor
 from .context import bundle_for, calendar, rules_for
 from .errors import Conflict, NotFound
@@ -35,6 +36,7 @@ from .queries import iso, task_dict, visible_filter
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SUGGEST_CHARS = 500  # of the citizen's words used to suggest entries (the head of a long story says what it is about)
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s not in FINAL_STATUSES)
 # The unit's own stages: the acceptance clock runs while signing, the handling clock while handling.
 UNIT_CLOCK_STAGES = {TicketStatus.SIGNING.value: "acceptance", TicketStatus.CO_HANDLING.value: "handling",
@@ -94,25 +96,46 @@ def default_unit_for_category(session: Session, category: str | None) -> int | N
 # -- intake panels ------------------------------------------------------------------------------------------------
 
 def kb_search(session: Session, q: str | None, limit: int = 8) -> list[dict]:
-    """Published knowledge-base entries whose title, category or content contains ``q``."""
-    q = (q or "").strip()
+    """Published knowledge-base entries for the intake panel, ranked, from the citizen's words or the agent's.
+
+    The words are segmented with jieba and searched in the full-text index (``kb_search.suggest``); each entry
+    carries its title and snippet as escaped HTML with the matched words in ``<mark>``.
+    """
+    q = (q or "").strip()[:SUGGEST_CHARS]
     if not q:
         return []
-    like = f"%{q}%"
-    rows = session.scalars(select(KnowledgeEntry).where(
-        KnowledgeEntry.status == "published",
-        or_(KnowledgeEntry.title.like(like), KnowledgeEntry.category.like(like), KnowledgeEntry.content.like(like)))
-        .order_by(KnowledgeEntry.title.like(like).desc(), KnowledgeEntry.id).limit(limit)).all()
-    return [kb_dict(e) for e in rows]
+    hits = kbs.suggest(session, q, limit=limit)
+    if not hits:
+        return []
+    entries = {e.id: e for e in session.scalars(select(KnowledgeEntry).where(
+        KnowledgeEntry.id.in_([h.entry_id for h in hits])))}
+    units = _unit_names(session, {e.unit_id for e in entries.values()})
+    out = []
+    for h in hits:
+        e = entries[h.entry_id]
+        out.append(kb_dict(e, units) | {"title_html": h.title_html, "snippet_html": h.snippet_html,
+                                        "matched": list(h.matched)})
+    return out
+
+
+def _unit_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def kb_entry(session: Session, entry_id: int | None) -> dict | None:
     entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
-    return kb_dict(entry) if entry is not None else None
+    return kb_dict(entry, _unit_names(session, {entry.unit_id})) if entry is not None else None
 
 
-def kb_dict(e: KnowledgeEntry) -> dict:
-    return {"id": e.id, "title": e.title, "category": e.category, "content": e.content, "basis": e.basis}
+def kb_dict(e: KnowledgeEntry, units: dict[int, str] | None = None) -> dict:
+    """An entry for the intake panel: ``content`` is its plain text; the HTML fields are escaped."""
+    body = kbs.plain_text(e.content)
+    return {"id": e.id, "title": e.title, "category": e.category, "content": body, "basis": e.basis,
+            "unit": (units or {}).get(e.unit_id), "title_html": kbs.highlight(e.title, ()),
+            "snippet_html": kbs.highlight(body, (), width=60), "matched": []}
 
 
 def earlier_tickets(session: Session, phone: str | None, address: str | None, *, exclude_id: int | None = None,

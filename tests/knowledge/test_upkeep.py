@@ -109,8 +109,8 @@ def test_a_gap_report_full_path(db, kb):
     zjj = unit(s, "HY-ZJJ")
     with transaction(s):
         t, _, _ = register(s, user(s, "agent"), {**CITIZEN, "ticket_type": "consult",
-                                                 "content": "小区加装电梯有没有补贴？"}, at("2026-09-28T10:00:00+08:00"))
-        assert kb_search.suggest(s, "加装电梯补贴") == []  # no answer found
+                                                 "content": "小区想装电动车充电桩，找谁申请？"}, at("2026-09-28T10:00:00+08:00"))
+        assert kb_search.suggest(s, "电动车充电桩") == []  # no answer found
         gap = knowledge_flags.gap_from_ticket(s, user(s, "agent"), t.id, at("2026-09-28T10:05:00+08:00"),
                                         unit_id=zjj.id, category="城乡建设/老旧小区改造")
     # Flagged Mon 09-28: day 1 09-29, 2 09-30, 3 10-08, 4 10-09, 5 10-10 (make-up Saturday), 6 10-12.
@@ -145,14 +145,14 @@ def test_a_gap_report_full_path(db, kb):
     with pytest.raises(Forbidden):
         knowledge_flags.fix_flag(s, unit_actor(s, Role.KB_EDITOR, "HY-RSJ"), gap.id, "x", at("2026-10-12T09:00:00+08:00"))
     with transaction(s):
-        knowledge.create_entry(s, owner(db), {"title": "既有住宅加装电梯补贴", "content": "<p>按规定给予补贴。</p>",
-                                              "keywords": ["加装电梯", "补贴"]}, at("2026-10-12T09:00:00+08:00"))
+        knowledge.create_entry(s, owner(db), {"title": "住宅小区电动车充电桩建设", "content": "<p>由业主向物业申请。</p>",
+                                              "keywords": ["充电桩", "电动车"]}, at("2026-10-12T09:00:00+08:00"))
         fixed = knowledge_flags.fix_flag(s, owner(db), gap.id, "已补充条目", at("2026-10-12T09:30:00+08:00"))
     assert fixed.fixed_late is True and fixed.next_threshold_at is None
     with transaction(s):
         assert knowledge_flags.kb_monitor_pass(s, at("2026-10-20T09:00:00+08:00")).flags == 0  # cleared: no red card
     assert s.get(KnowledgeFlag, gap.id).level == "yellow"
-    assert kb_search.suggest(s, "加装电梯补贴")[0].title == "既有住宅加装电梯补贴"
+    assert kb_search.suggest(s, "电动车充电桩")[0].title == "住宅小区电动车充电桩建设"
 
 
 def test_only_the_office_flags(db, kb):

@@ -73,6 +73,7 @@ ROUTES = [
     ("/tasks", signed_in),
     ("/intake", only("agent", "admin")),
     ("/intake/done/{zjj}", only("agent", "admin")),
+    ("/intake/kb-suggest", only("agent", "admin")),
     ("/dispatch", only("dispatcher", "county_dispatcher")),
     ("/inbox", only(UNIT_STAFF)),
     ("/office/review", only("reviewer")),
