@@ -1,4 +1,5 @@
-// Bundle the modeller and viewer into web/static/vendor/ with esbuild; run through scripts/build-frontend.sh.
+// Bundle the modeller, the viewer and the statistics charts into web/static/vendor/ with esbuild; run through
+// scripts/build-frontend.sh.
 import { existsSync, readdirSync, rmSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ const results = await Promise.all([
     globalName: 'HotlineModeler' }),
   esbuild.build({ ...common, entryPoints: { viewer: join(src, 'viewer.js') }, outdir: out, format: 'iife',
     globalName: 'HotlineViewer' }),
+  esbuild.build({ ...common, entryPoints: { charts: join(src, 'charts.js') }, outdir: out, format: 'iife',
+    globalName: 'HotlineCharts' }),
   esbuild.build({
     ...common,
     entryPoints: {
@@ -41,7 +44,7 @@ const results = await Promise.all([
 
 const pkg = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
 const versions = Object.fromEntries(['bpmn-js', 'bpmn-js-properties-panel', '@bpmn-io/properties-panel',
-  'camunda-bpmn-moddle', 'camunda-bpmn-js-behaviors', 'diagram-js', 'esbuild']
+  'camunda-bpmn-moddle', 'camunda-bpmn-js-behaviors', 'diagram-js', 'chart.js', '@kurkle/color', 'esbuild']
   .map((name) => [name, pkg[`node_modules/${name}`]?.version]));
 const files = {};
 for (const result of results) {

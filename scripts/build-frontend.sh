@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the BPMN modeller/viewer bundles into web/static/vendor/ (served offline, never committed).
+# Build the BPMN modeller/viewer and the chart bundles into web/static/vendor/ (served offline, never committed).
 # Installs exactly what package-lock.json pins (npm ci; npm install only when there is no lock yet), without
 # running package install scripts, then bundles with esbuild. Does nothing when the outputs are newer than the
 # lock, package.json and every source under frontend/. FORCE=1 rebuilds anyway.
