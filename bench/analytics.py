@@ -59,26 +59,31 @@ FROM generate_series(1, :n) AS g,
      LATERAL (SELECT :now - (g % :span) * interval '1 minute' AS r) AS t
 """
 ASSIGN_SQL = """
-INSERT INTO assignment (ticket_id, unit_id, role, round, active, dispatched_at, signed_at, sign_mode, returned_at)
+INSERT INTO assignment (ticket_id, unit_id, role, round, active, dispatched_at, signed_at, sign_mode, returned_at,
+    sign_on_time)
 SELECT id, lead_unit_id, 'lead', 1, return_count = 0, created_at + interval '1 hour',
     CASE WHEN return_count = 0 THEN created_at + interval '3 hours' + (id % 7) * interval '4 hours' END,
     CASE WHEN return_count = 0 THEN (CASE WHEN id % 11 = 0 THEN 'deemed' ELSE 'signed' END) END,
-    CASE WHEN return_count > 0 THEN created_at + interval '5 hours' END
+    CASE WHEN return_count > 0 THEN created_at + interval '5 hours' END,
+    CASE WHEN return_count = 0
+         THEN id % 11 = 0 OR created_at + interval '3 hours' + (id % 7) * interval '4 hours' <= accept_due
+         ELSE false END
 FROM ticket
 """
 REPLY_SQL = """
 INSERT INTO reply (ticket_id, unit_id, redo, handled_at, department, handler_name, result, basis, contact_method,
-    citizen_informed, submitted_at, review_decision, reviewed_at)
+    citizen_informed, submitted_at, review_decision, reviewed_at, on_time)
 SELECT id, lead_unit_id, false, closed_at - interval '2 days', '业务科', '李工', '已处理', '有关规定', '电话', true,
-    created_at + (id % 16) * interval '1 day', 'accept', closed_at - interval '1 day'
+    created_at + (id % 16) * interval '1 day', 'accept', closed_at - interval '1 day',
+    created_at + (id % 16) * interval '1 day' <= handling_due
 FROM ticket WHERE status = 'archived'
 """
 EVAL_SQL = """
 INSERT INTO evaluation (ticket_id, round, intake_rating, handling_rating, method, evaluated_at,
-    excluded_from_assessment)
+    excluded_from_assessment, unit_id)
 SELECT id, 1, 'satisfied',
     (ARRAY['very_satisfied','satisfied','basic','dissatisfied','very_dissatisfied','none'])[1 + id % 6],
-    'callback', closed_at, id % 50 = 0
+    'callback', closed_at, id % 50 = 0, lead_unit_id
 FROM ticket WHERE status = 'archived'
 """
 SUP_SQL = """
@@ -178,8 +183,9 @@ def main() -> None:
             say(f"| {label} | {med:,.1f} ms | {med / base:,.1f}× |")
         dash, assess = statistics.median(results[2][1]), statistics.median(results[3][1])
         say(f"Target < 2 s: dashboard (365 days) {'met' if dash < 2000 else 'NOT met'} ({dash / 1000:,.2f} s); "
-            f"year's assessment {'met' if assess < 2000 else 'NOT met'} ({assess / 1000:,.2f} s). No index was "
-            "added (no migration): every query is a scan of the period's rows; PostgreSQL uses parallel workers.")
+            f"year's assessment {'met' if assess < 2000 else 'NOT met'} ({assess / 1000:,.2f} s). The assessment "
+            "reads dispatches, replies and ratings without joining the ticket (their timeliness and unit are stored on "
+            "the rows) and archived tickets from the index ix_ticket_assess_closed (migration 0007).")
         say()
     finally:
         if engine is not None:

@@ -181,6 +181,11 @@ KINDS: tuple[Kind, ...] = (
         "Periodic work brief: volumes, hot spots, difficulties and blockages (Art. 20).",
     ),
     Kind(
+        "special_report", "专报", "专",
+        ("issue", "subject", "period", "overview", "tables"),
+        "Special report on one category or one place over a period: volume, trend, units, rates (Art. 20).",
+    ),
+    Kind(
         "assessment_bulletin", "考核通报", "考",
         ("addressee", "period", "overview", "tables"),
         "Bulletin of the units' quantified assessment results (Art. 22, 23).",

@@ -400,6 +400,32 @@ def _work_brief() -> dict:
     }
 
 
+def _special_report() -> dict:
+    days = [("11-01", 9), ("11-05", 11), ("11-10", 14), ("11-15", 22), ("11-20", 31), ("11-25", 38), ("11-30", 35)]
+    return {
+        "number": _number("special_report", 3),
+        "date": dt.date(2026, 12, 2),
+        "issue": 3,
+        "subject": "城乡建设/噪音扰民类诉求",
+        "period": "2026年11月1日至11月30日",
+        "overview": [
+            "11月，市12345政府服务热线受理城乡建设/噪音扰民类诉求412件，较上一期间（197件）增长109.1%，"
+            "占全部诉求的1.1%；其中投诉378件、咨询21件、举报13件。",
+            "已办结355件，按时办结率94.6%；有效评价301件，满意率88.7%；重办6件，督办5件。",
+        ],
+        "tables": [
+            {"caption": "表1　主要承办单位", "columns": ["承办单位", "工单量", "按时办结率", "满意率"],
+             "rows": [["源城区人民政府", "231", "95.1%", "89.4%"], ["河源市住房和城乡建设局", "118", "93.2%", "86.0%"],
+                      ["江东新区管委会", "63", "96.8%", "91.5%"]], "numeric_from": 1},
+        ],
+        "charts": [{"title": "每日受理量（件）", "src": bar_chart_data_uri([d for d, _ in days], [n for _, n in days])}],
+        "analysis": ["诉求集中在源城区新江、东埔街道在建工地夜间施工，投诉时段集中在22时至次日2时。"],
+        "suggestions": ["建议住房和城乡建设部门开展夜间施工专项检查，公布夜间施工许可信息。"],
+        "report_to": "市政府领导",
+        "send_to": ["市住房和城乡建设局", "源城区人民政府"],
+    }
+
+
 _ASSESSED_UNITS = [
     # unit, tickets, signed on time, handled on time, satisfied, redo rate, return rate, knowledge-base points (of 10)
     ("源城区人民政府", 6712, 0.998, 0.975, 0.952, 0.006, 0.011, 9.5),
@@ -471,6 +497,7 @@ _BUILDERS = {
     "kb_correction_notice": _kb_correction_notice,
     "work_brief": _work_brief,
     "assessment_bulletin": _assessment_bulletin,
+    "special_report": _special_report,
 }
 
 

@@ -13,16 +13,23 @@ SATISFIED_RATINGS = ("very_satisfied", "satisfied", "basic")
 #: Ratings that count as evaluated (未评价 ``none`` does not).
 EVALUATED_RATINGS = SATISFIED_RATINGS + ("dissatisfied", "very_dissatisfied")
 
-METRICS = ("sign_rate", "on_time_rate", "satisfaction_rate", "redo_rate", "return_rate", "supervision_rate")
+METRICS = ("sign_rate", "on_time_rate", "satisfaction_rate", "redo_rate", "return_rate", "supervision_rate",
+           "kb_upkeep_rate")
 METRIC_LABELS = {"sign_rate": "签收及时率", "on_time_rate": "按时办结率", "satisfaction_rate": "满意率",
-                 "redo_rate": "重办率", "return_rate": "退单率", "supervision_rate": "督办率（每件派单）"}
+                 "redo_rate": "重办率", "return_rate": "退单率", "supervision_rate": "督办率（每件派单）",
+                 "kb_upkeep_rate": "知识库维护及时率"}
 #: Metrics where a lower value is better; their score is 1 − value.
 LOWER_IS_BETTER = frozenset({"redo_rate", "return_rate", "supervision_rate"})
 
-#: The default weights (version "2026-1"); the office may pass its own, validated by :func:`validate_weights`.
+#: The weights in force when the office first installed the system (version "2026-1"). A metric missing from a
+#: version weighs nothing, so adding a metric never changes a score computed under an older version.
 DEFAULT_WEIGHTS_VERSION = "2026-1"
 DEFAULT_WEIGHTS = {"sign_rate": 0.15, "on_time_rate": 0.25, "satisfaction_rate": 0.30, "redo_rate": 0.10,
                    "return_rate": 0.10, "supervision_rate": 0.10}
+#: The proposed next version with knowledge-base upkeep (seeded inactive; the office decides when it applies).
+KB_WEIGHTS_VERSION = "2026-2"
+KB_WEIGHTS = {"sign_rate": 0.15, "on_time_rate": 0.25, "satisfaction_rate": 0.25, "redo_rate": 0.10,
+              "return_rate": 0.10, "supervision_rate": 0.05, "kb_upkeep_rate": 0.10}
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -66,16 +73,28 @@ def supervision_rate(supervisions: int, dispatched: int) -> float | None:
     return None if dispatched == 0 else min(1.0, supervisions / dispatched)
 
 
+def kb_upkeep_rate(entries: int, entries_late: int, flags: int, flags_late: int) -> float | None:
+    """知识库维护及时率: (entries uploaded on time + flags fixed on time) / (entries uploaded + flags settled)."""
+    if entries_late > entries or flags_late > flags:
+        raise ValueError("late counts exceed their totals")
+    return ratio(entries - entries_late + flags - flags_late, entries + flags)
+
+
 def validate_weights(weights: dict[str, float]) -> dict[str, float]:
     """Return the weights as floats.
 
     :raises ValueError: for an unknown metric, a negative weight, or weights not summing to 1 (±1e-6).
     """
+    if not isinstance(weights, dict) or not weights:
+        raise ValueError("weights must be a non-empty mapping of metric to weight")
     unknown = set(weights) - set(METRICS)
     if unknown:
         raise ValueError(f"unknown metrics in weights: {sorted(unknown)}")
-    out = {k: float(v) for k, v in weights.items()}
-    if any(v < 0 or math.isnan(v) for v in out.values()):
+    try:
+        out = {k: float(v) for k, v in weights.items()}
+    except (TypeError, ValueError):
+        raise ValueError("weights must be numbers") from None
+    if any(v < 0 or math.isnan(v) or math.isinf(v) for v in out.values()):
         raise ValueError("weights must be non-negative")
     if abs(sum(out.values()) - 1.0) > 1e-6:
         raise ValueError(f"weights must sum to 1, not {sum(out.values()):.6f}")
@@ -114,6 +133,10 @@ class UnitCounts:
     closed: int = 0            # tickets archived in the period
     redone: int = 0            # of which redone
     supervisions: int = 0      # supervisions opened in the period
+    kb_entries: int = 0        # KB entries of the unit taking effect in the period that were uploaded (published)
+    kb_entries_late: int = 0   # of which uploaded less than 7 working days before taking effect
+    kb_flags: int = 0          # office flags whose 5-WD fix deadline fell in the period and are settled
+    kb_flags_late: int = 0     # of which not fixed by the deadline
 
     def metrics(self) -> dict[str, float | None]:
         return {"sign_rate": sign_rate(self.signed_timely, self.settled),
@@ -121,7 +144,9 @@ class UnitCounts:
                 "satisfaction_rate": satisfaction_rate(self.satisfied, self.evaluated),
                 "redo_rate": redo_rate(self.redone, self.closed),
                 "return_rate": return_rate(self.returned, self.dispatched),
-                "supervision_rate": supervision_rate(self.supervisions, self.dispatched)}
+                "supervision_rate": supervision_rate(self.supervisions, self.dispatched),
+                "kb_upkeep_rate": kb_upkeep_rate(self.kb_entries, self.kb_entries_late, self.kb_flags,
+                                                 self.kb_flags_late)}
 
 
 # -- hot spots ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Tables. Check constraints mirror the state rules; nothing here imports Flask or SpiffWorkflow."""
+from .analytics import AssessmentWeights, ExportLog, ExportRequest
 from .base import Base, UTCDateTime
 from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
@@ -14,4 +15,4 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest"]

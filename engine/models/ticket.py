@@ -114,6 +114,9 @@ class Assignment(Base):
     dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     signed_at: Mapped[datetime | None]
     sign_mode: Mapped[str | None] = mapped_column(String(10))
+    # Settled within the 1-working-day window (signed by ticket.accept_due, or deemed accepted); False when returned
+    # or signed late; None while unsettled. Fixed when settled, so the assessment needs no join to the ticket.
+    sign_on_time: Mapped[bool | None] = mapped_column(Boolean)
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str | None] = mapped_column(Text)
     return_basis: Mapped[str | None] = mapped_column(Text)
@@ -143,6 +146,8 @@ class Reply(Base):
     citizen_informed: Mapped[bool] = mapped_column(Boolean, default=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     submitted_at: Mapped[datetime]
+    # Submitted by the handling deadline in force at that moment (extensions included); no deadline is on time.
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
     review_decision: Mapped[str | None] = mapped_column(String(10))
     review_reason: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -167,6 +172,8 @@ class Evaluation(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     evaluated_at: Mapped[datetime]
+    # The ticket's lead unit when the evaluation was given: whose 满意率 it counts for.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     redo_reasonable: Mapped[bool | None] = mapped_column(Boolean)
     redo_reason: Mapped[str | None] = mapped_column(Text)
     redo_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

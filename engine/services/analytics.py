@@ -7,16 +7,31 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import re
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.domain import assessment as A
+from engine.domain.calendar import TZ
+from engine.domain.roles import Role
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
-from engine.models import Assignment, Evaluation, Reply, Supervision, Ticket, Unit
+from engine.models import (
+    AssessmentWeights,
+    Assignment,
+    Evaluation,
+    KnowledgeEntry,
+    KnowledgeFlag,
+    KnowledgeVersion,
+    Reply,
+    Supervision,
+    Ticket,
+    Unit,
+)
 
-from .errors import Invalid
+from .actors import Actor
+from .errors import Conflict, Forbidden, Invalid, NotFound
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if not s.is_final)
 DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "category": Ticket.category,
@@ -107,26 +122,22 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
 # -- unit assessment ----------------------------------------------------------------------------------------------
 
 def _sign_parts(start, end):
-    timely = or_(Assignment.sign_mode == "deemed",
-                 and_(Assignment.sign_mode == "signed",
-                      or_(Ticket.accept_due.is_(None), Assignment.signed_at <= Ticket.accept_due)))
     settled = or_(Assignment.signed_at.is_not(None), Assignment.returned_at.is_not(None))
     where = and_(Assignment.role == "lead", _in(Assignment.dispatched_at, start, end))
     return Assignment.unit_id, Assignment.ticket_id, where, {
-        "dispatched": None, "settled": settled, "signed_timely": and_(settled, timely),
+        "dispatched": None, "settled": settled, "signed_timely": and_(settled, Assignment.sign_on_time.is_(True)),
         "returned": Assignment.returned_at.is_not(None)}, Assignment
 
 
 def _reply_parts(start, end):
-    on_time = or_(Ticket.handling_due.is_(None), Reply.submitted_at <= Ticket.handling_due)
     where = and_(Reply.review_decision == "accept", Reply.redo.is_(False), _in(Reply.submitted_at, start, end))
-    return Reply.unit_id, Reply.ticket_id, where, {"replied": None, "replied_on_time": on_time}, Reply
+    return Reply.unit_id, Reply.ticket_id, where, {"replied": None, "replied_on_time": Reply.on_time.is_(True)}, Reply
 
 
 def _evaluation_parts(start, end):
     where = and_(_in(Evaluation.evaluated_at, start, end), Evaluation.handling_rating.in_(A.EVALUATED_RATINGS),
-                 Evaluation.excluded_from_assessment.is_(False), Ticket.lead_unit_id.is_not(None))
-    return Ticket.lead_unit_id, Evaluation.ticket_id, where, {
+                 Evaluation.excluded_from_assessment.is_(False), Evaluation.unit_id.is_not(None))
+    return Evaluation.unit_id, Evaluation.ticket_id, where, {
         "evaluated": None, "satisfied": Evaluation.handling_rating.in_(A.SATISFIED_RATINGS)}, Evaluation
 
 
@@ -141,29 +152,73 @@ def _supervision_parts(start, end):
             {"supervisions": None}, Supervision)
 
 
-PARTS = (_sign_parts, _reply_parts, _evaluation_parts, _closed_parts, _supervision_parts)
+def _local_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The Asia/Shanghai days whose 00:00 lies in ``[start, end)``, as a half-open ``[first, stop)`` of dates."""
+    def ceil(moment: datetime) -> date:
+        local = moment.astimezone(TZ)
+        return local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
+    return ceil(start), ceil(end)
+
+
+def _kb_entry_parts(start, end):
+    first, stop = _local_days(start, end)
+    uploaded = exists().where(KnowledgeVersion.entry_id == KnowledgeEntry.id, KnowledgeVersion.status == "published")
+    where = and_(KnowledgeEntry.effective_date >= first, KnowledgeEntry.effective_date < stop,
+                 KnowledgeEntry.unit_id.is_not(None), uploaded)
+    return (KnowledgeEntry.unit_id, KnowledgeEntry.id, where,
+            {"kb_entries": None, "kb_entries_late": KnowledgeEntry.uploaded_late.is_(True)}, KnowledgeEntry)
+
+
+#: A flag whose deadline passed unfixed has been moved to 黄牌 (at the deadline) or 红牌 by the monitor.
+_FLAG_PAST_DUE = and_(KnowledgeFlag.fixed_at.is_(None), KnowledgeFlag.level.in_(("yellow", "red")))
+
+
+def _kb_flag_parts(start, end):
+    settled = or_(KnowledgeFlag.fixed_at.is_not(None), _FLAG_PAST_DUE)
+    late = or_(KnowledgeFlag.fixed_at > KnowledgeFlag.due_at, _FLAG_PAST_DUE)
+    return (KnowledgeFlag.unit_id, KnowledgeFlag.id, and_(_in(KnowledgeFlag.due_at, start, end), settled),
+            {"kb_flags": None, "kb_flags_late": late}, KnowledgeFlag)
+
+
+TICKET_PARTS = (_sign_parts, _reply_parts, _evaluation_parts, _closed_parts, _supervision_parts)
+KB_PARTS = (_kb_entry_parts, _kb_flag_parts)
+PARTS = TICKET_PARTS + KB_PARTS
 #: Which counts lie behind each metric (numerator, denominator), for drill-down.
 METRIC_COUNTS = {"sign_rate": ("signed_timely", "settled"), "on_time_rate": ("replied_on_time", "replied"),
                  "satisfaction_rate": ("satisfied", "evaluated"), "redo_rate": ("redone", "closed"),
                  "return_rate": ("returned", "dispatched"), "supervision_rate": ("supervisions", "dispatched")}
+#: No source needs the ticket row: whether a sign or a reply was on time, and whose evaluation it is, are stored
+#: on the row when it is written (migration 0007 filled them in for older rows).
+_JOINS_TICKET: frozenset = frozenset()
 
 
-def _from(table, needs_ticket: bool):
+def _from(parts, table, join_ticket: bool = False):
     if table is None:
         return Ticket
-    return table.__table__.join(Ticket.__table__, Ticket.id == table.ticket_id) if needs_ticket else table
+    if join_ticket or parts in _JOINS_TICKET:
+        return table.__table__.join(Ticket.__table__, Ticket.id == table.ticket_id)
+    return table
 
 
-def unit_counts(session: Session, start: datetime, end: datetime) -> dict[int, A.UnitCounts]:
-    """The counts behind every unit's metrics for the period (docs/assessment.md)."""
+def _part_query(parts, start, end, tickets=None):
+    unit_col, _, where, counts, table = parts(start, end)
+    cols = [unit_col.label("unit_id")] + [(func.count() if c is None else _sum(c)).label(name)
+                                          for name, c in counts.items()]
+    q = select(*cols).select_from(_from(parts, table, tickets is not None)).where(where).group_by(unit_col)
+    return (q if tickets is None else q.where(tickets)), counts
+
+
+def unit_counts(session: Session, start: datetime, end: datetime, *, tickets=None) -> dict[int, A.UnitCounts]:
+    """The counts behind every unit's metrics for the period (docs/assessment.md); with ``tickets`` (a condition
+    on ``Ticket``) only the ticket-based counts of those tickets, for reports on a subset.
+
+    One grouped query per source, none joined to ``ticket`` (the sign and reply timeliness and the evaluation's
+    unit are on their rows); the archived tickets are read from the narrow index ``ix_ticket_assess_closed``.
+    """
     _check(start, end)
     acc: dict[int, dict[str, int]] = {}
-    for parts in PARTS:
-        unit_col, _, where, counts, table = parts(start, end)
-        needs_ticket = parts is not _supervision_parts
-        cols = [unit_col.label("unit_id")] + [(func.count() if c is None else _sum(c)).label(name)
-                                              for name, c in counts.items()]
-        q = select(*cols).select_from(_from(table, needs_ticket)).where(where).group_by(unit_col)
+    for parts in (PARTS if tickets is None else TICKET_PARTS):
+        q, counts = _part_query(parts, start, end, tickets)
         for row in session.execute(q).mappings():
             into = acc.setdefault(row["unit_id"], {})
             for name in counts:
@@ -171,33 +226,163 @@ def unit_counts(session: Session, start: datetime, end: datetime) -> dict[int, A
     return {u: A.UnitCounts(**c) for u, c in acc.items() if u is not None}
 
 
-def assessment(session: Session, start: datetime, end: datetime, weights: dict[str, float] | None = None) -> list[dict]:
-    """Every unit with anything to measure in the period: its counts, metrics and weighted score, best first."""
-    weights = A.validate_weights(A.DEFAULT_WEIGHTS if weights is None else weights)
+# -- weights versions ---------------------------------------------------------------------------------------------
+
+WEIGHT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+_VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")
+
+
+def weight_versions(session: Session) -> list[AssessmentWeights]:
+    """Every version of the weights, newest first."""
+    return list(session.scalars(select(AssessmentWeights).order_by(AssessmentWeights.created_at.desc(),
+                                                                   AssessmentWeights.id.desc())))
+
+
+def active_weights(session: Session) -> tuple[str, dict[str, float]]:
+    """The version label and weights in force; the built-in "2026-1" if the office has none recorded."""
+    row = session.scalar(select(AssessmentWeights).where(AssessmentWeights.active.is_(True))
+                         .order_by(AssessmentWeights.id.desc()).limit(1))
+    if row is None:
+        return A.DEFAULT_WEIGHTS_VERSION, dict(A.DEFAULT_WEIGHTS)
+    return row.version, A.validate_weights(row.weights)
+
+
+def weights_of(session: Session, version: str) -> dict[str, float]:
+    """The weights of one version.
+
+    :raises NotFound: for an unknown version.
+    """
+    row = session.scalar(select(AssessmentWeights).where(AssessmentWeights.version == version))
+    if row is None:
+        if version == A.DEFAULT_WEIGHTS_VERSION:
+            return dict(A.DEFAULT_WEIGHTS)
+        raise NotFound("权重版本不存在", f"no weights version {version!r}")
+    return A.validate_weights(row.weights)
+
+
+def _may_set_weights(actor: Actor) -> None:
+    if not (actor.kind == "user" and actor.role in WEIGHT_ROLES):
+        raise Forbidden("只有督办员和系统管理员可以设置考核权重", f"{actor.label} may not set assessment weights")
+
+
+def create_weight_version(session: Session, actor: Actor, version: str, weights: dict, now: datetime, *,
+                          note: str | None = None, activate: bool = False) -> AssessmentWeights:
+    """Record a new version of the weights (never a change to an old one); optionally put it in force.
+
+    :raises Forbidden: for anyone but a 督办员 or 系统管理员.
+    :raises Invalid: for a malformed label or weights that are not valid (unknown metric, negative, sum ≠ 1).
+    :raises Conflict: when the label is taken.
+    """
+    _may_set_weights(actor)
+    version = (version or "").strip()
+    if not _VERSION_LABEL.match(version):
+        raise Invalid("版本号须为1至20位字母、数字、点、横线或下划线", f"bad weights version label {version!r}",
+                      fields={"version": "版本号格式不正确，例如 2027-1"})
+    try:
+        clean = A.validate_weights({k: v for k, v in (weights or {}).items() if v not in (None, "")})
+    except ValueError as exc:
+        raise Invalid("权重无效：各项权重须为非负数、只能包含考核指标，且合计为1", f"bad weights: {exc}",
+                      fields={"weights": "各项权重须为非负数且合计为1"}) from None
+    if session.scalar(select(AssessmentWeights.id).where(AssessmentWeights.version == version)) is not None:
+        raise Conflict(f"权重版本“{version}”已存在，已有版本不能修改，请使用新的版本号",
+                       f"weights version {version!r} exists")
+    row = AssessmentWeights(version=version, weights=clean, note=(note or "").strip() or None,
+                            created_by=actor.label[:120], created_by_id=actor.user_id, created_at=now, active=False)
+    session.add(row)
+    session.flush()
+    if activate:
+        activate_weight_version(session, actor, version, now)
+    return row
+
+
+def activate_weight_version(session: Session, actor: Actor, version: str, now: datetime) -> AssessmentWeights:
+    """Put one version in force; the others stay as they are, inactive.
+
+    :raises Forbidden: as :func:`create_weight_version`.
+    :raises NotFound: for an unknown version.
+    """
+    _may_set_weights(actor)
+    rows = session.scalars(select(AssessmentWeights).order_by(AssessmentWeights.id).with_for_update()).all()
+    target = next((r for r in rows if r.version == version), None)
+    if target is None:
+        raise NotFound("权重版本不存在", f"no weights version {version!r}")
+    session.execute(update(AssessmentWeights).where(AssessmentWeights.id != target.id,
+                                                    AssessmentWeights.active.is_(True)).values(active=False))
+    target.active, target.activated_by, target.activated_at = True, actor.label[:120], now
+    session.flush()
+    session.expire_all()
+    return target
+
+
+# -- the assessment -----------------------------------------------------------------------------------------------
+
+CUSTOM_VERSION = "custom"
+
+
+def assessment_report(session: Session, start: datetime, end: datetime, weights: dict[str, float] | None = None, *,
+                      version: str | None = None) -> dict:
+    """The assessment of every unit with anything to measure in the period, best first, under the weights in
+    force (or of ``version``, or ad-hoc ``weights`` recorded as version "custom"); the version is in every row.
+
+    :raises NotFound: for an unknown version.
+    """
+    if weights is not None:
+        label, weights = CUSTOM_VERSION, A.validate_weights(weights)
+    elif version is not None:
+        label, weights = version, weights_of(session, version)
+    else:
+        label, weights = active_weights(session)
     names = unit_names(session)
-    out = []
+    rows = []
     for unit_id, counts in unit_counts(session, start, end).items():
         metrics = counts.metrics()
-        out.append({"unit_id": unit_id, "unit": names.get(unit_id, str(unit_id)), "counts": counts.__dict__.copy(),
-                    "metrics": metrics, "score": A.score(metrics, weights)})
-    out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["unit"]))
+        rows.append({"unit_id": unit_id, "unit": names.get(unit_id, str(unit_id)), "counts": counts.__dict__.copy(),
+                     "metrics": metrics, "score": A.score(metrics, weights), "weights_version": label})
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["unit"]))
+    return {"period": {"from": start, "to": end}, "weights_version": label, "weights": weights, "rows": rows}
+
+
+def assessment(session: Session, start: datetime, end: datetime, weights: dict[str, float] | None = None, *,
+               version: str | None = None) -> list[dict]:
+    """Every unit's counts, metrics and weighted score for the period, best first (see :func:`assessment_report`)."""
+    return assessment_report(session, start, end, weights, version=version)["rows"]
+
+
+def kb_items(session: Session, unit_id: int, start: datetime, end: datetime) -> dict:
+    """Drill-down of 知识库维护及时率: the entries and flags counted, and which of them were late."""
+    _check(start, end)
+    out = {}
+    for key, parts in (("entries", _kb_entry_parts), ("flags", _kb_flag_parts)):
+        unit_col, id_col, where, counts, _table = parts(start, end)
+        late = next(c for c in counts.values() if c is not None)
+        q = select(id_col, late).where(where, unit_col == unit_id).order_by(id_col)
+        rows = session.execute(q).all()
+        out[key] = {"denominator": [r[0] for r in rows], "numerator": [r[0] for r in rows if not r[1]],
+                    "late": [r[0] for r in rows if r[1]]}
     return out
 
 
 def metric_tickets(session: Session, unit_id: int, metric: str, start: datetime, end: datetime) -> dict:
-    """Drill-down: the ticket ids behind one unit's metric — those in the numerator and in the denominator."""
+    """Drill-down: the ticket ids behind one unit's metric — those in the numerator and in the denominator.
+
+    知识库维护及时率 rests on no ticket: its entries and flags are under ``kb`` (see :func:`kb_items`).
+    :raises Invalid: for an unknown metric.
+    """
     _check(start, end)
-    if metric not in METRIC_COUNTS:
+    if metric not in A.METRICS:
         raise Invalid("未知指标", f"unknown metric {metric}", fields={"metric": "未知指标"})
+    if metric == "kb_upkeep_rate":
+        return {"unit_id": unit_id, "metric": metric, "label": A.METRIC_LABELS[metric], "numerator": [],
+                "denominator": [], "kb": kb_items(session, unit_id, start, end)}
     num, den = METRIC_COUNTS[metric]
     out = {}
     for which, name in (("numerator", num), ("denominator", den)):
-        for parts in PARTS:
+        for parts in TICKET_PARTS:
             unit_col, ticket_col, where, counts, table = parts(start, end)
             if name not in counts:
                 continue
             cond = counts[name]
-            q = (select(ticket_col).select_from(_from(table, parts is not _supervision_parts))
+            q = (select(ticket_col).select_from(_from(parts, table))
                  .where(where, unit_col == unit_id).order_by(ticket_col))
             if cond is not None:
                 q = q.where(cond)
@@ -206,6 +391,16 @@ def metric_tickets(session: Session, unit_id: int, metric: str, start: datetime,
 
 
 ASSESSMENT_COLUMNS = ("unit_id", "unit", "score", *A.METRICS, *A.UnitCounts.__dataclass_fields__)
+ASSESSMENT_HEADER = ("period_from", "period_to", "weights_version", *ASSESSMENT_COLUMNS)
+
+
+def assessment_table(rows: list[dict], start: datetime, end: datetime):
+    """The assessment as rows of plain values (header first) for CSV and Excel: every unit, no cap."""
+    yield list(ASSESSMENT_HEADER)
+    for r in rows:
+        yield [start.isoformat(), end.isoformat(), r.get("weights_version", ""), r["unit_id"], r["unit"],
+               r["score"], *(r["metrics"][m] for m in A.METRICS),
+               *(r["counts"][c] for c in A.UnitCounts.__dataclass_fields__)]
 
 
 def assessment_csv(rows: list[dict], start: datetime, end: datetime) -> str:
@@ -213,11 +408,8 @@ def assessment_csv(rows: list[dict], start: datetime, end: datetime) -> str:
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(["period_from", "period_to", *ASSESSMENT_COLUMNS])
-    for r in rows:
-        w.writerow([start.isoformat(), end.isoformat(), r["unit_id"], r["unit"], _fmt(r["score"]),
-                    *(_fmt(r["metrics"][m]) for m in A.METRICS),
-                    *(r["counts"][c] for c in A.UnitCounts.__dataclass_fields__)])
+    for line in assessment_table(rows, start, end):
+        w.writerow([_fmt(v) for v in line])
     return buf.getvalue()
 
 

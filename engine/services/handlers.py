@@ -207,10 +207,11 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     if actor.kind == "system":
         if decision != "deemed" or return_window_open(ticket, now):
             raise Invalid("退回期限未满，不能视同接受", f"ticket {ticket.id}: deemed acceptance before window end")
-        assignment.signed_at, assignment.sign_mode = now, "deemed"
+        assignment.signed_at, assignment.sign_mode, assignment.sign_on_time = now, "deemed", True
         return {"sign_decision": "deemed"}, "deemed_accept", {"accept_due": ticket.accept_due.isoformat()}
     if decision == "sign":
         assignment.signed_at, assignment.sign_mode = now, "signed"
+        assignment.sign_on_time = ticket.accept_due is None or now <= ticket.accept_due
         return {"sign_decision": "sign"}, "sign", {}
     if decision != "return":
         _fail({"decision": "请选择签收或退回"}, "sign")
@@ -221,6 +222,7 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)
     _fail(errors, "return")
     assignment.returned_at, assignment.return_reason, assignment.return_basis = now, reason, basis
+    assignment.sign_on_time = False
     _deactivate(session, ticket)
     return {"sign_decision": "return"}, "return", {"reason": reason, "basis": basis}
 
@@ -264,7 +266,8 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
     _fail(errors, "reply")
     session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
                       redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
-                      submitted_at=now, citizen_informed=bool(data.get("citizen_informed", True)), **values))
+                      submitted_at=now, on_time=ticket.handling_due is None or now <= ticket.handling_due,
+                      citizen_informed=bool(data.get("citizen_informed", True)), **values))
     return ({"handling_action": "reply"}, "reply",
             {"department": values["department"], "handler": values["handler_name"]})
 
@@ -321,7 +324,8 @@ def _evaluate(session, actor, ticket, task, data, now) -> Result:
         action = "evaluate"
     rnd = ticket.redo_count + 1
     session.add(Evaluation(ticket_id=ticket.id, round=rnd, intake_rating=intake, handling_rating=handling,
-                           method=method, comment=comment, recorded_by_id=actor.user_id, evaluated_at=now))
+                           method=method, comment=comment, recorded_by_id=actor.user_id, evaluated_at=now,
+                           unit_id=ticket.lead_unit_id))
     ticket.intake_rating, ticket.handling_rating = intake, handling
     return ({"intake_rating": intake, "handling_rating": handling}, action,
             {"intake": intake, "handling": handling, "method": method})

@@ -87,10 +87,11 @@ def test_each_metric_and_the_score_on_a_hand_built_set(db):
     zjj = row_of(rows, "HY-ZJJ", db)
     assert zjj["counts"] == {"dispatched": 5, "settled": 5, "signed_timely": 4, "returned": 1, "replied": 4,
                              "replied_on_time": 3, "evaluated": 4, "satisfied": 3, "closed": 4, "redone": 1,
-                             "supervisions": 1}
+                             "supervisions": 1, "kb_entries": 0, "kb_entries_late": 0, "kb_flags": 0,
+                             "kb_flags_late": 0}
     assert zjj["metrics"] == {"sign_rate": 0.8, "on_time_rate": 0.75, "satisfaction_rate": 0.75, "redo_rate": 0.25,
-                              "return_rate": 0.2, "supervision_rate": 0.2}
-    assert zjj["score"] == 76.75
+                              "return_rate": 0.2, "supervision_rate": 0.2, "kb_upkeep_rate": None}
+    assert zjj["score"] == 76.75 and zjj["weights_version"] == "2026-1"
     rsj = row_of(rows, "HY-RSJ", db)
     assert rsj["metrics"]["sign_rate"] == 1.0 and rsj["metrics"]["return_rate"] == 0.0
     assert rsj["metrics"]["on_time_rate"] is None
@@ -196,3 +197,32 @@ def test_bad_period_is_refused(db):
         analytics.dashboard(db.session, END, START)
     with pytest.raises(Invalid):
         analytics.dashboard(db.session, datetime(2026, 1, 1), datetime(2026, 2, 1))
+
+
+def test_a_late_first_reply_stays_late_after_a_redo_moves_the_deadline(db):
+    """按时办结率 judges a reply by the deadline in force when it was submitted: a redo later moves the ticket's
+    handling deadline, but the first reply, submitted after the original deadline, still counts as late."""
+    from engine.models import Reply, Ticket
+
+    t = lead_to_handling(db)  # signed 11-25, due 2026-12-10 00:00
+    reply_accept(db, t, "2026-12-11")  # late
+    evaluate(db, t, "2026-12-12", "dissatisfied")
+    act(db, user(db.session, "reviewer"), t, "redo_decision", "2026-12-14T09:00:00+08:00", kind="reasonable",
+        reason="问题仍未解决")
+    ticket = db.session.get(Ticket, t.id)
+    first = db.session.query(Reply).filter_by(ticket_id=t.id).order_by(Reply.id).first()
+    assert ticket.handling_due > first.submitted_at  # the ticket's deadline now lies after the first reply
+    row = row_of(analytics.assessment(db.session, START, END), "HY-ZJJ", db)
+    assert row["counts"]["replied"] == 1 and row["counts"]["replied_on_time"] == 0
+    assert row["metrics"]["on_time_rate"] == 0.0
+    ids = analytics.metric_tickets(db.session, unit(db.session, "HY-ZJJ").id, "on_time_rate", START, END)
+    assert ids["denominator"] == [t.id] and ids["numerator"] == []
+
+
+def test_a_sign_after_the_window_is_not_timely(db):
+    t, _ = new_ticket(db, scope="accept")
+    act(db, user(db.session, "dispatcher"), t, "dispatch", "2026-11-25T11:00:00+08:00",
+        lead_unit=unit(db.session, "HY-ZJJ").id)  # the window ends 11-26 24:00
+    act(db, user(db.session, "receiver"), t, "sign", "2026-11-27T09:00:00+08:00", decision="sign")
+    row = row_of(analytics.assessment(db.session, START, END), "HY-ZJJ", db)
+    assert row["counts"]["settled"] == 1 and row["counts"]["signed_timely"] == 0

@@ -66,6 +66,7 @@ def test_the_thirteen_kinds_of_domain_section_11():
         "kb_correction_notice": ("知识库纠错通知", "纠"),
         "work_brief": ("工作简报", "简"),
         "assessment_bulletin": ("考核通报", "考"),
+        "special_report": ("专报", "专"),
     }
     assert {kind.code: (kind.title, kind.abbr) for kind in KINDS} == expected
     for kind in KINDS:

@@ -1,0 +1,352 @@
+"""Printed reports from the data (Art. 20, 22, 23): the 考核通报 of a period and the 工作简报 of a period, gathered
+here as plain facts and issued through the documents machinery (numbered, stored unchanged, reprintable).
+
+Charts are SVG drawn here in Python and passed as ``data:`` URIs, the only images the renderer accepts.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from xml.sax.saxutils import escape
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.domain import assessment as A
+from engine.domain.calendar import TZ
+from engine.domain.states import TYPE_LABELS, TicketType
+from engine.models import DocumentCounter, Evaluation, IssuedDocument, Ticket
+
+from . import analytics
+from .actors import Actor
+from .documents import issue_document
+from .errors import Invalid
+
+COLOR = "#b22222"
+FONT = "Noto Serif CJK SC GB2312, Noto Serif CJK SC, serif"
+TOP = 10
+
+
+# -- formatting -----------------------------------------------------------------------------------------------------
+
+def period_label(start: datetime, end: datetime) -> str:
+    """``[start, end)`` in words with both days included: 2026年11月1日至11月30日."""
+    first, last = start.astimezone(TZ), (end - timedelta(microseconds=1)).astimezone(TZ)
+    tail = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
+    if first.date() == last.date():
+        return f"{first.year}年{first.month}月{first.day}日"
+    return f"{first.year}年{first.month}月{first.day}日至{tail}"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def num(value: int) -> str:
+    return f"{value:,}"
+
+
+def _uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def bar_chart(labels: list[str], values: list[float], unit: str = "") -> str:
+    """A horizontal bar chart as an SVG ``data:`` URI."""
+    row, width = 24, 560
+    left = min(220, 12 * max((len(label) for label in labels), default=2) + 14)
+    span = width - left - 80
+    height = row * max(1, len(labels)) + 16
+    top = max(values, default=0) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12">']
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 8 + i * row
+        bar = span * value / top
+        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{escape(label[:18])}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{bar:.1f}" height="15" fill="{COLOR}"/>')
+        parts.append(f'<text x="{left + bar + 6:.1f}" y="{y + 14}">{value:,.{0 if float(value).is_integer() else 1}f}'
+                     f'{escape(unit)}</text>')
+    parts.append("</svg>")
+    return _uri("".join(parts))
+
+
+def line_chart(labels: list[str], values: list[int]) -> str:
+    """A line chart of a daily series as an SVG ``data:`` URI (first, middle and last day labelled)."""
+    width, height, left, bottom, top_pad = 560, 200, 48, 28, 12
+    plot_w, plot_h = width - left - 16, height - bottom - top_pad
+    peak = max(values, default=0) or 1
+    n = len(values)
+    xs = [left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
+    ys = [top_pad + plot_h * (1 - v / peak) for v in values]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">',
+             f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" '
+             'stroke="#333"/>',
+             f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{top_pad + plot_h}" stroke="#333"/>',
+             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end">{peak:,}</text>',
+             f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end">0</text>']
+    if n:
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{COLOR}" stroke-width="2"/>')
+        for i in sorted({0, n // 2, n - 1}):
+            parts.append(f'<text x="{xs[i]:.1f}" y="{height - 8}" text-anchor="middle">{escape(labels[i])}</text>')
+    parts.append("</svg>")
+    return _uri("".join(parts))
+
+
+# -- 考核通报 -------------------------------------------------------------------------------------------------------
+
+RANK_COLUMNS = ["排名", "承办单位", "得分", "签收及时率", "按时办结率", "满意率", "重办率", "退单率", "督办率",
+                "知识库维护"]
+
+
+def _weights_text(version: str, weights: Mapping[str, float]) -> str:
+    parts = [f"{A.METRIC_LABELS[m].split('（')[0]}{weights[m] * 100:g}%" for m in A.METRICS if weights.get(m)]
+    return (f"考核采用百分制，按权重版本“{version}”计算：" + "、".join(parts)
+            + "。重办率、退单率、督办率按（1－比率）计分；"
+            "某项指标无可计量数据的，不计入该单位得分，其余权重按比例折算。")
+
+
+def _excluded(session: Session, start: datetime, end: datetime) -> tuple[int, dict[int, int]]:
+    rows = session.execute(
+        select(Ticket.lead_unit_id, func.count()).select_from(Evaluation)
+        .join(Ticket, Ticket.id == Evaluation.ticket_id)
+        .where(Evaluation.excluded_from_assessment.is_(True), Evaluation.evaluated_at >= start,
+               Evaluation.evaluated_at < end).group_by(Ticket.lead_unit_id)).all()
+    per_unit = {u: int(n) for u, n in rows if u is not None}
+    return sum(int(n) for _, n in rows), per_unit
+
+
+def bulletin_context(session: Session, start: datetime, end: datetime, *, version: str | None = None,
+                     title: str | None = None) -> dict:
+    """The facts of a 考核通报: the ranking under the weights version, the overall rates, excluded ratings."""
+    report = analytics.assessment_report(session, start, end, version=version)
+    rows, label = report["rows"], period_label(start, end)
+    names = analytics.unit_names(session)
+    table = []
+    for rank, r in enumerate((r for r in rows if r["score"] is not None), start=1):
+        m = r["metrics"]
+        table.append([rank, r["unit"], f"{r['score']:.2f}", pct(m["sign_rate"]), pct(m["on_time_rate"]),
+                      pct(m["satisfaction_rate"]), pct(m["redo_rate"]), pct(m["return_rate"]),
+                      pct(m["supervision_rate"]), pct(m["kb_upkeep_rate"])])
+    totals = A.UnitCounts(**{k: sum(r["counts"][k] for r in rows) for k in A.UnitCounts.__dataclass_fields__})
+    overall = totals.metrics()
+    excluded, per_unit = _excluded(session, start, end)
+    notes = [f"本期共有{excluded}条办理评价经市热线办认定为不合理或恶意评价，依照管理办法第十五条不计入满意率。"]
+    if per_unit:
+        notes.append("涉及单位：" + "、".join(f"{names.get(u, u)}{n}条" for u, n in
+                                              sorted(per_unit.items(), key=lambda kv: (-kv[1], str(kv[0])))) + "。")
+    notes.append("“—”表示该单位本期该项指标无可计量数据。")
+    overview = (f"{label}，参加考核的承办单位共{len(table)}个，主办派单{num(totals.dispatched)}件，"
+                f"按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}，"
+                f"满意率{pct(overall['satisfaction_rate'])}，重办率{pct(overall['redo_rate'])}，"
+                f"退单率{pct(overall['return_rate'])}，督办{num(totals.supervisions)}件。")
+    context = {
+        "title": title, "addressee": "各县（区）热线办，市直各承办单位", "period": label, "overview": [overview],
+        "method": _weights_text(report["weights_version"], report["weights"]),
+        "weights_version": report["weights_version"],
+        "tables": [{"caption": f"表1　{label}承办单位考核结果", "columns": RANK_COLUMNS, "rows": table,
+                    "numeric_from": 2}],
+        "notes": notes,
+    }
+    if table:
+        top = table[:15]
+        context["charts"] = [{"title": "承办单位综合得分" + ("（前15位）" if len(table) > 15 else ""),
+                              "src": bar_chart([row[1] for row in top], [float(row[2]) for row in top], "分")}]
+    else:
+        context["overview"].append("本期无可计量的考核数据。")
+    return context
+
+
+def issue_bulletin(session: Session, actor: Actor, start: datetime, end: datetime, now: datetime, *,
+                   version: str | None = None, defaults: Mapping | None = None) -> IssuedDocument:
+    """Issue the 考核通报 of a period (numbered, stored unchanged).
+
+    :raises Forbidden: for a role that may not issue documents.
+    :raises NotFound: for an unknown weights version.
+    """
+    analytics._check(start, end)
+    context = {**(defaults or {}), **bulletin_context(session, start, end, version=version)}
+    return issue_document(session, "assessment_bulletin", context, actor, now)
+
+
+# -- 工作简报 -------------------------------------------------------------------------------------------------------
+
+def _share_rows(rows: list[dict], total: int, limit: int | None = None) -> list[list]:
+    out = [[r["label"], num(r["count"]), pct(r["count"] / total if total else None)] for r in rows]
+    return out[:limit] if limit else out
+
+
+def _next_seq(session: Session, kind: str, year: int) -> int:
+    last = session.scalar(select(DocumentCounter.last_seq).where(DocumentCounter.kind == kind,
+                                                                DocumentCounter.year == year))
+    return (last or 0) + 1
+
+
+def brief_context(session: Session, start: datetime, end: datetime, *, issue: int | None = None,
+                  title: str | None = None) -> dict:
+    """The facts of a 工作简报: volumes by channel and type, top categories, on-time and satisfaction rates,
+    units, hot spots, and charts."""
+    label = period_label(start, end)
+    dash = analytics.dashboard(session, start, end)
+    total = dash["total"]
+    counts = analytics.unit_counts(session, start, end)
+    totals = A.UnitCounts(**{k: sum(getattr(c, k) for c in counts.values())
+                             for k in A.UnitCounts.__dataclass_fields__})
+    overall = totals.metrics()
+    names = analytics.unit_names(session)
+    channels = "、".join(f"{r['label']}{num(r['count'])}件" for r in dash["by_channel"]) or "无"
+    overview = [
+        f"{label}，12345政府服务热线共受理群众诉求{num(total)}件，其中{channels}。",
+        f"承办单位按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}"
+        f"（办结{num(totals.replied)}件，按时{num(totals.replied_on_time)}件），满意率{pct(overall['satisfaction_rate'])}"
+        f"（有效评价{num(totals.evaluated)}件，基本满意及以上{num(totals.satisfied)}件），"
+        f"重办率{pct(overall['redo_rate'])}，督办{num(totals.supervisions)}件。",
+    ]
+    volume = {r["key"]: r["count"] for r in dash["by_unit"] if r["key"] is not None}
+    units = sorted(set(volume) | set(counts), key=lambda u: (-volume.get(u, 0), names.get(u, str(u))))[:TOP]
+    unit_rows = []
+    for u in units:
+        m = counts.get(u, A.UnitCounts()).metrics()
+        unit_rows.append([names.get(u, str(u)), num(volume.get(u, 0)), pct(m["on_time_rate"]),
+                          pct(m["satisfaction_rate"])])
+    tables = [
+        {"caption": "表1　诉求渠道分布", "columns": ["渠道", "件数", "占比"],
+         "rows": _share_rows(dash["by_channel"], total), "numeric_from": 1},
+        {"caption": "表2　诉求类型分布", "columns": ["诉求类型", "件数", "占比"],
+         "rows": _share_rows(dash["by_type"], total), "numeric_from": 1},
+        {"caption": f"表3　诉求量前{TOP}位的类别", "columns": ["类别", "件数", "占比"],
+         "rows": _share_rows(dash["by_category"], total, TOP), "numeric_from": 1},
+        {"caption": f"表4　工单量前{TOP}位的承办单位", "columns": ["承办单位", "工单量", "按时办结率", "满意率"],
+         "rows": unit_rows, "numeric_from": 1},
+    ]
+    tables = [t for t in tables if t["rows"]]
+    hotspots = []
+    for dimension, what in (("category", "类别"), ("county", "地区")):
+        for f in analytics.hot_spots(session, start, end, dimension)[:5]:
+            hotspots.append({"topic": f"{f['label']}（{what}）", "count": f["count"],
+                             "note": f"本期{f['count']}件，前{len(f['baseline'])}个同长度期间分别为"
+                                     f"{'、'.join(str(b) for b in f['baseline'])}件（均值{f['mean']:g}），"
+                                     f"超过预警阈值{f['threshold']:g}件，明显上升。"})
+    charts = []
+    if dash["by_type"]:
+        charts.append({"title": "诉求类型分布（件）", "src": bar_chart([r["label"] for r in dash["by_type"]],
+                                                                    [r["count"] for r in dash["by_type"]])})
+    if len(dash["trend"]) > 1:
+        charts.append({"title": "每日受理量（件）", "src": line_chart([r["day"][5:] for r in dash["trend"]],
+                                                                  [r["count"] for r in dash["trend"]])})
+    if issue is None:
+        issue = _next_seq(session, "work_brief", end.astimezone(TZ).year)
+    return {"title": title, "issue": issue, "period": label, "overview": overview, "tables": tables or [
+        {"caption": "表1　诉求渠道分布", "columns": ["渠道", "件数", "占比"], "rows": [["合计", "0", "—"]]}],
+        "charts": charts, "hotspots": hotspots}
+
+
+def issue_brief(session: Session, actor: Actor, start: datetime, end: datetime, now: datetime, *,
+                defaults: Mapping | None = None) -> IssuedDocument:
+    """Issue the 工作简报 of a period; its issue number (期数) is its sequence number of the year.
+
+    :raises Forbidden: for a role that may not issue documents.
+    :raises Invalid: for a bad period.
+    """
+    analytics._check(start, end)
+    issue = _next_seq(session, "work_brief", now.astimezone(TZ).year)
+    context = {**(defaults or {}), **brief_context(session, start, end, issue=issue)}
+    return issue_document(session, "work_brief", context, actor, now)
+
+
+def check_period(start: datetime, end: datetime, max_days: int = 400) -> None:
+    """:raises Invalid: for a period that is reversed, naive or longer than ``max_days``."""
+    analytics._check(start, end)
+    if end - start > timedelta(days=max_days):
+        raise Invalid(f"统计期间不能超过{max_days}天", f"period too long {start} .. {end}",
+                      fields={"period": "期间过长"})
+
+
+# -- 专报 -----------------------------------------------------------------------------------------------------------
+
+SUBJECTS = {"category": "类别", "county": "地区"}
+
+
+def _subject_filter(session: Session, dimension: str, key: str):
+    if dimension == "category":
+        return Ticket.category == key, f"{key}类诉求"
+    if dimension == "county":
+        try:
+            county = int(key)
+        except (TypeError, ValueError):
+            county = None
+        name = analytics.unit_names(session).get(county) if county is not None else None
+        if name is None:
+            raise Invalid("请选择地区", f"unknown county {key!r}", fields={"key": "地区无效"})
+        return Ticket.county_office_id == county, f"{name}辖区诉求"
+    raise Invalid("专报对象只能是类别或地区", f"unknown subject dimension {dimension!r}")
+
+
+def special_context(session: Session, start: datetime, end: datetime, dimension: str, key: str, *,
+                    issue: int | None = None) -> dict:
+    """The facts of a 专报 on one category or one place: volume against the period before, types, lead units
+    with their on-time and satisfaction rates (as defined for the assessment), and the daily trend.
+
+    :raises Invalid: for an unknown dimension or place.
+    """
+    analytics._check(start, end)
+    where, subject = _subject_filter(session, dimension, key)
+    label = period_label(start, end)
+    names = analytics.unit_names(session)
+    span = end - start
+    count = session.scalar(select(func.count()).where(where, Ticket.created_at >= start, Ticket.created_at < end))
+    before = session.scalar(select(func.count()).where(where, Ticket.created_at >= start - span,
+                                                      Ticket.created_at < start))
+    everything = session.scalar(select(func.count()).where(Ticket.created_at >= start, Ticket.created_at < end))
+    types = session.execute(select(Ticket.ticket_type, func.count()).where(
+        where, Ticket.created_at >= start, Ticket.created_at < end).group_by(Ticket.ticket_type)
+        .order_by(func.count().desc())).all()
+    type_text = "、".join(f"{TYPE_LABELS[TicketType(t)]}{n}件" for t, n in types) or "无"
+    change = (f"较上一期间（{before}件）{'增长' if count >= before else '下降'}"
+              f"{abs(count - before) / before * 100:.1f}%" if before else "上一期间无此类诉求")
+    counts = analytics.unit_counts(session, start, end, tickets=where)
+    totals = A.UnitCounts(**{k: sum(getattr(c, k) for c in counts.values())
+                             for k in A.UnitCounts.__dataclass_fields__})
+    overall = totals.metrics()
+    overview = [
+        f"{label}，市12345政府服务热线受理{subject}{num(count)}件，{change}，占全部诉求的"
+        f"{pct(count / everything if everything else None)}；其中{type_text}。",
+        f"首次办结{num(totals.replied)}件，按时办结率{pct(overall['on_time_rate'])}；"
+        f"有效评价{num(totals.evaluated)}件，满意率{pct(overall['satisfaction_rate'])}；重办{num(totals.redone)}件，督办{num(totals.supervisions)}件。",
+    ]
+    volume = dict(session.execute(select(Ticket.lead_unit_id, func.count()).where(
+        where, Ticket.created_at >= start, Ticket.created_at < end, Ticket.lead_unit_id.is_not(None))
+        .group_by(Ticket.lead_unit_id)).all())
+    units = sorted(set(volume) | set(counts), key=lambda u: (-volume.get(u, 0), names.get(u, str(u))))[:TOP]
+    rows = []
+    for u in units:
+        m = counts.get(u, A.UnitCounts()).metrics()
+        rows.append([names.get(u, str(u)), num(volume.get(u, 0)), pct(m["on_time_rate"]),
+                     pct(m["satisfaction_rate"])])
+    tables = [{"caption": "表1　主要承办单位", "columns": ["承办单位", "工单量", "按时办结率", "满意率"],
+               "rows": rows or [["—", "0", "—", "—"]], "numeric_from": 1}]
+    day = analytics._day(session)
+    trend = session.execute(select(day, func.count()).where(where, Ticket.created_at >= start,
+                                                            Ticket.created_at < end).group_by(day).order_by(day)).all()
+    charts = []
+    if len(trend) > 1:
+        charts.append({"title": "每日受理量（件）", "src": line_chart([str(d)[5:] for d, _ in trend],
+                                                                  [n for _, n in trend])})
+    if issue is None:
+        issue = _next_seq(session, "special_report", end.astimezone(TZ).year)
+    return {"issue": issue, "subject": subject, "period": label, "overview": overview, "tables": tables,
+            "charts": charts}
+
+
+def issue_special(session: Session, actor: Actor, start: datetime, end: datetime, dimension: str, key: str,
+                  now: datetime, *, defaults: Mapping | None = None) -> IssuedDocument:
+    """Issue a 专报 on one category or one place for a period.
+
+    :raises Forbidden: for a role that may not issue documents.
+    :raises Invalid: for a bad period or subject.
+    """
+    issue = _next_seq(session, "special_report", now.astimezone(TZ).year)
+    context = {**(defaults or {}), **special_context(session, start, end, dimension, key, issue=issue)}
+    return issue_document(session, "special_report", context, actor, now)
