@@ -196,7 +196,7 @@ def index_is_stale(session: Session) -> bool:
     """
     if _dialect(session) != "postgresql":
         return False
-    ensure_index(session)
+    # No ensure_index here: its ALTER TABLE would wait for every open transaction that read kb_entry.
     return bool(session.scalar(text(
         "SELECT EXISTS (SELECT 1 FROM kb_entry e WHERE e.status = 'published' AND e.tsv IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM unnest(tsvector_to_array(e.tsv)) AS l(w) WHERE l.w LIKE :mark))"),

@@ -25,3 +25,28 @@ def unit(session, code: str) -> Unit:
 def unit_actor(session, role: Role, code: str) -> Actor:
     u = unit(session, code)
     return Actor("user", f"{u.name}{role.label}", None, role, u.id)
+
+
+def kb_entries_top(session) -> int:
+    """The highest knowledge-entry id now (the seeded entries end here); see :func:`drop_kb_entries_after`."""
+    from sqlalchemy import func
+
+    from engine.models import KnowledgeEntry
+
+    return session.scalar(select(func.max(KnowledgeEntry.id))) or 0
+
+
+def drop_kb_entries_after(session, top: int) -> None:
+    """Remove the knowledge entries a test made (ids above ``top``) with their versions, requests, flags and index
+    rows; the caller commits."""
+    from sqlalchemy import delete
+
+    from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion
+    from engine.services import kb_search
+
+    made = list(session.scalars(select(KnowledgeEntry.id).where(KnowledgeEntry.id > top)))
+    if made:
+        for model in (KnowledgeFlag, KnowledgeEditRequest, KnowledgeVersion):
+            session.execute(delete(model).where(model.entry_id.in_(made)))
+        kb_search.unindex(session, made)
+        session.execute(delete(KnowledgeEntry).where(KnowledgeEntry.id.in_(made)))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion
-from engine.services import kb_search
+from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag
 
+from ..services.helpers import drop_kb_entries_after, kb_entries_top
 from .conftest import as_user, count, post, text, unit_id
 
 SBK = "社会保障卡挂失与补办"
@@ -20,17 +20,12 @@ ENTRY = {"title": "建筑垃圾清运预约办理", "category": "城乡建设", 
 @pytest.fixture
 def kb(db):
     """Remove the entries a test made (the seeded ones stay)."""
-    top = db.session.scalar(select(func.max(KnowledgeEntry.id))) or 0
+    top = kb_entries_top(db.session)
     db.session.rollback()
     yield
     db.session.rollback()
-    made = list(db.session.scalars(select(KnowledgeEntry.id).where(KnowledgeEntry.id > top)))
-    if made:
-        for model in (KnowledgeFlag, KnowledgeEditRequest, KnowledgeVersion):
-            db.session.execute(delete(model).where(model.entry_id.in_(made)))
-        kb_search.unindex(db.session, made)
-        db.session.execute(delete(KnowledgeEntry).where(KnowledgeEntry.id.in_(made)))
-        db.session.commit()
+    drop_kb_entries_after(db.session, top)
+    db.session.commit()
 
 
 def sbk(db) -> KnowledgeEntry:
