@@ -95,6 +95,14 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+def mask_address(address: str | None) -> str:
+    """Keep the first half (at most 6 characters) of an address: 源城区新江街道永和路18号 → 源城区新江街****."""
+    text = (address or "").strip()
+    if not text:
+        return ""
+    return text[:min(6, len(text) // 2)] + "****"
+
+
 def mask_phone(phone: str | None) -> str:
     """Keep the first 3 and last 4 digits: 13800001234 → 138****1234."""
     if not phone:

@@ -39,12 +39,12 @@ DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "cat
 HOT_DIMENSIONS = {"category": Ticket.category, "county": Ticket.county_office_id}
 
 
-def _check(start: datetime, end: datetime) -> None:
+def check_period(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None or not start < end:
         raise Invalid("统计期间无效", f"bad period {start!r} .. {end!r}", fields={"period": "起止时间有误"})
 
 
-def _in(col, start, end):
+def in_period(col, start, end):
     return and_(col >= start, col < end)
 
 
@@ -59,7 +59,7 @@ def unit_names(session: Session) -> dict[int, str]:
 # -- dashboard ----------------------------------------------------------------------------------------------------
 
 def _by_dimension(session: Session, start: datetime, end: datetime) -> dict[str, dict]:
-    period = _in(Ticket.created_at, start, end)
+    period = in_period(Ticket.created_at, start, end)
     out: dict[str, dict] = {d: {} for d in DIMENSIONS}
     if session.get_bind().dialect.name == "postgresql":
         # One scan of the period's rows for all five breakdowns.
@@ -91,7 +91,7 @@ def _day(session: Session):
 def dashboard(session: Session, start: datetime, end: datetime) -> dict:
     """Counts of tickets registered in the period by channel, type, category, county office and lead unit; the
     open work now by stage and monitor level; the daily trend (Asia/Shanghai days)."""
-    _check(start, end)
+    check_period(start, end)
     names = unit_names(session)
     dims = _by_dimension(session, start, end)
 
@@ -103,7 +103,7 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
                                 .where(Ticket.status.in_(OPEN_STATUSES))
                                 .group_by(Ticket.status, Ticket.monitor_level)).all()
     day = _day(session)
-    trend = session.execute(select(day, func.count()).where(_in(Ticket.created_at, start, end))
+    trend = session.execute(select(day, func.count()).where(in_period(Ticket.created_at, start, end))
                             .group_by(day).order_by(day)).all()
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
@@ -123,32 +123,32 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
 
 def _sign_parts(start, end):
     settled = or_(Assignment.signed_at.is_not(None), Assignment.returned_at.is_not(None))
-    where = and_(Assignment.role == "lead", _in(Assignment.dispatched_at, start, end))
+    where = and_(Assignment.role == "lead", in_period(Assignment.dispatched_at, start, end))
     return Assignment.unit_id, Assignment.ticket_id, where, {
         "dispatched": None, "settled": settled, "signed_timely": and_(settled, Assignment.sign_on_time.is_(True)),
         "returned": Assignment.returned_at.is_not(None)}, Assignment
 
 
 def _reply_parts(start, end):
-    where = and_(Reply.review_decision == "accept", Reply.redo.is_(False), _in(Reply.submitted_at, start, end))
+    where = and_(Reply.review_decision == "accept", Reply.redo.is_(False), in_period(Reply.submitted_at, start, end))
     return Reply.unit_id, Reply.ticket_id, where, {"replied": None, "replied_on_time": Reply.on_time.is_(True)}, Reply
 
 
 def _evaluation_parts(start, end):
-    where = and_(_in(Evaluation.evaluated_at, start, end), Evaluation.handling_rating.in_(A.EVALUATED_RATINGS),
+    where = and_(in_period(Evaluation.evaluated_at, start, end), Evaluation.handling_rating.in_(A.EVALUATED_RATINGS),
                  Evaluation.excluded_from_assessment.is_(False), Evaluation.unit_id.is_not(None))
     return Evaluation.unit_id, Evaluation.ticket_id, where, {
         "evaluated": None, "satisfied": Evaluation.handling_rating.in_(A.SATISFIED_RATINGS)}, Evaluation
 
 
 def _closed_parts(start, end):
-    where = and_(Ticket.status == TicketStatus.ARCHIVED.value, _in(Ticket.closed_at, start, end),
+    where = and_(Ticket.status == TicketStatus.ARCHIVED.value, in_period(Ticket.closed_at, start, end),
                  Ticket.lead_unit_id.is_not(None))
     return Ticket.lead_unit_id, Ticket.id, where, {"closed": None, "redone": Ticket.redo_count >= 1}, None
 
 
 def _supervision_parts(start, end):
-    return (Supervision.unit_id, Supervision.ticket_id, _in(Supervision.opened_at, start, end),
+    return (Supervision.unit_id, Supervision.ticket_id, in_period(Supervision.opened_at, start, end),
             {"supervisions": None}, Supervision)
 
 
@@ -176,7 +176,7 @@ _FLAG_PAST_DUE = and_(KnowledgeFlag.fixed_at.is_(None), KnowledgeFlag.level.in_(
 def _kb_flag_parts(start, end):
     settled = or_(KnowledgeFlag.fixed_at.is_not(None), _FLAG_PAST_DUE)
     late = or_(KnowledgeFlag.fixed_at > KnowledgeFlag.due_at, _FLAG_PAST_DUE)
-    return (KnowledgeFlag.unit_id, KnowledgeFlag.id, and_(_in(KnowledgeFlag.due_at, start, end), settled),
+    return (KnowledgeFlag.unit_id, KnowledgeFlag.id, and_(in_period(KnowledgeFlag.due_at, start, end), settled),
             {"kb_flags": None, "kb_flags_late": late}, KnowledgeFlag)
 
 
@@ -215,7 +215,7 @@ def unit_counts(session: Session, start: datetime, end: datetime, *, tickets=Non
     One grouped query per source, none joined to ``ticket`` (the sign and reply timeliness and the evaluation's
     unit are on their rows); the archived tickets are read from the narrow index ``ix_ticket_assess_closed``.
     """
-    _check(start, end)
+    check_period(start, end)
     acc: dict[int, dict[str, int]] = {}
     for parts in (PARTS if tickets is None else TICKET_PARTS):
         q, counts = _part_query(parts, start, end, tickets)
@@ -350,7 +350,7 @@ def assessment(session: Session, start: datetime, end: datetime, weights: dict[s
 
 def kb_items(session: Session, unit_id: int, start: datetime, end: datetime) -> dict:
     """Drill-down of 知识库维护及时率: the entries and flags counted, and which of them were late."""
-    _check(start, end)
+    check_period(start, end)
     out = {}
     for key, parts in (("entries", _kb_entry_parts), ("flags", _kb_flag_parts)):
         unit_col, id_col, where, counts, _table = parts(start, end)
@@ -368,7 +368,7 @@ def metric_tickets(session: Session, unit_id: int, metric: str, start: datetime,
     知识库维护及时率 rests on no ticket: its entries and flags are under ``kb`` (see :func:`kb_items`).
     :raises Invalid: for an unknown metric.
     """
-    _check(start, end)
+    check_period(start, end)
     if metric not in A.METRICS:
         raise Invalid("未知指标", f"unknown metric {metric}", fields={"metric": "未知指标"})
     if metric == "kb_upkeep_rate":
@@ -423,7 +423,7 @@ def hot_spots(session: Session, start: datetime, end: datetime, dimension: str =
               rule: A.HotSpotRule | None = None, ticket_limit: int = 200) -> list[dict]:
     """Categories (or county offices) whose count in ``[start, end)`` exceeds their own baseline over the ``k``
     periods of the same length just before it (``engine.domain.assessment.hot_spot``), with their tickets."""
-    _check(start, end)
+    check_period(start, end)
     if dimension not in HOT_DIMENSIONS:
         raise Invalid("未知维度", f"unknown hot-spot dimension {dimension}")
     rule = rule or A.HotSpotRule()
@@ -443,7 +443,7 @@ def hot_spots(session: Session, start: datetime, end: datetime, dimension: str =
         test = A.hot_spot(counts[-1], counts[:-1], rule)
         if not test.hot:
             continue
-        ids = list(session.scalars(select(Ticket.id).where(col == key, _in(Ticket.created_at, start, end))
+        ids = list(session.scalars(select(Ticket.id).where(col == key, in_period(Ticket.created_at, start, end))
                                    .order_by(Ticket.id).limit(ticket_limit)))
         found.append({"dimension": dimension, "key": key, "label": names.get(key, key) if names else key,
                       "count": test.count, "baseline": list(test.baseline), "mean": round(test.mean, 2),
@@ -461,10 +461,10 @@ PUBLIC_TYPES = tuple(t.value for t in TicketType)
 def public_data(session: Session, start: datetime, end: datetime) -> dict:
     """Open data for a period: per lead unit the tickets registered, by type, and the on-time and satisfaction
     rates. Counts and rates only — no name, phone, address, ticket number or ticket text."""
-    _check(start, end)
+    check_period(start, end)
     names = unit_names(session)
     vol = session.execute(select(Ticket.lead_unit_id, Ticket.ticket_type, func.count())
-                          .where(_in(Ticket.created_at, start, end), Ticket.lead_unit_id.is_not(None))
+                          .where(in_period(Ticket.created_at, start, end), Ticket.lead_unit_id.is_not(None))
                           .group_by(Ticket.lead_unit_id, Ticket.ticket_type)).all()
     counts = unit_counts(session, start, end)
     units: dict[int, dict] = {}

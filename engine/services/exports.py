@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine.domain.calendar import TZ
-from engine.domain.roles import OFFICE_ROLES, Role, mask_name, mask_phone
+from engine.domain.roles import OFFICE_ROLES, Role, mask_address, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
 
@@ -58,13 +58,6 @@ FIELDS: dict[str, tuple[str, Any]] = {
 }
 DEFAULT_FIELDS = ("number", "created_at", "channel", "ticket_type", "category", "status", "lead_unit", "county",
                   "handling_due", "closed_at", "handling_rating")
-
-
-def mask_address(address: str | None) -> str:
-    """Keep the first six characters (the district or street): 源城区新江街道永和路18号 → 源城区新江街******."""
-    if not address:
-        return ""
-    return address[:6] + "*" * max(1, min(len(address) - 6, 10))
 
 
 #: Personal data (Art. 26): masked unless the approval allows it.

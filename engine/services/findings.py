@@ -15,13 +15,13 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from engine.domain.roles import mask_phone
+from engine.domain.roles import mask_address, mask_phone
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import TYPE_LABELS, TicketStatus, TicketType
 from engine.models import Assignment, Evaluation, Reply, Ticket, Unit
 
 from .actors import Actor
-from .analytics import unit_names
+from .analytics import check_period, in_period, unit_names
 from .errors import Invalid
 from .queries import iso, visible_filter
 
@@ -41,24 +41,7 @@ TICKET_LIMIT = 200
 REPEAT_MAX_DAYS = 92
 
 
-def _check(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None or not start < end:
-        raise Invalid("统计期间无效", f"bad period {start!r} .. {end!r}", fields={"period": "起止时间有误"})
-
-
-def _in(col, start, end):
-    return and_(col >= start, col < end)
-
-
 # -- masking ------------------------------------------------------------------------------------------------------
-
-def mask_address(address: str | None) -> str:
-    """Keep the first half (at most 6 characters) of an address: 源城区新江街道永和路18号 → 源城区新江街****."""
-    text = (address or "").strip()
-    if not text:
-        return ""
-    return text[:min(6, len(text) // 2)] + "****"
-
 
 def mask_digits(text: str | None, length: int = 20) -> str:
     """The start of a ticket's text with every digit masked, so no phone or house number shows."""
@@ -106,7 +89,7 @@ class _Group:
 
 
 def _sql_groups(session: Session, start, end, key, min_count: int, limit: int) -> list[_Group]:
-    cond = and_(_in(Ticket.created_at, start, end), key.is_not(None), key != "")
+    cond = and_(in_period(Ticket.created_at, start, end), key.is_not(None), key != "")
     n = func.count()
     cols = [key, n, func.min(Ticket.created_at), func.max(Ticket.created_at)]
     pg = session.get_bind().dialect.name == "postgresql"
@@ -128,7 +111,7 @@ def _content_groups(session: Session, start, end, rule: RepeatRule, limit: int) 
     # Stream the period's contents once and group them here: PostgreSQL's normalize() is several times slower than
     # fetching the texts, and SQLite has none.
     groups: dict[str, _Group] = {}
-    q = (select(Ticket.id, Ticket.content, Ticket.created_at).where(_in(Ticket.created_at, start, end))
+    q = (select(Ticket.id, Ticket.content, Ticket.created_at).where(in_period(Ticket.created_at, start, end))
          .order_by(Ticket.id).execution_options(yield_per=5000))
     for tid, content, at in session.execute(q):
         key = content_key(content)
@@ -147,7 +130,7 @@ def repeated_matters(session: Session, start: datetime, end: datetime, rule: Rep
     """Matters reported ``rule.min_count`` times or more in the period, by phone, by address and by content (at
     most ``limit`` of each), the largest first; each with its count, first and last registration, its first
     TICKET_LIMIT tickets and their categories, and a masked label (never the phone or address)."""
-    _check(start, end)
+    check_period(start, end)
     rule = rule or RepeatRule()
     if rule.min_count < 2:
         raise Invalid("重复次数至少为2", f"repeat min_count {rule.min_count} < 2")
@@ -175,13 +158,13 @@ def _finding_query(kind: str, start: datetime, end: datetime, now: datetime):
     """A select of (unit_id, ticket_id) rows for one kind of unit finding."""
     if kind == "returns":
         return (select(Assignment.unit_id.label("unit_id"), Assignment.ticket_id.label("ticket_id"))
-                .where(Assignment.role == "lead", _in(Assignment.returned_at, start, end)))
+                .where(Assignment.role == "lead", in_period(Assignment.returned_at, start, end)))
     if kind == "late":
-        # The rows 按时办结率 counts as not on time: first accepted replies submitted after the handling deadline.
+        # The rows 按时办结率 counts as not on time: first accepted replies submitted after the handling deadline
+        # in force at the time (``reply.on_time``, as the assessment reads it).
         return (select(Reply.unit_id.label("unit_id"), Reply.ticket_id.label("ticket_id"))
-                .join(Ticket, Ticket.id == Reply.ticket_id)
-                .where(Reply.review_decision == "accept", Reply.redo.is_(False), _in(Reply.submitted_at, start, end),
-                       Ticket.handling_due.is_not(None), Reply.submitted_at > Ticket.handling_due))
+                .where(Reply.review_decision == "accept", Reply.redo.is_(False),
+                       in_period(Reply.submitted_at, start, end), Reply.on_time.is_(False)))
     if kind == "overdue":
         return (select(Ticket.lead_unit_id.label("unit_id"), Ticket.id.label("ticket_id"))
                 .where(Ticket.status.in_(WITH_UNIT), Ticket.handling_due < now, Ticket.lead_unit_id.is_not(None)))
@@ -190,14 +173,14 @@ def _finding_query(kind: str, start: datetime, end: datetime, now: datetime):
         return (select(Ticket.lead_unit_id.label("unit_id"), Evaluation.ticket_id.label("ticket_id"))
                 .join(Ticket, Ticket.id == Evaluation.ticket_id)
                 .where(Evaluation.round == 1, Evaluation.redo_reasonable.is_(True),
-                       _in(Evaluation.redo_decided_at, start, end), Ticket.lead_unit_id.is_not(None)))
+                       in_period(Evaluation.redo_decided_at, start, end), Ticket.lead_unit_id.is_not(None)))
     raise Invalid("未知的分析项目", f"unknown unit finding {kind!r}")
 
 
 def unit_ranking(session: Session, kind: str, start: datetime, end: datetime, now: datetime,
                  limit: int = 10) -> list[dict]:
     """The units with the most tickets returned, replied late, overdue now or redone, most first."""
-    _check(start, end)
+    check_period(start, end)
     sub = _finding_query(kind, start, end, now).subquery()
     n = func.count(func.distinct(sub.c.ticket_id))
     rows = session.execute(select(sub.c.unit_id, n).where(sub.c.unit_id.is_not(None)).group_by(sub.c.unit_id)
@@ -209,7 +192,7 @@ def unit_ranking(session: Session, kind: str, start: datetime, end: datetime, no
 
 def unit_findings(session: Session, unit_id: int, start: datetime, end: datetime, now: datetime) -> dict[str, int]:
     """One unit's count of tickets for each kind of finding (as in :func:`unit_ranking`)."""
-    _check(start, end)
+    check_period(start, end)
     out = {}
     for kind in UNIT_FINDINGS:
         sub = _finding_query(kind, start, end, now).subquery()
@@ -219,7 +202,7 @@ def unit_findings(session: Session, unit_id: int, start: datetime, end: datetime
 
 def finding_filter(kind: str, unit_id: int, start: datetime, end: datetime, now: datetime):
     """The condition for the tickets behind one unit's finding, for :func:`ticket_list`."""
-    _check(start, end)
+    check_period(start, end)
     sub = _finding_query(kind, start, end, now).subquery()
     return Ticket.id.in_(select(sub.c.ticket_id).where(sub.c.unit_id == unit_id))
 
@@ -241,12 +224,13 @@ def _delay(session: Session):
 def overdue_tickets(session: Session, start: datetime, end: datetime, now: datetime, limit: int = 100) -> dict:
     """Tickets past their handling deadline: replied late in the period, and still with the unit now. Each with
     its unit, deadline, reply time (None while open) and days overdue; the longest overdue first."""
-    _check(start, end)
+    check_period(start, end)
     names = unit_names(session)
     late = (select(Ticket.id, Ticket.number, Ticket.category, Reply.unit_id, Ticket.handling_due,
                    Reply.submitted_at)
             .join(Reply, Reply.ticket_id == Ticket.id)
-            .where(Reply.review_decision == "accept", Reply.redo.is_(False), _in(Reply.submitted_at, start, end),
+            .where(Reply.review_decision == "accept", Reply.redo.is_(False),
+                   in_period(Reply.submitted_at, start, end),
                    Ticket.handling_due.is_not(None), Reply.submitted_at > Ticket.handling_due))
     still = (select(Ticket.id, Ticket.number, Ticket.category, Ticket.lead_unit_id, Ticket.handling_due)
              .where(Ticket.status.in_(WITH_UNIT), Ticket.handling_due < now))
@@ -311,8 +295,8 @@ def ids_filter(ids):
 
 
 def period_filter(start: datetime, end: datetime):
-    _check(start, end)
-    return _in(Ticket.created_at, start, end)
+    check_period(start, end)
+    return in_period(Ticket.created_at, start, end)
 
 
 def ticket_list(session: Session, actor: Actor, where, *, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:

@@ -208,8 +208,8 @@ def migrate_tickets(session: Session, actor: Actor, to_number: int, now: datetim
             continue
         old_version = ticket.process_version_id
         inst = migrate_instance(inst, new)
-        existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection).where(
-            TaskProjection.ticket_id == ticket.id, TaskProjection.supervision_id.is_(None)))}
+        existing = set(session.scalars(select(TaskProjection.task_uuid).where(
+            TaskProjection.ticket_id == ticket.id, TaskProjection.supervision_id.is_(None))))
         ticket.process_version_id = target.id
         _save(session, ticket, inst, actor, now, "migrate", ticket.status_enum, existing,
               from_version=old_version, to_version=target.id)

@@ -166,7 +166,7 @@ def issue_bulletin(session: Session, actor: Actor, start: datetime, end: datetim
     :raises Forbidden: for a role that may not issue documents.
     :raises NotFound: for an unknown weights version.
     """
-    analytics._check(start, end)
+    analytics.check_period(start, end)
     context = {**(defaults or {}), **bulletin_context(session, start, end, version=version)}
     return issue_document(session, "assessment_bulletin", context, actor, now)
 
@@ -250,7 +250,7 @@ def issue_brief(session: Session, actor: Actor, start: datetime, end: datetime, 
     :raises Forbidden: for a role that may not issue documents.
     :raises Invalid: for a bad period.
     """
-    analytics._check(start, end)
+    analytics.check_period(start, end)
     issue = _next_seq(session, "work_brief", now.astimezone(TZ).year)
     context = {**(defaults or {}), **brief_context(session, start, end, issue=issue)}
     return issue_document(session, "work_brief", context, actor, now)
@@ -258,7 +258,7 @@ def issue_brief(session: Session, actor: Actor, start: datetime, end: datetime, 
 
 def check_period(start: datetime, end: datetime, max_days: int = 400) -> None:
     """:raises Invalid: for a period that is reversed, naive or longer than ``max_days``."""
-    analytics._check(start, end)
+    analytics.check_period(start, end)
     if end - start > timedelta(days=max_days):
         raise Invalid(f"统计期间不能超过{max_days}天", f"period too long {start} .. {end}",
                       fields={"period": "期间过长"})
@@ -291,7 +291,7 @@ def special_context(session: Session, start: datetime, end: datetime, dimension:
 
     :raises Invalid: for an unknown dimension or place.
     """
-    analytics._check(start, end)
+    analytics.check_period(start, end)
     where, subject = _subject_filter(session, dimension, key)
     label = period_label(start, end)
     names = analytics.unit_names(session)

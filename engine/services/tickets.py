@@ -44,8 +44,8 @@ class Step:
     ticket: Ticket
     action: str
     ready: list[ReadyTask]
-    #: The ticket's own ready tasks after the action by task uuid (their projection rows, or the values inserted).
-    projections: dict[str, object]
+    #: The task uuids of the ticket's own ready tasks after the action (those with projection rows).
+    task_uuids: set[str]
 
 
 _TP = TaskProjection.__table__
@@ -97,7 +97,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
-    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, {}, channel=channel)
+    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(), channel=channel)
     if data.get("scope"):
         if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
             raise Forbidden("受理审查须由话务员作出，渠道提交的诉求请勿填写受理决定",
@@ -105,7 +105,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         task = next((t for t in step.ready if t.bpmn_id == "decide_scope"), None)
         if task is None:
             raise ServiceError("流程中没有受理审查环节", "diagram has no decide_scope task after start")
-        step = _complete(session, actor, ticket, inst, task, data, now, step.projections)
+        step = _complete(session, actor, ticket, inst, task, data, now, step.task_uuids)
     return ticket, code, step
 
 
@@ -154,16 +154,16 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
         raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
     if mine[0].supervision_id is not None:
         ready = complete_supervision_task(session, actor, ticket, mine[0], data, now)
-        return Step(ticket, mine[0].bpmn_id, ready, {})
+        return Step(ticket, mine[0].bpmn_id, ready, set())
     inst = load_instance(session, ticket)
     task = inst.ready_task(mine[0].task_uuid)
     if task is None:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
-    own = {p.task_uuid: p for p in rows if p.supervision_id is None}
+    own = {p.task_uuid for p in rows if p.supervision_id is None}
     return _complete(session, actor, ticket, inst, task, data, now, own)
 
 
-def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: dict) -> Step:
+def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str]) -> Step:
     before = ticket.status_enum
     wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
     try:
@@ -192,8 +192,8 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
 
 
 def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
-          before: TicketStatus, existing: dict[str, object], **detail) -> Step:
-    """Store the instance, project its ready tasks (``existing`` = the projection rows before the action),
+          before: TicketStatus, existing: set[str], **detail) -> Step:
+    """Store the instance, project its ready tasks (``existing`` = the task uuids projected before the action),
     derive and check the new state, write the audit row."""
     ready = inst.ready_tasks()
     new = [t for t in ready if t.uuid not in existing]
@@ -210,16 +210,14 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     conn = session.connection()
     if gone:
         conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket.id, "uuids": gone})
-    current = {uuid: row for uuid, row in existing.items() if uuid in ready_ids}
     rows = []
     for t in new:
         unit = t.unit_var_value if isinstance(t.unit_var_value, int) else None
         due_col = t.properties.get("due") or DUE_COLUMN.get(t.bpmn_id)
-        row = current[t.uuid] = {
+        rows.append({
             "ticket_id": ticket.id, "task_uuid": t.uuid, "bpmn_id": t.bpmn_id, "title": t.title, "role": t.role,
             "unit_id": unit, "form_key": t.form_key, "ready_at": now, "supervision_id": None,
-            "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None}
-        rows.append(row)
+            "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None})
     if rows:
         conn.execute(_INSERT_TASKS, rows)
     ticket.status = after.value
@@ -230,7 +228,7 @@ def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, 
     write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
-    return Step(ticket, action, ready, current)
+    return Step(ticket, action, ready, ready_ids)
 
 
 def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime,
