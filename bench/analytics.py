@@ -9,7 +9,6 @@ Usage: .venv/bin/python bench/analytics.py [--quick] [--tickets N] [--no-record]
 """
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -20,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench.monitor import build_schema, create_database, machine, server_version  # noqa: E402
+from bench.monitor import build_schema, create_database, server_version  # noqa: E402
+from bench.scratchdb import heading  # noqa: E402
 from engine.db import make_engine, session_factory  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
@@ -133,8 +133,8 @@ def timed(maker, fn, runs: int) -> list[float]:
 
 
 def main() -> None:
-    say(f"## Analytics and assessment — 2026-11-25 — {machine()}")
-    say(f"Load average when started: {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min).")
+    for line in heading("Analytics and assessment"):
+        say(line)
     say(f"`bench/analytics.py{' --quick' if QUICK else ''}`"
         + (f" with {TICKETS:,} tickets" if TICKETS != 2_000_000 else ""))
     say()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench.scratchdb import create_scratch_database, machine  # noqa: E402
+from bench.scratchdb import create_scratch_database, heading  # noqa: E402
 from engine.calendar_seed import chinesecalendar_overrides  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.domain import timelimits as tl  # noqa: E402
@@ -288,9 +288,8 @@ def server_version(engine) -> str:
 
 
 def main() -> None:
-    say(f"## Monitor and deadlines — 2026-11-25 — {machine()}")
-    say(f"Load average when started: {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min; other work on the "
-        "machine slows every figure alike, ratios less).")
+    for line in heading("Monitor and deadlines"):
+        say(line)
     say(f"`bench/monitor.py{' --quick' if QUICK else ''}`"
         + (f" with {TICKETS:,} tickets" if TICKETS != 1_000_000 else ""))
     say()

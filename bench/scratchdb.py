@@ -2,6 +2,7 @@
 and a one-line description of the machine for bench/RESULTS.md."""
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import subprocess
@@ -37,3 +38,9 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def heading(title: str) -> list[str]:
+    """The first lines of a RESULTS.md section: title, today's date and the machine, then the load average."""
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [f"## {title} — {datetime.date.today()} — {machine()}", f"Load average when started: {load} (1/5/15 min)."]

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
 
-from bench.scratchdb import create_scratch_database, machine  # noqa: E402
+from bench.scratchdb import create_scratch_database, heading  # noqa: E402
 from engine.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
@@ -349,8 +349,8 @@ def bench() -> None:
 
 
 def main() -> None:
-    say(f"## Web pages under load — 2026-11-25 — {machine()}")
-    say(f"Load average when started: {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min).")
+    for line in heading("Web pages under load"):
+        say(line)
     say("`bench/web.py`" + (f" with {TICKETS:,} tickets" if TICKETS != 100_000 else ""))
     say()
     bench()

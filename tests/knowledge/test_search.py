@@ -149,3 +149,27 @@ def test_the_kb_reindex_command_rebuilds_the_index(app, db, kb):
     assert result.exit_code == 0, result.output
     assert "知识库检索索引已重建" in result.output
     assert kb_search.search(s, "社保卡补办")[0].entry_id == kb["KB-SBK-BB"]
+
+
+def test_a_search_leaves_the_planner_as_it_found_it(db, kb):
+    """PostgreSQL: the search changes planner settings for its own queries only; the request's later queries
+    (the ticket pages around the intake widget) plan as before, whatever the settings were."""
+    from sqlalchemy import text
+
+    s = db.session
+    if s.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL planner settings")
+    settings = list(kb_search.PG_PLANNER)
+
+    def current():
+        return {name: s.scalar(text("SELECT current_setting(:n)"), {"n": name}) for name in settings}
+
+    before = current()
+    assert before == {"enable_seqscan": "on", "plan_cache_mode": "auto"}
+    assert kb_search.search(s, "公积金提取付房租")
+    assert current() == before
+    s.execute(text("SET LOCAL enable_seqscan = off"))  # a caller that chose otherwise keeps its choice
+    s.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    assert kb_search.search(s, "公积金提取付房租")
+    assert current() == {"enable_seqscan": "off", "plan_cache_mode": "force_generic_plan"}
+    s.rollback()
