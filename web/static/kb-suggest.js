@@ -68,7 +68,7 @@
     if (keep) list.appendChild(keep);
     entries.forEach(function (e) { list.appendChild(item(e, String(e.id) === ids)); });
     source.textContent = label;
-    empty.hidden = !q || entries.length > 0 || Boolean(keep);
+    empty.hidden = !q || entries.length > 0;  // said even when a kept pick is shown: the new words found nothing
   }
 
   function refresh() {
