@@ -24,7 +24,7 @@ from bench.scratchdb import heading  # noqa: E402
 from engine.db import make_engine, session_factory  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
-from engine.services import analytics  # noqa: E402
+from engine.services import analytics, open_data  # noqa: E402
 from engine.services.context import reset_caches  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -166,7 +166,7 @@ def main() -> None:
              lambda s: analytics.assessment(s, *year)),
             ("hot spots by category, last 7 days vs 4 weeks before",
              lambda s: analytics.hot_spots(s, local - timedelta(days=7), local)),
-            ("public open data, last 365 days", lambda s: analytics.public_data(s, *year)),
+            ("public open data, last 365 days", lambda s: open_data.public_data(s, *year)),
         ]
         for _, fn in cases:
             timed(maker, fn, 1)  # warm

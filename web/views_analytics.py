@@ -13,7 +13,7 @@ from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
-from engine.services import analytics, findings
+from engine.services import analytics, assessment_weights, findings
 from engine.services.errors import Invalid, NotFound
 
 from .extensions import db
@@ -214,7 +214,7 @@ def _fraction(metric: str, counts: dict) -> tuple[int | None, int | None]:
 @bp.get("/assessment")
 @roles_required(*ANALYTICS_ROLES)
 def assessment():
-    version, weights = analytics.active_weights(db.session)
+    version, weights = assessment_weights.active_weights(db.session)
     return _page("analytics/assessment.html", lambda p: analytics.assessment(db.session, p.lo, p.hi),
                  metrics=A.METRIC_LABELS, weights=weights, weights_version=version)
 
@@ -241,7 +241,7 @@ def unit(unit_id: int):
     metric = request.args.get("metric") or None
     if metric is not None and metric not in A.METRICS:
         raise Invalid("未知指标", f"unknown metric {metric!r}")
-    version, weights = analytics.active_weights(db.session)
+    version, weights = assessment_weights.active_weights(db.session)
 
     def build(p: Period) -> dict:
         ranking = analytics.assessment(db.session, p.lo, p.hi)

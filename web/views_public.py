@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from engine.domain.calendar import TZ
-from engine.services import analytics
+from engine.services import open_data
 
 from .extensions import db
 from .security import now
@@ -38,7 +38,7 @@ def _data() -> dict:
     start, end = _period()
     lo = datetime.combine(start, time(), TZ)
     hi = datetime.combine(end + timedelta(days=1), time(), TZ)
-    data = analytics.public_data(db.session, lo, hi)
+    data = open_data.public_data(db.session, lo, hi)
     data["period"] = {"from": start.isoformat(), "to": end.isoformat()}
     return data
 
@@ -59,5 +59,5 @@ def data_json():
 def data_csv():
     data = _data()
     name = f"hotline-public-{data['period']['from']}-{data['period']['to']}.csv"
-    return Response(analytics.public_csv(data), mimetype="text/csv; charset=utf-8",
+    return Response(open_data.public_csv(data), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

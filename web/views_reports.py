@@ -14,7 +14,7 @@ from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS
 from engine.models import Ticket, Unit
-from engine.services import Forbidden, ServiceError, analytics, exports, reports
+from engine.services import Forbidden, ServiceError, analytics, assessment_weights, exports, reports
 
 from .extensions import db
 from .security import now
@@ -64,7 +64,7 @@ def _attachment(body, name: str, mimetype: str) -> Response:
 
 
 def _may_set_weights() -> bool:
-    return actor().role in analytics.WEIGHT_ROLES
+    return actor().role in assessment_weights.WEIGHT_ROLES
 
 
 # -- the assessment -------------------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def index():
                                   .order_by(Unit.code)).all()
     return render_template("reports/index.html", report=report, args=args, d_from=d_from, d_to=d_to,
                            counties=counties,
-                           versions=analytics.weight_versions(db.session), metrics=A.METRICS,
+                           versions=assessment_weights.weight_versions(db.session), metrics=A.METRICS,
                            labels=A.METRIC_LABELS, lower=A.LOWER_IS_BETTER)
 
 
@@ -126,9 +126,9 @@ def drill():
 @bp.get("/weights")
 @roles_required(*ANALYTICS_ROLES)
 def weights():
-    return render_template("reports/weights.html", versions=analytics.weight_versions(db.session),
+    return render_template("reports/weights.html", versions=assessment_weights.weight_versions(db.session),
                            metrics=A.METRICS, labels=A.METRIC_LABELS, may_edit=_may_set_weights(),
-                           active=analytics.active_weights(db.session)[0], form=request.form, errors={})
+                           active=assessment_weights.active_weights(db.session)[0], form=request.form, errors={})
 
 
 @bp.post("/weights")
@@ -148,15 +148,15 @@ def create_weights():
         if errors:
             raise ServiceError("权重须为数字（百分比）", "weights not numeric", fields=errors)
         with transaction(db.session):
-            row = analytics.create_weight_version(db.session, actor(), request.form.get("version", ""), raw, now(),
-                                                  note=request.form.get("note"),
-                                                  activate=request.form.get("activate") == "1")
+            row = assessment_weights.create_weight_version(
+                db.session, actor(), request.form.get("version", ""), raw, now(),
+                note=request.form.get("note"), activate=request.form.get("activate") == "1")
     except ServiceError as exc:
         if exc.status in (403, 404):
             raise
-        return render_template("reports/weights.html", versions=analytics.weight_versions(db.session),
+        return render_template("reports/weights.html", versions=assessment_weights.weight_versions(db.session),
                                metrics=A.METRICS, labels=A.METRIC_LABELS, may_edit=_may_set_weights(),
-                               active=analytics.active_weights(db.session)[0], form=request.form,
+                               active=assessment_weights.active_weights(db.session)[0], form=request.form,
                                errors=exc.fields, message=exc.message_zh), exc.status
     flash(f"已新增权重版本“{row.version}”" + ("并启用" if row.active else "（未启用）"), "ok")
     return redirect(url_for(".weights"))
@@ -166,7 +166,7 @@ def create_weights():
 @roles_required(*ANALYTICS_ROLES)
 def activate_weights(version: str):
     with transaction(db.session):
-        analytics.activate_weight_version(db.session, actor(), version, now())
+        assessment_weights.activate_weight_version(db.session, actor(), version, now())
     flash(f"已启用权重版本“{version}”，此后的考核默认按该版本计算", "ok")
     return redirect(url_for(".weights"))
 

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, text, update
+from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
-from engine.domain.roles import Role
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
 from engine.models import (
-    AssessmentWeights,
     Assignment,
     Evaluation,
     KnowledgeEntry,
@@ -30,8 +27,8 @@ from engine.models import (
     Unit,
 )
 
-from .actors import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .assessment_weights import active_weights, weights_of
+from .errors import Invalid
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if not s.is_final)
 DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "category": Ticket.category,
@@ -226,94 +223,6 @@ def unit_counts(session: Session, start: datetime, end: datetime, *, tickets=Non
     return {u: A.UnitCounts(**c) for u, c in acc.items() if u is not None}
 
 
-# -- weights versions ---------------------------------------------------------------------------------------------
-
-WEIGHT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-_VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")
-
-
-def weight_versions(session: Session) -> list[AssessmentWeights]:
-    """Every version of the weights, newest first."""
-    return list(session.scalars(select(AssessmentWeights).order_by(AssessmentWeights.created_at.desc(),
-                                                                   AssessmentWeights.id.desc())))
-
-
-def active_weights(session: Session) -> tuple[str, dict[str, float]]:
-    """The version label and weights in force; the built-in "2026-1" if the office has none recorded."""
-    row = session.scalar(select(AssessmentWeights).where(AssessmentWeights.active.is_(True))
-                         .order_by(AssessmentWeights.id.desc()).limit(1))
-    if row is None:
-        return A.DEFAULT_WEIGHTS_VERSION, dict(A.DEFAULT_WEIGHTS)
-    return row.version, A.validate_weights(row.weights)
-
-
-def weights_of(session: Session, version: str) -> dict[str, float]:
-    """The weights of one version.
-
-    :raises NotFound: for an unknown version.
-    """
-    row = session.scalar(select(AssessmentWeights).where(AssessmentWeights.version == version))
-    if row is None:
-        if version == A.DEFAULT_WEIGHTS_VERSION:
-            return dict(A.DEFAULT_WEIGHTS)
-        raise NotFound("权重版本不存在", f"no weights version {version!r}")
-    return A.validate_weights(row.weights)
-
-
-def _may_set_weights(actor: Actor) -> None:
-    if not (actor.kind == "user" and actor.role in WEIGHT_ROLES):
-        raise Forbidden("只有督办员和系统管理员可以设置考核权重", f"{actor.label} may not set assessment weights")
-
-
-def create_weight_version(session: Session, actor: Actor, version: str, weights: dict, now: datetime, *,
-                          note: str | None = None, activate: bool = False) -> AssessmentWeights:
-    """Record a new version of the weights (never a change to an old one); optionally put it in force.
-
-    :raises Forbidden: for anyone but a 督办员 or 系统管理员.
-    :raises Invalid: for a malformed label or weights that are not valid (unknown metric, negative, sum ≠ 1).
-    :raises Conflict: when the label is taken.
-    """
-    _may_set_weights(actor)
-    version = (version or "").strip()
-    if not _VERSION_LABEL.match(version):
-        raise Invalid("版本号须为1至20位字母、数字、点、横线或下划线", f"bad weights version label {version!r}",
-                      fields={"version": "版本号格式不正确，例如 2027-1"})
-    try:
-        clean = A.validate_weights({k: v for k, v in (weights or {}).items() if v not in (None, "")})
-    except ValueError as exc:
-        raise Invalid("权重无效：各项权重须为非负数、只能包含考核指标，且合计为1", f"bad weights: {exc}",
-                      fields={"weights": "各项权重须为非负数且合计为1"}) from None
-    if session.scalar(select(AssessmentWeights.id).where(AssessmentWeights.version == version)) is not None:
-        raise Conflict(f"权重版本“{version}”已存在，已有版本不能修改，请使用新的版本号",
-                       f"weights version {version!r} exists")
-    row = AssessmentWeights(version=version, weights=clean, note=(note or "").strip() or None,
-                            created_by=actor.label[:120], created_by_id=actor.user_id, created_at=now, active=False)
-    session.add(row)
-    session.flush()
-    if activate:
-        activate_weight_version(session, actor, version, now)
-    return row
-
-
-def activate_weight_version(session: Session, actor: Actor, version: str, now: datetime) -> AssessmentWeights:
-    """Put one version in force; the others stay as they are, inactive.
-
-    :raises Forbidden: as :func:`create_weight_version`.
-    :raises NotFound: for an unknown version.
-    """
-    _may_set_weights(actor)
-    rows = session.scalars(select(AssessmentWeights).order_by(AssessmentWeights.id).with_for_update()).all()
-    target = next((r for r in rows if r.version == version), None)
-    if target is None:
-        raise NotFound("权重版本不存在", f"no weights version {version!r}")
-    session.execute(update(AssessmentWeights).where(AssessmentWeights.id != target.id,
-                                                    AssessmentWeights.active.is_(True)).values(active=False))
-    target.active, target.activated_by, target.activated_at = True, actor.label[:120], now
-    session.flush()
-    session.expire_all()
-    return target
-
-
 # -- the assessment -----------------------------------------------------------------------------------------------
 
 CUSTOM_VERSION = "custom"
@@ -409,11 +318,12 @@ def assessment_csv(rows: list[dict], start: datetime, end: datetime) -> str:
     buf.write("\ufeff")
     w = csv.writer(buf)
     for line in assessment_table(rows, start, end):
-        w.writerow([_fmt(v) for v in line])
+        w.writerow([fmt_value(v) for v in line])
     return buf.getvalue()
 
 
-def _fmt(v) -> str:
+def fmt_value(v) -> str:
+    """A cell of a CSV file: empty for None, rates to four places."""
     return "" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
@@ -451,53 +361,3 @@ def hot_spots(session: Session, start: datetime, end: datetime, dimension: str =
                       "ticket_ids": ids})
     found.sort(key=lambda f: -(f["count"] - f["mean"]))
     return found
-
-
-# -- public open data ---------------------------------------------------------------------------------------------
-
-PUBLIC_TYPES = tuple(t.value for t in TicketType)
-
-
-def public_data(session: Session, start: datetime, end: datetime) -> dict:
-    """Open data for a period: per lead unit the tickets registered, by type, and the on-time and satisfaction
-    rates. Counts and rates only — no name, phone, address, ticket number or ticket text."""
-    check_period(start, end)
-    names = unit_names(session)
-    vol = session.execute(select(Ticket.lead_unit_id, Ticket.ticket_type, func.count())
-                          .where(in_period(Ticket.created_at, start, end), Ticket.lead_unit_id.is_not(None))
-                          .group_by(Ticket.lead_unit_id, Ticket.ticket_type)).all()
-    counts = unit_counts(session, start, end)
-    units: dict[int, dict] = {}
-    for unit_id, ttype, n in vol:
-        units.setdefault(unit_id, {t: 0 for t in PUBLIC_TYPES})[ttype] = n
-    for unit_id in counts:
-        units.setdefault(unit_id, {t: 0 for t in PUBLIC_TYPES})
-    rows = []
-    for unit_id, types in units.items():
-        c = counts.get(unit_id, A.UnitCounts())
-        m = c.metrics()
-        rows.append({"unit": names.get(unit_id, str(unit_id)), "tickets": sum(types.values()), "by_type": types,
-                     "on_time_rate": _round(m["on_time_rate"]), "replied": c.replied,
-                     "satisfaction_rate": _round(m["satisfaction_rate"]), "evaluated": c.evaluated})
-    rows.sort(key=lambda r: (-r["tickets"], r["unit"]))
-    totals = {t: sum(r["by_type"][t] for r in rows) for t in PUBLIC_TYPES}
-    return {"period": {"from": start.isoformat(), "to": end.isoformat()},
-            "types": {t: TYPE_LABELS[TicketType(t)] for t in PUBLIC_TYPES},
-            "total": sum(totals.values()), "by_type": totals, "units": rows}
-
-
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 4)
-
-
-def public_csv(data: dict) -> str:
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(["period_from", "period_to", "unit", "tickets", *PUBLIC_TYPES, "replied", "on_time_rate",
-                "evaluated", "satisfaction_rate"])
-    p = data["period"]
-    for r in data["units"]:
-        w.writerow([p["from"], p["to"], r["unit"], r["tickets"], *(r["by_type"][t] for t in PUBLIC_TYPES),
-                    r["replied"], _fmt(r["on_time_rate"]), r["evaluated"], _fmt(r["satisfaction_rate"])])
-    return buf.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.db import transaction
-from engine.services import Conflict, Forbidden, Invalid, analytics, knowledge, knowledge_flags
+from engine.services import Conflict, Forbidden, Invalid, analytics, assessment_weights, knowledge, knowledge_flags
 from tests.services.helpers import user
 from tests.services.test_lifecycle import at
 
@@ -75,32 +75,32 @@ def test_a_new_version_does_not_change_results_under_the_old_one(db):
     before = analytics.assessment(s, START, END)
     supervisor = user(s, "supervisor")
     with transaction(s):
-        analytics.create_weight_version(s, supervisor, "2027-1", {"satisfaction_rate": 0.5, "on_time_rate": 0.5},
+        assessment_weights.create_weight_version(s, supervisor, "2027-1", {"satisfaction_rate": 0.5, "on_time_rate": 0.5},
                                         now, note="只看满意和按时", activate=True)
-    assert analytics.active_weights(s) == ("2027-1", {"satisfaction_rate": 0.5, "on_time_rate": 0.5})
+    assert assessment_weights.active_weights(s) == ("2027-1", {"satisfaction_rate": 0.5, "on_time_rate": 0.5})
     now_rows = analytics.assessment(s, START, END)
     zjj = row_of(now_rows, "HY-ZJJ", db)
     assert zjj["weights_version"] == "2027-1" and zjj["score"] == 75.0
     again = analytics.assessment(s, START, END, version="2026-1")
     assert again == before
-    seeded = next(v for v in analytics.weight_versions(s) if v.version == "2026-1")
+    seeded = next(v for v in assessment_weights.weight_versions(s) if v.version == "2026-1")
     assert seeded.weights["satisfaction_rate"] == 0.30 and not seeded.active
     with transaction(s):
-        analytics.activate_weight_version(s, supervisor, "2026-1", now)
-    assert [v.version for v in analytics.weight_versions(s) if v.active] == ["2026-1"]
+        assessment_weights.activate_weight_version(s, supervisor, "2026-1", now)
+    assert [v.version for v in assessment_weights.weight_versions(s) if v.active] == ["2026-1"]
 
 
 def test_weights_are_set_only_by_the_office_and_validated(db):
     s, now = db.session, at("2026-11-25T10:00:00+08:00")
     admin = user(s, "admin")
     with pytest.raises(Forbidden):
-        analytics.create_weight_version(s, user(s, "dispatcher"), "2027-9", {"sign_rate": 1.0}, now)
+        assessment_weights.create_weight_version(s, user(s, "dispatcher"), "2027-9", {"sign_rate": 1.0}, now)
     for bad in ({"sign_rate": 0.5}, {"sign_rate": 1.2, "redo_rate": -0.2}, {"knowledge": 1.0}, {}):
         with pytest.raises(Invalid) as err:
-            analytics.create_weight_version(s, admin, "2027-9", bad, now)
+            assessment_weights.create_weight_version(s, admin, "2027-9", bad, now)
         assert "合计为1" in err.value.message_zh
     with pytest.raises(Invalid):
-        analytics.create_weight_version(s, admin, "新 版", {"sign_rate": 1.0}, now)
+        assessment_weights.create_weight_version(s, admin, "新 版", {"sign_rate": 1.0}, now)
     with pytest.raises(Conflict):  # an existing version is never overwritten
-        analytics.create_weight_version(s, admin, "2026-1", {"sign_rate": 1.0}, now)
+        assessment_weights.create_weight_version(s, admin, "2026-1", {"sign_rate": 1.0}, now)
     s.rollback()

@@ -1,0 +1,63 @@
+"""Public open data (Art. 27): per lead unit the tickets registered, by type, and the on-time and satisfaction
+rates for a period, as JSON and CSV. Counts and rates only — no personal data and no ticket text."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.domain import assessment as A
+from engine.domain.states import TYPE_LABELS, TicketType
+from engine.models import Ticket
+
+from .analytics import check_period, fmt_value, in_period, unit_counts, unit_names
+
+PUBLIC_TYPES = tuple(t.value for t in TicketType)
+
+
+def public_data(session: Session, start: datetime, end: datetime) -> dict:
+    """Open data for a period: per lead unit the tickets registered, by type, and the on-time and satisfaction
+    rates. Counts and rates only — no name, phone, address, ticket number or ticket text."""
+    check_period(start, end)
+    names = unit_names(session)
+    vol = session.execute(select(Ticket.lead_unit_id, Ticket.ticket_type, func.count())
+                          .where(in_period(Ticket.created_at, start, end), Ticket.lead_unit_id.is_not(None))
+                          .group_by(Ticket.lead_unit_id, Ticket.ticket_type)).all()
+    counts = unit_counts(session, start, end)
+    units: dict[int, dict] = {}
+    for unit_id, ttype, n in vol:
+        units.setdefault(unit_id, {t: 0 for t in PUBLIC_TYPES})[ttype] = n
+    for unit_id in counts:
+        units.setdefault(unit_id, {t: 0 for t in PUBLIC_TYPES})
+    rows = []
+    for unit_id, types in units.items():
+        c = counts.get(unit_id, A.UnitCounts())
+        m = c.metrics()
+        rows.append({"unit": names.get(unit_id, str(unit_id)), "tickets": sum(types.values()), "by_type": types,
+                     "on_time_rate": _round(m["on_time_rate"]), "replied": c.replied,
+                     "satisfaction_rate": _round(m["satisfaction_rate"]), "evaluated": c.evaluated})
+    rows.sort(key=lambda r: (-r["tickets"], r["unit"]))
+    totals = {t: sum(r["by_type"][t] for r in rows) for t in PUBLIC_TYPES}
+    return {"period": {"from": start.isoformat(), "to": end.isoformat()},
+            "types": {t: TYPE_LABELS[TicketType(t)] for t in PUBLIC_TYPES},
+            "total": sum(totals.values()), "by_type": totals, "units": rows}
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 4)
+
+
+def public_csv(data: dict) -> str:
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(["period_from", "period_to", "unit", "tickets", *PUBLIC_TYPES, "replied", "on_time_rate",
+                "evaluated", "satisfaction_rate"])
+    p = data["period"]
+    for r in data["units"]:
+        w.writerow([p["from"], p["to"], r["unit"], r["tickets"], *(r["by_type"][t] for t in PUBLIC_TYPES),
+                    r["replied"], fmt_value(r["on_time_rate"]), r["evaluated"], fmt_value(r["satisfaction_rate"])])
+    return buf.getvalue()
