@@ -98,7 +98,8 @@ def register_calendar_cli(app: Flask) -> None:
         admin.refresh_shared_calendar(db.session)
         verb = "已更新" if result.replaced else "已录入"
         click.echo(f"{verb}{year}年节假日安排：放假 {result.off_days} 天，调休上班 {result.on_days} 天。")
-        click.echo(f"检查在办工单 {result.checked} 件，时限变动并已重算 {len(result.moved)} 件。")
+        click.echo(f"检查在办工单 {result.checked} 件，时限变动并已重算 {len(result.moved)} 件；"
+                   f"知识库纠错时限重算 {len(result.flags_moved)} 项。")
 
     @group.command("show")
     @click.argument("year", type=int)

@@ -121,5 +121,6 @@ def calendar_import():
                                    now())
     admin.refresh_shared_calendar(db.session)
     flash(f"已录入{year}年节假日安排：放假 {result.off_days} 天，调休上班 {result.on_days} 天；"
-          f"检查在办工单 {result.checked} 件，时限变动并已重算 {len(result.moved)} 件。", "ok")
+          f"检查在办工单 {result.checked} 件，时限变动并已重算 {len(result.moved)} 件；"
+          f"知识库纠错时限重算 {len(result.flags_moved)} 项。", "ok")
     return redirect(url_for("notices.calendar_page", year=year))

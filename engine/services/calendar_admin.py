@@ -17,6 +17,7 @@ from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.states import STATUS_LABELS, TicketStatus
 from engine.models import AuditLog, CalendarDay, CalendarYear, TaskProjection, Ticket
 
+from . import knowledge_flags
 from .actors import Actor
 from .audit import write_audit
 from .clocks import COLUMNS, ClockFacts, clock_facts, compute_clocks, named_calendar, open_ticket_filter, store_clock
@@ -40,6 +41,7 @@ class ImportResult:
     replaced: bool  # the year had been entered before
     moved: list[int] = field(default_factory=list)  # tickets whose deadlines moved
     checked: int = 0  # open tickets looked at
+    flags_moved: list[int] = field(default_factory=list)  # open knowledge-base flags whose fix clocks moved
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
@@ -80,8 +82,10 @@ def import_year(session: Session, year: int, days: dict[date, bool], source: str
     write_audit(session, None, actor, "calendar_import", None, None, now, year=year, source=note,
                 off_days=result.off_days, on_days=result.on_days, replaced=replaced)
     cutoff = datetime(year - 1, 12, 1, tzinfo=TZ)
-    result.checked, result.moved = recompute_open_deadlines(session, load_calendar(session), actor, now,
-                                                            cutoff=cutoff, reason={"year": year})
+    cal = load_calendar(session)
+    result.checked, result.moved = recompute_open_deadlines(session, cal, actor, now, cutoff=cutoff,
+                                                            reason={"year": year})
+    result.flags_moved = knowledge_flags.recompute_open_flags(session, cal, actor, now, reason={"year": year})
     return result
 
 
@@ -120,8 +124,12 @@ def refresh_provisional(session: Session, actor: Actor, now: datetime) -> list[i
     started a clock with the old calendar meanwhile; the scheduler runs this after the entered years change.
     """
     condition = and_(Ticket.deadline_provisional.is_(True), Ticket.status.notin_(("refused", "archived")))
-    return recompute_open_deadlines(session, load_calendar(session), actor, now, condition=condition,
-                                    reason={"reason": "calendar_entered"})[1]
+    cal = load_calendar(session)
+    moved = recompute_open_deadlines(session, cal, actor, now, condition=condition,
+                                     reason={"reason": "calendar_entered"})[1]
+    knowledge_flags.recompute_open_flags(session, cal, actor, now, only_provisional=True,
+                                         reason={"reason": "calendar_entered"})
+    return moved
 
 
 def _recompute_one(session: Session, ticket: Ticket, cal: WorkingCalendar, facts: ClockFacts, actor: Actor,

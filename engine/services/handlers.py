@@ -14,6 +14,7 @@ from engine.domain.roles import HANDLING_KINDS, UnitKind
 from engine.domain.states import EvaluationMethod, Rating, TicketType
 from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
 
+from . import kb_search
 from .context import bundle_for
 from .errors import Invalid
 from .extensions import request_extension
@@ -118,10 +119,13 @@ def _scope(session, actor, ticket, task, data, now) -> Result:
         entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
         if entry is None or entry.status != "published":
             errors["kb_entry_id"] = "即时答复须选择作答的知识库条目"
+        elif not kb_search.is_live(entry, now):
+            errors["kb_entry_id"] = "该知识条目已过失效日期，不能用于即时答复，请另选条目"
         _fail(errors, "immediate answer")
         ticket.kb_entry_id = entry.id
-        ticket.answer_text = (data.get("answer_text") or "").strip() or entry.content
-        detail = {"kb_entry_id": entry.id, "kb_title": entry.title}
+        # What the citizen is told: the agent's words, or the entry's text without its markup.
+        ticket.answer_text = (data.get("answer_text") or "").strip() or kb_search.plain_text(entry.content)
+        detail = {"kb_entry_id": entry.id, "kb_title": entry.title, "kb_version": entry.current_version}
     _fail(errors, "scope")
     ticket.scope = scope
     action = {"accept": "scope_accept", "refuse": "refuse", "answer": "answer"}[scope]

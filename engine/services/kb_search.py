@@ -12,10 +12,12 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
+from engine.domain.calendar import local_date
 from engine.models import KnowledgeEntry
 
 _jieba_lock = threading.Lock()
@@ -315,8 +317,13 @@ def highlight(value: str, terms: Iterable[str], *, width: int | None = None) -> 
     return "".join(out)
 
 
-def search(session: Session, query: str, *, limit: int = 10, snippet_width: int = 80) -> list[Hit]:
-    """Return the published entries best matching ``query``, best first, with matched words highlighted."""
+def search(session: Session, query: str, *, limit: int = 10, snippet_width: int = 80,
+           now: datetime | None = None) -> list[Hit]:
+    """Return the published entries best matching ``query``, best first, with matched words highlighted.
+
+    Given ``now``, an entry whose expiry date has come (Asia/Shanghai) is left out even before the scheduler's
+    pass marks it expired and takes it out of the index.
+    """
     groups = query_groups(query)
     if not groups:
         return []
@@ -324,8 +331,10 @@ def search(session: Session, query: str, *, limit: int = 10, snippet_width: int 
     ranked = _ranked_ids(session, groups, limit)
     if not ranked:
         return []
-    entries = {e.id: e for e in session.scalars(select(KnowledgeEntry).where(
-        KnowledgeEntry.id.in_([i for i, _ in ranked]), KnowledgeEntry.status == "published"))}
+    live = [KnowledgeEntry.id.in_([i for i, _ in ranked]), KnowledgeEntry.status == "published"]
+    if now is not None:
+        live.append(or_(KnowledgeEntry.expiry_date.is_(None), KnowledgeEntry.expiry_date > local_date(now)))
+    entries = {e.id: e for e in session.scalars(select(KnowledgeEntry).where(*live))}
     hits = []
     for entry_id, score in ranked:
         entry = entries.get(entry_id)
@@ -339,6 +348,11 @@ def search(session: Session, query: str, *, limit: int = 10, snippet_width: int 
     return hits
 
 
-def suggest(session: Session, citizen_words: str, *, limit: int = 5) -> list[Hit]:
+def is_live(entry: KnowledgeEntry, now: datetime) -> bool:
+    """Whether an entry may answer a citizen: published and its expiry date not yet come (Asia/Shanghai)."""
+    return entry.status == "published" and (entry.expiry_date is None or entry.expiry_date > local_date(now))
+
+
+def suggest(session: Session, citizen_words: str, *, limit: int = 5, now: datetime | None = None) -> list[Hit]:
     """Return entries for the intake screen from what the citizen said, in their own words."""
-    return search(session, citizen_words, limit=limit, snippet_width=60)
+    return search(session, citizen_words, limit=limit, snippet_width=60, now=now)

@@ -118,11 +118,27 @@ def _snapshot(session: Session, entry: KnowledgeEntry, actor: Actor, now: dateti
     return entry.current_version
 
 
-def _check_dates_on_publish(session: Session, entry: KnowledgeEntry, now: datetime, before: date | None) -> None:
-    # The 7-WD rule is judged when the entry goes live and again whenever its policy date moves.
-    if entry.status == "published" and (entry.current_version == 0 or entry.effective_date != before
-                                        or not entry.uploaded_late):
+def _was_published(session: Session, entry: KnowledgeEntry) -> bool:
+    q = select(KnowledgeVersion.id).where(KnowledgeVersion.entry_id == entry.id, KnowledgeVersion.status == "published")
+    return session.scalar(q.limit(1)) is not None
+
+
+def _judge_upload(session: Session, entry: KnowledgeEntry, now: datetime, *, first_live: bool,
+                  effective_before: date | None) -> None:
+    """Apply the 7-WD rule when the entry first goes live, and again when its policy date moves while live.
+
+    Nothing else re-judges it: a corrected typo, a fix the office asked for or publishing a withdrawn entry again
+    leaves the judgement of the upload as it was.
+    """
+    if entry.status == "published" and (first_live or entry.effective_date != effective_before):
         entry.uploaded_late = uploaded_late(calendar(session), now, entry.effective_date)
+
+
+def _refuse_expired(entry: KnowledgeEntry, status: str, now: datetime) -> None:
+    """Refuse to put an entry live (``status`` published) once its expiry date has come."""
+    if status == "published" and entry.expiry_date is not None and entry.expiry_date <= local_date(now):
+        raise Invalid("失效日期已到，不能发布；请先修改失效日期", f"kb entry {entry.id} expired on {entry.expiry_date}",
+                      fields={"expiry_date": "失效日期已到，不能发布"})
 
 
 def create_entry(session: Session, actor: Actor, data: Mapping[str, Any], now: datetime, *,
@@ -139,9 +155,10 @@ def create_entry(session: Session, actor: Actor, data: Mapping[str, Any], now: d
     values = _clean(data, creating=True)
     entry = KnowledgeEntry(unit_id=unit_id, status="published" if publish else "draft", created_at=now,
                            current_version=0, uploaded_late=False, **values)
+    _refuse_expired(entry, entry.status, now)
     session.add(entry)
     session.flush()
-    _check_dates_on_publish(session, entry, now, None)
+    _judge_upload(session, entry, now, first_live=publish, effective_before=None)
     _snapshot(session, entry, actor, now, "新建")
     return entry
 
@@ -160,7 +177,10 @@ def _apply(session: Session, entry: KnowledgeEntry, values: Mapping[str, Any], a
         if key in ("effective_date", "expiry_date") and isinstance(value, str):
             value = date.fromisoformat(value)
         setattr(entry, key, value)
-    _check_dates_on_publish(session, entry, now, before)
+    _judge_upload(session, entry, now, first_live=False, effective_before=before)
+    if entry.status == "published" and entry.expiry_date is not None and entry.expiry_date <= local_date(now):
+        entry.status = "expired"  # an expiry date set to today or earlier takes the entry out at once
+        note = f"{note}（失效日期已到，条目失效）"
     return _snapshot(session, entry, actor, now, note)
 
 
@@ -236,9 +256,10 @@ def change_status(session: Session, actor: Actor, entry_id: int, action: str, no
     if entry.status not in sources:
         raise Conflict(f"{STATUS_LABELS[entry.status]}的条目不能{'发布' if target == 'published' else '撤回'}",
                        f"kb entry {entry_id} is {entry.status}")
-    before = entry.effective_date
+    _refuse_expired(entry, target, now)
+    first_live = target == "published" and not _was_published(session, entry)
     entry.status = target
-    _check_dates_on_publish(session, entry, now, before)
+    _judge_upload(session, entry, now, first_live=first_live, effective_before=entry.effective_date)
     _snapshot(session, entry, actor, now, {"publish": "发布", "withdraw": "撤回"}[action])
     return entry
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.domain.calendar import TZ
+from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.roles import Role
 from engine.domain.timelimits import LEVEL_LABELS
 from engine.models import (
@@ -121,6 +121,44 @@ def fix_flag(session: Session, actor: Actor, flag_id: int, note: str, now: datet
     return row
 
 
+def _next_threshold(row: KnowledgeFlag) -> datetime | None:
+    fired = row.notified or []
+    pending = [getattr(row, f"{lvl}_at") for lvl, _ in FLAG_THRESHOLDS if not any(f["level"] == lvl for f in fired)]
+    return min(pending) if pending else None
+
+
+def recompute_open_flags(session: Session, cal: WorkingCalendar, actor: Actor, now: datetime, *,
+                         only_provisional: bool = False, reason: Mapping[str, object] | None = None) -> list[int]:
+    """Count the fix clocks of open flags again with ``cal`` (a year's holiday notice was entered); return the ids
+    of the flags whose thresholds moved or stopped being provisional.
+
+    Levels already reached and their notices stay; the thresholds still ahead move with the calendar. Each moved
+    flag gets a ``kb_flag_recomputed`` audit row listing every instant that moved.
+    """
+    q = select(KnowledgeFlag).where(KnowledgeFlag.fixed_at.is_(None))
+    if only_provisional:
+        q = q.where(KnowledgeFlag.provisional.is_(True))
+    moved = []
+    for row in session.scalars(q.order_by(KnowledgeFlag.id).with_for_update()).all():
+        ends = {level: cal.add_working_days(row.flagged_at, days) for level, days in FLAG_THRESHOLDS}
+        changes = {}
+        for level, _days in FLAG_THRESHOLDS:
+            old, new = getattr(row, f"{level}_at"), ends[level].end
+            if old != new:
+                changes[f"{level}_at"] = [old.astimezone(TZ).isoformat(), new.astimezone(TZ).isoformat()]
+                setattr(row, f"{level}_at", new)
+        provisional = any(d.provisional for d in ends.values())
+        if not changes and provisional == row.provisional:
+            continue
+        row.due_at, row.provisional = row.yellow_at, provisional
+        row.next_threshold_at = _next_threshold(row)
+        write_audit(session, row.source_ticket_id, actor, "kb_flag_recomputed", None, None, now, flag_id=row.id,
+                    changes=changes, provisional=provisional, **dict(reason or {}))
+        moved.append(row.id)
+    session.flush()
+    return moved
+
+
 @dataclass
 class FlagPassResult:
     """What one pass over the flags did."""
@@ -188,8 +226,7 @@ def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345çƒ­ç
                         dedupe_key=f"kb_flag:{row.id}:{level}:{phone}")
                 result.notices += 1
         row.notified = fired
-        pending = [getattr(row, f"{lvl}_at") for lvl, _ in FLAG_THRESHOLDS if not any(f["level"] == lvl for f in fired)]
-        row.next_threshold_at = min(pending) if pending else None
+        row.next_threshold_at = _next_threshold(row)
     session.flush()
     return result
 

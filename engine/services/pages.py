@@ -95,8 +95,8 @@ def default_unit_for_category(session: Session, category: str | None) -> int | N
 
 # -- intake panels ------------------------------------------------------------------------------------------------
 
-def kb_search(session: Session, q: str | None, limit: int = 8) -> list[dict]:
-    """Published knowledge-base entries for the intake panel, ranked, from the citizen's words or the agent's.
+def kb_search(session: Session, q: str | None, now: datetime, limit: int = 8) -> list[dict]:
+    """Live knowledge-base entries for the intake panel, ranked, from the citizen's words or the agent's.
 
     The words are segmented with jieba and searched in the full-text index (``kb_search.suggest``); each entry
     carries its title and snippet as escaped HTML with the matched words in ``<mark>``.
@@ -104,7 +104,7 @@ def kb_search(session: Session, q: str | None, limit: int = 8) -> list[dict]:
     q = (q or "").strip()[:SUGGEST_CHARS]
     if not q:
         return []
-    hits = kbs.suggest(session, q, limit=limit)
+    hits = kbs.suggest(session, q, limit=limit, now=now)
     if not hits:
         return []
     entries = {e.id: e for e in session.scalars(select(KnowledgeEntry).where(
@@ -125,9 +125,13 @@ def _unit_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
-def kb_entry(session: Session, entry_id: int | None) -> dict | None:
+def kb_entry(session: Session, entry_id: int | None, now: datetime) -> dict | None:
+    """The entry the agent picked, for the panel — only while it may answer (published, not past its expiry): a
+    posted id of a draft, withdrawn or expired entry shows nothing of it."""
     entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
-    return kb_dict(entry, _unit_names(session, {entry.unit_id})) if entry is not None else None
+    if entry is None or not kbs.is_live(entry, now):
+        return None
+    return kb_dict(entry, _unit_names(session, {entry.unit_id}))
 
 
 def kb_dict(e: KnowledgeEntry, units: dict[int, str] | None = None) -> dict:

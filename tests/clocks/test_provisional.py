@@ -122,3 +122,41 @@ def test_the_scheduler_recomputes_deadlines_a_stale_worker_left_provisional(db):
     audit = db.session.scalar(select(AuditLog).where(AuditLog.ticket_id == t.id,
                                                      AuditLog.action == "deadline_recomputed"))
     assert audit.detail["reason"] == "calendar_entered"
+
+
+def test_a_knowledge_base_flag_clock_into_2027_is_recomputed_when_the_year_is_entered(db):
+    """The office's 5-WD fix clock is counted like a ticket's: provisional into an unentered year, recomputed (with
+    an audit row) when the year's notice is entered."""
+    from sqlalchemy import delete
+
+    from engine.models import KnowledgeFlag
+    from engine.services import knowledge_flags
+    from engine.services.actors import Actor
+
+    from ..services.helpers import unit, user
+
+    s = db.session
+    try:
+        with transaction(s):
+            row = knowledge_flags.flag(s, user(s, "reviewer"), kind="gap", text="缺少2027年老旧小区改造计划",
+                                       category="城乡建设/老旧小区改造", unit_id=unit(s, "HY-ZJJ").id,
+                                       now=datetime.fromisoformat("2026-12-28T10:00:00+08:00"))
+        # Weekends only in 2027: Fri 01-01 is the 4th working day.
+        assert (iso8(row.warning_at), iso8(row.due_at), iso8(row.red_at), row.provisional) == (
+            "2027-01-02T00:00:00+08:00", "2027-01-05T00:00:00+08:00", "2027-01-06T00:00:00+08:00", True)
+        with transaction(s):
+            result = calendar_admin.import_year(s, 2027, {date(2027, 1, 1): False}, "测试通知",
+                                                Actor.system("test"), datetime.fromisoformat("2026-12-29T09:00:00+08:00"))
+        assert result.flags_moved == [row.id]
+        row = s.get(KnowledgeFlag, row.id)
+        s.refresh(row)
+        assert (iso8(row.warning_at), iso8(row.due_at), iso8(row.red_at), row.provisional) == (
+            "2027-01-05T00:00:00+08:00", "2027-01-06T00:00:00+08:00", "2027-01-07T00:00:00+08:00", False)
+        assert iso8(row.next_threshold_at) == "2027-01-05T00:00:00+08:00"
+        audit = s.scalar(select(AuditLog).where(AuditLog.action == "kb_flag_recomputed"))
+        assert audit.detail["flag_id"] == row.id and audit.detail["year"] == 2027
+        assert audit.detail["changes"]["yellow_at"] == ["2027-01-05T00:00:00+08:00", "2027-01-06T00:00:00+08:00"]
+    finally:
+        with transaction(s):
+            s.execute(delete(KnowledgeFlag))
+            s.execute(delete(AuditLog).where(AuditLog.action.in_(("kb_flag", "kb_flag_recomputed"))))

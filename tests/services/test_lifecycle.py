@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine.db import transaction
 from engine.domain.roles import Role
 from engine.models import Assignment, AuditLog, Evaluation, Reply, TaskProjection, Ticket
-from engine.services import Conflict, Forbidden, Invalid, NotFound, complete_task, jobs, queries, register
+from engine.services import Conflict, Forbidden, Invalid, NotFound, complete_task, jobs, kb_search, queries, register
 
 from .helpers import CITIZEN, REPLY, unit, unit_actor, user
 
@@ -65,7 +65,7 @@ def test_answered_at_once_records_the_kb_entry(db):
     entry = db.session.scalar(select(KnowledgeEntry).limit(1))
     t, _ = new_ticket(db, ticket_type="consult", scope="answer", kb_entry_id=entry.id)
     t = db.session.get(Ticket, t.id)
-    assert t.status == "evaluating" and t.kb_entry_id == entry.id and t.answer_text == entry.content
+    assert t.status == "evaluating" and t.kb_entry_id == entry.id and t.answer_text == kb_search.plain_text(entry.content)
     act(db, user(db.session, "agent"), t, "evaluate", "2026-11-25T11:00:00+08:00", intake_rating="satisfied",
         method="callback")
     assert status(db, t) == "archived"

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from engine.models import AuditLog, KnowledgeEntry, KnowledgeFlag, Ticket
+from engine.services import kb_search
 
 from .conftest import INTAKE, as_user, count, last_ticket, login, post, text, unit_id
 
@@ -48,7 +49,7 @@ def test_an_immediate_answer_records_the_entry_that_answered_it(client, db):
     assert r.status_code == 302
     t = last_ticket(db)
     entry = db.session.get(KnowledgeEntry, chosen)
-    assert (t.status, t.kb_entry_id, t.answer_text) == ("evaluating", chosen, entry.content)
+    assert (t.status, t.kb_entry_id, t.answer_text) == ("evaluating", chosen, kb_search.plain_text(entry.content))
     assert "高龄老人津贴申领" in text(client.get(f"/tickets/{t.id}"))
 
 

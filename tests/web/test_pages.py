@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine.db import transaction
 from engine.models import AuditLog, Evaluation, KnowledgeEntry, PiiView, Reply, Supervision, TaskProjection, Ticket
+from engine.services import kb_search
 from engine.services.supervision import open_supervision
 
 from ..services.helpers import CITIZEN, REPLY, user
@@ -125,7 +126,7 @@ def test_immediate_answer_from_the_knowledge_base_search(client, db):
     r = post(client, "/intake", {**data, "kb_entry_id": str(entry.id), "op": "submit"})
     assert r.status_code == 302
     t = last_ticket(db)
-    assert t.status == "evaluating" and t.kb_entry_id == entry.id and t.answer_text == entry.content
+    assert t.status == "evaluating" and t.kb_entry_id == entry.id and t.answer_text == kb_search.plain_text(entry.content)
 
 
 def test_channel_ticket_is_scoped_on_its_task_page(client, db, tickets):

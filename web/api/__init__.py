@@ -147,11 +147,11 @@ def kb_search():
     require_user(api_actor())
     q = (request.args.get("q") or "").strip()
     if q:
-        hits = kb.search(db.session, q, limit=20)
+        hits = kb.search(db.session, q, limit=20, now=now())
         return jsonify({"entries": [{"id": h.entry_id, "title": h.title, "category": h.category,
                                      "title_html": h.title_html, "snippet_html": h.snippet_html, "score": h.score}
                                     for h in hits]})
-    rows = db.session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.status == "published")
-                              .order_by(KnowledgeEntry.id).limit(20)).all()
+    rows = [e for e in db.session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.status == "published")
+                                          .order_by(KnowledgeEntry.id).limit(20)) if kb.is_live(e, now())]
     return jsonify({"entries": [{"id": e.id, "title": e.title, "category": e.category, "content": e.content}
                                 for e in rows]})

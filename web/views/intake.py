@@ -50,8 +50,8 @@ def scope_panels(form: ScopeForm, phone: str | None, address: str | None, exclud
         ticket = db.session.get(Ticket, exclude_id)
         words = ticket.content if ticket is not None else None
     query, kb_q, source = _kb_words(words)
-    selected = pages.kb_entry(db.session, form.kb_entry_id.data)
-    results = pages.kb_search(db.session, query)
+    selected = pages.kb_entry(db.session, form.kb_entry_id.data, now())
+    results = pages.kb_search(db.session, query, now())
     if selected and all(e["id"] != selected["id"] for e in results):
         results.insert(0, selected)
     return {"kb_q": kb_q, "kb_source": source, "kb_results": results,
@@ -129,7 +129,7 @@ def kb_suggest():
     """The intake panel's live suggestions: ``?q=`` the citizen's words or the agent's keywords (JSON)."""
     q = strip(request.args.get("q") or "")[:pages.SUGGEST_CHARS]
     entries = [{key: e[key] for key in ("id", "title", "category", "unit", "basis", "title_html", "snippet_html")}
-               for e in pages.kb_search(db.session, q)]
+               for e in pages.kb_search(db.session, q, now())]
     resp = jsonify({"entries": entries})
     resp.headers["Cache-Control"] = "no-store"
     return resp

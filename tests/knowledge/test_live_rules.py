@@ -1,0 +1,127 @@
+"""When an entry may answer citizens, and when its upload is judged late: the 7-WD judgement is made when the entry
+first goes live and when its policy date moves — a later typo fix does not count against the unit — and an entry
+past its expiry date answers nobody, even before the scheduler's pass marks it expired."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from engine.db import transaction
+from engine.models import KnowledgeEntry, Ticket
+from engine.services import Invalid, kb_search, knowledge, pages, register
+
+from ..services.helpers import CITIZEN, user
+from .test_upkeep import ENTRY, make_entry, owner
+
+
+def at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def edit(db, entry_id, data, now, who=None):
+    with transaction(db.session):
+        return knowledge.edit_entry(db.session, who or owner(db), entry_id, data, now)
+
+
+def test_a_later_edit_does_not_make_an_on_time_upload_late(db, kb):
+    # Uploaded Mon 11-02 for a policy in force from 12-31: on time.
+    entry = make_entry(db, now=at("2026-11-02T10:00:00+08:00"), effective_date=date(2026, 12, 31))
+    assert entry.uploaded_late is False
+    # A typo fixed two days before the policy takes effect is not a late upload.
+    edit(db, entry.id, {"basis": "《中华人民共和国噪声污染防治法》第四十三条第一款"}, at("2026-12-29T10:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, entry.id).uploaded_late is False
+    assert knowledge.late_uploads(db.session, date(2026, 12, 1), date(2026, 12, 31)).get(entry.unit_id, 0) == 0
+    # Moving the policy date to within 7 working days is judged again: now it is late.
+    edit(db, entry.id, {"effective_date": "2027-01-04"}, at("2026-12-29T11:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, entry.id).uploaded_late is True
+
+
+def test_an_entry_long_in_force_stays_on_time_after_a_correction(db, kb):
+    entry = make_entry(db, now=at("2022-05-09T10:00:00+08:00"), effective_date=date(2022, 6, 5))
+    assert entry.uploaded_late is False
+    edit(db, entry.id, {"content": "<p>夜间施工须提前三日申请许可。</p>"}, at("2026-11-25T10:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, entry.id).uploaded_late is False
+
+
+def test_publishing_a_withdrawn_entry_again_keeps_the_first_judgement(db, kb):
+    entry = make_entry(db, now=at("2026-11-02T10:00:00+08:00"), effective_date=date(2026, 12, 1))
+    with transaction(db.session):
+        knowledge.change_status(db.session, owner(db), entry.id, "withdraw", at("2026-11-20T10:00:00+08:00"))
+    with transaction(db.session):
+        knowledge.change_status(db.session, owner(db), entry.id, "publish", at("2026-11-26T10:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, entry.id).uploaded_late is False
+    # A draft is judged when it first goes live: published 11-26 for 12-01 is late.
+    with transaction(db.session):
+        draft = knowledge.create_entry(db.session, owner(db), {**ENTRY, "title": "夜间施工许可办理时限",
+                                                               "effective_date": date(2026, 12, 1)},
+                                       at("2026-11-02T10:00:00+08:00"), publish=False)
+    with transaction(db.session):
+        knowledge.change_status(db.session, owner(db), draft.id, "publish", at("2026-11-26T10:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, draft.id).uploaded_late is True
+
+
+def test_an_entry_past_its_expiry_cannot_be_published(db, kb):
+    with pytest.raises(Invalid) as refused:
+        make_entry(db, expiry_date=date(2021, 1, 1), effective_date=date(2020, 1, 1))
+    assert refused.value.fields == {"expiry_date": "失效日期已到，不能发布"}
+    with transaction(db.session):
+        draft = knowledge.create_entry(db.session, owner(db), {**ENTRY, "effective_date": date(2020, 1, 1),
+                                                               "expiry_date": date(2021, 1, 1)}, at(
+            "2026-11-25T10:00:00+08:00"), publish=False)
+    with pytest.raises(Invalid) as refused, transaction(db.session):
+        knowledge.change_status(db.session, owner(db), draft.id, "publish", at("2026-11-25T10:00:00+08:00"))
+    assert refused.value.message_zh == "失效日期已到，不能发布；请先修改失效日期"
+    assert db.session.get(KnowledgeEntry, draft.id).status == "draft"
+
+
+def test_an_expiry_date_set_to_today_takes_the_entry_out_at_once(db, kb):
+    entry = make_entry(db)
+    now = at("2026-11-25T15:00:00+08:00")
+    assert kb_search.search(db.session, "夜间施工许可", now=now)[0].entry_id == entry.id
+    edit(db, entry.id, {"expiry_date": "2026-11-25"}, now)
+    assert db.session.get(KnowledgeEntry, entry.id).status == "expired"
+    assert entry.id not in [h.entry_id for h in kb_search.search(db.session, "夜间施工许可", now=now)]
+    assert knowledge.versions(db.session, entry.id)[-1].note.endswith("（失效日期已到，条目失效）")
+
+
+def test_an_entry_past_its_expiry_answers_nobody_before_the_scheduler_runs(db, kb):
+    s = db.session
+    entry_id = kb["KB-SBK-BB"]
+    with transaction(s):  # its expiry came at midnight; the scheduler's pass has not run yet
+        s.execute(text("UPDATE kb_entry SET expiry_date = :d WHERE id = :id"), {"d": date(2026, 11, 25), "id": entry_id})
+    s.expire_all()
+    now = at("2026-11-25T09:00:00+08:00")
+    words = "我的社保卡丢了怎么补办"
+    assert entry_id in [h.entry_id for h in kb_search.search(s, words)]  # still in the index, still published
+    assert entry_id not in [h.entry_id for h in kb_search.suggest(s, words, now=now)]
+    assert entry_id not in [e["id"] for e in pages.kb_search(s, words, now)]
+    assert pages.kb_entry(s, entry_id, now) is None  # a posted id shows nothing either
+    with pytest.raises(Invalid) as refused, transaction(s):
+        register(s, user(s, "agent"), {**CITIZEN, "content": words, "ticket_type": "consult", "scope": "answer",
+                                       "kb_entry_id": entry_id}, now)
+    assert refused.value.fields["kb_entry_id"] == "该知识条目已过失效日期，不能用于即时答复，请另选条目"
+    with transaction(s):
+        s.execute(text("UPDATE kb_entry SET expiry_date = NULL WHERE id = :id"), {"id": entry_id})
+
+
+def test_a_draft_picked_by_id_shows_nothing_at_intake(db, kb):
+    with transaction(db.session):
+        draft = knowledge.create_entry(db.session, owner(db), {**ENTRY, "content": "<p>内部草稿：尚未核实</p>"},
+                                       at("2026-11-25T10:00:00+08:00"), publish=False)
+    assert pages.kb_entry(db.session, draft.id, at("2026-11-25T10:00:00+08:00")) is None
+
+
+def test_the_citizen_is_told_the_entrys_text_not_its_markup(db, kb):
+    s = db.session
+    entry = make_entry(db, content="<p>夜间施工须取得<strong>夜间施工许可证</strong>。</p><ul><li>工地公示</li></ul>")
+    now = at("2026-11-25T10:00:00+08:00")
+    with transaction(s):
+        t, _, _ = register(s, user(s, "agent"), {**CITIZEN, "content": "工地晚上施工要许可吗", "ticket_type": "consult",
+                                                 "scope": "answer", "kb_entry_id": entry.id}, now)
+    t = s.get(Ticket, t.id)
+    assert t.kb_entry_id == entry.id
+    assert "<" not in t.answer_text and "夜间施工须取得" in t.answer_text and "夜间施工许可证" in t.answer_text
+    with transaction(s):  # the kb fixture removes the entry this test made; the ticket must let go of it first
+        s.execute(text("UPDATE ticket SET kb_entry_id = NULL WHERE id = :id"), {"id": t.id})
