@@ -1,7 +1,8 @@
-"""Knowledge-base forms: entries (new and edit), publishing, edit-request decisions, flags and their fixes."""
+"""Knowledge-base forms: entries (new and edit), publishing, edit-request decisions, flags (on an entry or a
+category), their fixes and correction notices."""
 from __future__ import annotations
 
-from .base import Choice, CommandForm, Radio, options, text
+from .base import Choice, CommandForm, ConfirmForm, Radio, blank, options, text
 
 PUBLISH_CHOICES = (("publish", "立即发布"), ("draft", "保存为草稿"))
 STATUS_ACTIONS = (("publish", "发布"), ("withdraw", "撤回"))
@@ -57,6 +58,26 @@ class FlagForm(CommandForm):
         return {"kind": self.kind.data, "text": self.text.data}
 
 
+class CategoryFlagForm(FlagForm):
+    """A gap or an error on a whole category; the unit defaults to the category's responsible unit (the service)."""
+
+    category = Choice("类别", choices=[blank("请选择类别")], required="请选择类别")
+    unit_id = Choice("负责修正的单位", choices=[blank("按类别的责任单位")])
+
+    def set_choices(self, categories: list[str], units: list[tuple[int, str]]) -> None:
+        self.category.choices = [blank("请选择类别"), *options((c, c) for c in categories)]
+        self.unit_id.choices = [blank("按类别的责任单位"), *options((str(i), name) for i, name in units)]
+
+    def to_command(self) -> dict:
+        unit = self.unit_id.data
+        return {**super().to_command(), "category": self.category.data,
+                "unit_id": int(unit) if unit and unit.isdigit() else None}
+
+
+class NoticeForm(ConfirmForm):
+    """出具纠错通知: one button; the flag names everything the notice says."""
+
+
 class FixForm(CommandForm):
     note = text("修正说明", 2000, area=True, message="请说明如何修正")
 
@@ -64,4 +85,5 @@ class FixForm(CommandForm):
         return {"note": self.note.data}
 
 
-__all__ = ["EntryForm", "NewEntryForm", "EditEntryForm", "StatusForm", "DecideForm", "FlagForm", "FixForm"]
+__all__ = ["EntryForm", "NewEntryForm", "EditEntryForm", "StatusForm", "DecideForm", "FlagForm", "CategoryFlagForm",
+           "NoticeForm", "FixForm"]

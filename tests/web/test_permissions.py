@@ -102,13 +102,15 @@ ROUTES = [
     ("/kb/new", only("kb_editor")),
     ("/kb/{entry}/edit", only("kb_editor", "reviewer", "admin")),
     ("/kb/flags", only(OFFICE, "kb_editor")),
+    ("/kb/mine", only(OFFICE, "kb_editor")),
+    ("/kb/{entry}/versions/1", signed_in),
 ]
 POST_ONLY = {"/logout", "/public/evaluate", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
              "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
              "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
              "/oversight/accountability/<int:case_id>/outcome",
              "/kb/<int:entry_id>/status", "/kb/<int:entry_id>/flag", "/kb/<int:entry_id>/requests/<int:request_id>",
-             "/kb/flags/<int:flag_id>/fix"}
+             "/kb/flags/<int:flag_id>/fix", "/kb/flags/<int:flag_id>/notice"}
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +149,7 @@ def test_every_page_route_is_in_the_table(app):
     listed = {url.replace("{zjj}", "<int:ticket_id>").replace("{county}", "<int:ticket_id>")
               .replace("{case}", "<int:case_id>").replace("{entry}", "<int:entry_id>")
               .replace("/tasks/sign", "/tasks/<task_ref>").replace("/tasks/county_dispatch", "/tasks/<task_ref>")
+              .replace("/versions/1", "/versions/<int:version>")
               for url, _ in ROUTES} | POST_ONLY
     assert pages - listed == set()
     assert listed - set(rules) == set()

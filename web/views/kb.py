@@ -1,5 +1,9 @@
-"""Knowledge-base pages (Art. 8(1), 25, 26(2)): search, entries and their versions, edits by the owning unit's
-信息采编员 (other units' editors propose edit requests), and the gaps and errors the office flags."""
+"""Knowledge-base pages (Art. 8(1), 25, 26(2)): search, entries and their versions, a unit's own entries of every
+status, edits by the owning unit's 信息采编员 (other units' editors propose edit requests), and the gaps and errors
+the office flags on an entry or a category, with their correction notices.
+
+An entry that is not published (draft, withdrawn, expired) and its versions are shown only to the owning unit's
+users and the office (``kb_pages.readable_entry``); published entries to everyone signed in."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -7,10 +11,20 @@ from sqlalchemy import select
 
 from engine.db import transaction
 from engine.domain.roles import Role
-from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag, Unit
-from engine.services import kb_search, knowledge, knowledge_flags
+from engine.models import KnowledgeEditRequest, KnowledgeEntry, Unit
+from engine.services import kb_pages, kb_search, knowledge, knowledge_flags, pages
+from engine.services.documents import ISSUE_ROLES
 from engine.services.errors import Invalid, NotFound, ServiceError
-from forms.kb import DecideForm, EditEntryForm, FixForm, FlagForm, NewEntryForm, StatusForm
+from forms.kb import (
+    CategoryFlagForm,
+    DecideForm,
+    EditEntryForm,
+    FixForm,
+    FlagForm,
+    NewEntryForm,
+    NoticeForm,
+    StatusForm,
+)
 
 from ..extensions import db
 from ..security import login_required, now
@@ -21,6 +35,8 @@ bp = Blueprint("kb", __name__, url_prefix="/kb")
 FLAG_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN)  # the office's roles that flag gaps and errors
 APPROVERS = (Role.REVIEWER, Role.ADMIN)
 OFFICE_VIEW = tuple(r for r in Role if r.is_office)
+NOTICE_ROLES = tuple(r for r in OFFICE_VIEW if r in ISSUE_ROLES)  # the office's roles that issue documents
+MINE_PAGE = 50
 
 
 def _units() -> dict[int, str]:
@@ -28,15 +44,18 @@ def _units() -> dict[int, str]:
 
 
 def _entry(entry_id: int) -> KnowledgeEntry:
-    entry = db.session.get(KnowledgeEntry, entry_id)
-    if entry is None:
-        raise NotFound("知识条目不存在", f"kb entry {entry_id} not found")
-    return entry
+    """The entry, if the signed-in user may read it (404 unknown, 403 not published and not the unit's or office's)."""
+    return kb_pages.readable_entry(db.session, actor(), entry_id)
 
 
 def _owner(entry: KnowledgeEntry) -> bool:
     a = actor()
     return a.role == Role.KB_EDITOR and a.unit_id == entry.unit_id
+
+
+def _list_label(r: Role | None) -> str | None:
+    """The link to /kb/mine: the unit's editor lists its own entries, the office any unit's."""
+    return "本单位知识条目" if r == Role.KB_EDITOR else "各单位知识条目" if r in OFFICE_VIEW else None
 
 
 def _refusal(form, exc: ServiceError) -> tuple[str | None, int]:
@@ -53,9 +72,37 @@ def _refusal(form, exc: ServiceError) -> tuple[str | None, int]:
 @login_required
 def search():
     q = (request.args.get("q") or "").strip()[:200]
-    hits = kb_search.search(db.session, q, limit=20) if q else []
+    hits = kb_search.search(db.session, q, limit=20, now=now()) if q else []
+    r = role()
     return render_template("kb/search.html", q=q, hits=hits, units=_units(),
-                           may_create=role() == Role.KB_EDITOR)
+                           may_create=r == Role.KB_EDITOR,
+                           list_label=_list_label(r))
+
+
+# -- a unit's own entries -------------------------------------------------------------------------------------------
+
+@bp.get("/mine")
+@roles_required(Role.KB_EDITOR, *OFFICE_VIEW)
+def mine():
+    """The unit's entries of every status, newest change first; the office picks the unit (``?unit=``)."""
+    a = actor()
+    office = a.role.is_office
+    raw = request.args.get("unit", "")
+    unit = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if not office:
+        unit = unit or a.unit_id
+    status = request.args.get("status") or None
+    status = status if status in knowledge.STATUSES else None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total, counts = [], 0, {}
+    if unit is not None:
+        rows, total, counts = kb_pages.unit_entries(db.session, a, unit, status=status, limit=MINE_PAGE,
+                                                    offset=(page - 1) * MINE_PAGE)
+    return render_template(
+        "kb/mine.html", rows=rows, total=total, counts=counts, unit=unit, unit_name=_units().get(unit),
+        status=status, page=page, pages=max(1, (total - 1) // MINE_PAGE + 1), labels=knowledge.STATUS_LABELS,
+        office=office, unit_choices=kb_pages.units_with_entries(db.session) if office else [],
+        args={"unit": unit if office else None, "status": status})
 
 
 # -- one entry ------------------------------------------------------------------------------------------------------
@@ -80,6 +127,15 @@ def _render_entry(entry_id: int, forms: dict | None = None, message: str | None 
 @login_required
 def entry(entry_id: int):
     return _render_entry(entry_id)
+
+
+@bp.get("/<int:entry_id>/versions/<int:version>")
+@login_required
+def version(entry_id: int, version: int):
+    """One saved version as it was: title, content, basis, dates, keywords, who saved it and when."""
+    entry, v = kb_pages.entry_version(db.session, actor(), entry_id, version)
+    return render_template("kb/version.html", entry=entry, v=v, unit=_units().get(entry.unit_id, "—"),
+                           labels=knowledge.STATUS_LABELS)
 
 
 def _act(entry_id: int, key: str, call, done: str, target=None):
@@ -177,28 +233,53 @@ def edit(entry_id: int):
 
 # -- flags ------------------------------------------------------------------------------------------------------------
 
-def _render_flags(forms: dict[int, FixForm] | None = None, message: str | None = None, status: int = 200):
+def _category_form(form: CategoryFlagForm | None = None) -> CategoryFlagForm:
+    form = form or CategoryFlagForm(prefix="c")
+    form.set_choices([c["name"] for c in pages.categories(db.session)],
+                     [(u["id"], u["name"]) for u in pages.handling_units(db.session)])
+    return form
+
+
+def _render_flags(forms: dict[int, FixForm] | None = None, message: str | None = None, status: int = 200,
+                  category_form: CategoryFlagForm | None = None):
+    """The open flags by deadline (``?show=fixed``: the fixed ones, newest fix first) with their notices; the unit's
+    信息采编员 fixes its own, the office flags a category and prints correction notices."""
     a = actor()
-    q = (select(KnowledgeFlag).where(KnowledgeFlag.fixed_at.is_(None))
-         .order_by(KnowledgeFlag.due_at, KnowledgeFlag.id).limit(500))
-    if a.role == Role.KB_EDITOR:
-        q = q.where(KnowledgeFlag.unit_id == a.unit_id)
-    rows = list(db.session.scalars(q))
-    ids = [f.entry_id for f in rows if f.entry_id]
-    titles = dict(db.session.execute(select(KnowledgeEntry.id, KnowledgeEntry.title)
-                                     .where(KnowledgeEntry.id.in_(ids))).all()) if ids else {}
+    fixed = request.args.get("show") == "fixed"
+    rows, titles, notices = kb_pages.flag_list(db.session, a, fixed=fixed)
     forms = forms or {}
     for f in rows:
-        if a.role == Role.KB_EDITOR and f.unit_id == a.unit_id and f.id not in forms:
+        if not fixed and a.role == Role.KB_EDITOR and f.unit_id == a.unit_id and f.id not in forms:
             forms[f.id] = FixForm(prefix=f"x{f.id}")
-    return render_template("kb/flags.html", rows=rows, titles=titles, units=_units(), forms=forms,
-                           kinds=knowledge_flags.FLAG_KINDS, message=message), status
+    may_flag = a.role in FLAG_ROLES
+    return render_template(
+        "kb/flags.html", rows=rows, titles=titles, units=_units(), forms=forms, fixed=fixed, notices=notices,
+        kinds=knowledge_flags.FLAG_KINDS, message=message, may_print=a.role in NOTICE_ROLES,
+        category_form=_category_form(category_form) if may_flag else None,
+        list_label=_list_label(a.role)), status
 
 
 @bp.get("/flags")
 @roles_required(Role.KB_EDITOR, *OFFICE_VIEW)
 def flags():
     return _render_flags()
+
+
+@bp.post("/flags")
+@roles_required(*FLAG_ROLES)
+def flag_category():
+    """Flag a gap or an error on a whole category, for the unit chosen or the category's responsible unit."""
+    form = _category_form()
+    if not form.validate_on_submit():
+        return _render_flags(message="提交的信息有误，请修改后重试", status=400, category_form=form)
+    try:
+        with transaction(db.session):
+            knowledge_flags.flag(db.session, actor(), now=now(), **form.to_command())
+    except ServiceError as exc:
+        message, status = _refusal(form, exc)
+        return _render_flags(message=message, status=status, category_form=form)
+    flash("已提出知识库纠错，责任单位须在5个工作日内修正", "ok")
+    return redirect(url_for("kb.flags"))
 
 
 @bp.post("/flags/<int:flag_id>/fix")
@@ -215,3 +296,23 @@ def fix(flag_id: int):
         flash("已提交修正", "ok")
         return redirect(url_for("kb.flags"))
     return _render_flags({flag_id: form}, None, 400)
+
+
+@bp.post("/flags/<int:flag_id>/notice")
+@roles_required(*NOTICE_ROLES)
+def notice(flag_id: int):
+    """出具知识库纠错通知 for a flag (open or fixed); a second one while a live notice exists is refused."""
+    form = NoticeForm(prefix="n")
+    if not form.validate_on_submit():
+        return _render_flags(message="页面已过期，请刷新后重新提交", status=400)
+    try:
+        with transaction(db.session):
+            doc = knowledge_flags.print_correction_notice(db.session, actor(), flag_id, now())
+            number = doc.number
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _render_flags(message=exc.message_zh, status=exc.status)
+    flash(f"已出具知识库纠错通知（{number}），可在本条记录中查看或下载", "ok")
+    return redirect(url_for("kb.flags", show="fixed" if request.args.get("show") == "fixed" else None)
+                    + f"#flag-{flag_id}")
