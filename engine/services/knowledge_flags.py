@@ -102,8 +102,13 @@ def gap_from_ticket(session: Session, actor: Actor, ticket_id: int, now: datetim
 def fix_flag(session: Session, actor: Actor, flag_id: int, note: str, now: datetime) -> KnowledgeFlag:
     """Record the unit's fix: the clock stops and the flag is cleared (late when after the 5-WD deadline).
 
+    The unit's 信息采编员 fixes by changing the knowledge base first: the flagged entry has a version saved after
+    the flag, or — for a flag on a category — the unit created or changed an entry since. The office's approvers
+    may close a flag without that (raised by mistake, fixed elsewhere), saying why.
+
     :raises Forbidden: for anyone but the unit's 信息采编员 or the office's approvers.
     :raises Conflict: when it was fixed already.
+    :raises Invalid: when the unit changed nothing since the flag, or the office gives no reason.
     """
     row = session.get(KnowledgeFlag, flag_id)
     if row is None:
@@ -113,12 +118,29 @@ def fix_flag(session: Session, actor: Actor, flag_id: int, note: str, now: datet
         raise Forbidden("只有责任单位的信息采编员可以提交修正", f"{actor.label} may not fix kb flag {flag_id}")
     if row.fixed_at is not None:
         raise Conflict("该问题已修正", f"kb flag {flag_id} already fixed")
+    if own and not _changed_since(session, row):
+        wanted = "修改该条目" if row.entry_id is not None else "补充或修改本单位的知识条目"
+        raise Invalid(f"请先{wanted}，再提交修正", f"kb flag {flag_id}: nothing changed since it was raised",
+                      fields={"note": f"知识库中尚无对应修改，请先{wanted}"})
+    if not own and not (note or "").strip():
+        raise Invalid("请说明关闭理由", f"kb flag {flag_id} closed by the office without a reason",
+                      fields={"note": "请说明关闭理由"})
     row.fixed_at, row.fixed_by, row.fix_note = now, actor.label[:120], (note or "").strip() or None
     row.fixed_late, row.next_threshold_at = now > row.due_at, None
     write_audit(session, row.source_ticket_id, actor, "kb_flag_fixed", None, None, now, flag_id=row.id,
                 late=row.fixed_late, level=row.level)
     session.flush()
     return row
+
+
+def _changed_since(session: Session, row: KnowledgeFlag) -> bool:
+    """Whether the knowledge base changed for the flag since it was raised (see :func:`fix_flag`)."""
+    if row.entry_id is not None:
+        entry = session.get(KnowledgeEntry, row.entry_id)
+        return entry is not None and entry.updated_at is not None and entry.updated_at > row.flagged_at
+    changed = select(KnowledgeEntry.id).where(KnowledgeEntry.unit_id == row.unit_id,
+                                              KnowledgeEntry.updated_at > row.flagged_at)
+    return session.scalar(changed.limit(1)) is not None
 
 
 def _next_threshold(row: KnowledgeFlag) -> datetime | None:

@@ -32,8 +32,10 @@ def kb_set(db) -> dict:
         for key in ("on_time", "fixed_late", "open_late"):
             flags[key] = knowledge_flags.flag(s, reviewer, kind="error", text=f"信息有误（{key}）",
                                               entry_id=timely.id, now=at("2026-11-25T11:00:00+08:00")).id
-    with transaction(s):
+    with transaction(s):  # each fix follows a correction of the entry
+        knowledge.edit_entry(s, editor, timely.id, {"basis": "《城市建筑垃圾管理规定》"}, at("2026-11-27T08:30:00+08:00"))
         knowledge_flags.fix_flag(s, editor, flags["on_time"], "已更正", at("2026-11-27T09:00:00+08:00"))
+        knowledge.edit_entry(s, editor, timely.id, {"basis": "《城市建筑垃圾管理规定》第十条"}, at("2026-12-04T08:30:00+08:00"))
         knowledge_flags.fix_flag(s, editor, flags["fixed_late"], "已更正", at("2026-12-04T09:00:00+08:00"))
         knowledge_flags.kb_monitor_pass(s, at("2026-12-05T09:00:00+08:00"))
         flags["pending"] = knowledge_flags.flag(s, reviewer, kind="gap", text="缺少办理指南", entry_id=timely.id,

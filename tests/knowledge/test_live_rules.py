@@ -125,3 +125,31 @@ def test_the_citizen_is_told_the_entrys_text_not_its_markup(db, kb):
     assert "<" not in t.answer_text and "夜间施工须取得" in t.answer_text and "夜间施工许可证" in t.answer_text
     with transaction(s):  # the kb fixture removes the entry this test made; the ticket must let go of it first
         s.execute(text("UPDATE ticket SET kb_entry_id = NULL WHERE id = :id"), {"id": t.id})
+
+
+def test_a_flag_is_fixed_by_changing_the_base_or_closed_by_the_office_with_a_reason(db, kb):
+    from engine.models import KnowledgeFlag
+    from engine.services import knowledge_flags
+
+    s = db.session
+    entry = make_entry(db)
+    with transaction(s):
+        error = knowledge_flags.flag(s, user(s, "reviewer"), kind="error", text="许可办理地点已搬迁",
+                                     entry_id=entry.id, now=at("2026-11-25T11:00:00+08:00"))
+        mistaken = knowledge_flags.flag(s, user(s, "reviewer"), kind="gap", text="缺少夜间施工投诉渠道",
+                                        entry_id=entry.id, now=at("2026-11-25T11:05:00+08:00"))
+    with pytest.raises(Invalid) as refused, transaction(s):  # the unit reports a fix without touching the entry
+        knowledge_flags.fix_flag(s, owner(db), error.id, "已更正", at("2026-11-26T09:00:00+08:00"))
+    assert refused.value.message_zh == "请先修改该条目，再提交修正"
+    edit(db, entry.id, {"content": "<p>夜间施工许可在市政务服务中心二楼办理。</p>"}, at("2026-11-26T09:10:00+08:00"))
+    with transaction(s):
+        knowledge_flags.fix_flag(s, owner(db), error.id, "已更正办理地点", at("2026-11-26T09:20:00+08:00"))
+    assert s.get(KnowledgeFlag, error.id).fixed_late is False
+    # The office closes a flag raised by mistake, but only saying why.
+    with pytest.raises(Invalid) as refused, transaction(s):
+        knowledge_flags.fix_flag(s, user(s, "reviewer"), mistaken.id, " ", at("2026-11-26T10:00:00+08:00"))
+    assert refused.value.fields == {"note": "请说明关闭理由"}
+    with transaction(s):
+        knowledge_flags.fix_flag(s, user(s, "reviewer"), mistaken.id, "重复提出，已在另一条纠错中处理",
+                                 at("2026-11-26T10:00:00+08:00"))
+    assert s.get(KnowledgeFlag, mistaken.id).fixed_at is not None

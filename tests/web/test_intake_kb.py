@@ -73,7 +73,10 @@ def test_live_suggestions_answer_json_to_agents_only(client, db):
     assert client.get("/intake/kb-suggest", query_string={"q": "社保卡"}).status_code == 403
 
 
-def test_no_answer_found_becomes_a_gap_report_the_unit_fixes(client, db):
+def test_no_answer_found_becomes_a_gap_report_the_unit_fixes(client, db, clock):
+    from ..services.helpers import drop_kb_entries_after, kb_entries_top
+
+    top = kb_entries_top(db.session)
     login(client, "agent")
     data = {**INTAKE, "ticket_type": "consult", "category": "城乡建设/物业管理", "content": NO_ANSWER,
             "scope": "accept"}
@@ -92,10 +95,20 @@ def test_no_answer_found_becomes_a_gap_report_the_unit_fixes(client, db):
     as_user(client, db, "kb_editor")  # 信息采编员 of 市住建局
     page = text(client.get("/kb/flags"))
     assert "城乡建设/物业管理" in page and f"/kb/flags/{gap.id}/fix" in page
-    r = post(client, f"/kb/flags/{gap.id}/fix", {f"x{gap.id}-note": "已新增充电桩建设条目"}, get_url="/kb/flags")
+    fix = {f"x{gap.id}-note": "已新增充电桩建设条目"}
+    r = post(client, f"/kb/flags/{gap.id}/fix", fix, get_url="/kb/flags")
+    assert r.status_code == 400 and "知识库中尚无对应修改，请先补充或修改本单位的知识条目" in text(r)
+    clock.set("2026-11-25T15:00:00+08:00")  # the unit writes the missing entry in the afternoon
+    r = post(client, "/kb/new", {"title": "住宅小区电动车充电桩建设", "category": "城乡建设/物业管理",
+                                 "content": "<p>由业主向物业服务企业申请，物业配合供电部门报装。</p>",
+                                 "keywords": "充电桩,电动车", "publish": "publish"})
+    assert r.status_code == 302, text(r)[:500]
+    r = post(client, f"/kb/flags/{gap.id}/fix", fix, get_url="/kb/flags")
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(KnowledgeFlag, gap.id).fixed_at is not None
+    drop_kb_entries_after(db.session, top)
+    db.session.commit()
 
 
 def test_a_gap_report_needs_a_category_or_goes_to_the_unit_named(client, db):

@@ -112,11 +112,15 @@ def test_office_prints_a_correction_notice_and_the_unit_reads_it(client, db, kb)
     assert post(client, notice, get_url="/kb/flags").status_code == 403
 
 
-def test_a_notice_for_a_fixed_flag(client, db, kb):
+def test_a_notice_for_a_fixed_flag(client, db, kb, clock):
     as_user(client, db, "kb_editor")
     entry = new_entry(client, db)
     flag = flag_entry(client, db, entry)
     as_user(client, db, "kb_editor")
+    clock.set("2026-11-25T14:00:00+08:00")  # the unit corrects the entry, then reports the fix
+    r = post(client, f"/kb/{entry.id}/edit", {**ENTRY, "content": "<p>许可查询网址：https://zjj.heyuan.gov.cn/</p>",
+                                              "reason": "更新查询网址"})
+    assert r.status_code == 302, text(r)[:500]
     r = post(client, f"/kb/flags/{flag.id}/fix", {f"x{flag.id}-note": "已更新查询网址"}, get_url="/kb/flags")
     assert r.status_code == 302
 

@@ -125,7 +125,7 @@ def test_editor_creates_publishes_and_edits_an_entry(client, db, kb):
     assert db.session.get(KnowledgeEditRequest, req.id).status == "rejected"
 
 
-def test_office_flags_an_error_and_the_unit_fixes_it(client, db, kb):
+def test_office_flags_an_error_and_the_unit_fixes_it(client, db, kb, clock):
     as_user(client, db, "kb_editor")
     entry = new_entry(client, db)
     as_user(client, db, "reviewer")
@@ -155,6 +155,12 @@ def test_office_flags_an_error_and_the_unit_fixes_it(client, db, kb):
     fix = f"/kb/flags/{row.id}/fix"
     r = post(client, fix, {f"x{row.id}-note": ""}, get_url="/kb/flags")
     assert r.status_code == 400 and "请说明如何修正" in text(r)
+    r = post(client, fix, {f"x{row.id}-note": "已更新清运电话"}, get_url="/kb/flags")
+    assert r.status_code == 400 and "知识库中尚无对应修改，请先修改该条目" in text(r)  # nothing changed yet
+    clock.set("2026-11-25T14:00:00+08:00")
+    r = post(client, f"/kb/{entry.id}/edit", {**ENTRY, "content": "<p>装修垃圾须预约清运，电话0762-12345。</p>",
+                                              "reason": "更新清运电话"})
+    assert r.status_code == 302
     r = post(client, fix, {f"x{row.id}-note": "已更新清运电话"}, get_url="/kb/flags")
     assert r.status_code == 302
     db.session.expire_all()
