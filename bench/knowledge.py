@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.scratchdb import heading  # noqa: E402
 from engine.db import session_factory  # noqa: E402
-from engine.demo_content import KB_ENTRIES  # noqa: E402
+from engine.demo_kb import KB_ENTRIES  # noqa: E402
 from engine.models import Base, KnowledgeEntry  # noqa: E402
 from engine.services import kb_search  # noqa: E402
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from engine import demo_content as dc
+from engine import demo_generator as dg
+from engine import demo_kb as dk
 from engine.db import transaction
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.models import Category, KnowledgeEntry, KnowledgeVersion, Unit, User
@@ -59,7 +61,7 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
     kb = {e.title: e for e in session.scalars(select(KnowledgeEntry))}
     by_code = {}
     seeder = Actor.system("演示数据")
-    for e in dc.KB_ENTRIES:
+    for e in dk.KB_ENTRIES:
         entry = kb.get(e["title"])
         if entry is None:
             cat = dc.CATEGORIES_BY_CODE.get(e["category"])
@@ -116,7 +118,7 @@ def seed_tickets(session: Session, units: dict[str, Unit], kb: dict[str, Knowled
     weights = list(STAGES.values())
     made = 0
     for i in range(count):
-        req = dc.request_for(i, rng)
+        req = dg.request_for(i, rng)
         stage = rng.choices(stages, weights)[0]
         start = now - timedelta(days=rng.uniform(0.5, 40) if stage == "archived" else rng.uniform(0.1, 9))
         d = _Driver(session, units, staff, rng, start, now)
@@ -173,7 +175,7 @@ def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> 
             d.do(_unit_actor(Role.HANDLER, u), ticket, "co_handle", {"co_part": f"{u.name}已按职责配合核查处理。"})
     if stage in ("co_handling", "handling"):
         return
-    reply = {"department": lead.name, "handler_name": rng.choice(dc.SURNAMES) + "工", "result": req["reply"],
+    reply = {"department": lead.name, "handler_name": rng.choice(dg.SURNAMES) + "工", "result": req["reply"],
              "basis": req["basis"], "contact_method": "电话联系诉求人并告知办理结果"}
     handler = _unit_actor(Role.HANDLER, lead)
     d.do(handler, ticket, "reply", reply)

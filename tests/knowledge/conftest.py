@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from engine.db import transaction
-from engine.demo_content import KB_ENTRIES
+from engine.demo_kb import KB_ENTRIES
 from engine.models import KnowledgeEntry, KnowledgeVersion
 from engine.services import kb_search
 

@@ -5,6 +5,9 @@ import re
 import string
 
 from engine import demo_content as dc
+from engine import demo_generator as dg
+from engine import demo_kb as dk
+from engine import demo_requests as dr
 
 STAFF_MOBILE = re.compile(r"^1380000\d{4}$")
 LANDLINE = re.compile(r"^0762-0\d{6}$")
@@ -79,21 +82,21 @@ def test_categories_are_unique_and_routed_to_existing_units():
 
 
 def test_request_templates_reference_known_data():
-    for template in dc.REQUEST_TEMPLATES:
+    for template in dr.REQUEST_TEMPLATES:
         assert template["type"] in TYPE_CODES
         assert template["category"] in dc.CATEGORIES_BY_CODE, template["title"]
         assert _placeholders(template["content"]) == {"place"}, template["title"]
         assert _placeholders(template["reply"]) <= {"place"}, template["title"]
         assert template["basis"]
-        assert template["kb"] is None or template["kb"] in {e["code"] for e in dc.KB_ENTRIES}
-    assert {t["type"] for t in dc.REQUEST_TEMPLATES} == TYPE_CODES
-    assert len(dc.REQUEST_TEMPLATES) >= 60
+        assert template["kb"] is None or template["kb"] in {e["code"] for e in dk.KB_ENTRIES}
+    assert {t["type"] for t in dr.REQUEST_TEMPLATES} == TYPE_CODES
+    assert len(dr.REQUEST_TEMPLATES) >= 60
 
 
 def test_kb_entries_belong_to_units_and_categories():
-    codes = [e["code"] for e in dc.KB_ENTRIES]
+    codes = [e["code"] for e in dk.KB_ENTRIES]
     assert len(codes) == len(set(codes)) >= 12
-    for entry in dc.KB_ENTRIES:
+    for entry in dk.KB_ENTRIES:
         assert entry["unit"] in dc.UNITS_BY_CODE
         assert entry["category"] in dc.CATEGORIES_BY_CODE
         assert entry["basis"] and entry["keywords"]
@@ -119,9 +122,9 @@ def test_demo_users_cover_every_role():
 
 def test_places_exist_for_every_county():
     counties = {c["code"] for c in dc.COUNTIES}
-    assert set(dc.PLACES) == counties == set(dc.RURAL_PLACES)
+    assert set(dg.PLACES) == counties == set(dg.RURAL_PLACES)
     names = {c["code"]: c["name"] for c in dc.COUNTIES}
-    for code, places in (*dc.PLACES.items(), *dc.RURAL_PLACES.items()):
+    for code, places in (*dg.PLACES.items(), *dg.RURAL_PLACES.items()):
         assert places and all(p.startswith(names[code]) for p in places)
 
 
@@ -133,23 +136,23 @@ def test_fake_phones_are_fictional():
 
 
 def test_request_for_is_deterministic():
-    first = [dc.request_for(i, random.Random(7)) for i in range(50)]
-    again = [dc.request_for(i, random.Random(7)) for i in range(50)]
+    first = [dg.request_for(i, random.Random(7)) for i in range(50)]
+    again = [dg.request_for(i, random.Random(7)) for i in range(50)]
     assert first == again
     rng_a, rng_b = random.Random(42), random.Random(42)
-    assert [dc.request_for(i, rng_a) for i in range(100)] == [dc.request_for(i, rng_b) for i in range(100)]
+    assert [dg.request_for(i, rng_a) for i in range(100)] == [dg.request_for(i, rng_b) for i in range(100)]
 
 
 def test_request_for_produces_consistent_requests():
     rng = random.Random(2026)
-    requests = [dc.request_for(i, rng) for i in range(200)]
+    requests = [dg.request_for(i, rng) for i in range(200)]
     assert {r["type"] for r in requests} == TYPE_CODES
     assert {r["channel"] for r in requests} == {c["code"] for c in dc.CHANNELS}
     callers = {}
     for request in requests:
         assert "{" not in request["content"] and "{" not in request["reply"]
         assert request["address"] in request["content"]
-        assert request["county"] in dc.PLACES
+        assert request["county"] in dg.PLACES
         category = dc.CATEGORIES_BY_CODE[request["category"]]
         assert request["unit"] == category["default_unit"]
         assert request["local_unit"] is None or category["level1"] in dc.UNITS_BY_CODE[request["local_unit"]][
