@@ -6,66 +6,31 @@ projects are invented.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-from xml.sax.saxutils import escape
 
-from .kinds import KINDS, DocumentError, format_number, get_kind
-
-__all__ = ["KINDS", "bar_chart_data_uri", "specimen_context"]
-
-OFFICE_SHORT = "河热线"
-TICKET_NO = "HL20261125000123"
-LEAD_UNIT = "源城区住房和城乡建设局"
-CO_UNIT = "源城区新江街道办事处"
-NOISE_COMPLAINT = (
-    "诉求人反映：源城区新江街道越王大道东侧“江景华庭”项目在建工地近一周每晚22时后仍进行混凝土浇筑和打桩作业，"
-    "噪声严重影响周边小区居民休息；诉求人曾多次向工地反映未果，要求相关部门依法查处并规范夜间施工。"
+from .kinds import KINDS, DocumentError, get_kind
+from .specimen_facts import (
+    CO_UNIT,
+    LEAD_UNIT,
+    NOISE_COMPLAINT,
+    OFFICE_CONTACT,
+    TICKET_NO,
+    at,
+    doc_number,
+    end_of,
 )
-OFFICE_CONTACT = {"name": "张丽", "phone": "0762-3388123"}
+from .specimens_reports import REPORT_BUILDERS
 
-
-def _at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute)
-
-
-def _end_of(year: int, month: int, day: int) -> dt.datetime:
-    """Deadlines end at 24:00 of their last working day, stored as 00:00 of the next day."""
-    return dt.datetime(year, month, day) + dt.timedelta(days=1)
-
-
-def _number(kind: str, seq: int, year: int = 2026) -> str:
-    return format_number(OFFICE_SHORT, get_kind(kind).abbr, year, seq)
-
-
-def bar_chart_data_uri(labels: list[str], values: list[float], unit: str = "") -> str:
-    """Draw a small horizontal bar chart as SVG and return it as a base64 ``data:`` URI."""
-    row, font = 26, 12
-    left = font * max(len(label) for label in labels) + 14
-    width = 560 - left - 70
-    height = row * len(labels) + 20
-    top = max(values) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" viewBox="0 0 560 {height}" '
-        'font-family="Noto Serif CJK SC GB2312, Noto Serif CJK SC" font-size="12">'
-    ]
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = 10 + index * row
-        bar = width * value / top
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{bar:.1f}" height="16" fill="#b22222"/>')
-        parts.append(f'<text x="{left + bar + 6:.1f}" y="{y + 15}">{value:g}{escape(unit)}</text>')
-    parts.append("</svg>")
-    return "data:image/svg+xml;base64," + base64.b64encode("".join(parts).encode()).decode()
+__all__ = ["KINDS", "specimen_context"]
 
 
 def _refusal_notice() -> dict:
     return {
-        "number": _number("refusal_notice", 31),
+        "number": doc_number("refusal_notice", 31),
         "date": dt.date(2026, 11, 25),
         "addressee": "黄女士",
         "ticket_no": "HL20261125000087",
-        "received_at": _at(2026, 11, 25, 10, 26),
+        "received_at": at(2026, 11, 25, 10, 26),
         "channel": "电话",
         "content_summary": "您与源城区某装修公司因装修合同纠纷已向源城区人民法院提起诉讼，现要求政府热线督促法院尽快开庭审理并判令对方退还装修款",
         "reason_code": 5,
@@ -77,15 +42,15 @@ def _refusal_notice() -> dict:
 
 def _return_explanation() -> dict:
     return {
-        "number": _number("return_explanation", 58),
+        "number": doc_number("return_explanation", 58),
         "date": dt.date(2026, 11, 25),
         "unit": "河源市生态环境局源城分局",
         "ticket_no": TICKET_NO,
         "ticket_type": "投诉",
         "content_summary": NOISE_COMPLAINT,
-        "received_at": _at(2026, 11, 25, 9, 40),
-        "returned_at": _at(2026, 11, 25, 14, 20),
-        "return_due": _end_of(2026, 11, 26),
+        "received_at": at(2026, 11, 25, 9, 40),
+        "returned_at": at(2026, 11, 25, 14, 20),
+        "return_due": end_of(2026, 11, 26),
         "reason": "经核实，诉求人反映的噪声来源为房屋建筑工程施工工地的夜间施工作业。建筑施工噪声污染防治的监督管理由住房和城乡建设主管部门负责，"
                   "不属于我局职责范围。",
         "legal_basis": [
@@ -101,59 +66,59 @@ def _return_explanation() -> dict:
 
 def _extension_form() -> dict:
     return {
-        "number": _number("extension_form", 77),
+        "number": doc_number("extension_form", 77),
         "date": dt.date(2026, 12, 3),
         "unit": LEAD_UNIT,
         "ticket_no": TICKET_NO,
         "ticket_type": "投诉",
         "content_summary": NOISE_COMPLAINT,
-        "received_at": _at(2026, 11, 25, 16, 5),
-        "original_deadline": _end_of(2026, 12, 9),
+        "received_at": at(2026, 11, 25, 16, 5),
+        "original_deadline": end_of(2026, 12, 9),
         "requested_days": 5,
-        "requested_deadline": _end_of(2026, 12, 16),
+        "requested_deadline": end_of(2026, 12, 16),
         "reason": "经现场核查，该工地夜间施工涉及混凝土连续浇筑工艺，施工单位称已申请夜间施工证明。"
                   "需会同源城区城市管理和综合执法局、新江街道办事处开展夜间联合执法和噪声监测，并核实证明办理情况，无法在原时限内办结。",
         "applicant": "李明华",
         "applicant_phone": "0762-3326018",
-        "applied_at": _at(2026, 12, 3, 10, 20),
+        "applied_at": at(2026, 12, 3, 10, 20),
         "leader": "陈建国",
-        "leader_signed_at": _at(2026, 12, 3, 10, 5),
+        "leader_signed_at": at(2026, 12, 3, 10, 5),
         "decision": "approved",
-        "new_deadline": _end_of(2026, 12, 16),
+        "new_deadline": end_of(2026, 12, 16),
         "reviewer": "王晓敏",
-        "decided_at": _at(2026, 12, 3, 16, 0),
+        "decided_at": at(2026, 12, 3, 16, 0),
         "citizen_informed": "已于2026年12月3日16:30以短信告知诉求人延期情况及新的办理时限。",
     }
 
 
 def _supervision_notice() -> dict:
     return {
-        "number": _number("supervision_notice", 12),
+        "number": doc_number("supervision_notice", 12),
         "date": dt.date(2026, 12, 18),
         "addressee": LEAD_UNIT,
         "ticket_no": TICKET_NO,
         "ticket_type": "投诉",
-        "received_at": _at(2026, 11, 25, 16, 5),
-        "deadline": _end_of(2026, 12, 16),
+        "received_at": at(2026, 11, 25, 16, 5),
+        "deadline": end_of(2026, 12, 16),
         "content_summary": NOISE_COMPLAINT,
         "co_units": [CO_UNIT],
         "reason_code": "red_card",
-        "card_at": _end_of(2026, 12, 17),
+        "card_at": end_of(2026, 12, 17),
         "reason_detail": "该工单经批准延期至2026年12月16日24时，逾期仍未办结答复，于2026年12月17日24时亮红牌",
-        "opened_at": _at(2026, 12, 18, 8, 30),
-        "reply_due": _end_of(2026, 12, 22),
+        "opened_at": at(2026, 12, 18, 8, 30),
+        "reply_due": end_of(2026, 12, 22),
         "contact": OFFICE_CONTACT,
     }
 
 
 def _written_explanation() -> dict:
     return {
-        "number": _number("written_explanation", 9),
+        "number": doc_number("written_explanation", 9),
         "date": dt.date(2026, 12, 21),
         "unit": LEAD_UNIT,
         "ticket_no": TICKET_NO,
-        "supervision_number": _number("supervision_notice", 12),
-        "supervision_received_at": _at(2026, 12, 18, 9, 2),
+        "supervision_number": doc_number("supervision_notice", 12),
+        "supervision_received_at": at(2026, 12, 18, 9, 2),
         "content_summary": NOISE_COMPLAINT,
         "situation": [
             "我局于2026年11月26日签收该工单后，组织执法人员于11月27日、12月1日夜间两次到场核查，确认该项目施工单位在未取得夜间施工证明的情况下于22时后进行混凝土浇筑作业。",
@@ -171,28 +136,28 @@ def _written_explanation() -> dict:
         "handler": "李明华",
         "leader": "陈建国",
         "phone": "0762-3326018",
-        "replied_at": _at(2026, 12, 21, 17, 10),
+        "replied_at": at(2026, 12, 21, 17, 10),
     }
 
 
 def _redo_notice() -> dict:
     return {
-        "number": _number("redo_notice", 5),
+        "number": doc_number("redo_notice", 5),
         "date": dt.date(2026, 12, 24),
         "addressee": LEAD_UNIT,
         "ticket_no": TICKET_NO,
         "ticket_type": "投诉",
         "content_summary": NOISE_COMPLAINT,
-        "replied_at": _at(2026, 12, 21, 17, 10),
+        "replied_at": at(2026, 12, 21, 17, 10),
         "original_reply": "已会同城管、街道开展夜间联合执法，责令施工单位停止夜间违规作业，并对其违法行为立案调查；工地已停止22时后施工。",
         "evaluation": "不满意",
-        "evaluated_at": _at(2026, 12, 23, 10, 40),
+        "evaluated_at": at(2026, 12, 23, 10, 40),
         "grounds": "诉求人称12月22日晚23时许工地再次进行打桩作业，噪声持续至次日凌晨1时，并提供了现场录音录像；办理答复所称“已停止22时后施工”与事实不符。",
         "review_opinion": "经核查回访录音及诉求人提供的视频资料，诉求人反映情况属实、理由合理；承办单位答复中未说明对施工单位的处理结果及长效监管措施，"
                           "问题未得到有效解决，符合重办要求。",
-        "dispatched_at": _at(2026, 12, 24, 9, 30),
+        "dispatched_at": at(2026, 12, 24, 9, 30),
         # 2027 holidays not yet entered: counted with weekends only and marked provisional.
-        "deadline": _end_of(2027, 1, 7),
+        "deadline": end_of(2027, 1, 7),
         "deadline_provisional": True,
         "requirements": ["请落实夜间巡查和噪声监测，依法查处违规夜间施工行为，并将处理结果和长效监管措施告知诉求人。"],
         "contact": OFFICE_CONTACT,
@@ -201,11 +166,11 @@ def _redo_notice() -> dict:
 
 def _joint_review_minutes() -> dict:
     return {
-        "number": _number("joint_review_minutes", 3),
+        "number": doc_number("joint_review_minutes", 3),
         "date": dt.date(2026, 11, 20),
         "ticket_no": "HL20261116000452",
         "content_summary": "诉求人反映：源城区东埔街道“东埔花园”小区7栋顶楼住户私自加建约40平方米钢结构阳光房，存在安全隐患并遮挡相邻住户采光，要求依法拆除。",
-        "meeting_at": _at(2026, 11, 20, 15, 0),
+        "meeting_at": at(2026, 11, 20, 15, 0),
         "place": "市政务服务数据管理局三楼会议室",
         "chair": "市热线办副主任王晓敏",
         "method": "会议协调、征求业务主管部门意见",
@@ -237,7 +202,7 @@ def _joint_review_minutes() -> dict:
 
 def _proposed_opinion() -> dict:
     return {
-        "number": _number("proposed_opinion", 2),
+        "number": doc_number("proposed_opinion", 2),
         "date": dt.date(2026, 11, 27),
         "addressee": "河源市人民政府",
         "signer": "刘志明",
@@ -248,7 +213,7 @@ def _proposed_opinion() -> dict:
             {"unit": "东源县人民政府", "position": "该滩地已划入江东新区规划管理范围，应由江东新区管理委员会负责。"},
             {"unit": "河源市水务局", "position": "河道管理范围内的违法行为由水行政主管部门依法查处；垃圾清理和日常巡查属属地责任。"},
         ],
-        "review_number": _number("joint_review_minutes", 2),
+        "review_number": doc_number("joint_review_minutes", 2),
         "proposal": "鉴于该滩地的行政区域与规划管理范围存在交叉，为尽快消除环境和防洪安全隐患，建议按“属地管理、先行处置”原则确定承办单位，"
                     "清理费用及管理范围划分另行明确。",
         "proposed_lead_unit": "河源市江东新区管理委员会",
@@ -261,7 +226,7 @@ def _proposed_opinion() -> dict:
 
 def _accountability_proposal() -> dict:
     return {
-        "number": _number("accountability_proposal", 1),
+        "number": doc_number("accountability_proposal", 1),
         "date": dt.date(2026, 12, 28),
         "addressee": "市纪委监委",
         "unit": LEAD_UNIT,
@@ -289,197 +254,66 @@ def _accountability_proposal() -> dict:
 
 def _ticket_record() -> dict:
     return {
-        "number": _number("ticket_record", 214),
+        "number": doc_number("ticket_record", 214),
         "date": dt.date(2026, 12, 28),
         "ticket_no": TICKET_NO,
         "ticket_type": "投诉",
         "channel": "电话",
-        "received_at": _at(2026, 11, 25, 9, 12),
+        "received_at": at(2026, 11, 25, 9, 12),
         "citizen": {"name": "陈先生", "phone": "138****5621"},
         "location": "源城区新江街道越王大道东侧“江景华庭”项目工地",
         "category": "城乡建设 / 建筑施工噪声",
         "content": NOISE_COMPLAINT,
         "lead_unit": LEAD_UNIT,
         "co_units": [CO_UNIT],
-        "deadline": _end_of(2027, 1, 7),
+        "deadline": end_of(2027, 1, 7),
         "deadline_provisional": True,
         "extension": "已延期一次，5个工作日",
         "supervision": "2026年12月18日红牌督办（河热线督〔2026〕12号），12月21日书面说明",
         "status": "重办中",
         "reply": {
-            "handled_at": _at(2026, 12, 21, 17, 10),
+            "handled_at": at(2026, 12, 21, 17, 10),
             "department": "源城区住房和城乡建设局建筑市场监管股",
             "handler": "李明华",
             "result": "已会同城管、街道开展夜间联合执法，责令施工单位停止夜间违规作业，并对其违法行为立案调查。",
             "basis": "《中华人民共和国噪声污染防治法》；《建筑施工场界环境噪声排放标准》（GB 12523-2011）",
             "contact_note": "2026年12月21日电话告知诉求人办理结果",
         },
-        "evaluation": {"intake": "满意", "handling": "不满意", "method": "人工回访", "at": _at(2026, 12, 23, 10, 40),
+        "evaluation": {"intake": "满意", "handling": "不满意", "method": "人工回访", "at": at(2026, 12, 23, 10, 40),
                        "note": "12月22日晚工地仍在打桩施工"},
         "timeline": [
-            {"time": _at(2026, 11, 25, 9, 12), "actor": "话务员 周敏", "action": "登记", "note": "电话受理，形成投诉类工单"},
-            {"time": _at(2026, 11, 25, 9, 40), "actor": "派单员 何静", "action": "派单", "note": "转河源市生态环境局源城分局"},
-            {"time": _at(2026, 11, 25, 14, 20), "actor": "河源市生态环境局源城分局", "action": "退回",
+            {"time": at(2026, 11, 25, 9, 12), "actor": "话务员 周敏", "action": "登记", "note": "电话受理，形成投诉类工单"},
+            {"time": at(2026, 11, 25, 9, 40), "actor": "派单员 何静", "action": "派单", "note": "转河源市生态环境局源城分局"},
+            {"time": at(2026, 11, 25, 14, 20), "actor": "河源市生态环境局源城分局", "action": "退回",
              "note": "不属于本单位职责（河热线退〔2026〕58号）"},
-            {"time": _at(2026, 11, 25, 16, 5), "actor": "派单员 何静", "action": "改派", "note": f"主办：{LEAD_UNIT}；协办：{CO_UNIT}"},
-            {"time": _at(2026, 11, 26, 9, 15), "actor": LEAD_UNIT, "action": "签收", "note": "受理人 吴芳"},
-            {"time": _at(2026, 12, 3, 10, 20), "actor": LEAD_UNIT, "action": "申请延期", "note": "申请延期5个工作日"},
-            {"time": _at(2026, 12, 3, 16, 0), "actor": "审核员 王晓敏", "action": "批准延期", "note": "延期至2026年12月16日24时"},
-            {"time": _end_of(2026, 12, 17), "actor": "系统", "action": "红牌", "note": "逾期1个工作日未办结"},
-            {"time": _at(2026, 12, 18, 8, 30), "actor": "督办员 张丽", "action": "督办", "note": "河热线督〔2026〕12号"},
-            {"time": _at(2026, 12, 21, 17, 10), "actor": LEAD_UNIT, "action": "答复", "note": "经办人 李明华，附书面说明"},
-            {"time": _at(2026, 12, 23, 10, 40), "actor": "回访员 林洁", "action": "回访", "note": "受理：满意；办理：不满意"},
-            {"time": _at(2026, 12, 24, 9, 30), "actor": "审核员 王晓敏", "action": "重办", "note": "河热线重〔2026〕5号"},
+            {"time": at(2026, 11, 25, 16, 5), "actor": "派单员 何静", "action": "改派", "note": f"主办：{LEAD_UNIT}；协办：{CO_UNIT}"},
+            {"time": at(2026, 11, 26, 9, 15), "actor": LEAD_UNIT, "action": "签收", "note": "受理人 吴芳"},
+            {"time": at(2026, 12, 3, 10, 20), "actor": LEAD_UNIT, "action": "申请延期", "note": "申请延期5个工作日"},
+            {"time": at(2026, 12, 3, 16, 0), "actor": "审核员 王晓敏", "action": "批准延期", "note": "延期至2026年12月16日24时"},
+            {"time": end_of(2026, 12, 17), "actor": "系统", "action": "红牌", "note": "逾期1个工作日未办结"},
+            {"time": at(2026, 12, 18, 8, 30), "actor": "督办员 张丽", "action": "督办", "note": "河热线督〔2026〕12号"},
+            {"time": at(2026, 12, 21, 17, 10), "actor": LEAD_UNIT, "action": "答复", "note": "经办人 李明华，附书面说明"},
+            {"time": at(2026, 12, 23, 10, 40), "actor": "回访员 林洁", "action": "回访", "note": "受理：满意；办理：不满意"},
+            {"time": at(2026, 12, 24, 9, 30), "actor": "审核员 王晓敏", "action": "重办", "note": "河热线重〔2026〕5号"},
         ],
     }
 
 
 def _kb_correction_notice() -> dict:
     return {
-        "number": _number("kb_correction_notice", 21),
+        "number": doc_number("kb_correction_notice", 21),
         "date": dt.date(2026, 11, 20),
         "addressee": "河源市医疗保障局",
         "entry_id": "KB-YB-0317",
         "entry_title": "城乡居民基本医疗保险参保缴费标准",
         "problem": "信息过时",
         "details": "该知识点仍为2025年度个人缴费标准，2026年度缴费标准已调整。话务员据此答复，致使部分诉求人按旧标准缴费后被要求补缴，已引发3件投诉。",
-        "found_at": _at(2026, 11, 19, 15, 20),
+        "found_at": at(2026, 11, 19, 15, 20),
         "source": "工单回访及投诉分析",
         "ticket_no": "HL20261118000045",
-        "due": _end_of(2026, 11, 27),
+        "due": end_of(2026, 11, 27),
         "suggestion": "按2026年度城乡居民医保个人缴费标准及缴费期更新该知识点，并补充“缴费后待遇享受时间”“补缴办理渠道”等常见问答。",
         "contact": OFFICE_CONTACT,
-    }
-
-
-def _share_rows(counts: dict[str, int], previous: dict[str, int]) -> list[list[str]]:
-    total = sum(counts.values())
-    rows = [[name, f"{count:,}", f"{count / total:.1%}", f"{(count - previous[name]) / previous[name]:+.1%}"]
-            for name, count in counts.items()]
-    rows.append(["合计", f"{total:,}", "100.0%", f"{(total - sum(previous.values())) / sum(previous.values()):+.1%}"])
-    return rows
-
-
-def _work_brief() -> dict:
-    counts = {"咨询": 26480, "求助": 3215, "投诉": 6870, "举报": 1106, "建议": 874, "经济违法": 107}
-    previous = {"咨询": 25630, "求助": 3102, "投诉": 6411, "举报": 1121, "建议": 690, "经济违法": 118}
-    return {
-        "number": _number("work_brief", 11),
-        "date": dt.date(2026, 12, 3),
-        "issue": 11,
-        "period": "2026年11月1日至11月30日",
-        "overview": [
-            f"11月，市12345政府服务热线共受理群众诉求{sum(counts.values()):,}件，其中电话渠道31,208件、网站2,137件、微信4,416件、手机APP891件。"
-            "即时答复咨询类诉求24,310件；形成工单14,342件，转派承办单位112个。",
-            "工单按时签收率99.1%，按时办结率96.4%，回访满意率93.8%；发出预警1,204次、黄牌186次、红牌23次，启动督办31件，发回重办57件。",
-        ],
-        "tables": [
-            {"caption": "表1　11月诉求类型分布", "columns": ["诉求类型", "件数", "占比", "环比"],
-             "rows": _share_rows(counts, previous), "numeric_from": 1},
-            {"caption": "表2　工单量前五位承办单位", "columns": ["承办单位", "工单量", "按时办结率", "满意率"],
-             "rows": [["源城区人民政府", "2,318", "97.2%", "94.1%"], ["河源市住房和城乡建设局", "1,126", "95.8%", "91.3%"],
-                      ["河源市医疗保障局", "987", "98.9%", "95.6%"], ["东源县人民政府", "954", "96.1%", "93.0%"],
-                      ["河源市城市管理和综合执法局", "902", "94.7%", "90.2%"]],
-             "numeric_from": 1},
-        ],
-        "charts": [{"title": "11月诉求类型分布（件）", "src": bar_chart_data_uri(list(counts), list(counts.values()))}],
-        "hotspots": [
-            {"topic": "建筑施工噪声扰民", "count": 412,
-             "note": "集中在源城区新江、东埔街道及江东新区在建工地，夜间施工投诉占87%，重复投诉率较高，红牌工单中占5件。"},
-            {"topic": "城乡居民医保缴费", "count": 356,
-             "note": "2026年度缴费标准调整后咨询量明显上升，知识库相关知识点更新滞后，已向河源市医疗保障局发出纠错通知。"},
-            {"topic": "电动自行车充电设施不足", "count": 203, "note": "老旧小区充电设施缺口较大，涉及住建、消防、街道多个单位，属职责交叉的难点问题。"},
-        ],
-        "suggestions": [
-            "建议住房和城乡建设部门开展在建工地夜间施工专项整治，建立夜间施工噪声投诉快速处置机制。",
-            "建议各承办单位对照政策调整及时更新知识库，政策实施前7个工作日完成上传。",
-        ],
-        "report_to": "市政府领导",
-        "send_to": ["市政府办公室", "市政务服务数据管理局"],
-        "distribute_to": ["各县（区）热线办", "市直各承办单位"],
-    }
-
-
-def _special_report() -> dict:
-    days = [("11-01", 9), ("11-05", 11), ("11-10", 14), ("11-15", 22), ("11-20", 31), ("11-25", 38), ("11-30", 35)]
-    return {
-        "number": _number("special_report", 3),
-        "date": dt.date(2026, 12, 2),
-        "issue": 3,
-        "subject": "城乡建设/噪音扰民类诉求",
-        "period": "2026年11月1日至11月30日",
-        "overview": [
-            "11月，市12345政府服务热线受理城乡建设/噪音扰民类诉求412件，较上一期间（197件）增长109.1%，"
-            "占全部诉求的1.1%；其中投诉378件、咨询21件、举报13件。",
-            "已办结355件，按时办结率94.6%；有效评价301件，满意率88.7%；重办6件，督办5件。",
-        ],
-        "tables": [
-            {"caption": "表1　主要承办单位", "columns": ["承办单位", "工单量", "按时办结率", "满意率"],
-             "rows": [["源城区人民政府", "231", "95.1%", "89.4%"], ["河源市住房和城乡建设局", "118", "93.2%", "86.0%"],
-                      ["江东新区管委会", "63", "96.8%", "91.5%"]], "numeric_from": 1},
-        ],
-        "charts": [{"title": "每日受理量（件）", "src": bar_chart_data_uri([d for d, _ in days], [n for _, n in days])}],
-        "analysis": ["诉求集中在源城区新江、东埔街道在建工地夜间施工，投诉时段集中在22时至次日2时。"],
-        "suggestions": ["建议住房和城乡建设部门开展夜间施工专项检查，公布夜间施工许可信息。"],
-        "report_to": "市政府领导",
-        "send_to": ["市住房和城乡建设局", "源城区人民政府"],
-    }
-
-
-_ASSESSED_UNITS = [
-    # unit, tickets, signed on time, handled on time, satisfied, redo rate, return rate, knowledge-base points (of 10)
-    ("源城区人民政府", 6712, 0.998, 0.975, 0.952, 0.006, 0.011, 9.5),
-    ("河源市医疗保障局", 2874, 1.000, 0.991, 0.958, 0.004, 0.006, 7.0),
-    ("东源县人民政府", 2915, 0.996, 0.968, 0.941, 0.007, 0.015, 9.0),
-    ("河源市人力资源和社会保障局", 1803, 0.999, 0.984, 0.937, 0.005, 0.009, 9.5),
-    ("广东电网有限责任公司河源供电局", 1522, 1.000, 0.993, 0.962, 0.003, 0.004, 10.0),
-    ("河源市住房和城乡建设局", 3310, 0.992, 0.951, 0.908, 0.012, 0.021, 8.5),
-    ("河源市城市管理和综合执法局", 2688, 0.990, 0.946, 0.902, 0.014, 0.018, 8.0),
-    ("河源市江东新区管理委员会", 1207, 0.988, 0.953, 0.915, 0.010, 0.024, 7.5),
-]
-
-
-def _assessment_rows() -> list[list[str]]:
-    scored = []
-    for unit, tickets, signed, on_time, satisfied, redo, returned, kb in _ASSESSED_UNITS:
-        score = (15 * signed + 25 * on_time + 35 * satisfied + 10 * max(0.0, 1 - redo * 20)
-                 + 5 * max(0.0, 1 - returned * 10) + kb)
-        scored.append((score, unit, tickets, signed, on_time, satisfied, redo, returned, kb))
-    scored.sort(reverse=True)
-    return [[str(rank), unit, f"{tickets:,}", f"{signed:.1%}", f"{on_time:.1%}", f"{satisfied:.1%}", f"{redo:.1%}",
-             f"{returned:.1%}", f"{kb:g}", f"{score:.2f}"]
-            for rank, (score, unit, tickets, signed, on_time, satisfied, redo, returned, kb) in enumerate(scored, 1)]
-
-
-def _assessment_bulletin() -> dict:
-    rows = _assessment_rows()
-    return {
-        "number": _number("assessment_bulletin", 4),
-        "date": dt.date(2026, 10, 15),
-        "addressee": "各县（区）热线办，市直各承办单位",
-        "period": "2026年第三季度",
-        "overview": [
-            "第三季度，市12345政府服务热线共形成工单41,206件，按时签收率99.4%，按时办结率96.8%，回访满意率93.5%，重办率0.8%，退回率1.4%。"
-            "各承办单位总体能够按照规定时限办理群众诉求，办理质量稳步提升。",
-        ],
-        "method": "考核采用百分制：签收及时率15分、办结及时率25分、满意率35分、重办率10分、退回率5分、知识库维护10分。",
-        "tables": [
-            {"caption": "表1　2026年第三季度承办单位考核结果（部分）",
-             "columns": ["排名", "承办单位", "工单量", "签收及时率", "办结及时率", "满意率", "重办率", "退回率", "知识库", "得分"],
-             "rows": rows, "numeric_from": 2},
-        ],
-        "charts": [{"title": "各承办单位综合得分", "src": bar_chart_data_uri([row[1] for row in rows],
-                                                                        [float(row[-1]) for row in rows])}],
-        "findings": [
-            "个别单位延期后仍逾期办结，红牌工单主要集中在建筑施工噪声和违法建设类诉求。",
-            "部分单位知识库更新不及时，医保缴费、社保待遇等政策调整后相关知识点未在实施前完成更新。",
-        ],
-        "requirements": [
-            "排名后三位的单位要认真分析原因，于2026年10月30日前向市热线办报送整改措施。",
-            "各单位要严格落实“谁提供、谁维护、谁负责”原则，政策实施7个工作日前完成知识库更新。",
-        ],
-        "contact": OFFICE_CONTACT,
-        "cc": ["市政府办公室", "市政务服务数据管理局"],
     }
 
 
@@ -495,9 +329,7 @@ _BUILDERS = {
     "accountability_proposal": _accountability_proposal,
     "ticket_record": _ticket_record,
     "kb_correction_notice": _kb_correction_notice,
-    "work_brief": _work_brief,
-    "assessment_bulletin": _assessment_bulletin,
-    "special_report": _special_report,
+    **REPORT_BUILDERS,
 }
 
 
