@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from engine.domain.roles import HANDLING_KINDS, UnitKind
+from engine.domain.roles import UnitKind
 from engine.domain.states import EvaluationMethod, Rating, TicketType
 from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
 
@@ -19,51 +19,8 @@ from .context import bundle_for
 from .errors import Invalid
 from .extensions import request_extension
 from .registry import Result, handler
+from .validate import as_id, fail, unit_field, units_field
 from .validate import text as _text
-
-
-def _fail(errors: dict, what: str) -> None:
-    if errors:
-        raise Invalid("提交的信息有误，请修改后重试", f"{what} refused: {sorted(errors)}", fields=errors)
-
-
-def _int(value) -> int | None:
-    """An id from a form or JSON; anything that is not a plausible database id is None."""
-    try:
-        n = int(value) if value not in (None, "") and not isinstance(value, bool) else None
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return n if n is not None and 0 < n < 2**31 else None
-
-
-def _unit(session: Session, value, key: str, label: str, errors: dict, kinds=HANDLING_KINDS) -> Unit | None:
-    uid = _int(value)
-    unit = session.get(Unit, uid) if uid else None
-    if unit is None or not unit.active:
-        errors[key] = f"请选择有效的{label}"
-        return None
-    if UnitKind(unit.kind) not in kinds:
-        errors[key] = f"{unit.name}不能作为{label}"
-        return None
-    return unit
-
-
-def _units(session: Session, values, key: str, errors: dict, lead: Unit | None) -> list[Unit]:
-    if values in (None, ""):
-        return []
-    if not isinstance(values, (list, tuple)):
-        values = [values]
-    units = []
-    for v in values:
-        u = _unit(session, v, key, "协办单位", errors)
-        if u is None:
-            return []
-        if (lead and u.id == lead.id) or u in units:
-            errors[key] = "协办单位不能与主办单位或彼此重复"
-            return []
-        units.append(u)
-    return units
-
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
 _MAX_ROUND = select(func.max(Assignment.round)).where(Assignment.ticket_id == bindparam("ticket_id"))
@@ -98,35 +55,35 @@ def _scope(session, actor, ticket, task, data, now) -> Result:
         ticket.category = _text(data, "category", "诉求分类", errors, max_len=80)
     detail: dict = {}
     if scope == "refuse":
-        code = _int(data.get("refusal_code"))
+        code = as_id(data.get("refusal_code"))
         reason = session.get(RefusalReason, code) if code else None
         if reason is None or not reason.active:
             errors["refusal_code"] = "请选择不予受理的理由（第六条所列情形）"
         explanation = _text(data, "refusal_explanation", "向诉求人的解释说明", errors, max_len=2000)
-        related_id = _int(data.get("related_ticket_id"))
+        related_id = as_id(data.get("related_ticket_id"))
         if reason is not None and reason.needs_earlier_ticket and not related_id:
             errors["related_ticket_id"] = "该理由须关联此前已受理的同一事项工单"
         if related_id:
             related = session.get(Ticket, related_id)
             if related is None or related.id == ticket.id:
                 errors["related_ticket_id"] = "关联的工单不存在"
-        _fail(errors, "refusal")
+        fail(errors, "refusal")
         ticket.refusal_code, ticket.refusal_explanation = code, explanation
         ticket.related_ticket_id = related_id
         detail = {"refusal_code": code, "related_ticket_id": related_id}
     elif scope == "answer":
-        entry_id = _int(data.get("kb_entry_id"))
+        entry_id = as_id(data.get("kb_entry_id"))
         entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
         if entry is None or entry.status != "published":
             errors["kb_entry_id"] = "即时答复须选择作答的知识库条目"
         elif not kb_search.is_live(entry, now):
             errors["kb_entry_id"] = "该知识条目已过失效日期，不能用于即时答复，请另选条目"
-        _fail(errors, "immediate answer")
+        fail(errors, "immediate answer")
         ticket.kb_entry_id = entry.id
         # What the citizen is told: the agent's words, or the entry's text without its markup.
         ticket.answer_text = (data.get("answer_text") or "").strip() or kb_search.plain_text(entry.content)
         detail = {"kb_entry_id": entry.id, "kb_title": entry.title, "kb_version": entry.current_version}
-    _fail(errors, "scope")
+    fail(errors, "scope")
     ticket.scope = scope
     action = {"accept": "scope_accept", "refuse": "refuse", "answer": "answer"}[scope]
     return {"scope": scope, "ticket_type": ticket.ticket_type}, action, detail
@@ -139,21 +96,21 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
     action = data.get("action") or data.get("dispatch_action") or "dispatch"
     if action == "joint_review":
         reason = _text(data, "reason", "提请联合审定的理由（职责不清或争议情况）", errors, max_len=2000)
-        _fail(errors, "joint review request")
+        fail(errors, "joint review request")
         session.add(JointReview(ticket_id=ticket.id, trigger="dispatcher", opened_at=now, minutes=None,
                                 decision_text=None, participants=None, consult_units=[], opinions=[]))
         return ({"dispatch_action": "joint_review", "lead_unit": None, "co_units": [], "via_county": None},
                 "joint_review_open", {"reason": reason})
     if action != "dispatch":
-        _fail({"action": "请选择派单或提请联合审定"}, "dispatch")
+        fail({"action": "请选择派单或提请联合审定"}, "dispatch")
     if data.get("via_county"):
-        county = _unit(session, data.get("via_county"), "via_county", "县（区）热线办", errors,
+        county = unit_field(session, data.get("via_county"), "via_county", "县（区）热线办", errors,
                        kinds={UnitKind.COUNTY_OFFICE})
         lead, cos = None, []
     else:
-        lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
-        cos = _units(session, data.get("co_units"), "co_units", errors, lead)
-    _fail(errors, "dispatch")
+        lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+        cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
+    fail(errors, "dispatch")
     _deactivate(session, ticket)
     rnd = _next_round(session, ticket)
     if county:
@@ -180,13 +137,13 @@ def _assign(session, ticket, actor, lead, cos, rnd, now) -> None:
 @handler("county_dispatch")
 def _county_dispatch(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
-    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
-    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
+    lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+    cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
     county_id = ticket.county_office_id
     for u in [lead, *cos]:
         if u is not None and u.parent_id != county_id and u.id != county_id:
             errors["lead_unit" if u is lead else "co_units"] = f"{u.name}不属于本县（区）热线办的成员单位"
-    _fail(errors, "county dispatch")
+    fail(errors, "county dispatch")
     rnd = session.scalar(select(func.max(Assignment.round)).where(Assignment.ticket_id == ticket.id)) or 1
     _assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.lead_unit_id = lead.id
@@ -218,13 +175,13 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
         assignment.sign_on_time = ticket.accept_due is None or now <= ticket.accept_due
         return {"sign_decision": "sign"}, "sign", {}
     if decision != "return":
-        _fail({"decision": "请选择签收或退回"}, "sign")
+        fail({"decision": "请选择签收或退回"}, "sign")
     if not return_window_open(ticket, now):
         raise Invalid("已超过1个工作日的退回期限，视同接受，不能再退回", f"ticket {ticket.id}: return after window",
                       fields={"decision": "退回期限已过"}, code="return_window_closed")
     reason = _text(data, "return_reason", "退回理由", errors, max_len=2000)
     basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)
-    _fail(errors, "return")
+    fail(errors, "return")
     assignment.returned_at, assignment.return_reason, assignment.return_basis = now, reason, basis
     assignment.sign_on_time = False
     _deactivate(session, ticket)
@@ -235,7 +192,7 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
 def _co_handle(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     part = _text(data, "co_part", "协办意见", errors, max_len=5000)
-    _fail(errors, "co-handling part")
+    fail(errors, "co-handling part")
     unit_id = task.unit_var_value
     row = session.scalar(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.unit_id == unit_id,
                                                   Assignment.role == "co", Assignment.active.is_(True)))
@@ -257,7 +214,7 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
     if action == "extension":
         return request_extension(session, actor, ticket, task, data, now)
     if action != "reply":
-        _fail({"action": "请选择提交答复或申请延期"}, "reply")
+        fail({"action": "请选择提交答复或申请延期"}, "reply")
     values = {k: _text(data, k, label, errors, max_len=n) for k, label, n in REPLY_FIELDS}
     handled_at = data.get("handled_at") or now
     if isinstance(handled_at, str):
@@ -267,7 +224,7 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
             errors["handled_at"] = "办理时间格式不正确"
     if isinstance(handled_at, datetime) and (handled_at.tzinfo is None or handled_at > now):
         errors["handled_at"] = "办理时间须带时区且不能晚于当前时间"
-    _fail(errors, "reply")
+    fail(errors, "reply")
     session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
                       redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
                       submitted_at=now, on_time=ticket.handling_due is None or now <= ticket.handling_due,
@@ -287,7 +244,7 @@ def _review(session, actor, ticket, task, data, now) -> Result:
     if decision not in ("accept", "back"):
         errors["decision"] = "请选择审核通过或退回重新答复"
     reason = _text(data, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
-    _fail(errors, "review")
+    fail(errors, "review")
     reply = _latest_reply(session, ticket)
     if reply is not None:
         reply.review_decision, reply.review_reason = decision, reason
@@ -324,7 +281,7 @@ def _evaluate(session, actor, ticket, task, data, now) -> Result:
         if method not in METHODS:
             errors["method"] = "请选择评价方式（人工回访/语音/短信/网上）"
         comment = _text(data, "comment", "评价意见", errors, required=False, max_len=2000)
-        _fail(errors, "evaluation")
+        fail(errors, "evaluation")
         action = "evaluate"
     rnd = ticket.redo_count + 1
     session.add(Evaluation(ticket_id=ticket.id, round=rnd, intake_rating=intake, handling_rating=handling,
@@ -349,7 +306,7 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
     if not isinstance(value, bool):
         errors["reasonable"] = "请认定不满意的理由是否合理（合理／不合理／恶意）"
     reason = _text(data, "reason", "认定理由", errors, max_len=2000)
-    _fail(errors, "redo decision")
+    fail(errors, "redo decision")
     ev = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
                         .order_by(Evaluation.id.desc()).limit(1))
     if ev is not None:
@@ -364,40 +321,6 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
     return {"redo_reasonable": value}, "redo_decision", detail
 
 
-@handler("joint_decision")
-def _joint_decision(session, actor, ticket, task, data, now) -> Result:
-    errors: dict[str, str] = {}
-    outcome = data.get("outcome") or data.get("jr_outcome") or "settled"
-    if outcome not in ("settled", "escalate"):
-        errors["outcome"] = "请选择审定确定承办单位，或提请市政府决定"
-    text = _text(data, "decision_text", "审定意见", errors, max_len=5000)
-    lead, cos = None, []
-    if outcome == "settled":
-        lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
-        cos = _units(session, data.get("co_units"), "co_units", errors, lead)
-    _fail(errors, "joint decision")
-    jr = open_joint_review(session, ticket, now)
-    jr.outcome, jr.decision_text, jr.decided_at = outcome, text, now
-    if lead is not None:
-        jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
-    return ({"jr_outcome": outcome, "joint_lead_unit": lead.id if lead else None,
-             "joint_co_units": [u.id for u in cos]}, "joint_decision",
-            {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
-             "decision": text})
-
-
-def open_joint_review(session: Session, ticket: Ticket, now: datetime) -> JointReview:
-    """The ticket's joint review under way, opened now when a second return brought the ticket here."""
-    jr = session.scalar(select(JointReview).where(JointReview.ticket_id == ticket.id,
-                                                  or_(JointReview.outcome.is_(None), JointReview.outcome == "escalate"))
-                        .order_by(JointReview.id.desc()).limit(1))
-    if jr is None:
-        jr = JointReview(ticket_id=ticket.id, trigger="second_return", opened_at=now, consult_units=[], opinions=[])
-        session.add(jr)
-        session.flush()
-    return jr
-
-
 @handler("")
 def _generic(session, actor, ticket, task, data, now) -> Result:
     """A task a process owner added: keep the fields it declares (camunda:formData), nothing else."""
@@ -410,7 +333,7 @@ def _generic(session, actor, ticket, task, data, now) -> Result:
         if ftype == "boolean":
             value = value in (True, "true", "1", "on", "y", "yes")
         elif ftype == "long":
-            value = _int(value)
+            value = as_id(value)
             if value is None:
                 errors[fid] = f"请填写{label or fid}（整数）"
         elif value in (None, ""):
@@ -418,5 +341,5 @@ def _generic(session, actor, ticket, task, data, now) -> Result:
         elif not isinstance(value, str) or len(value) > 5000:
             errors[fid] = f"{label or fid}格式不正确"
         out[fid] = value
-    _fail(errors, f"task {task.bpmn_id}")
+    fail(errors, f"task {task.bpmn_id}")
     return out, f"task:{task.bpmn_id}", {"fields": out}

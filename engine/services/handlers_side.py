@@ -1,18 +1,19 @@
 """Handlers of the side processes' tasks: joint review (联合审定) and supervision (督办)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.domain import timelimits as tl
-from engine.models import Supervision, TaskProjection, Unit
+from engine.models import JointReview, Supervision, TaskProjection, Ticket, Unit
 
 from .context import calendar, rules_for
 from .errors import Invalid
-from .handlers import _fail, _unit, _units, open_joint_review
 from .registry import Result, handler
 from .supervision import issue_explanation
-from .validate import text
+from .validate import fail, text, unit_field, units_field
 
 
 @handler("jr_meeting")
@@ -21,8 +22,8 @@ def _jr_meeting(session, actor, ticket, task, data, now) -> Result:
     participants = text(data, "participants", "参会单位和人员", errors, max_len=2000)
     meeting_date = text(data, "meeting_date", "会商日期", errors, max_len=20)
     minutes = text(data, "minutes", "会商纪要", errors, max_len=10000)
-    consult = _units(session, data.get("consult_units"), "consult_units", errors, None)
-    _fail(errors, "joint review meeting")
+    consult = units_field(session, data.get("consult_units"), "consult_units", errors, None)
+    fail(errors, "joint review meeting")
     jr = open_joint_review(session, ticket, now)
     jr.participants, jr.meeting_date, jr.minutes = participants, meeting_date, minutes
     jr.consult_units = [u.id for u in consult]
@@ -36,7 +37,7 @@ def _jr_meeting(session, actor, ticket, task, data, now) -> Result:
 def _jr_consult(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     opinion = text(data, "consult_opinion", "主管部门意见", errors, max_len=5000)
-    _fail(errors, "consultation")
+    fail(errors, "consultation")
     jr = open_joint_review(session, ticket, now)
     unit = session.get(Unit, task.unit_var_value)
     jr.opinions = [*(jr.opinions or []), {"unit_id": task.unit_var_value, "unit": unit.name if unit else None,
@@ -49,7 +50,7 @@ def _jr_consult(session, actor, ticket, task, data, now) -> Result:
 def _jr_proposal(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     proposal = text(data, "proposal", "拟办意见", errors, max_len=10000)
-    _fail(errors, "proposed opinion")
+    fail(errors, "proposed opinion")
     jr = open_joint_review(session, ticket, now)
     jr.proposal = proposal
     return {}, "jr_proposal", {}
@@ -59,9 +60,9 @@ def _jr_proposal(session, actor, ticket, task, data, now) -> Result:
 def _jr_city_decision(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     decision = text(data, "city_decision", "市政府决定", errors, max_len=5000)
-    lead = _unit(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
-    cos = _units(session, data.get("co_units"), "co_units", errors, lead)
-    _fail(errors, "city decision")
+    lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+    cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
+    fail(errors, "city decision")
     jr = open_joint_review(session, ticket, now)
     jr.outcome, jr.city_decision, jr.city_decided_by = "city", decision, actor.label
     jr.lead_unit_id, jr.co_unit_ids, jr.decided_at = lead.id, [u.id for u in cos], now
@@ -82,7 +83,7 @@ def _supervision_reply(session, actor, ticket, task, data, now) -> Result:
     errors: dict[str, str] = {}
     reply = text(data, "reply_text", "督办答复", errors, max_len=5000)
     explanation = text(data, "written_explanation", "书面说明", errors, max_len=10000)
-    _fail(errors, "supervision reply")
+    fail(errors, "supervision reply")
     sup = supervision_of(session, task)
     sup.reply_text, sup.written_explanation, sup.replied_at = reply, explanation, now
     sup.replied_late = now > sup.due_at
@@ -98,7 +99,41 @@ def _supervision_check(session, actor, ticket, task, data, now) -> Result:
         errors["decision"] = "请选择答复合格或退回重新答复"
     given = {"reason": data.get("reason") or data.get("check_opinion")}
     opinion = text(given, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
-    _fail(errors, "supervision check")
+    fail(errors, "supervision check")
     sup = supervision_of(session, task)
     return {"check_decision": decision}, "supervision_check", {"supervision_id": sup.id, "decision": decision,
                                                                "opinion": opinion}
+
+
+@handler("joint_decision")
+def _joint_decision(session, actor, ticket, task, data, now) -> Result:
+    errors: dict[str, str] = {}
+    outcome = data.get("outcome") or data.get("jr_outcome") or "settled"
+    if outcome not in ("settled", "escalate"):
+        errors["outcome"] = "请选择审定确定承办单位，或提请市政府决定"
+    decision = text(data, "decision_text", "审定意见", errors, max_len=5000)
+    lead, cos = None, []
+    if outcome == "settled":
+        lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
+        cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
+    fail(errors, "joint decision")
+    jr = open_joint_review(session, ticket, now)
+    jr.outcome, jr.decision_text, jr.decided_at = outcome, decision, now
+    if lead is not None:
+        jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
+    return ({"jr_outcome": outcome, "joint_lead_unit": lead.id if lead else None,
+             "joint_co_units": [u.id for u in cos]}, "joint_decision",
+            {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
+             "decision": decision})
+
+
+def open_joint_review(session: Session, ticket: Ticket, now: datetime) -> JointReview:
+    """The ticket's joint review under way, opened now when a second return brought the ticket here."""
+    jr = session.scalar(select(JointReview).where(JointReview.ticket_id == ticket.id,
+                                                  or_(JointReview.outcome.is_(None), JointReview.outcome == "escalate"))
+                        .order_by(JointReview.id.desc()).limit(1))
+    if jr is None:
+        jr = JointReview(ticket_id=ticket.id, trigger="second_return", opened_at=now, consult_units=[], opinions=[])
+        session.add(jr)
+        session.flush()
+    return jr
