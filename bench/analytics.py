@@ -24,7 +24,7 @@ from bench.scratchdb import heading  # noqa: E402
 from engine.db import make_engine, session_factory  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
-from engine.services import analytics, open_data  # noqa: E402
+from engine.services import analytics, findings, open_data  # noqa: E402
 from engine.services.context import reset_caches  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -167,6 +167,11 @@ def main() -> None:
             ("hot spots by category, last 7 days vs 4 weeks before",
              lambda s: analytics.hot_spots(s, local - timedelta(days=7), local)),
             ("public open data, last 365 days", lambda s: open_data.public_data(s, *year)),
+            ("findings page, last 30 days (hot spots, repeated matters, unit rankings, overdue)",
+             lambda s: findings.findings_page(s, *month, NOW)),
+            ("findings page, last 92 days (the longest period with repeated matters)",
+             lambda s: findings.findings_page(s, local - timedelta(days=92), local, NOW)),
+            ("findings page, last 365 days (no repeated matters)", lambda s: findings.findings_page(s, *year, NOW)),
         ]
         for _, fn in cases:
             timed(maker, fn, 1)  # warm

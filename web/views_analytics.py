@@ -185,15 +185,7 @@ def findings_page():
     if error or n_error:
         return render_template("analytics/findings.html", period=period, error=error or n_error, data=None,
                                **extra), 400
-    current = now()
-    data = {
-        "hot": {dim: analytics.hot_spots(db.session, period.lo, period.hi, dim) for dim in ("category", "county")},
-        "repeat": findings.repeated_matters(db.session, period.lo, period.hi, findings.RepeatRule(min_count=n))
-        if period.days <= findings.REPEAT_MAX_DAYS else None,
-        "units": {kind: findings.unit_ranking(db.session, kind, period.lo, period.hi, current)
-                  for kind in findings.UNIT_FINDINGS},
-        "overdue": findings.overdue_tickets(db.session, period.lo, period.hi, current),
-    }
+    data = findings.findings_page(db.session, period.lo, period.hi, now(), min_count=n)
     return render_template("analytics/findings.html", period=period, error=None, data=data, **extra)
 
 

@@ -21,7 +21,7 @@ from engine.domain.states import TYPE_LABELS, TicketStatus, TicketType
 from engine.models import Assignment, Evaluation, Reply, Ticket, Unit
 
 from .actors import Actor
-from .analytics import check_period, in_period, unit_names
+from .analytics import check_period, hot_spots, in_period, unit_names
 from .errors import Invalid
 from .queries import iso, visible_filter
 
@@ -311,3 +311,17 @@ def ticket_list(session: Session, actor: Actor, where, *, limit: int = 100, offs
              "lead_unit": units.get(t.lead_unit_id),
              "created_at": iso(t.created_at), "handling_due": iso(t.handling_due), "monitor_level": t.monitor_level,
              "level_label": LEVEL_LABELS.get(t.monitor_level, "")} for t in tickets], total
+
+
+def findings_page(session: Session, start: datetime, end: datetime, now: datetime, *, min_count: int = 3) -> dict:
+    """Everything the findings page shows for a period: hot spots by category and by county, repeated matters (for
+    periods of at most ``REPEAT_MAX_DAYS`` days, else None), the units with the most of each finding, and the
+    tickets overdue now."""
+    days = (end - start).total_seconds() / 86400
+    return {
+        "hot": {dim: hot_spots(session, start, end, dim) for dim in ("category", "county")},
+        "repeat": repeated_matters(session, start, end, RepeatRule(min_count=min_count))
+        if days <= REPEAT_MAX_DAYS else None,
+        "units": {kind: unit_ranking(session, kind, start, end, now) for kind in UNIT_FINDINGS},
+        "overdue": overdue_tickets(session, start, end, now),
+    }
