@@ -6,14 +6,25 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import Config
 from .extensions import csrf, db, migrate
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in every route: a number no database id can be (beyond a 32-bit integer) is "not found", not a
+    500 from the driver's overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``test_config`` overrides any setting of :class:`Config`."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)

@@ -36,6 +36,8 @@ STOPWORDS = frozenset("的 了 是 我 你 他 她 们 我们 在 和 与 及 �
 TITLE_MARK = "kbt"
 # PostgreSQL: at most this many entries per word are ranked among those that hold one word, in the content only.
 WEAK_CAP = 1000
+# Ranked beyond the limit when a search leaves out entries past their expiry date (see search).
+EXPIRY_SLACK = 5
 # A query keeps at most this many words (a citizen's story is cut to its most telling words).
 MAX_GROUPS = 8
 # FTS5 column weights for bm25 (title, content, keywords); PostgreSQL uses weights A (title), B (keywords), D.
@@ -271,18 +273,18 @@ def _pg_ranked(session: Session, groups: list[tuple[str, ...]], limit: int) -> l
     order = " ORDER BY rank DESC, e.id LIMIT :limit"
     sql = (f"{head}SELECT e.id, ts_rank(e.tsv, q.q_any) AS rank FROM kb_entry e, q "
            f"WHERE e.tsv @@ q.q_strong AND e.status = 'published'{order}")
+    # No try/finally: when a query fails the transaction is aborted, a restore would fail too and hide the error,
+    # and the caller's rollback undoes the transaction-local settings anyway.
     previous = _pg_planner_settings(session)
-    try:
-        found = [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
-        if len(found) < limit:
-            params["limit"] = limit - len(found)
-            weak = " UNION ".join(f"(SELECT id FROM kb_entry, q WHERE tsv @@ {expr} AND NOT (tsv @@ q.q_strong) "
-                                  "AND status = 'published' LIMIT :cap)" for expr in exprs)
-            sql = (f"{head}, c AS ({weak}) SELECT e.id, ts_rank(e.tsv, q.q_any) AS rank "
-                   f"FROM kb_entry e JOIN c ON c.id = e.id, q{order}")
-            found += [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
-    finally:
-        _pg_planner_settings(session, previous)
+    found = [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
+    if len(found) < limit:
+        params["limit"] = limit - len(found)
+        weak = " UNION ".join(f"(SELECT id FROM kb_entry, q WHERE tsv @@ {expr} AND NOT (tsv @@ q.q_strong) "
+                              "AND status = 'published' LIMIT :cap)" for expr in exprs)
+        sql = (f"{head}, c AS ({weak}) SELECT e.id, ts_rank(e.tsv, q.q_any) AS rank "
+               f"FROM kb_entry e JOIN c ON c.id = e.id, q{order}")
+        found += [(int(i), float(r)) for i, r in session.execute(text(sql), params)]
+    _pg_planner_settings(session, previous)
     return found
 
 
@@ -328,7 +330,8 @@ def search(session: Session, query: str, *, limit: int = 10, snippet_width: int 
     if not groups:
         return []
     terms = [w for group in groups for w in group]
-    ranked = _ranked_ids(session, groups, limit)
+    # A few more than asked for when entries past their expiry (not yet expired by the scheduler) are left out.
+    ranked = _ranked_ids(session, groups, limit + EXPIRY_SLACK if now is not None else limit)
     if not ranked:
         return []
     live = [KnowledgeEntry.id.in_([i for i, _ in ranked]), KnowledgeEntry.status == "published"]
@@ -345,7 +348,7 @@ def search(session: Session, query: str, *, limit: int = 10, snippet_width: int 
         matched = tuple(t for t in terms if t in haystack)
         hits.append(Hit(entry.id, entry.title, entry.category, entry.unit_id, score,
                         highlight(entry.title, matched), highlight(body, matched, width=snippet_width), matched))
-    return hits
+    return hits[:limit]
 
 
 def is_live(entry: KnowledgeEntry, now: datetime) -> bool:

@@ -118,17 +118,19 @@ def _snapshot(session: Session, entry: KnowledgeEntry, actor: Actor, now: dateti
     return entry.current_version
 
 
-def _was_published(session: Session, entry: KnowledgeEntry) -> bool:
-    q = select(KnowledgeVersion.id).where(KnowledgeVersion.entry_id == entry.id, KnowledgeVersion.status == "published")
-    return session.scalar(q.limit(1)) is not None
+def _last_published(session: Session, entry: KnowledgeEntry) -> KnowledgeVersion | None:
+    """The entry's latest version saved while it was published (None if it never was)."""
+    q = select(KnowledgeVersion).where(KnowledgeVersion.entry_id == entry.id, KnowledgeVersion.status == "published")
+    return session.scalar(q.order_by(KnowledgeVersion.version.desc()).limit(1))
 
 
 def _judge_upload(session: Session, entry: KnowledgeEntry, now: datetime, *, first_live: bool,
                   effective_before: date | None) -> None:
-    """Apply the 7-WD rule when the entry first goes live, and again when its policy date moves while live.
+    """Apply the 7-WD rule when the entry first goes live, and again when its policy date moves while live (or
+    differs, when it is published again, from the date it last had while live).
 
     Nothing else re-judges it: a corrected typo, a fix the office asked for or publishing a withdrawn entry again
-    leaves the judgement of the upload as it was.
+    with the same date leaves the judgement of the upload as it was.
     """
     if entry.status == "published" and (first_live or entry.effective_date != effective_before):
         entry.uploaded_late = uploaded_late(calendar(session), now, entry.effective_date)
@@ -257,9 +259,12 @@ def change_status(session: Session, actor: Actor, entry_id: int, action: str, no
         raise Conflict(f"{STATUS_LABELS[entry.status]}的条目不能{'发布' if target == 'published' else '撤回'}",
                        f"kb entry {entry_id} is {entry.status}")
     _refuse_expired(entry, target, now)
-    first_live = target == "published" and not _was_published(session, entry)
+    # Published again: judged again only if the policy date differs from the one it last had while live (a date
+    # moved while the entry was withdrawn would otherwise escape the rule).
+    last = _last_published(session, entry) if target == "published" else None
     entry.status = target
-    _judge_upload(session, entry, now, first_live=first_live, effective_before=entry.effective_date)
+    _judge_upload(session, entry, now, first_live=target == "published" and last is None,
+                  effective_before=last.effective_date if last is not None else entry.effective_date)
     _snapshot(session, entry, actor, now, {"publish": "发布", "withdraw": "撤回"}[action])
     return entry
 

@@ -17,6 +17,7 @@ from engine.models import (
     IssuedDocument,
     KnowledgeEntry,
     KnowledgeFlag,
+    KnowledgeVersion,
     Ticket,
     Unit,
     User,
@@ -110,7 +111,7 @@ def fix_flag(session: Session, actor: Actor, flag_id: int, note: str, now: datet
     :raises Conflict: when it was fixed already.
     :raises Invalid: when the unit changed nothing since the flag, or the office gives no reason.
     """
-    row = session.get(KnowledgeFlag, flag_id)
+    row = session.get(KnowledgeFlag, flag_id, with_for_update=True)
     if row is None:
         raise NotFound("纠错记录不存在", f"kb flag {flag_id} not found")
     own = actor.kind == "user" and actor.role == Role.KB_EDITOR and actor.unit_id == row.unit_id
@@ -134,13 +135,16 @@ def fix_flag(session: Session, actor: Actor, flag_id: int, note: str, now: datet
 
 
 def _changed_since(session: Session, row: KnowledgeFlag) -> bool:
-    """Whether the knowledge base changed for the flag since it was raised (see :func:`fix_flag`)."""
+    """Whether someone (not the system's expiry pass) saved a version since the flag was raised: of the flagged
+    entry, or for a flag on a category, of one of the unit's entries in that category (see :func:`fix_flag`)."""
+    q = select(KnowledgeVersion.id).where(KnowledgeVersion.created_at > row.flagged_at,
+                                          KnowledgeVersion.author_id.is_not(None))
     if row.entry_id is not None:
-        entry = session.get(KnowledgeEntry, row.entry_id)
-        return entry is not None and entry.updated_at is not None and entry.updated_at > row.flagged_at
-    changed = select(KnowledgeEntry.id).where(KnowledgeEntry.unit_id == row.unit_id,
-                                              KnowledgeEntry.updated_at > row.flagged_at)
-    return session.scalar(changed.limit(1)) is not None
+        q = q.where(KnowledgeVersion.entry_id == row.entry_id)
+    else:
+        q = q.join(KnowledgeEntry, KnowledgeEntry.id == KnowledgeVersion.entry_id).where(
+            KnowledgeEntry.unit_id == row.unit_id, KnowledgeVersion.category == row.category)
+    return session.scalar(q.limit(1)) is not None
 
 
 def _next_threshold(row: KnowledgeFlag) -> datetime | None:
@@ -164,9 +168,10 @@ def recompute_open_flags(session: Session, cal: WorkingCalendar, actor: Actor, n
     for row in session.scalars(q.order_by(KnowledgeFlag.id).with_for_update()).all():
         ends = {level: cal.add_working_days(row.flagged_at, days) for level, days in FLAG_THRESHOLDS}
         changes = {}
+        fired = {f["level"] for f in row.notified or []}
         for level, _days in FLAG_THRESHOLDS:
             old, new = getattr(row, f"{level}_at"), ends[level].end
-            if old != new:
+            if old != new and level not in fired:  # a level already reached stays where it fired
                 changes[f"{level}_at"] = [old.astimezone(TZ).isoformat(), new.astimezone(TZ).isoformat()]
                 setattr(row, f"{level}_at", new)
         provisional = any(d.provisional for d in ends.values())

@@ -62,6 +62,17 @@ def test_publishing_a_withdrawn_entry_again_keeps_the_first_judgement(db, kb):
     assert db.session.get(KnowledgeEntry, draft.id).uploaded_late is True
 
 
+def test_a_policy_date_moved_while_withdrawn_is_judged_when_published_again(db, kb):
+    entry = make_entry(db, now=at("2026-11-02T10:00:00+08:00"), effective_date=date(2027, 3, 1))
+    assert entry.uploaded_late is False
+    with transaction(db.session):
+        knowledge.change_status(db.session, owner(db), entry.id, "withdraw", at("2026-11-20T10:00:00+08:00"))
+    edit(db, entry.id, {"effective_date": "2026-11-30"}, at("2026-11-25T10:00:00+08:00"))
+    with transaction(db.session):
+        knowledge.change_status(db.session, owner(db), entry.id, "publish", at("2026-11-25T11:00:00+08:00"))
+    assert db.session.get(KnowledgeEntry, entry.id).uploaded_late is True
+
+
 def test_an_entry_past_its_expiry_cannot_be_published(db, kb):
     with pytest.raises(Invalid) as refused:
         make_entry(db, expiry_date=date(2021, 1, 1), effective_date=date(2020, 1, 1))
@@ -92,18 +103,22 @@ def test_an_entry_past_its_expiry_answers_nobody_before_the_scheduler_runs(db, k
     with transaction(s):  # its expiry came at midnight; the scheduler's pass has not run yet
         s.execute(text("UPDATE kb_entry SET expiry_date = :d WHERE id = :id"), {"d": date(2026, 11, 25), "id": entry_id})
     s.expire_all()
-    now = at("2026-11-25T09:00:00+08:00")
-    words = "我的社保卡丢了怎么补办"
-    assert entry_id in [h.entry_id for h in kb_search.search(s, words)]  # still in the index, still published
-    assert entry_id not in [h.entry_id for h in kb_search.suggest(s, words, now=now)]
-    assert entry_id not in [e["id"] for e in pages.kb_search(s, words, now)]
-    assert pages.kb_entry(s, entry_id, now) is None  # a posted id shows nothing either
-    with pytest.raises(Invalid) as refused, transaction(s):
-        register(s, user(s, "agent"), {**CITIZEN, "content": words, "ticket_type": "consult", "scope": "answer",
-                                       "kb_entry_id": entry_id}, now)
-    assert refused.value.fields["kb_entry_id"] == "该知识条目已过失效日期，不能用于即时答复，请另选条目"
-    with transaction(s):
-        s.execute(text("UPDATE kb_entry SET expiry_date = NULL WHERE id = :id"), {"id": entry_id})
+    try:
+        now = at("2026-11-25T09:00:00+08:00")
+        words = "我的社保卡丢了怎么补办"
+        assert entry_id in [h.entry_id for h in kb_search.search(s, words)]  # still in the index, still published
+        found = kb_search.suggest(s, words, now=now)
+        assert entry_id not in [h.entry_id for h in found] and len(found) == 5  # the others fill its place
+        assert entry_id not in [e["id"] for e in pages.kb_search(s, words, now)]
+        assert pages.kb_entry(s, entry_id, now) is None  # a posted id shows nothing either
+        with pytest.raises(Invalid) as refused, transaction(s):
+            register(s, user(s, "agent"), {**CITIZEN, "content": words, "ticket_type": "consult", "scope": "answer",
+                                           "kb_entry_id": entry_id}, now)
+        assert refused.value.fields["kb_entry_id"] == "该知识条目已过失效日期，不能用于即时答复，请另选条目"
+    finally:
+        s.rollback()
+        with transaction(s):
+            s.execute(text("UPDATE kb_entry SET expiry_date = NULL WHERE id = :id"), {"id": entry_id})
 
 
 def test_a_draft_picked_by_id_shows_nothing_at_intake(db, kb):
@@ -120,11 +135,14 @@ def test_the_citizen_is_told_the_entrys_text_not_its_markup(db, kb):
     with transaction(s):
         t, _, _ = register(s, user(s, "agent"), {**CITIZEN, "content": "工地晚上施工要许可吗", "ticket_type": "consult",
                                                  "scope": "answer", "kb_entry_id": entry.id}, now)
-    t = s.get(Ticket, t.id)
-    assert t.kb_entry_id == entry.id
-    assert "<" not in t.answer_text and "夜间施工须取得" in t.answer_text and "夜间施工许可证" in t.answer_text
-    with transaction(s):  # the kb fixture removes the entry this test made; the ticket must let go of it first
-        s.execute(text("UPDATE ticket SET kb_entry_id = NULL WHERE id = :id"), {"id": t.id})
+    try:
+        t = s.get(Ticket, t.id)
+        assert t.kb_entry_id == entry.id
+        assert "<" not in t.answer_text and "夜间施工须取得" in t.answer_text and "夜间施工许可证" in t.answer_text
+    finally:
+        s.rollback()
+        with transaction(s):  # the kb fixture removes the entry this test made; the ticket must let go of it first
+            s.execute(text("UPDATE ticket SET kb_entry_id = NULL WHERE id = :id"), {"id": t.id})
 
 
 def test_a_flag_is_fixed_by_changing_the_base_or_closed_by_the_office_with_a_reason(db, kb):
@@ -153,3 +171,28 @@ def test_a_flag_is_fixed_by_changing_the_base_or_closed_by_the_office_with_a_rea
         knowledge_flags.fix_flag(s, user(s, "reviewer"), mistaken.id, "重复提出，已在另一条纠错中处理",
                                  at("2026-11-26T10:00:00+08:00"))
     assert s.get(KnowledgeFlag, mistaken.id).fixed_at is not None
+
+
+def test_a_category_flag_is_not_fixed_by_an_unrelated_change_or_the_expiry_pass(db, kb):
+    from engine.models import KnowledgeFlag
+    from engine.services import knowledge_flags
+
+    from ..services.helpers import unit
+
+    s = db.session
+    zjj = unit(s, "HY-ZJJ")
+    other = make_entry(db, category="城乡建设/噪音扰民", expiry_date=date(2026, 11, 27))
+    with transaction(s):
+        gap = knowledge_flags.flag(s, user(s, "reviewer"), kind="gap", text="缺少老旧小区加装电梯的指引",
+                                   category="城乡建设/老旧小区改造", unit_id=zjj.id, now=at("2026-11-25T11:00:00+08:00"))
+    edit(db, other.id, {"basis": "《中华人民共和国噪声污染防治法》"}, at("2026-11-25T14:00:00+08:00"))
+    with transaction(s):  # the scheduler expires the other entry overnight
+        assert knowledge_flags.kb_monitor_pass(s, at("2026-11-27T01:00:00+08:00")).expired >= 1
+    with pytest.raises(Invalid), transaction(s):
+        knowledge_flags.fix_flag(s, owner(db), gap.id, "已补充", at("2026-11-27T09:00:00+08:00"))
+    with transaction(s):
+        knowledge.create_entry(s, owner(db), {**ENTRY, "title": "老旧小区加装电梯办理指引", "category": "城乡建设/老旧小区改造",
+                                              "content": "<p>由业主申请，街道审核。</p>"}, at("2026-11-27T09:30:00+08:00"))
+        knowledge_flags.fix_flag(s, owner(db), gap.id, "已补充加装电梯指引", at("2026-11-27T09:40:00+08:00"))
+    assert s.get(KnowledgeFlag, gap.id).fixed_at is not None
+

@@ -146,7 +146,8 @@ def test_a_gap_report_full_path(db, kb):
         knowledge_flags.fix_flag(s, unit_actor(s, Role.KB_EDITOR, "HY-RSJ"), gap.id, "x", at("2026-10-12T09:00:00+08:00"))
     with transaction(s):
         knowledge.create_entry(s, owner(db), {"title": "住宅小区电动车充电桩建设", "content": "<p>由业主向物业申请。</p>",
-                                              "keywords": ["充电桩", "电动车"]}, at("2026-10-12T09:00:00+08:00"))
+                                              "category": "城乡建设/老旧小区改造", "keywords": ["充电桩", "电动车"]},
+                               at("2026-10-12T09:00:00+08:00"))
         fixed = knowledge_flags.fix_flag(s, owner(db), gap.id, "已补充条目", at("2026-10-12T09:30:00+08:00"))
     assert fixed.fixed_late is True and fixed.next_threshold_at is None
     with transaction(s):

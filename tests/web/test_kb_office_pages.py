@@ -293,3 +293,23 @@ def test_a_version_page_shows_the_old_text_after_an_edit(client, db, clock, kb):
     assert "当前版本" in new
     r = client.get(f"/kb/{entry.id}/versions/9")
     assert r.status_code == 404 and "该版本不存在" in text(r)
+
+
+def test_the_office_closes_a_flag_raised_by_mistake_with_a_reason(client, db, kb):
+    as_user(client, db, "kb_editor")
+    entry = new_entry(client, db)
+    flag = flag_entry(client, db, entry)  # signed in as the reviewer now
+    page = text(client.get("/kb/flags"))
+    assert f"/kb/flags/{flag.id}/fix" in page and "关闭纠错" in page
+    url = f"/kb/flags/{flag.id}/fix"
+    r = post(client, url, {f"x{flag.id}-note": ""}, get_url="/kb/flags")
+    assert r.status_code == 400 and "请说明如何修正" in text(r)
+    db.session.expire_all()
+    assert db.session.get(KnowledgeFlag, flag.id).fixed_at is None
+    r = post(client, url, {f"x{flag.id}-note": "误报：网址未变更"}, get_url="/kb/flags")
+    assert r.status_code == 302
+    assert "已关闭该纠错" in text(client.get("/kb/flags"))
+    db.session.expire_all()
+    assert db.session.get(KnowledgeFlag, flag.id).fix_note == "误报：网址未变更"
+    as_user(client, db, "supervisor")  # 督办员 flags but does not close
+    assert "关闭纠错" not in text(client.get("/kb/flags"))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine.models import AuditLog, Ticket
 
-from .conftest import fresh, login, post, text, unit_id
+from .conftest import as_user, fresh, login, post, text, unit_id
 
 JUNK = ["", " ", "abc", "-1", "99999999999999999999", "<script>alert(1)</script>", "null", "1.5", "\u0000x",
         "2026-13-45T25:61", "x" * 6000]
@@ -74,6 +74,11 @@ def test_unknown_and_finished_tasks_and_tickets_are_chinese_pages(client, db, ti
     assert r.status_code == 409 and "该任务已被处理或已失效" in text(r)
     assert client.get(f"/tickets/{t.id}/tasks/nonsense").status_code == 409
     assert client.get("/tickets/999999").status_code == 404
+    for huge in ("/tickets/99999999999999999999", "/kb/99999999999999999999", "/kb/1/versions/99999999999999999999"):
+        r = client.get(huge)
+        assert r.status_code == 404 and "页面或资源不存在" in text(r), huge  # not the driver's overflow
+    as_user(client, db, "kb_editor")
+    assert client.get("/kb/mine", query_string={"page": "9" * 30}).status_code == 200
     assert client.get("/tickets/abc").status_code == 404
     assert "页面或资源不存在" in text(client.get("/no-such-page"))
     assert client.put("/tickets").status_code == 405

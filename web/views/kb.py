@@ -93,7 +93,7 @@ def mine():
         unit = unit or a.unit_id
     status = request.args.get("status") or None
     status = status if status in knowledge.STATUSES else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     rows, total, counts = [], 0, {}
     if unit is not None:
         rows, total, counts = kb_pages.unit_entries(db.session, a, unit, status=status, limit=MINE_PAGE,
@@ -248,13 +248,15 @@ def _render_flags(forms: dict[int, FixForm] | None = None, message: str | None =
     fixed = request.args.get("show") == "fixed"
     rows, titles, notices = kb_pages.flag_list(db.session, a, fixed=fixed)
     forms = forms or {}
+    closing = a.role in APPROVERS  # the office closes a flag raised by mistake, saying why
     for f in rows:
-        if not fixed and a.role == Role.KB_EDITOR and f.unit_id == a.unit_id and f.id not in forms:
+        mine = a.role == Role.KB_EDITOR and f.unit_id == a.unit_id
+        if not fixed and (mine or closing) and f.id not in forms:
             forms[f.id] = FixForm(prefix=f"x{f.id}")
     may_flag = a.role in FLAG_ROLES
     return render_template(
         "kb/flags.html", rows=rows, titles=titles, units=_units(), forms=forms, fixed=fixed, notices=notices,
-        kinds=knowledge_flags.FLAG_KINDS, message=message, may_print=a.role in NOTICE_ROLES,
+        kinds=knowledge_flags.FLAG_KINDS, message=message, may_print=a.role in NOTICE_ROLES, closing=closing,
         category_form=_category_form(category_form) if may_flag else None,
         list_label=_list_label(a.role)), status
 
@@ -283,7 +285,7 @@ def flag_category():
 
 
 @bp.post("/flags/<int:flag_id>/fix")
-@roles_required(Role.KB_EDITOR)
+@roles_required(Role.KB_EDITOR, *APPROVERS)
 def fix(flag_id: int):
     form = FixForm(prefix=f"x{flag_id}")
     if form.validate_on_submit():
@@ -293,7 +295,7 @@ def fix(flag_id: int):
         except ServiceError as exc:
             message, status = _refusal(form, exc)
             return _render_flags({flag_id: form}, message, status)
-        flash("已提交修正", "ok")
+        flash("已关闭该纠错" if role() in APPROVERS else "已提交修正", "ok")
         return redirect(url_for("kb.flags"))
     return _render_flags({flag_id: form}, None, 400)
 
