@@ -5,7 +5,7 @@ The data go into a scratch PostgreSQL database created for the run and dropped a
 years (INSERT … SELECT generate_series), one lead assignment each, a reply and an evaluation for every archived
 ticket, and a supervision for one ticket in 200. Results are appended to bench/RESULTS.md.
 
-Usage: .venv/bin/python bench/analytics.py [--quick] [--tickets N] [--no-record]
+Usage: .venv/bin/python bench/analytics.py [--quick] [--tickets N] [--no-record] [--keep]
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from engine.services.context import reset_caches  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 RECORD = "--no-record" not in sys.argv
+KEEP = "--keep" in sys.argv  # leave the scratch database in place (its URL is printed) for EXPLAIN ANALYZE
 TICKETS = int(sys.argv[sys.argv.index("--tickets") + 1]) if "--tickets" in sys.argv else 2_000_000
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ).astimezone(UTC)
@@ -195,7 +196,10 @@ def main() -> None:
     finally:
         if engine is not None:
             engine.dispose()
-        drop()
+        if KEEP:
+            print(f"kept the database: {url}")
+        else:
+            drop()
     if RECORD:
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write("\n" + "\n".join(lines) + "\n")
