@@ -229,7 +229,7 @@ def overdue_tickets(session: Session, start: datetime, end: datetime, now: datet
     late = (select(Ticket.id, Ticket.number, Ticket.category, Reply.unit_id, Ticket.handling_due,
                    Reply.submitted_at)
             .join(Reply, Reply.ticket_id == Ticket.id)
-            .where(Reply.review_decision == "accept", Reply.redo.is_(False),
+            .where(Reply.review_decision == "accept", Reply.redo.is_(False), Reply.on_time.is_(False),
                    in_period(Reply.submitted_at, start, end),
                    Ticket.handling_due.is_not(None), Reply.submitted_at > Ticket.handling_due))
     still = (select(Ticket.id, Ticket.number, Ticket.category, Ticket.lead_unit_id, Ticket.handling_due)

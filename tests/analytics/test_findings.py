@@ -123,3 +123,12 @@ def test_units_with_the_most_returns_late_and_overdue_work_and_redos(db):
     assert findings.unit_ranking(db.session, "overdue", START, END, at("2026-12-09T10:00:00+08:00")) == []
     early = (at("2026-10-01T00:00:00+08:00"), at("2026-11-01T00:00:00+08:00"))
     assert all(findings.unit_ranking(db.session, k, *early, now) == [] for k in ("returns", "late", "redos"))
+
+
+def test_the_overdue_index_covers_the_statuses_the_findings_read():
+    """The partial index behind the overdue list must name exactly the statuses findings treats as "with a unit",
+    or PostgreSQL stops using it and the list walks every closed ticket again."""
+    from engine.models.ticket import WITH_UNIT_SQL
+    from engine.services.findings import WITH_UNIT
+
+    assert WITH_UNIT_SQL == "status IN (" + ", ".join(f"'{s}'" for s in WITH_UNIT) + ")"
