@@ -47,6 +47,8 @@ class Ticket(Base):
     citizen_phone: Mapped[str] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
+    # engine.domain.matching.content_digest(content): tickets with the same value report the same matter (重复反映).
+    content_key: Mapped[str | None] = mapped_column(String(40))
     ticket_type: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(30))

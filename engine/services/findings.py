@@ -6,8 +6,6 @@ what leaves this module shows them masked.
 """
 from __future__ import annotations
 
-import string
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +13,7 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from engine.domain.matching import content_key
 from engine.domain.roles import mask_address, mask_phone
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import TYPE_LABELS, TicketStatus, TicketType
@@ -49,27 +48,15 @@ def mask_digits(text: str | None, length: int = 20) -> str:
     return text[:length] + ("…" if len(text) > length else "")
 
 
-#: What content_key removes after NFKC and lower-casing: whitespace, ASCII punctuation and symbols, and the Chinese
-#: punctuation NFKC leaves as it is (an explicit list, so the rule can be stated exactly).
-DROPPED = " \t\r\n\v\f" + string.punctuation + "、。“”‘’「」『』【】《》〈〉〔〕—–‖·・￥"
-_DROP_TABLE = str.maketrans("", "", DROPPED)
-
-
-def content_key(text: str | None) -> str:
-    """The text with what does not change its meaning removed: NFKC (full-width → half-width), lower case, and none
-    of the characters in DROPPED. Two contents are near-identical when their keys match."""
-    return unicodedata.normalize("NFKC", text or "").lower().translate(_DROP_TABLE)
-
-
 # -- matters reported repeatedly ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RepeatRule:
     """A matter is reported repeatedly when ``min_count`` or more tickets registered in the period share a citizen
-    phone, an address (trimmed), or a content key (:func:`content_key`) of at least ``min_key_length`` characters."""
+    phone, an address (trimmed), or a content key (``engine.domain.matching.content_key``) of at least
+    ``MIN_KEY_LENGTH`` characters (compared through the digest stored on the ticket)."""
 
     min_count: int = 3
-    min_key_length: int = 10
 
 
 @dataclass
@@ -108,21 +95,15 @@ def _sql_groups(session: Session, start, end, key, min_count: int, limit: int) -
 
 
 def _content_groups(session: Session, start, end, rule: RepeatRule, limit: int) -> list[_Group]:
-    # Stream the period's contents once and group them here: PostgreSQL's normalize() is several times slower than
-    # fetching the texts, and SQLite has none.
-    groups: dict[str, _Group] = {}
-    q = (select(Ticket.id, Ticket.content, Ticket.created_at).where(in_period(Ticket.created_at, start, end))
-         .order_by(Ticket.id).execution_options(yield_per=5000))
-    for tid, content, at in session.execute(q):
-        key = content_key(content)
-        if len(key) >= rule.min_key_length:
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _Group(key)
-            group.add(tid, at)
-    found = [g for g in groups.values() if g.count >= rule.min_count]
-    found.sort(key=lambda g: (-g.count, g.label))
-    return found[:limit]
+    # Grouped in SQL by the digest stored at registration; the label is the key of the group's first ticket.
+    groups = _sql_groups(session, start, end, Ticket.content_key, rule.min_count, limit)
+    firsts = [g.ids[0] for g in groups if g.ids]
+    texts = dict(session.execute(select(Ticket.id, Ticket.content).where(Ticket.id.in_(firsts))).all()) \
+        if firsts else {}
+    for g in groups:
+        g.label = content_key(texts.get(g.ids[0])) if g.ids else ""
+    groups.sort(key=lambda g: (-g.count, g.label))
+    return groups
 
 
 def repeated_matters(session: Session, start: datetime, end: datetime, rule: RepeatRule | None = None,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
+from engine.domain.matching import content_digest
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
 from engine.models import TaskProjection, Ticket
@@ -84,7 +85,8 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         raise Invalid("提交的信息有误，请修改后重试", f"register refused: {sorted(errors)}", fields=errors)
     pv_id, rules_id = active_ids(session)
     ticket = Ticket(query_code_hash="", channel=channel, citizen_name=name, citizen_phone=phone, address=address,
-                    content=content, ticket_type=ttype, category=category, status=TicketStatus.SCOPING.value,
+                    content=content, content_key=content_digest(content), ticket_type=ttype, category=category,
+                    status=TicketStatus.SCOPING.value,
                     process_version_id=pv_id, rule_set_id=rules_id, workflow_state="",
                     created_by_id=actor.user_id, created_at=now, updated_at=now, redo_count=0, return_count=0)
     session.add(ticket)

@@ -52,6 +52,17 @@ def test_a_planted_repeated_matter_is_found_by_phone_address_and_content(db):
         findings.repeated_matters(db.session, START, at("2027-02-02T00:00:00+08:00"))
 
 
+def test_each_ticket_carries_the_digest_of_its_content_and_short_texts_none(db):
+    from engine.domain.matching import content_digest
+
+    same = [distinct(db, 50 + i, content=c) for i, c in enumerate((NOISE, "小区东侧工地每晚２２点后仍在施工。噪音扰民，请依法查处"))]
+    short = distinct(db, 52, content="路灯坏了！")  # fewer than 10 characters left: never grouped
+    assert same[0].content_key == same[1].content_key == content_digest(NOISE) and len(same[0].content_key) == 40
+    assert short.content_key is None
+    found = findings.repeated_matters(db.session, START, END, findings.RepeatRule(min_count=2))
+    assert [g["ticket_ids"] for g in found if g["basis"] == "content"] == [[t.id for t in same]]
+
+
 def test_content_key_ignores_spacing_punctuation_width_and_case():
     assert findings.content_key("Ａｂｃ　路灯， 坏了！") == findings.content_key("abc路灯坏了")
     assert findings.content_key("路灯坏了") != findings.content_key("路灯修好了")
