@@ -52,3 +52,34 @@ def test_every_modelled_index_exists_in_the_migrated_database(app, db, database_
     modelled = {ix.name for table in Base.metadata.tables.values() for ix in table.indexes}
     assert "ix_ticket_inbox_order" in modelled
     assert modelled - present == set()
+
+
+def test_migration_0008_fills_the_content_digest_of_older_tickets(tmp_path):
+    """A database at 0007 with tickets registered before the digest existed: the upgrade fills it with the
+    product's own rule (repeated matters by content find them), and leaves short texts without one."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from engine.domain.matching import content_digest
+    from web import create_app
+    from web.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db", "SCHEDULER_ENABLED": False})
+    noise = "小区东侧工地每晚22点后仍在施工，噪音扰民，请依法查处。"
+    with app.app_context():
+        upgrade(revision="0007")
+        row = {"query_code_hash": "x", "channel": "phone", "citizen_name": "张三", "citizen_phone": "13800001234",
+               "ticket_type": "complaint", "status": "scoping", "redo_count": 0, "return_count": 0,
+               "workflow_state": "{}", "created_at": "2026-11-20 01:00:00", "updated_at": "2026-11-20 01:00:00",
+               "deadline_provisional": 0, "process_version_id": 1, "rule_set_id": 1}
+        insert = text(f"INSERT INTO ticket (number, content, {', '.join(row)}) "
+                      f"VALUES (:number, :content, {', '.join(':' + k for k in row)})")
+        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        db.session.execute(insert, [row | {"number": "OLD1", "content": noise},
+                                    row | {"number": "OLD2", "content": "路灯坏了"}])
+        db.session.commit()
+        upgrade()
+        keys = dict(db.session.execute(text("SELECT number, content_key FROM ticket")).all())
+        db.session.remove()
+        db.engine.dispose()
+    assert keys == {"OLD1": content_digest(noise), "OLD2": None}

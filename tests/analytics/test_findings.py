@@ -47,7 +47,7 @@ def test_a_planted_repeated_matter_is_found_by_phone_address_and_content(db):
     shown = " ".join(g["shown"] for g in two)
     assert PHONE not in shown and "13600000000" not in shown and "永和路18号" not in shown
 
-    # Every text of the period is read, so the period is at most 92 days.
+    # Repeated matters are looked for over at most 92 days.
     with pytest.raises(Invalid):
         findings.repeated_matters(db.session, START, at("2027-02-02T00:00:00+08:00"))
 
