@@ -6,13 +6,11 @@ Only process owners and administrators get in; everyone else gets 403. Views par
 """
 from __future__ import annotations
 
-import io
 import json
 import logging
-import zipfile
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.db import transaction
 from engine.domain.roles import Role
@@ -26,6 +24,7 @@ from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.safexml import MAX_BYTES
 
+from .downloads import send_xml, send_zip
 from .extensions import db
 from .security import current_user, now
 
@@ -80,23 +79,6 @@ def _bundle_ready(name: str) -> bool:
     return (Path(current_app.static_folder) / "vendor" / name).is_file()
 
 
-def _send(files: dict[str, str], name: str):
-    if name not in files:
-        raise NotFound(f"文件 {name} 不存在", f"no file {name!r}")
-    # An attachment with an XML type: the browser saves it and never renders it as a page.
-    return send_file(io.BytesIO(files[name].encode("utf-8")), mimetype="application/xml", as_attachment=True,
-                     download_name=name)
-
-
-def _send_zip(files: dict[str, str], download_name: str):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in sorted(files.items()):
-            zf.writestr(name, text.encode("utf-8"))
-    buf.seek(0)
-    return send_file(buf, mimetype="application/zip", as_attachment=True, download_name=download_name)
-
-
 # -- versions ----------------------------------------------------------------------------------------------------
 
 
@@ -120,13 +102,13 @@ def version(number: int):
 
 @bp.get("/versions/<int:number>/files/<name>")
 def version_file(number: int, name: str):
-    return _send(proc.get_version(db.session, number, g.process_id).files, name)
+    return send_xml(proc.get_version(db.session, number, g.process_id).files, name)
 
 
 @bp.get("/versions/<int:number>/download")
 def version_zip(number: int):
     pv = proc.get_version(db.session, number, g.process_id)
-    return _send_zip(pv.files, f"{pv.process_id}-v{pv.version}.zip")
+    return send_zip(pv.files, f"{pv.process_id}-v{pv.version}.zip")
 
 
 @bp.get("/versions/<int:number>/source.json")
@@ -256,12 +238,12 @@ def draft_source(draft_id: int):
 
 @bp.get("/drafts/<int:draft_id>/files/<name>")
 def draft_file(draft_id: int, name: str):
-    return _send(drafts_svc.load_draft(db.session, draft_id).files, name)
+    return send_xml(drafts_svc.load_draft(db.session, draft_id).files, name)
 
 
 @bp.get("/drafts/<int:draft_id>/download")
 def draft_zip(draft_id: int):
-    return _send_zip(drafts_svc.load_draft(db.session, draft_id).files, f"draft-{draft_id}.zip")
+    return send_zip(drafts_svc.load_draft(db.session, draft_id).files, f"draft-{draft_id}.zip")
 
 
 @bp.post("/drafts/<int:draft_id>/files/<name>/delete")
