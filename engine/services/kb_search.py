@@ -351,9 +351,14 @@ def search(session: Session, query: str, *, limit: int = 10, snippet_width: int 
     return hits[:limit]
 
 
+def past_expiry(entry: KnowledgeEntry, now: datetime) -> bool:
+    """Whether the entry's expiry date has come (Asia/Shanghai), whatever its status says."""
+    return entry.expiry_date is not None and entry.expiry_date <= local_date(now)
+
+
 def is_live(entry: KnowledgeEntry, now: datetime) -> bool:
     """Whether an entry may answer a citizen: published and its expiry date not yet come (Asia/Shanghai)."""
-    return entry.status == "published" and (entry.expiry_date is None or entry.expiry_date > local_date(now))
+    return entry.status == "published" and not past_expiry(entry, now)
 
 
 def suggest(session: Session, citizen_words: str, *, limit: int = 5, now: datetime | None = None) -> list[Hit]:

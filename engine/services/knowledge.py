@@ -138,7 +138,7 @@ def _judge_upload(session: Session, entry: KnowledgeEntry, now: datetime, *, fir
 
 def _refuse_expired(entry: KnowledgeEntry, status: str, now: datetime) -> None:
     """Refuse to put an entry live (``status`` published) once its expiry date has come."""
-    if status == "published" and entry.expiry_date is not None and entry.expiry_date <= local_date(now):
+    if status == "published" and kb_search.past_expiry(entry, now):
         raise Invalid("失效日期已到，不能发布；请先修改失效日期", f"kb entry {entry.id} expired on {entry.expiry_date}",
                       fields={"expiry_date": "失效日期已到，不能发布"})
 
@@ -180,7 +180,7 @@ def _apply(session: Session, entry: KnowledgeEntry, values: Mapping[str, Any], a
             value = date.fromisoformat(value)
         setattr(entry, key, value)
     _judge_upload(session, entry, now, first_live=False, effective_before=before)
-    if entry.status == "published" and entry.expiry_date is not None and entry.expiry_date <= local_date(now):
+    if entry.status == "published" and kb_search.past_expiry(entry, now):
         entry.status = "expired"  # an expiry date set to today or earlier takes the entry out at once
         note = f"{note}（失效日期已到，条目失效）"
     return _snapshot(session, entry, actor, now, note)

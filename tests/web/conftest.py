@@ -87,6 +87,17 @@ def text(r) -> str:
     return r.get_data(as_text=True)
 
 
+def entry_via_page(client, db, data: dict):
+    """The signed-in 信息采编员 creates a knowledge entry through /kb/new; return it as stored."""
+    from engine.models import KnowledgeEntry
+
+    r = post(client, "/kb/new", data)
+    assert r.status_code == 302, text(r)[:2000]
+    entry_id = int(re.search(r"/kb/(\d+)$", r.headers["Location"]).group(1))
+    db.session.expire_all()
+    return db.session.get(KnowledgeEntry, entry_id)
+
+
 def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 

@@ -13,7 +13,7 @@ from engine.models import Category, IssuedDocument, KnowledgeEntry, KnowledgeFla
 from engine.services import knowledge
 
 from ..services.helpers import drop_kb_entries_after, kb_entries_top, user
-from .conftest import as_user, count, post, text, unit_id
+from .conftest import as_user, count, entry_via_page, post, text, unit_id
 
 ENTRY = {"title": "建筑工地夜间施工许可查询", "category": "城乡建设/噪音扰民",
          "content": "<p>夜间施工须持有<strong>夜间施工许可证</strong>，可在住建局网站查询。</p>",
@@ -43,11 +43,7 @@ def kb(db):
 
 def new_entry(client, db, publish: str = "publish", **extra) -> KnowledgeEntry:
     """The signed-in 信息采编员 creates an entry through the page."""
-    r = post(client, "/kb/new", {**ENTRY, "publish": publish, **extra})
-    assert r.status_code == 302, text(r)[:2000]
-    entry_id = int(re.search(r"/kb/(\d+)$", r.headers["Location"]).group(1))
-    db.session.expire_all()
-    return db.session.get(KnowledgeEntry, entry_id)
+    return entry_via_page(client, db, {**ENTRY, "publish": publish, **extra})
 
 
 def rsj_draft(db, clock, title: str = "灵活就业人员参保登记（草稿）") -> KnowledgeEntry:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag
 
 from ..services.helpers import drop_kb_entries_after, kb_entries_top
-from .conftest import as_user, count, post, text, unit_id
+from .conftest import as_user, count, entry_via_page, post, text, unit_id
 
 SBK = "社会保障卡挂失与补办"
 ENTRY = {"title": "建筑垃圾清运预约办理", "category": "城乡建设", "content": "<p>装修产生的建筑垃圾须预约清运。</p>",
@@ -33,11 +33,7 @@ def sbk(db) -> KnowledgeEntry:
 
 
 def new_entry(client, db, publish: str = "publish", **extra) -> KnowledgeEntry:
-    r = post(client, "/kb/new", {**ENTRY, "publish": publish, **extra})
-    assert r.status_code == 302, text(r)[:2000]
-    entry_id = int(re.search(r"/kb/(\d+)$", r.headers["Location"]).group(1))
-    db.session.expire_all()
-    return db.session.get(KnowledgeEntry, entry_id)
+    return entry_via_page(client, db, {**ENTRY, "publish": publish, **extra})
 
 
 @pytest.mark.parametrize("role", ["agent", "reviewer", "supervisor", "admin", "handler", "kb_editor", "city_leader"])
