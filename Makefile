@@ -24,7 +24,7 @@ instance/hotline.db:
 
 run: setup instance/hotline.db
 	$(BIN)/flask init-db
-	@$(BIN)/python -c "from engine import demo_content as d; print('演示账号（密码 ' + d.DEMO_PASSWORD + '）：'); [print('  %-18s %s' % (u['username'], d.ROLES[u['role']])) for u in d.DEMO_USERS]"
+	@$(BIN)/python -c "from engine.demo import content as d; print('演示账号（密码 ' + d.DEMO_PASSWORD + '）：'); [print('  %-18s %s' % (u['username'], d.ROLES[u['role']])) for u in d.DEMO_USERS]"
 	HOTLINE_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 lint: setup

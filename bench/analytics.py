@@ -21,12 +21,13 @@ from sqlalchemy import select, text  # noqa: E402
 
 from bench.monitor import build_schema, create_database, server_version  # noqa: E402
 from bench.scratchdb import heading  # noqa: E402
-from engine.db import make_engine, session_factory  # noqa: E402
+from engine.analytics import findings, open_data  # noqa: E402
+from engine.analytics import metrics as analytics
+from engine.common.context import reset_caches  # noqa: E402
+from engine.common.db import make_engine, session_factory  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
 from engine.domain.matching import content_digest  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
-from engine.services import analytics, findings, open_data  # noqa: E402
-from engine.services.context import reset_caches  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 RECORD = "--no-record" not in sys.argv

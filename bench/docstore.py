@@ -20,12 +20,12 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.scratchdb import create_scratch_database  # noqa: E402
 from documents import render_batch, render_pdf, specimen_context  # noqa: E402
-from engine.db import session_factory, transaction  # noqa: E402
+from engine.common.actors import Actor  # noqa: E402
+from engine.common.db import session_factory, transaction  # noqa: E402
+from engine.docstore import archive as docs  # noqa: E402
+from engine.docstore import batches  # noqa: E402
 from engine.domain.roles import Role  # noqa: E402
 from engine.models import IssuedDocument  # noqa: E402
-from engine.services import Actor  # noqa: E402
-from engine.services import document_batches as batches  # noqa: E402
-from engine.services import documents as docs  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 RUNS = 10 if QUICK else 30

@@ -1,7 +1,7 @@
 """Time knowledge-base search over 50,000 generated entries on scratch SQLite (FTS5) and PostgreSQL (GIN) databases.
 
 Entries are built from the demo entries' vocabulary with random titles and paragraphs, segmented and indexed with the
-same code as the product (engine.services.kb_search); 200 citizens' questions are then searched end to end (query
+same code as the product (engine.knowledge.search); 200 citizens' questions are then searched end to end (query
 segmentation, ranked index query, loading the entries, highlighting) after one warm-up search of each question;
 the PostgreSQL table is vacuumed and analysed after the load, as autovacuum would. Results are appended to
 bench/RESULTS.md.
@@ -28,10 +28,10 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.scratchdb import heading  # noqa: E402
-from engine.db import session_factory  # noqa: E402
-from engine.demo_kb import KB_ENTRIES  # noqa: E402
+from engine.common.db import session_factory  # noqa: E402
+from engine.demo.kb import KB_ENTRIES  # noqa: E402
+from engine.knowledge import search as kb_search  # noqa: E402
 from engine.models import Base, KnowledgeEntry  # noqa: E402
-from engine.services import kb_search  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 WRITE = not QUICK and "--no-write" not in sys.argv

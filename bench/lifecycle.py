@@ -23,12 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select  # noqa: E402
 
 from bench.scratchdb import create_scratch_database  # noqa: E402
-from engine.db import make_engine, session_factory, transaction  # noqa: E402
-from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
+from engine.common.actors import Actor
+from engine.common.context import reset_caches  # noqa: E402
+from engine.common.db import make_engine, session_factory, transaction  # noqa: E402
+from engine.demo.seed import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.models import Base, Unit  # noqa: E402
-from engine.services import Actor, complete_task, register  # noqa: E402
-from engine.services.context import reset_caches  # noqa: E402
-from engine.services.setup import bundled_files, seed_defaults  # noqa: E402
+from engine.process.setup import bundled_files, seed_defaults  # noqa: E402
+from engine.tickets.lifecycle import complete_task, register  # noqa: E402
 from engine.workflow import Runtime, parse_bundle  # noqa: E402
 
 QUICK = "--quick" in sys.argv

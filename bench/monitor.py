@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select, text  # noqa: E402
 
 from bench.scratchdb import create_scratch_database, heading  # noqa: E402
-from engine.calendar_seed import chinesecalendar_overrides  # noqa: E402
-from engine.db import make_engine, session_factory, transaction  # noqa: E402
+from engine.clocks.calendar_seed import chinesecalendar_overrides  # noqa: E402
+from engine.clocks.monitor import MonitorSettings, monitor_pass  # noqa: E402
+from engine.common.context import reset_caches  # noqa: E402
+from engine.common.db import make_engine, session_factory, transaction  # noqa: E402
 from engine.domain import timelimits as tl  # noqa: E402
 from engine.domain.calendar import TZ, WorkingCalendar  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
-from engine.services.context import reset_caches  # noqa: E402
-from engine.services.monitor import MonitorSettings, monitor_pass  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 RECORD = "--no-record" not in sys.argv
@@ -113,7 +113,7 @@ def create_database() -> tuple[str, callable]:
 
 
 def build_schema(url: str) -> None:
-    from engine.demo import seed_units, seed_users
+    from engine.demo.seed import seed_units, seed_users
     from web import create_app
     from web.cli import init_database
     from web.extensions import db

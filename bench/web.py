@@ -24,13 +24,13 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
 
 from bench.scratchdb import create_scratch_database, heading  # noqa: E402
-from engine.db import make_engine, session_factory, transaction  # noqa: E402
-from engine.demo import seed_reference, seed_units, seed_users  # noqa: E402
+from engine.common.actors import Actor  # noqa: E402
+from engine.common.context import reset_caches  # noqa: E402
+from engine.common.db import make_engine, session_factory, transaction  # noqa: E402
+from engine.demo.seed import seed_reference, seed_units, seed_users  # noqa: E402
 from engine.domain.calendar import TZ  # noqa: E402
 from engine.models import Base, ProcessVersion, RuleSet, TaskProjection, Ticket, Unit, User  # noqa: E402
-from engine.services import Actor  # noqa: E402
-from engine.services.context import reset_caches  # noqa: E402
-from engine.services.setup import seed_defaults  # noqa: E402
+from engine.process.setup import seed_defaults  # noqa: E402
 
 RECORD = "--no-record" not in sys.argv
 TICKETS = int(sys.argv[sys.argv.index("--tickets") + 1]) if "--tickets" in sys.argv else 100_000
@@ -214,7 +214,7 @@ def sql_of(stmt) -> str:
 
 
 def worklist_stmt(actor: Actor, limit: int = 200):
-    """The statement engine.services.queries.worklist runs (kept in step with it by the equality check below)."""
+    """The statement engine.tickets.queries.worklist runs (kept in step with it by the equality check below)."""
     q = (select(TaskProjection, Ticket).join(Ticket, Ticket.id == TaskProjection.ticket_id)
          .where(TaskProjection.role == actor.role.value))
     q = q.where(TaskProjection.unit_id.is_(None) if actor.role.is_office else TaskProjection.unit_id == actor.unit_id)
@@ -222,11 +222,11 @@ def worklist_stmt(actor: Actor, limit: int = 200):
 
 
 def inbox_stmt(actor: Actor, limit: int = 200):
-    """The main statement of engine.services.pages.unit_inbox."""
+    """The main statement of engine.tickets.pages.unit_inbox."""
     from sqlalchemy import exists
 
     from engine.models import Assignment
-    from engine.services.pages import OPEN_STATUSES
+    from engine.tickets.pages import OPEN_STATUSES
     mine = exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id,
                           Assignment.active.is_(True))
     return (select(Ticket).where(mine, Ticket.status.in_(OPEN_STATUSES))
@@ -240,7 +240,7 @@ def explain(session, sql: str) -> list[str]:
 
 
 def bench() -> None:
-    from engine.services import queries
+    from engine.tickets import queries
     from web import create_app
     from web.extensions import db
 

@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.domain.states import TicketStatus
-from engine.models import TaskProjection, Ticket
 
-from .accountability import detect_candidates
-from .actors import Actor
-from .knowledge_flags import kb_monitor_pass
-from .supervision import RepeatRule, flag_overdue, supervise_repeated, take_red_cards
+from .common import Actor
+from .knowledge import kb_monitor_pass
+from .models import TaskProjection, Ticket
+from .oversight import RepeatRule, detect_candidates, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, complete_task
 
 SYSTEM = Actor.system("系统（时限监控）")

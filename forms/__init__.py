@@ -6,14 +6,14 @@ The services check meaning. Imports: wtforms, flask_wtf and ``engine.domain`` la
 """
 from __future__ import annotations
 
-from .admin import LoginForm, RevealForm, UserForm
+from .accounts import LoginForm, RevealForm, UserForm
 from .base import CommandForm, ConfirmForm
-from .citizen import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
-from .dispatch import CountyDispatchForm, DispatchForm, JointDecisionForm
 from .dynamic import build_form
-from .intake import IntakeForm, ScopeForm
-from .office import EvaluateForm, RedoDecisionForm, ReviewForm
-from .unit import CoHandleForm, ReplyForm, SignForm
+from .tickets.citizen import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
+from .tickets.dispatch import CountyDispatchForm, DispatchForm, JointDecisionForm
+from .tickets.intake import IntakeForm, ScopeForm
+from .tickets.office import EvaluateForm, RedoDecisionForm, ReviewForm
+from .tickets.unit import CoHandleForm, ReplyForm, SignForm
 
 # One form per form key the diagrams use (camunda:formKey).
 FORMS: dict[str, type[CommandForm]] = {

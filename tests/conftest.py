@@ -13,7 +13,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from engine.services.context import forget_active, reset_caches
+from engine.common.context import forget_active, reset_caches
+
+# Page helpers (the ``client`` that signs in through the forms, ``tickets`` built through the services) and the
+# browser fixtures (a live server and Debian's chromium) serve every capability's test folder.
+pytest_plugins = ["tests.support.pages", "tests.support.browser"]
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 # Deleted after each test, children before parents.
@@ -70,8 +74,8 @@ def clock():
 
 @pytest.fixture(scope="session")
 def app(database_url, clock):
-    from engine.db import transaction
-    from engine.demo import seed_reference, seed_units, seed_users
+    from engine.common.db import transaction
+    from engine.demo.seed import seed_reference, seed_units, seed_users
     from web import create_app
     from web.cli import init_database
     from web.extensions import db
@@ -106,11 +110,6 @@ def db(app, clock):
             _db.session.execute(text(f"DELETE FROM {table}"))
         _db.session.commit()
         _db.session.remove()
-
-
-@pytest.fixture
-def client(app, db):
-    return app.test_client()
 
 
 @pytest.fixture(autouse=True)

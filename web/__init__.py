@@ -37,35 +37,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            from engine.db import configure_sqlite
+            from engine.common import configure_sqlite
             configure_sqlite(db.engine)
 
     from .api import bp as api_bp
+    from .blueprints import register_views
     from .cli import register_cli
     from .errors import register_errors
     from .security import register_security
-    from .views import register_views
-    from .views_analytics import bp as analytics_bp
-    from .views_documents import bp as docs_archive_bp
-    from .views_notices import bp as notices_bp
-    from .views_process import bp as process_bp
-    from .views_public import bp as public_stats_bp
-    from .views_reports import bp as reports_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_views(app)
-    app.register_blueprint(process_bp)
-    app.register_blueprint(notices_bp)
-    app.register_blueprint(docs_archive_bp)
-    app.register_blueprint(public_stats_bp)
-    app.register_blueprint(analytics_bp)
-    app.register_blueprint(reports_bp)
     register_errors(app)
     register_security(app)
     register_cli(app)
     if app.config["SCHEDULER_ENABLED"] and os.environ.get("WERKZEUG_RUN_MAIN") != "false":
-        from .scheduler import start_scheduler
+        from .clocks.scheduler import start_scheduler
         start_scheduler(app)
     logging.getLogger("spiff").setLevel(logging.WARNING)
     return app

@@ -1,19 +1,40 @@
-"""HTML pages, one blueprint per audience. Views parse forms, call one service verb and render; no business rules.
+"""Every page blueprint, by capability: one place to see which folder serves which pages.
 
-Imports: ``forms``, ``engine.services`` (and ``engine.domain`` labels), ``web`` helpers. Nothing imports views.
+Views parse forms, call one service verb and render; no business rules. Imports: ``forms``, the ``engine``
+capability packages (and ``engine.domain`` labels), ``web`` helpers. Nothing imports views.
 """
 from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, citizen, intake, kb, oversight, queues, tasks, tickets
+from .accounts import admin, auth
+from .analytics import dashboard, public, reports
+from .clocks import views as clocks
 from .common import register_template_helpers
+from .docstore import views as docstore
+from .knowledge import views as knowledge
+from .notices import views as notices
+from .oversight import views as oversight
+from .process import views as process
+from .tickets import citizen, intake, queues, tasks
+from .tickets import ticket as tickets
 
-BLUEPRINTS = (auth, intake, queues, tickets, tasks, citizen, admin, oversight, kb)
+BLUEPRINTS = {
+    "accounts": (auth, admin),
+    "tickets": (intake, queues, tickets, tasks, citizen),
+    "oversight": (oversight,),
+    "knowledge": (knowledge,),
+    "clocks": (clocks,),
+    "notices": (notices,),
+    "docstore": (docstore,),
+    "analytics": (dashboard, reports, public),
+    "process": (process,),
+}
 
 
 def register_views(app: Flask) -> None:
     """Register every page blueprint and the template helpers they share."""
-    for module in BLUEPRINTS:
-        app.register_blueprint(module.bp)
+    for modules in BLUEPRINTS.values():
+        for module in modules:
+            app.register_blueprint(module.bp)
     register_template_helpers(app)

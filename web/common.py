@@ -6,13 +6,12 @@ from functools import wraps
 
 from flask import Flask, current_app, request, url_for
 
+from engine.common import Actor, Forbidden
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, ROLE_LABELS, Role
 from engine.domain.states import METHOD_LABELS, EvaluationMethod
-from engine.services import Actor
-from engine.services.errors import Forbidden
 
-from ..security import current_user, login_required, now
+from .security import current_user, login_required, now
 
 UNIT_ROLES = (Role.RECEIVER, Role.HANDLER, Role.UNIT_LEADER, Role.KB_EDITOR)
 REGISTER_ROLES = (Role.AGENT, Role.ADMIN)
@@ -91,7 +90,7 @@ def nav_items() -> list[tuple[str, str]]:
         items += [("用户", url_for("admin.users")), ("单位", url_for("admin.units"))]
     # Pages other features register, shown when they are installed.
     for endpoint, label, roles in (("notices.outbox", "发送记录", OFFICE_ROLES),
-                                   ("notices.calendar_page", "工作日历", {Role.ADMIN, Role.PROCESS_OWNER}),
+                                   ("clocks.calendar_page", "工作日历", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("process.index", "流程管理", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("docs_archive.index", "公文档案", set(Role)),
                                    ("analytics.dashboard", "统计分析", ANALYTICS_ROLES),

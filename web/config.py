@@ -37,5 +37,5 @@ class Config:
     # The clock: a callable returning an aware UTC datetime; tests freeze it.
     CLOCK = staticmethod(_utcnow)
     # Notices (SMS/voice gateways, templates, retries) and supervision thresholds are listed with their defaults
-    # in web/scheduler.py NOTIFY_DEFAULTS; each can be set here or as an HOTLINE_<NAME> environment variable.
+    # in web/clocks/scheduler.py NOTIFY_DEFAULTS; each can be set here or as an HOTLINE_<NAME> environment variable.
     JSON_AS_ASCII = False

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.services.errors import ServiceError
+from engine.common import ServiceError
 from engine.workflow import DiagramError
 
 from .extensions import db

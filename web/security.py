@@ -14,9 +14,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.common import Actor, Forbidden, ServiceError
 from engine.models import ApiClient, User
-from engine.services import Actor
-from engine.services.errors import Forbidden, ServiceError
 
 from .extensions import db
 

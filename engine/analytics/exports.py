@@ -18,13 +18,11 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, Role, mask_address, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
-
-from .actors import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound
 
 #: Rows of one Excel sheet (the format's limit, header included).
 XLSX_MAX_ROWS = 1_048_576

@@ -13,16 +13,14 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Invalid, iso, visible_filter
 from engine.domain.matching import content_key
 from engine.domain.roles import mask_address, mask_phone
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import TYPE_LABELS, TicketStatus, TicketType
 from engine.models import Assignment, Evaluation, Reply, Ticket, Unit
 
-from .actors import Actor
-from .analytics import check_period, hot_spots, in_period, unit_names
-from .errors import Invalid
-from .queries import iso, visible_filter
+from .metrics import check_period, hot_spots, in_period, unit_names
 
 #: The unit still holds a ticket in these states; past the handling deadline it is overdue (超期未办结).
 WITH_UNIT = (TicketStatus.HANDLING.value, TicketStatus.CO_HANDLING.value)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from engine.common import Invalid
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
@@ -27,8 +28,7 @@ from engine.models import (
     Unit,
 )
 
-from .assessment_weights import active_weights, weights_of
-from .errors import Invalid
+from .weights import active_weights, weights_of
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if not s.is_final)
 DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "category": Ticket.category,

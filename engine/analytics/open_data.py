@@ -13,7 +13,7 @@ from engine.domain import assessment as A
 from engine.domain.states import TYPE_LABELS, TicketType
 from engine.models import Ticket
 
-from .analytics import check_period, fmt_value, in_period, unit_counts, unit_names
+from .metrics import check_period, fmt_value, in_period, unit_counts, unit_names
 
 PUBLIC_TYPES = tuple(t.value for t in TicketType)
 

@@ -12,15 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents.charts import bar_chart, line_chart
+from engine.common import Actor, Invalid
+from engine.docstore import issue_document
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import TYPE_LABELS, TicketType
 from engine.models import DocumentCounter, Evaluation, IssuedDocument, Ticket
 
-from . import analytics
-from .actors import Actor
-from .documents import issue_document
-from .errors import Invalid
+from . import metrics as analytics
 
 TOP = 10
 

@@ -11,12 +11,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound
 from engine.domain import assessment as A
 from engine.domain.roles import Role
 from engine.models import AssessmentWeights
-
-from .actors import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound
 
 WEIGHT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 _VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")

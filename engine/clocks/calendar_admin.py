@@ -13,16 +13,14 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, defer
 
+from engine.common import Actor, Invalid, write_audit
+from engine.common import calendar as shared_calendar
 from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.states import STATUS_LABELS, TicketStatus
+from engine.knowledge import flags as knowledge_flags
 from engine.models import AuditLog, CalendarDay, CalendarYear, TaskProjection, Ticket
 
-from . import knowledge_flags
-from .actors import Actor
-from .audit import write_audit
-from .clocks import COLUMNS, ClockFacts, clock_facts, compute_clocks, named_calendar, open_ticket_filter, store_clock
-from .context import calendar as shared_calendar
-from .errors import Invalid
+from .deadlines import COLUMNS, ClockFacts, clock_facts, compute_clocks, named_calendar, open_ticket_filter, store_clock
 from .monitor import reschedule
 
 # Columns a recomputation may move; the audit row lists those that did.
@@ -54,7 +52,7 @@ def import_year(session: Session, year: int, days: dict[date, bool], source: str
                 ) -> ImportResult:
     """Replace ``year``'s holidays and make-up days with ``days``, mark it entered and recompute open deadlines.
 
-    ``days`` comes from :func:`engine.calendar_seed.parse_year_notice`; entries in the December before ``year``
+    ``days`` comes from :func:`engine.clocks.calendar_seed.parse_year_notice`; entries in the December before ``year``
     (a notice may move those) replace what that December had for those dates only.
 
     :raises Invalid: for a year out of range or a date outside ``year`` and its preceding December.

@@ -2,7 +2,7 @@
 
 A ticket stores each clock's result (due instant and thresholds) in indexed columns; what it does not store is
 recomputed from the audit trail: the instant the ticket entered 待派单 or 待回访评价 starts those clocks, and an
-``extension_approve`` row (written by :func:`engine.services.monitor.apply_extension`) holds an approved extension.
+``extension_approve`` row (written by :func:`engine.clocks.monitor.apply_extension`) holds an approved extension.
 """
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.calendar_seed import chinesecalendar_names
+from engine.common import calendar as shared_calendar
+from engine.common import rules_for
 from engine.domain import timelimits as tl
 from engine.domain.calendar import WorkingCalendar
 from engine.models import AuditLog, CalendarDay, CalendarYear, Ticket
 from engine.models import RuleSet as RuleSetRow
 
-from .context import calendar as shared_calendar
-from .context import rules_for
+from .calendar_seed import chinesecalendar_names
 
 # Which clock runs while a ticket is in a state (DOMAIN.md §4): the office's dispatch clock (Art. 9) while it
 # waits for dispatch, the acceptance clock while the unit has not signed for it, the handling clock until the

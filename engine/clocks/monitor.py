@@ -21,13 +21,13 @@ from sqlalchemy import JSON, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from engine.common import Actor, Conflict, Invalid, calendar, rules_for, write_audit
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.models import AuditLog, Outbox, SupervisionRequest, Ticket
+from engine.notices import DEFAULT_TEMPLATES, Recipients, outbox_row, render
 
-from .actors import Actor
-from .audit import write_audit
-from .clocks import (
+from .deadlines import (
     EXTENSION_ACTION,
     STAGE_BY_STATUS,
     clock_facts,
@@ -36,9 +36,6 @@ from .clocks import (
     running_stage,
     store_clock,
 )
-from .context import calendar, rules_for
-from .errors import Conflict, Invalid
-from .notify import DEFAULT_TEMPLATES, Recipients, outbox_row, render
 
 log = logging.getLogger("hotline.monitor")
 

@@ -1,7 +1,30 @@
-"""Verbs of the hotline: explicit (session, actor, …, now); they flush, never commit, never read Flask globals."""
-from .actors import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from .tickets import Step, complete_task, register
+"""What every capability shares: who acts, refusals, access and unit scoping, the audit row, the transaction,
+shape checks for task data, the form-key handler registry and the process-wide caches.
 
-__all__ = ["Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Step", "complete_task",
-           "register"]
+Owns no rule of the measures. May import ``engine.domain``, ``engine.models`` and ``engine.workflow`` only; every
+capability may import it.
+"""
+from .access import can_act, hash_query_code, iso, visible_filter
+from .actors import Actor
+from .audit import ACTION_LABELS, write_audit
+from .context import (
+                      RUNTIME,
+                      active_ids,
+                      active_rule_set,
+                      active_version,
+                      bundle_for,
+                      calendar,
+                      forget_active,
+                      reset_caches,
+                      rules_for,
+)
+from .db import configure_sqlite, session_factory, transaction
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from .registry import Result, form_keys, handle, handler
+from .validate import as_id, fail, text, unit_field, units_field
+
+__all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
+           "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "bundle_for", "calendar",
+           "can_act", "configure_sqlite", "fail", "forget_active", "form_keys", "handle", "handler",
+           "hash_query_code", "iso", "reset_caches", "rules_for", "session_factory", "text", "transaction",
+           "unit_field", "units_field", "visible_filter", "write_audit"]

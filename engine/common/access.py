@@ -1,9 +1,14 @@
-"""Who may act on a task, and the citizen's query code; shared by the verbs and the read models."""
+"""Who may see a ticket and act on a task, and the citizen's query code; shared by the verbs and the read models."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
-from engine.models import TaskProjection
+from sqlalchemy import exists, or_, select
+
+from engine.domain.calendar import TZ
+from engine.domain.roles import Role
+from engine.models import Assignment, TaskProjection, Ticket, Unit
 
 from .actors import Actor
 
@@ -20,3 +25,20 @@ def can_act(actor: Actor, proj: TaskProjection) -> bool:
     if actor.kind != "user" or actor.role is None or proj.role != actor.role.value:
         return False
     return proj.unit_id is None or proj.unit_id == actor.unit_id
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(TZ).isoformat() if dt else None
+
+
+def visible_filter(actor: Actor):
+    """A SQL condition restricting tickets to what the actor may see (Art. 26: a unit sees its own)."""
+    if actor.kind == "system" or (actor.role is not None and actor.role.is_office):
+        return True
+    if actor.role == Role.COUNTY_DISPATCHER:
+        member = select(Unit.id).where(Unit.parent_id == actor.unit_id)
+        return or_(Ticket.county_office_id == actor.unit_id,
+                   exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id.in_(member)))
+    if actor.role is not None and actor.role.is_unit and actor.unit_id:
+        return exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id)
+    return False

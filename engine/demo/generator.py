@@ -2,7 +2,7 @@
 
 Standard library only besides the demo data modules. Every person and phone number is invented.
 """
-from .demo_content import (
+from .content import (
     CATEGORIES_BY_CODE,
     CHANNEL_WEIGHTS,
     COUNTIES,
@@ -11,7 +11,7 @@ from .demo_content import (
     TYPE_WEIGHTS,
     fake_phone,
 )
-from .demo_requests import REQUEST_TEMPLATES
+from .requests import REQUEST_TEMPLATES
 
 # ---------------------------------------------------------------------------------------------------------------
 # Places and fictional people. Compound (小区) names are generic inventions.

@@ -1,7 +1,7 @@
 """Request templates for the demo: realistic citizen requests with a unit's reply (Art. 2, 12).
 
-Pure data, standard library only. ``{place}`` in a text is filled from the places in engine/demo_generator.py;
-``kb`` names the demo knowledge-base entry (engine/demo_kb.py) that answers a consultation at once.
+Pure data, standard library only. ``{place}`` in a text is filled from the places in engine/demo/generator.py;
+``kb`` names the demo knowledge-base entry (engine/demo/kb.py) that answers a consultation at once.
 """
 
 # ---------------------------------------------------------------------------------------------------------------

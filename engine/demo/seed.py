@@ -8,14 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from engine import demo_content as dc
-from engine import demo_generator as dg
-from engine import demo_kb as dk
-from engine.db import transaction
+from engine.common import Actor, transaction
 from engine.domain.roles import ROLE_LABELS, Role
+from engine.knowledge import reindex_all
 from engine.models import Category, KnowledgeEntry, KnowledgeVersion, Unit, User
-from engine.services import Actor, complete_task, register
-from engine.services.kb_search import reindex_all
+from engine.process import EXPLANATION_TEMPLATES
+from engine.tickets import complete_task, register
+
+from . import content as dc
+from . import generator as dg
+from . import kb as dk
 
 # How far each demo ticket is driven, with weights: a newcomer sees every state.
 STAGES = {"scoping": 4, "refused": 5, "answered": 8, "answered_open": 3, "dispatching": 5, "county": 3,
@@ -141,7 +143,7 @@ def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> 
     if stage == "refused":
         code = rng.choice([1, 2, 4, 9, 11])
         complete_task(s, agent, ticket.id, "decide_scope", {"scope": "refuse", "refusal_code": code,
-                      "refusal_explanation": dc.EXPLANATION_TEMPLATES[code]}, d.tick(0, 0.2))
+                      "refusal_explanation": EXPLANATION_TEMPLATES[code]}, d.tick(0, 0.2))
         return
     if stage in ("answered", "answered_open"):
         entry = kb.get(req.get("kb") or "") or next(iter(kb.values()))

@@ -1,6 +1,6 @@
 """Issue formal documents with gapless numbers, keep them unchanged, void them with a reason, find them.
 
-Operations flush and never commit. Batch printing lives in :mod:`engine.services.document_batches`.
+Operations flush and never commit. Batch printing lives in :mod:`engine.docstore.batches`.
 """
 from __future__ import annotations
 
@@ -15,15 +15,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from documents import DocumentError, Kind, format_number, get_kind, render_pdf
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, visible_filter, write_audit
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.models import DocumentCounter, IssuedDocument, Ticket, Unit
 
-from .actors import Actor
-from .audit import write_audit
-from .document_facts import Facts, fact_label
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .queries import visible_filter
+from .facts import Facts, fact_label
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from documents import DocumentError, get_kind, render_batch
-from engine.db import transaction
+from engine.common import Actor, Forbidden, Invalid, NotFound, transaction
 from engine.models import IssuedDocument, PrintBatch
 
-from .actors import Actor
-from .documents import document_filter, jsonable
-from .errors import Forbidden, Invalid, NotFound
+from .archive import document_filter, jsonable
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents import DocumentError, get_kind
+from engine.common import ACTION_LABELS, Invalid, NotFound
 from engine.domain.calendar import TZ
 from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import (
@@ -28,9 +29,6 @@ from engine.domain.states import (
     TicketType,
 )
 from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, Ticket, Unit, User
-
-from .audit import ACTION_LABELS
-from .errors import Invalid, NotFound
 
 #: Chinese names of the facts, for telling a user which one is missing.
 FACT_LABELS = {

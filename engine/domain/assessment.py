@@ -1,6 +1,6 @@
 """Unit assessment (Art. 20–23): each metric as a function of plain counts, the weighted score, the hot-spot rule.
 
-Pure and standard-library only; the SQL that produces the counts lives in ``engine.services.analytics`` and the
+Pure and standard-library only; the SQL that produces the counts lives in ``engine.analytics.metrics`` and the
 precise definitions in docs/assessment.md.
 """
 from __future__ import annotations

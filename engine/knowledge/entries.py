@@ -15,19 +15,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, calendar
 from engine.domain.calendar import WorkingCalendar, local_date
 from engine.domain.roles import Role
-from engine.models import (
-    KnowledgeEditRequest,
-    KnowledgeEntry,
-    KnowledgeVersion,
-    Unit,
-)
+from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeVersion, Unit
 
-from . import kb_search
-from .actors import Actor
-from .context import calendar
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from . import search as kb_search
 from .richtext import sanitize
 
 STATUSES = ("draft", "published", "expired", "withdrawn")

@@ -9,27 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, calendar, write_audit
+from engine.docstore import issue_document
 from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.roles import Role
 from engine.domain.timelimits import LEVEL_LABELS
-from engine.models import (
-    Category,
-    IssuedDocument,
-    KnowledgeEntry,
-    KnowledgeFlag,
-    KnowledgeVersion,
-    Ticket,
-    Unit,
-    User,
-)
+from engine.models import Category, IssuedDocument, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion, Ticket, Unit, User
+from engine.notices import DEFAULT_TEMPLATES, enqueue, render
 
-from .actors import Actor
-from .audit import write_audit
-from .context import calendar
-from .documents import issue_document
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .knowledge import _entry, _is_approver, expire_entries
-from .notify import DEFAULT_TEMPLATES, enqueue, render
+from .entries import _entry, _is_approver, expire_entries
 
 FLAG_KINDS = {"gap": "知识缺失", "error": "信息错误"}
 FIX_DAYS = 5  # Art. 25: a flagged gap or error is fixed within 5 WD

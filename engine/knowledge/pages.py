@@ -7,11 +7,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Forbidden, Invalid, NotFound
 from engine.models import IssuedDocument, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion, Unit
 
-from .actors import Actor
-from .errors import Forbidden, Invalid, NotFound
-from .knowledge import STATUSES
+from .entries import STATUSES
 
 
 def _office(actor: Actor) -> bool:

@@ -49,7 +49,7 @@ class ExportRequest(Base):
     period_from: Mapped[datetime]
     period_to: Mapped[datetime]
     filters: Mapped[dict]  # {"unit_id", "ticket_type", "channel", "category", "status"}: those given
-    fields: Mapped[list]  # field codes, in order (engine.services.exports.FIELDS)
+    fields: Mapped[list]  # field codes, in order (engine.analytics.exports.FIELDS)
     personal_data: Mapped[bool] = mapped_column(Boolean, default=False)  # unmasked names/phones/addresses asked
     status: Mapped[str] = mapped_column(String(10), default="pending")
     decided_by: Mapped[str | None] = mapped_column(String(120))

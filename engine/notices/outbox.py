@@ -18,12 +18,9 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Conflict, NotFound, write_audit
 from engine.domain.roles import Role, UnitKind
 from engine.models import Outbox, Ticket, Unit, User
-
-from .actors import Actor
-from .audit import write_audit
-from .errors import Conflict, NotFound
 
 log = logging.getLogger("hotline.notify")
 

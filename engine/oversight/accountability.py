@@ -7,13 +7,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Forbidden, Invalid, NotFound
+from engine.docstore import issue_document
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.models import AccountabilityCase, Evaluation, KnowledgeFlag, Reply, Supervision, Ticket, Unit
 
-from .actors import Actor
-from .documents import issue_document
-from .errors import Forbidden, Invalid, NotFound
 from .supervision import RepeatRule, repeated_groups
 
 SITUATIONS = {

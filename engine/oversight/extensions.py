@@ -6,17 +6,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.clocks import apply_extension
+from engine.common import Actor, Invalid, Result, handler, rules_for, text
 from engine.domain.calendar import TZ
 from engine.domain.roles import UnitKind
 from engine.models import ExtensionRequest, Ticket, Unit
-
-from . import notify
-from .actors import Actor
-from .context import rules_for
-from .errors import Invalid
-from .monitor import apply_extension
-from .registry import Result, handler
-from .validate import text
+from engine.notices import outbox as notify
 
 
 def office_name(session: Session) -> str:

@@ -6,14 +6,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine.common import Invalid, Result, calendar, fail, handler, rules_for, text, unit_field, units_field
 from engine.domain import timelimits as tl
 from engine.models import JointReview, Supervision, TaskProjection, Ticket, Unit
 
-from .context import calendar, rules_for
-from .errors import Invalid
-from .registry import Result, handler
 from .supervision import issue_explanation
-from .validate import fail, text, unit_field, units_field
 
 
 @handler("jr_meeting")

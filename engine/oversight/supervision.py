@@ -7,21 +7,30 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.common import (
+    RUNTIME,
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    bundle_for,
+    calendar,
+    handle,
+    rules_for,
+    write_audit,
+)
+from engine.docstore import document_view, issue_document
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketType
 from engine.models import ProcessVersion, Supervision, SupervisionRequest, TaskProjection, Ticket, Unit
+from engine.notices import outbox as notify
 from engine.workflow import WorkflowError
 
-from . import notify
-from .actors import Actor
-from .audit import write_audit
-from .context import RUNTIME, bundle_for, calendar, rules_for
-from .documents import document_view, issue_document
-from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .extensions import office_name
-from .registry import handle
 
 PROCESS_ID = "supervision"
 REASON_LABELS = {"leader_instruction": "领导批示", "red_card": "红牌", "repeated": "重复或集中反映",

@@ -7,18 +7,15 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.common import RUNTIME, Actor, Invalid, NotFound, bundle_for, forget_active, form_keys
 from engine.domain.states import FINAL_STATUSES
 from engine.models import ProcessVersion, TaskProjection, Ticket
+from engine.tickets import lock_ticket, save_instance
 from engine.workflow import DiagramError, Problem, Runtime, parse_bundle, validate_files
 from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.versions import diff_bundles, migrate_instance, migration_blockers
 
-from .actors import Actor
-from .context import RUNTIME, bundle_for, forget_active
-from .errors import Invalid, NotFound
-from .registry import form_keys
 from .setup import deploy
-from .tickets import _save, lock_ticket
 
 # Service-task operations a diagram may call; none are registered yet.
 OPERATIONS: dict[str, object] = {}
@@ -211,6 +208,6 @@ def migrate_tickets(session: Session, actor: Actor, to_number: int, now: datetim
         existing = set(session.scalars(select(TaskProjection.task_uuid).where(
             TaskProjection.ticket_id == ticket.id, TaskProjection.supervision_id.is_(None))))
         ticket.process_version_id = target.id
-        _save(session, ticket, inst, actor, now, "migrate", ticket.status_enum, existing,
+        save_instance(session, ticket, inst, actor, now, "migrate", ticket.status_enum, existing,
               from_version=old_version, to_version=target.id)
     return {"to_version": to_number, "dry_run": dry_run_only, "moved": moved, "refused": refused}

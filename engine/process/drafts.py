@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from engine.common import Invalid, NotFound, forget_active
 from engine.domain.states import FINAL_STATUSES
 from engine.domain.timelimits import TICKET_TYPE_LABELS, TICKET_TYPES
 from engine.domain.timelimits import RuleSet as Rules
@@ -20,8 +21,6 @@ from engine.models import ProcessDraft, ProcessVersion, RuleSet, Ticket
 from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 from engine.workflow.safexml import MAX_BYTES
 
-from .context import forget_active
-from .errors import Invalid, NotFound
 from .setup import save_rule_set
 
 MAX_FILES = 20

@@ -7,14 +7,15 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.calendar_seed import chinesecalendar_overrides
+from engine.clocks import chinesecalendar_overrides
+from engine.common import forget_active
 from engine.domain.timelimits import HEYUAN_DEFAULT
 from engine.domain.timelimits import RuleSet as Rules
 from engine.models import CalendarDay, CalendarYear, ProcessVersion, RefusalReason, RuleSet
 from engine.workflow import parse_bundle
 from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 
-from .context import forget_active
+from .defaults import EXPLANATION_TEMPLATES, REFUSAL_REASONS
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DEFAULT_FILES = ("hotline.bpmn", "joint_review.bpmn")
@@ -71,8 +72,6 @@ def seed_calendar(session: Session, now: datetime) -> list[int]:
 
 
 def seed_refusal_reasons(session: Session) -> None:
-    from engine.demo_content import EXPLANATION_TEMPLATES, REFUSAL_REASONS
-
     for r in REFUSAL_REASONS:
         code = r["code"]
         if session.get(RefusalReason, code) is None:

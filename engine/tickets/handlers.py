@@ -10,17 +10,13 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from engine.common import Invalid, Result, as_id, bundle_for, fail, handler, unit_field, units_field
+from engine.common import text as _text
 from engine.domain.roles import UnitKind
 from engine.domain.states import EvaluationMethod, Rating, TicketType
+from engine.knowledge import search as kb_search
 from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
-
-from . import kb_search
-from .context import bundle_for
-from .errors import Invalid
-from .extensions import request_extension
-from .registry import Result, handler
-from .validate import as_id, fail, unit_field, units_field
-from .validate import text as _text
+from engine.oversight import request_extension
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
 _MAX_ROUND = select(func.max(Assignment.round)).where(Assignment.ticket_id == bindparam("ticket_id"))

@@ -9,26 +9,37 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.clocks import follow as follow_monitor
+from engine.clocks import store_clock
+from engine.common import (
+    RUNTIME,
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    active_ids,
+    bundle_for,
+    calendar,
+    can_act,
+    handle,
+    hash_query_code,
+    rules_for,
+    write_audit,
+)
+from engine.common import text as _text
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.matching import content_digest
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
 from engine.models import TaskProjection, Ticket
+from engine.oversight import complete_supervision_task
 from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance
 
-from . import handlers, handlers_side  # noqa: F401  (register the form-key handlers)
-from .access import can_act, hash_query_code
-from .actors import Actor
-from .audit import write_audit
-from .clocks import store_clock
-from .context import RUNTIME, active_ids, bundle_for, calendar, rules_for
-from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from .monitor import follow as follow_monitor
-from .registry import handle
-from .supervision import complete_supervision_task
-from .validate import text as _text
+from . import handlers  # noqa: F401  (register the form-key handlers)
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
@@ -99,7 +110,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
-    step = _save(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(), channel=channel)
+    step = save_instance(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(), channel=channel)
     if data.get("scope"):
         if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
             raise Forbidden("受理审查须由话务员作出，渠道提交的诉求请勿填写受理决定",
@@ -172,7 +183,7 @@ def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing
         inst.complete(task.uuid, wf_data)
     except WorkflowError as exc:
         raise ServiceError("流程无法继续，请联系流程管理员", f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
-    return _save(session, ticket, inst, actor, now, action, before, existing, **detail)
+    return save_instance(session, ticket, inst, actor, now, action, before, existing, **detail)
 
 
 def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> TicketStatus:
@@ -193,7 +204,7 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
         return None
 
 
-def _save(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
+def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
           before: TicketStatus, existing: set[str], **detail) -> Step:
     """Store the instance, project its ready tasks (``existing`` = the task uuids projected before the action),
     derive and check the new state, write the audit row."""

@@ -10,9 +10,11 @@ from defusedxml.ElementTree import fromstring
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.common import Actor, Conflict, NotFound, bundle_for, calendar, iso, rules_for, visible_filter
 from engine.domain import timelimits as tl
 from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
 from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketStatus, TicketType
+from engine.knowledge import search as kbs
 from engine.models import (
     Assignment,
     Category,
@@ -28,11 +30,7 @@ from engine.models import (
 )
 from engine.workflow.bundle import TaskInfo
 
-from . import kb_search as kbs
-from .actors import Actor
-from .context import bundle_for, calendar, rules_for
-from .errors import Conflict, NotFound
-from .queries import iso, task_dict, visible_filter
+from .queries import task_dict
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -4,39 +4,18 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.domain.calendar import TZ
+from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
 from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
 
-from .access import can_act, hash_query_code
-from .actors import Actor
-from .audit import ACTION_LABELS
-from .errors import Forbidden, NotFound
 from .handlers import return_window_open
 
 # Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
 PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}
-
-
-def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(TZ).isoformat() if dt else None
-
-
-def visible_filter(actor: Actor):
-    """A SQL condition restricting tickets to what the actor may see (Art. 26: a unit sees its own)."""
-    if actor.kind == "system" or (actor.role is not None and actor.role.is_office):
-        return True
-    if actor.role == Role.COUNTY_DISPATCHER:
-        member = select(Unit.id).where(Unit.parent_id == actor.unit_id)
-        return or_(Ticket.county_office_id == actor.unit_id,
-                   exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id.in_(member)))
-    if actor.role is not None and actor.role.is_unit and actor.unit_id:
-        return exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id)
-    return False
 
 
 def get_visible_ticket(session: Session, actor: Actor, ticket_id: int) -> Ticket:

@@ -1,7 +1,7 @@
 """Oversight forms: opening a supervision (督办) and handling accountability cases (责任追究)."""
 from __future__ import annotations
 
-from .base import Choice, CommandForm, OptionalInt, options, text
+from ..base import Choice, CommandForm, OptionalInt, options, text
 
 SUPERVISION_REASONS = (("leader_instruction", "领导批示"), ("supervisor", "督办员决定"))
 

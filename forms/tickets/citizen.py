@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import HiddenField
 from wtforms.validators import Regexp
 
-from .base import Choice, CommandForm, blank, strip, text
+from ..base import Choice, CommandForm, blank, strip, text
 from .intake import PHONE_PATTERN, TYPE_CHOICES
 from .office import RatingsForm
 

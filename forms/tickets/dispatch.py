@@ -1,7 +1,7 @@
 """The office's routing forms: dispatch (派单), county dispatch (县级派单) and the joint-review decision (联合审定)."""
 from __future__ import annotations
 
-from .base import Choice, CommandForm, MultiCheck, Radio, blank, opt_int, options, text, unit_choices
+from ..base import Choice, CommandForm, MultiCheck, Radio, blank, opt_int, options, text, unit_choices
 
 MODE_CHOICES = options([("direct", "直接派给承办单位"), ("county", "转县（区）热线办二级派单"),
                         ("joint_review", "提请联合审定（职责不清或有争议）")])

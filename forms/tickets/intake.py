@@ -5,7 +5,7 @@ from wtforms.validators import Regexp
 
 from engine.domain.states import CHANNEL_LABELS, TYPE_LABELS
 
-from .base import Choice, CommandForm, OptionalInt, Radio, blank, opt_int, options, text
+from ..base import Choice, CommandForm, OptionalInt, Radio, blank, opt_int, options, text
 
 SCOPE_CHOICES = options([("accept", "受理（转派单）"), ("refuse", "不予受理"), ("answer", "即时答复（知识库）")])
 TYPE_CHOICES = options((t.value, label) for t, label in TYPE_LABELS.items())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.domain.states import METHOD_LABELS, RATING_LABELS, EvaluationMethod, Rating
 
-from .base import Choice, CommandForm, Radio, blank, options, text
+from ..base import Choice, CommandForm, Radio, blank, options, text
 
 REVIEW_CHOICES = options([("accept", "审核通过，转回访"), ("back", "退回经办人重新答复")])
 RATING_CHOICES = options((r.value, RATING_LABELS[r]) for r in Rating if r != Rating.NONE)

@@ -6,7 +6,7 @@ from wtforms.validators import Optional
 
 from engine.domain.calendar import TZ
 
-from .base import CommandForm, Radio, options, text
+from ..base import CommandForm, Radio, options, text
 
 HANDLING_CHOICES = options([("reply", "提交办理答复"), ("extension", "申请延期（每件限一次，须在时限届满前）")])
 SIGN_CHOICES = options([("sign", "签收"), ("return", "退回（须在1个工作日内，写明理由和依据）")])

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 19:10:00
 
 The full-text index is dialect-specific and not part of the models (engine.models.knowledge.SEARCH_INDEX):
 SQLite gets an FTS5 table ``kb_fts``; PostgreSQL a ``kb_entry.tsv`` tsvector column with a GIN index. Both hold
-jieba-segmented words separated by spaces and are filled by ``engine.services.kb_search``.
+jieba-segmented words separated by spaces and are filled by ``engine.knowledge.search``.
 """
 import sqlalchemy as sa
 from alembic import op

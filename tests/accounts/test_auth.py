@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 
 from engine.models import Ticket, User
-
-from .conftest import INTAKE, count, login, post, text
+from tests.support.pages import INTAKE, count, login, post, text
 
 # -- sign-in, session, CSRF, headers -------------------------------------------------------------------------------
 

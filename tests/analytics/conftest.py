@@ -10,7 +10,7 @@ from engine.models import (
     ExportLog,
     ExportRequest,
 )
-from tests.services.helpers import drop_kb_entries_after, kb_entries_top
+from tests.support.helpers import drop_kb_entries_after, kb_entries_top
 
 SEEDED_VERSIONS = ("2026-1", "2026-2")
 

@@ -5,10 +5,11 @@ from datetime import datetime
 
 import pytest
 
-from engine.db import transaction
-from engine.services import analytics, supervision
-from tests.services.helpers import CITIZEN, REPLY, unit, user
-from tests.services.test_lifecycle import act, at, new_ticket
+from engine.analytics import metrics as analytics
+from engine.common.db import transaction
+from engine.oversight import supervision
+from tests.support.helpers import CITIZEN, REPLY, unit, user
+from tests.tickets.test_lifecycle import act, at, new_ticket
 
 START, END = at("2026-11-01T00:00:00+08:00"), at("2027-01-01T00:00:00+08:00")
 NAMES = ("张三丰", "李四娘", "王五")
@@ -191,7 +192,7 @@ def test_public_period_defaults_to_last_month_and_rejects_bad_input(db, client):
 
 
 def test_bad_period_is_refused(db):
-    from engine.services import Invalid
+    from engine.common.errors import Invalid
 
     with pytest.raises(Invalid):
         analytics.dashboard(db.session, END, START)

@@ -8,11 +8,10 @@ import lxml.html
 import pytest
 from sqlalchemy import update
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import Ticket
-
-from ..services.helpers import REPLY, unit
-from .conftest import as_user, text, unit_id
+from tests.support.helpers import REPLY, unit
+from tests.support.pages import as_user, text, unit_id
 
 PHONE = "13812345678"
 ADDRESS = "源城区新江街道永和路18号"

@@ -10,11 +10,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.analytics import exports
+from engine.analytics import metrics as analytics
+from engine.common.db import transaction
+from engine.common.errors import Conflict, Forbidden, Invalid
 from engine.models import ExportLog
-from engine.services import Conflict, Forbidden, Invalid, analytics, exports
-from tests.services.helpers import CITIZEN, user
-from tests.services.test_lifecycle import at
+from tests.support.helpers import CITIZEN, user
+from tests.tickets.test_lifecycle import at
 
 from .test_analytics import END, NAMES, PHONES, START, build
 

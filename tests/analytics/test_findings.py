@@ -1,12 +1,13 @@
-"""热点、难点、堵点 (engine.services.findings) on hand-built tickets driven through the real services: a planted
+"""热点、难点、堵点 (engine.analytics.findings) on hand-built tickets driven through the real services: a planted
 repeated matter, the units with the most returns, late and overdue work and redos, and the masking rules."""
 from __future__ import annotations
 
 import pytest
 
-from engine.services import Invalid, findings
-from tests.services.helpers import REPLY, unit, user
-from tests.services.test_lifecycle import act, at, new_ticket
+from engine.analytics import findings
+from engine.common.errors import Invalid
+from tests.support.helpers import REPLY, unit, user
+from tests.tickets.test_lifecycle import act, at, new_ticket
 
 START, END = at("2026-11-01T00:00:00+08:00"), at("2027-01-01T00:00:00+08:00")
 PHONE = "13812345678"
@@ -139,7 +140,7 @@ def test_units_with_the_most_returns_late_and_overdue_work_and_redos(db):
 def test_the_overdue_index_covers_the_statuses_the_findings_read():
     """The partial index behind the overdue list must name exactly the statuses findings treats as "with a unit",
     or PostgreSQL stops using it and the list walks every closed ticket again."""
+    from engine.analytics.findings import WITH_UNIT
     from engine.models.ticket import WITH_UNIT_SQL
-    from engine.services.findings import WITH_UNIT
 
     assert WITH_UNIT_SQL == "status IN (" + ", ".join(f"'{s}'" for s in WITH_UNIT) + ")"

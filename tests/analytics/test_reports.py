@@ -7,10 +7,12 @@ import re
 import pypdf
 import pytest
 
-from engine.db import transaction
-from engine.services import Forbidden, Invalid, documents, reports
-from tests.services.helpers import user
-from tests.services.test_lifecycle import at
+from engine.analytics import reports
+from engine.common.db import transaction
+from engine.common.errors import Forbidden, Invalid
+from engine.docstore import archive as documents
+from tests.support.helpers import user
+from tests.tickets.test_lifecycle import at
 
 from .test_analytics import END, NAMES, PHONES, START, build
 

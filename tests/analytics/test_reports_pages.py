@@ -12,8 +12,7 @@ from sqlalchemy import select
 from engine.models import AssessmentWeights, ExportLog, IssuedDocument
 from tests.analytics.conftest import clean  # noqa: F401  (fixture)
 from tests.analytics.test_analytics import NAMES, PHONES, build
-
-from .conftest import as_user, post, text
+from tests.support.pages import as_user, post, text
 
 pytestmark = pytest.mark.usefixtures("clean")
 PERIOD = {"from": "2026-11-01", "to": "2026-12-31"}

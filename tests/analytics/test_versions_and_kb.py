@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import transaction
-from engine.services import Conflict, Forbidden, Invalid, analytics, assessment_weights, knowledge, knowledge_flags
-from tests.services.helpers import user
-from tests.services.test_lifecycle import at
+from engine.analytics import metrics as analytics
+from engine.analytics import weights as assessment_weights
+from engine.common.db import transaction
+from engine.common.errors import Conflict, Forbidden, Invalid
+from engine.knowledge import entries as knowledge
+from engine.knowledge import flags as knowledge_flags
+from tests.support.helpers import user
+from tests.tickets.test_lifecycle import at
 
 from .test_analytics import END, START, build, row_of
 

@@ -5,9 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import ApiClient, KnowledgeEntry, Ticket, Unit
+from tests.support.helpers import CITIZEN, REPLY
 from web.security import hash_token
-
-from ..services.helpers import CITIZEN, REPLY
 
 
 def login(client, username):

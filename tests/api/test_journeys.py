@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import KnowledgeEntry, Unit
+from tests.support.helpers import CITIZEN, REPLY
 
-from ..services.helpers import CITIZEN, REPLY
 from .test_api import login
 
 ZJJ, RSJ, YC_OFFICE, YC_ZJJ = "HY-ZJJ", "HY-RSJ", "YC-OFFICE", "YC-ZJJ"

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import delete
 
+from engine.common.context import calendar
 from engine.models import CalendarDay, CalendarYear, JobLease, Outbox, SupervisionRequest
-from engine.services.context import calendar
 
 
 def _clean(session) -> None:

@@ -5,12 +5,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.clocks.monitor import MonitorSettings, monitor_pass
+from engine.common.db import transaction
 from engine.models import AuditLog, Outbox, SupervisionRequest, Ticket
-from engine.services import complete_task, register
-from engine.services.monitor import MonitorSettings, monitor_pass
-
-from ..services.helpers import CITIZEN, REPLY, unit, user
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, REPLY, unit, user
 
 
 def at(iso: str) -> datetime:

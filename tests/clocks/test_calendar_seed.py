@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from engine.calendar_seed import chinesecalendar_names, chinesecalendar_overrides, parse_year_notice
+from engine.clocks.calendar_seed import chinesecalendar_names, chinesecalendar_overrides, parse_year_notice
 from engine.domain.calendar import WorkingCalendar
 
 

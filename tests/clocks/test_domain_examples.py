@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.clocks.monitor import MonitorSettings, apply_extension
+from engine.common.errors import Conflict, Invalid
 from engine.models import Unit, User
-from engine.services import Conflict, Invalid
-from engine.services.monitor import MonitorSettings, apply_extension
+from tests.support.helpers import user
 
-from ..services.helpers import user
 from .flow import (
     act,
     at,

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
-from engine.services.clocks import explain_ticket_clocks
-from engine.services.monitor import apply_extension
+from engine.clocks.deadlines import explain_ticket_clocks
+from engine.clocks.monitor import apply_extension
+from tests.support.helpers import user
 
-from ..services.helpers import user
 from .flow import act, at, fresh, received, reply, run_monitor, sign
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 import pytest
 
-from engine.services.clocks import explain_ticket_clocks
+from engine.clocks.deadlines import explain_ticket_clocks
 
 from .flow import fresh, iso8, received, sign
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from engine.db import transaction
+from engine.clocks.monitor import MonitorSettings, backfill, monitor_pass
+from engine.common.db import transaction
 from engine.models import AuditLog, Ticket, Unit, User
-from engine.services.monitor import MonitorSettings, backfill, monitor_pass
-from engine.services.notify import DEFAULT_TEMPLATES, DevGateway, RetryPolicy
-from web.scheduler import ClockRunner, LeaseLock
+from engine.notices.outbox import DEFAULT_TEMPLATES, DevGateway, RetryPolicy
+from web.clocks.scheduler import ClockRunner, LeaseLock
 
 from .flow import at, crossings, fresh, iso8, notices, received, run_monitor, sign, supervision
 

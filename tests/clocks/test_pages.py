@@ -10,9 +10,9 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import Outbox, User
-from engine.services import notify
+from engine.notices import outbox as notify
 
 from .flow import at, fresh, iso8, received
 

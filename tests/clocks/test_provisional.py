@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.clocks import calendar_admin
+from engine.clocks.monitor import MonitorSettings
+from engine.common.db import transaction
 from engine.models import AuditLog, CalendarDay, CalendarYear, TaskProjection
-from engine.services import calendar_admin
-from engine.services.monitor import MonitorSettings
-from engine.services.notify import DevGateway, RetryPolicy
-from web.scheduler import ClockRunner, LeaseLock
+from engine.notices.outbox import DevGateway, RetryPolicy
+from web.clocks.scheduler import ClockRunner, LeaseLock
 
 from .flow import fresh, iso8, received, sign
 
@@ -129,11 +129,10 @@ def test_a_knowledge_base_flag_clock_into_2027_is_recomputed_when_the_year_is_en
     an audit row) when the year's notice is entered."""
     from sqlalchemy import delete
 
+    from engine.common.actors import Actor
+    from engine.knowledge import flags as knowledge_flags
     from engine.models import KnowledgeFlag
-    from engine.services import knowledge_flags
-    from engine.services.actors import Actor
-
-    from ..services.helpers import unit, user
+    from tests.support.helpers import unit, user
 
     s = db.session
     try:

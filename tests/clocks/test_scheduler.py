@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import make_engine
+from engine.clocks.monitor import MonitorSettings
+from engine.common.db import make_engine
 from engine.models import AuditLog, Outbox, Supervision, SupervisionRequest
-from engine.services.monitor import MonitorSettings
-from engine.services.notify import DevGateway, RetryPolicy
-from web.scheduler import AdvisoryLock, ClockRunner, LeaseLock, run_clock_jobs
+from engine.notices.outbox import DevGateway, RetryPolicy
+from web.clocks.scheduler import AdvisoryLock, ClockRunner, LeaseLock, run_clock_jobs
 
 from ..conftest import PG
 from .flow import at, received, sign

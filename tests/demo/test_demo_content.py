@@ -4,10 +4,11 @@ import random
 import re
 import string
 
-from engine import demo_content as dc
-from engine import demo_generator as dg
-from engine import demo_kb as dk
-from engine import demo_requests as dr
+from engine.demo import content as dc
+from engine.demo import generator as dg
+from engine.demo import kb as dk
+from engine.demo import requests as dr
+from engine.process import defaults
 
 STAFF_MOBILE = re.compile(r"^1380000\d{4}$")
 LANDLINE = re.compile(r"^0762-0\d{6}$")
@@ -164,7 +165,7 @@ def test_request_for_produces_consistent_requests():
 
 
 def test_refusal_reasons_are_numbered_one_to_eleven():
-    assert [r["code"] for r in dc.REFUSAL_REASONS] == list(range(1, 12))
-    assert all(r["label"] for r in dc.REFUSAL_REASONS)
-    assert set(dc.EXPLANATION_TEMPLATES) == set(range(1, 12))
-    assert all(text.endswith("。") for text in dc.EXPLANATION_TEMPLATES.values())
+    assert [r["code"] for r in defaults.REFUSAL_REASONS] == list(range(1, 12))
+    assert all(r["label"] for r in defaults.REFUSAL_REASONS)
+    assert set(defaults.EXPLANATION_TEMPLATES) == set(range(1, 12))
+    assert all(text.endswith("。") for text in defaults.EXPLANATION_TEMPLATES.values())

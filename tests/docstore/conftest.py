@@ -12,13 +12,12 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import Ticket, User
-from engine.services import complete_task, register
+from engine.tickets.lifecycle import complete_task, register
 
 # test_browser.py drives the batch page in headless chromium with the browser suite's own fixtures.
-from ..browser.conftest import browser, live_server, people, shot  # noqa: F401
-from ..services.helpers import CITIZEN, REPLY, unit, user
+from tests.support.helpers import CITIZEN, REPLY, unit, user
 
 DOCUMENT_TABLES = ("print_batch", "issued_document", "document_counter")
 T0 = datetime.fromisoformat("2026-11-25T10:00:00+08:00")

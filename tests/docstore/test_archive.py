@@ -6,14 +6,14 @@ from datetime import date, datetime
 import pytest
 
 from documents import specimen_context
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import NotFound
+from engine.docstore import archive as docs
+from engine.docstore import facts
 from engine.domain.roles import Role
 from engine.models import Ticket
-from engine.services import NotFound
-from engine.services import document_facts as facts
-from engine.services import documents as docs
+from tests.support.helpers import unit, unit_actor, user
 
-from ..services.helpers import unit, unit_actor, user
 from .conftest import pdf_text, post, sign_in
 
 

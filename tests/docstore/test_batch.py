@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from documents import specimen_context
-from engine.db import session_factory, transaction
+from engine.common.db import session_factory, transaction
+from engine.common.errors import Invalid, NotFound
+from engine.docstore import archive as docs
+from engine.docstore import batches
 from engine.models import IssuedDocument, PrintBatch
-from engine.services import Invalid, NotFound
-from engine.services import document_batches as batches
-from engine.services import documents as docs
+from tests.support.helpers import user
 
-from ..services.helpers import user
 from .conftest import page_count, pdf_text, post, sign_in
 
 

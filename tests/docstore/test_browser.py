@@ -6,10 +6,9 @@ from datetime import datetime
 import pytest
 
 from documents import specimen_context
-from engine.db import transaction
-from engine.services import documents as docs
-
-from ..services.helpers import user
+from engine.common.db import transaction
+from engine.docstore import archive as docs
+from tests.support.helpers import user
 
 pytestmark = pytest.mark.browser
 

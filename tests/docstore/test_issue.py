@@ -9,14 +9,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from documents import KINDS, get_kind, specimen_context
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Conflict, Forbidden, Invalid
+from engine.docstore import archive as docs
+from engine.docstore import facts
 from engine.domain.roles import Role
 from engine.models import AuditLog, IssuedDocument
-from engine.services import Conflict, Forbidden, Invalid
-from engine.services import document_facts as facts
-from engine.services import documents as docs
+from tests.support.helpers import REPLY, unit, unit_actor, user
 
-from ..services.helpers import REPLY, unit, unit_actor, user
 from .conftest import pdf_text
 
 NOW = datetime.fromisoformat("2026-11-26T15:00:00+08:00")

@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents import DocumentError, specimen_context
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Invalid
+from engine.docstore import archive as docs
 from engine.models import DocumentCounter, IssuedDocument
-from engine.services import Invalid
-from engine.services import documents as docs
 from tests.conftest import PG
-
-from ..services.helpers import user
+from tests.support.helpers import user
 
 
 def at(iso: str) -> datetime:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from engine.calendar_seed import chinesecalendar_overrides, parse_year_notice
+from engine.clocks.calendar_seed import chinesecalendar_overrides, parse_year_notice
 from engine.domain.calendar import TZ, Deadline, WorkingCalendar, local_date
 
 

@@ -8,7 +8,7 @@ from enum import Enum
 
 import pytest
 
-from engine.calendar_seed import chinesecalendar_names, chinesecalendar_overrides
+from engine.clocks.calendar_seed import chinesecalendar_names, chinesecalendar_overrides
 from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.timelimits import (
     HEYUAN_DEFAULT,

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select
 
-from engine.db import transaction
-from engine.demo_kb import KB_ENTRIES
+from engine.common.db import transaction
+from engine.demo.kb import KB_ENTRIES
+from engine.knowledge import search as kb_search
 from engine.models import KnowledgeEntry, KnowledgeVersion
-from engine.services import kb_search
 
 
 @pytest.fixture

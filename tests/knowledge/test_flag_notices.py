@@ -6,11 +6,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.knowledge import flags as knowledge_flags
 from engine.models import Outbox
-from engine.services import knowledge_flags, notify
-
-from ..services.helpers import user
+from engine.notices import outbox as notify
+from tests.support.helpers import user
 
 
 def at(iso: str) -> datetime:

@@ -7,10 +7,9 @@ import re
 
 from sqlalchemy import select
 
+from engine.knowledge import search as kb_search
 from engine.models import AuditLog, KnowledgeEntry, KnowledgeFlag, Ticket
-from engine.services import kb_search
-
-from .conftest import INTAKE, as_user, count, last_ticket, login, post, text, unit_id
+from tests.support.pages import INTAKE, as_user, count, last_ticket, login, post, text, unit_id
 
 SBK = "社会保障卡挂失与补办"
 ID_CARD = "居民身份证补领与换领"
@@ -74,7 +73,7 @@ def test_live_suggestions_answer_json_to_agents_only(client, db):
 
 
 def test_no_answer_found_becomes_a_gap_report_the_unit_fixes(client, db, clock):
-    from ..services.helpers import drop_kb_entries_after, kb_entries_top
+    from tests.support.helpers import drop_kb_entries_after, kb_entries_top
 
     top = kb_entries_top(db.session)
     login(client, "agent")

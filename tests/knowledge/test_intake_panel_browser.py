@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from engine.models import KnowledgeEntry, Ticket
-
-from ..services.helpers import CITIZEN
+from tests.support.helpers import CITIZEN
 
 SBK = "社会保障卡挂失与补办"
 ID_CARD = "居民身份证补领与换领"

@@ -8,11 +8,15 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import text
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Invalid
+from engine.knowledge import entries as knowledge
+from engine.knowledge import search as kb_search
 from engine.models import KnowledgeEntry, Ticket
-from engine.services import Invalid, kb_search, knowledge, pages, register
+from engine.tickets import pages
+from engine.tickets.lifecycle import register
+from tests.support.helpers import CITIZEN, user
 
-from ..services.helpers import CITIZEN, user
 from .test_upkeep import ENTRY, make_entry, owner
 
 
@@ -146,8 +150,8 @@ def test_the_citizen_is_told_the_entrys_text_not_its_markup(db, kb):
 
 
 def test_a_flag_is_fixed_by_changing_the_base_or_closed_by_the_office_with_a_reason(db, kb):
+    from engine.knowledge import flags as knowledge_flags
     from engine.models import KnowledgeFlag
-    from engine.services import knowledge_flags
 
     s = db.session
     entry = make_entry(db)
@@ -174,10 +178,9 @@ def test_a_flag_is_fixed_by_changing_the_base_or_closed_by_the_office_with_a_rea
 
 
 def test_a_category_flag_is_not_fixed_by_an_unrelated_change_or_the_expiry_pass(db, kb):
+    from engine.knowledge import flags as knowledge_flags
     from engine.models import KnowledgeFlag
-    from engine.services import knowledge_flags
-
-    from ..services.helpers import unit
+    from tests.support.helpers import unit
 
     s = db.session
     zjj = unit(s, "HY-ZJJ")

@@ -8,12 +8,11 @@ import re
 import pytest
 from sqlalchemy import delete, func, select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.knowledge import entries as knowledge
 from engine.models import Category, IssuedDocument, KnowledgeEntry, KnowledgeFlag
-from engine.services import knowledge
-
-from ..services.helpers import drop_kb_entries_after, kb_entries_top, user
-from .conftest import as_user, count, entry_via_page, post, text, unit_id
+from tests.support.helpers import drop_kb_entries_after, kb_entries_top, user
+from tests.support.pages import as_user, count, entry_via_page, post, text, unit_id
 
 ENTRY = {"title": "建筑工地夜间施工许可查询", "category": "城乡建设/噪音扰民",
          "content": "<p>夜间施工须持有<strong>夜间施工许可证</strong>，可在住建局网站查询。</p>",

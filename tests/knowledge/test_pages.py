@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag
-
-from ..services.helpers import drop_kb_entries_after, kb_entries_top
-from .conftest import as_user, count, entry_via_page, post, text, unit_id
+from tests.support.helpers import drop_kb_entries_after, kb_entries_top
+from tests.support.pages import as_user, count, entry_via_page, post, text, unit_id
 
 SBK = "社会保障卡挂失与补办"
 ENTRY = {"title": "建筑垃圾清运预约办理", "category": "城乡建设", "content": "<p>装修产生的建筑垃圾须预约清运。</p>",

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.knowledge import search as kb_search
 from engine.models import Ticket
-from engine.services import kb_search, register
-
-from ..services.helpers import CITIZEN, user
+from engine.tickets.lifecycle import register
+from tests.support.helpers import CITIZEN, user
 
 QUERIES = [
     ("我的社保卡丢了怎么补办", "KB-SBK-BB"),

@@ -6,13 +6,16 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Conflict, Forbidden
 from engine.domain.roles import Role
+from engine.knowledge import entries as knowledge
+from engine.knowledge import flags as knowledge_flags
+from engine.knowledge import search as kb_search
+from engine.knowledge.richtext import sanitize
 from engine.models import AuditLog, IssuedDocument, KnowledgeEntry, KnowledgeFlag, Outbox, User
-from engine.services import Conflict, Forbidden, kb_search, knowledge, knowledge_flags, register
-from engine.services.richtext import sanitize
-
-from ..services.helpers import CITIZEN, unit, unit_actor, user
+from engine.tickets.lifecycle import register
+from tests.support.helpers import CITIZEN, unit, unit_actor, user
 
 
 def at(iso: str) -> datetime:

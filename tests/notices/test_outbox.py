@@ -11,13 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Conflict
 from engine.models import AuditLog, Outbox
-from engine.services import Conflict, notify
-from engine.services.notify import GatewayError, HttpGateway, Message, RetryPolicy
-
-from ..services.helpers import user
-from .flow import at
+from engine.notices import outbox as notify
+from engine.notices.outbox import GatewayError, HttpGateway, Message, RetryPolicy
+from tests.clocks.flow import at
+from tests.support.helpers import user
 
 
 class FakeProvider:

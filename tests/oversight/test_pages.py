@@ -5,8 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AccountabilityCase, IssuedDocument, Supervision
-
-from .conftest import as_user, count, post, text, unit_id
+from tests.support.pages import as_user, count, post, text, unit_id
 
 OFFICE = ("supervisor", "reviewer", "admin", "city_leader")
 CASE_ROLES = ("supervisor", "admin")

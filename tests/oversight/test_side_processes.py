@@ -6,13 +6,15 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.actors import Actor
+from engine.common.db import transaction
+from engine.common.errors import Forbidden, Invalid
 from engine.models import AccountabilityCase, Evaluation, ExtensionRequest, JointReview, Outbox, Supervision, Ticket
-from engine.services import Forbidden, Invalid, complete_task, queries, register, supervision
-from engine.services import accountability as acc
-from engine.services.actors import Actor
-
-from .helpers import CITIZEN, REPLY, unit, user
+from engine.oversight import accountability as acc
+from engine.oversight import supervision
+from engine.tickets import queries
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, REPLY, unit, user
 
 
 def at(iso: str) -> datetime:
@@ -307,8 +309,8 @@ def test_same_matter_reported_three_times_unresolved_is_a_candidate(db):
 
 
 def test_knowledge_base_fix_missed_is_a_candidate(db):
+    from engine.knowledge import flags as knowledge_flags
     from engine.models import KnowledgeEntry
-    from engine.services import knowledge_flags
 
     entry = db.session.scalar(select(KnowledgeEntry).limit(1))
     with transaction(db.session):

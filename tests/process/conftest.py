@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql
 
-from engine.db import transaction
+from engine.common.context import reset_caches
+from engine.common.db import transaction
 from engine.models import ProcessDraft, ProcessVersion, RuleSet
-from engine.services.context import reset_caches
-from engine.services.drafts import activate_rule_set
-from engine.services.processes import activate
+from engine.process.deploy import activate
+from engine.process.drafts import activate_rule_set
 from engine.workflow.bundle import MAIN_PROCESS
 
 from ..conftest import TICKET_TABLES

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from engine.models import ProcessVersion
-
-from .variants import HOTLINE, JOINT, replace, with_leader_approval
+from tests.workflow.variants import HOTLINE, JOINT, replace, with_leader_approval
 
 
 def write(tmp_path, hotline: str) -> list[str]:
@@ -41,7 +40,7 @@ def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
 
 
 def test_supervision_process_is_validated_dry_run_and_deployed_on_its_own(app, db, tmp_path):
-    from .variants import ROOT
+    from tests.workflow.variants import ROOT
 
     runner = app.test_cli_runner()
     sup = (ROOT / "bpmn" / "supervision.bpmn").read_text(encoding="utf-8")

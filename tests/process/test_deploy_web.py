@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import AuditLog, ProcessVersion, Ticket
-from engine.services import complete_task, register
+from engine.tickets.lifecycle import complete_task, register
 from engine.workflow.bundle import MAIN_PROCESS
+from tests.support.helpers import CITIZEN, REPLY, unit, user
 
-from ..services.helpers import CITIZEN, REPLY, unit, user
 from ..workflow.variants import HOTLINE, replace, with_leader_approval
 from .conftest import post, text
 

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from engine.common.errors import Invalid
 from engine.domain.timelimits import HEYUAN_DEFAULT, RuleSet
-from engine.services import Invalid
-from engine.services.drafts import check_files, clean_file_name, rules_error_zh, rules_fields, rules_from_fields
+from engine.process.drafts import check_files, clean_file_name, rules_error_zh, rules_fields, rules_from_fields
 from engine.workflow.safexml import MAX_BYTES
 
 BASE = HEYUAN_DEFAULT.to_dict()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import ProcessDraft, ProcessVersion
-from engine.services.processes import validate_draft
+from engine.process.deploy import validate_draft
 
 from ..workflow.variants import HOTLINE, JOINT, files, replace
 from .conftest import post, text, token

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import ProcessVersion, RuleSet
-from engine.services.drafts import save_draft
-from engine.services.setup import bundled_files
+from engine.process.drafts import save_draft
+from engine.process.setup import bundled_files
 from engine.workflow.bundle import MAIN_PROCESS
 
 from .conftest import OTHERS, OWNERS, login, text, token

@@ -9,14 +9,14 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine.db import transaction
+from engine.common.context import calendar
+from engine.common.db import transaction
 from engine.domain.timelimits import RuleSet as Rules
 from engine.domain.timelimits import handling_clock
 from engine.models import RuleSet, Ticket
-from engine.services import complete_task, register
-from engine.services.context import calendar
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, unit, user
 
-from ..services.helpers import CITIZEN, unit, user
 from .conftest import post, text
 
 NOW = datetime.fromisoformat("2026-11-25T10:00:00+08:00")

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from engine.db import transaction
+from engine.common.context import reset_caches
+from engine.common.db import transaction
 from engine.models import ProcessVersion
-from engine.services.context import reset_caches
-from engine.services.processes import activate
+from engine.process.deploy import activate
 
 from .conftest import post, text, token
 

@@ -7,14 +7,14 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Invalid
 from engine.models import ProcessVersion, Ticket
-from engine.services import Invalid, complete_task, register
-from engine.services.processes import activate, deploy_version, diff_versions, migrate_tickets
+from engine.process.deploy import activate, deploy_version, diff_versions, migrate_tickets
+from engine.tickets.lifecycle import complete_task, register
 from engine.workflow import DiagramError
-
-from ..workflow.variants import HOTLINE, files, replace, with_leader_approval
-from .helpers import CITIZEN, REPLY, unit, user
+from tests.support.helpers import CITIZEN, REPLY, unit, user
+from tests.workflow.variants import HOTLINE, files, replace, with_leader_approval
 
 NOW = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ..web.conftest import Tickets
-
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")  # Debian's package; never `playwright install`
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -19,8 +17,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def pytest_collection_modifyitems(items):
+    """Every test that drives the browser is marked ``browser`` (``-m "not browser"`` leaves them out)."""
     for item in items:
-        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+        if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 
@@ -106,8 +105,3 @@ def shot():
     def take(page, name: str):
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return take
-
-
-@pytest.fixture
-def tickets(db, clock):
-    return Tickets(db, clock)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine.common.actors import Actor
 from engine.domain.roles import Role
 from engine.models import Unit, User
-from engine.services import Actor
 
 CITIZEN = {"channel": "phone", "citizen_name": "张三丰", "citizen_phone": "13800001234",
            "address": "源城区新江街道永和路18号", "content": "小区东侧工地每晚22点后仍在施工，噪音扰民，请依法查处。",
@@ -41,8 +41,8 @@ def drop_kb_entries_after(session, top: int) -> None:
     rows; the caller commits."""
     from sqlalchemy import delete
 
+    from engine.knowledge import search as kb_search
     from engine.models import KnowledgeEditRequest, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion
-    from engine.services import kb_search
 
     made = list(session.scalars(select(KnowledgeEntry.id).where(KnowledgeEntry.id > top)))
     if made:

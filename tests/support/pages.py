@@ -10,11 +10,10 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import Ticket, Unit, User
-from engine.services import complete_task, register
-
-from ..services.helpers import CITIZEN, REPLY, user
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, REPLY, user
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "demo12345"

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.common.errors import Conflict
 from engine.models import AuditLog, Ticket
-from engine.services import Conflict, complete_task, register
-
-from ..conftest import PG
-from .helpers import CITIZEN, unit, user
+from engine.tickets.lifecycle import complete_task, register
+from tests.conftest import PG
+from tests.support.helpers import CITIZEN, unit, user
 
 pytestmark = pytest.mark.skipif(not PG, reason="row locking is tested on PostgreSQL")
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
-from engine.db import transaction
+from engine.common.db import transaction
 from engine.models import ProcessVersion
-from engine.services.setup import bundled_files, deploy
+from engine.process.setup import bundled_files, deploy
 from engine.workflow.bundle import TaskInfo
 from forms import (
     FORMS,
@@ -25,8 +25,7 @@ from forms import (
     form_for_task,
 )
 from forms.base import options
-
-from .conftest import fresh, login, post, text, unit_id
+from tests.support.pages import fresh, login, post, text, unit_id
 
 UNITS = [{"id": 7, "name": "河源市住房和城乡建设局", "kind_label": "市直部门"},
          {"id": 9, "name": "河源市人力资源和社会保障局", "kind_label": "市直部门"}]
@@ -43,7 +42,7 @@ def make(app, cls, data: dict, **prepare):
 
 def test_every_user_task_of_the_bundled_diagrams_gets_a_form():
     """A form key has a class in FORMS, or the task declares its fields (camunda:formData)."""
-    from engine.services.setup import BPMN_DIR
+    from engine.process.setup import BPMN_DIR
     from engine.workflow import parse_bundle
 
     files = {p.name: p.read_bytes() for p in BPMN_DIR.glob("*.bpmn")}

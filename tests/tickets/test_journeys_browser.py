@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from engine.models import Evaluation, Ticket
-
-from ..services.helpers import CITIZEN, REPLY
+from tests.support.helpers import CITIZEN, REPLY
 
 
 def count(db, model) -> int:

@@ -6,12 +6,15 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import transaction
+from engine import jobs
+from engine.common.db import transaction
+from engine.common.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.domain.roles import Role
+from engine.knowledge import search as kb_search
 from engine.models import Assignment, AuditLog, Evaluation, Reply, TaskProjection, Ticket
-from engine.services import Conflict, Forbidden, Invalid, NotFound, complete_task, jobs, kb_search, queries, register
-
-from .helpers import CITIZEN, REPLY, unit, unit_actor, user
+from engine.tickets import queries
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, REPLY, unit, unit_actor, user
 
 
 def at(iso: str) -> datetime:

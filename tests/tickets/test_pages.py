@@ -7,13 +7,12 @@ import re
 
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common.db import transaction
+from engine.knowledge import search as kb_search
 from engine.models import AuditLog, Evaluation, KnowledgeEntry, PiiView, Reply, Supervision, TaskProjection, Ticket
-from engine.services import kb_search
-from engine.services.supervision import open_supervision
-
-from ..services.helpers import CITIZEN, REPLY, user
-from .conftest import INTAKE, count, fresh, last_ticket, login, post, text, unit_id
+from engine.oversight.supervision import open_supervision
+from tests.support.helpers import CITIZEN, REPLY, user
+from tests.support.pages import INTAKE, count, fresh, last_ticket, login, post, text, unit_id
 
 # -- the whole life of a ticket by form posts ------------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import Evaluation, PiiView, Ticket, User
-
-from ..services.helpers import REPLY
-from .conftest import as_user, count, fresh, last_ticket, login, post, text, unit_id
+from tests.support.helpers import REPLY
+from tests.support.pages import as_user, count, fresh, last_ticket, login, post, text, unit_id
 
 # -- masking and the PII view log ----------------------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import AuditLog, Ticket
-
-from .conftest import as_user, fresh, login, post, text, unit_id
+from tests.support.pages import as_user, fresh, login, post, text, unit_id
 
 JUNK = ["", " ", "abc", "-1", "99999999999999999999", "<script>alert(1)</script>", "null", "1.5", "\u0000x",
         "2026-13-45T25:61", "x" * 6000]
@@ -95,7 +94,7 @@ def declared_answers(info) -> dict:
 
 def test_second_return_goes_to_joint_review_decided_on_its_pages(client, db, tickets):
     from engine.models import TaskProjection
-    from engine.services import pages
+    from engine.tickets import pages
 
     t = tickets.dispatched()
     reason = {"decision": "return", "return_reason": "非本单位职责", "return_basis": "第十条"}

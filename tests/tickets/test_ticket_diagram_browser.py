@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import transaction
-from engine.services import complete_task, register
-
-from ..services.helpers import CITIZEN, unit, user
+from engine.common.db import transaction
+from engine.tickets.lifecycle import complete_task, register
+from tests.support.helpers import CITIZEN, unit, user
 
 VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
 pytestmark = pytest.mark.skipif(not (VENDOR / "viewer.js").is_file(),

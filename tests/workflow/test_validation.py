@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.services.processes import dry_run, validate_draft
+from engine.process.deploy import dry_run, validate_draft
 
 from .variants import HOTLINE, JOINT, files, replace, with_leader_approval
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common import transaction
 from engine.domain.roles import OFFICE_ROLES, Role, UnitKind
 from engine.models import Unit, User
-from engine.services import pages
+from engine.tickets import pages
 from forms import UserForm
 from forms.base import options
 
+from ..common import roles_required
 from ..extensions import db
 from ..security import hash_password, now
-from .common import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,13 +21,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():
-    return render_template("admin_users.html", users=pages.users(db.session))
+    return render_template("accounts/users.html", users=pages.users(db.session))
 
 
 @bp.get("/units")
 @roles_required(Role.ADMIN)
 def units():
-    return render_template("admin_units.html", units=pages.all_units(db.session))
+    return render_template("accounts/units.html", units=pages.all_units(db.session))
 
 
 def _unit_problem(role: Role, unit: Unit | None) -> str | None:
@@ -64,4 +64,4 @@ def new_user():
             flash(f"用户 {data['username']} 已创建", "ok")
             return redirect(url_for("admin.users"))
     status = 400 if form.errors else 200
-    return render_template("admin_user_new.html", form=form), status
+    return render_template("accounts/user_new.html", form=form), status

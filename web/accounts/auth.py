@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from engine.services import queries
+from engine.tickets import queries
 from forms import LoginForm
 
+from ..common import actor, home_url, safe_next
 from ..extensions import db
 from ..security import Unauthorized, authenticate, current_user, login_required
-from .common import actor, home_url, safe_next
 
 bp = Blueprint("views", __name__)
 
@@ -34,7 +34,7 @@ def login():
             session["uid"] = user.id
             return redirect(safe_next(request.args.get("next")) or home_url())
     status = 401 if error else 400 if form.errors else 200
-    return render_template("login.html", form=form, error=error), status
+    return render_template("accounts/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
@@ -46,4 +46,4 @@ def logout():
 @bp.get("/tasks")
 @login_required
 def worklist():
-    return render_template("worklist.html", tasks=queries.worklist(db.session, actor(), limit=200))
+    return render_template("tickets/worklist.html", tasks=queries.worklist(db.session, actor(), limit=200))

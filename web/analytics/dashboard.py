@@ -9,16 +9,18 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import and_
 
+from engine.analytics import findings
+from engine.analytics import metrics as analytics
+from engine.analytics import weights as assessment_weights
+from engine.common import Invalid, NotFound
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
-from engine.services import analytics, assessment_weights, findings
-from engine.services.errors import Invalid, NotFound
 
-from .extensions import db
-from .security import now
-from .views.common import ANALYTICS_ROLES, actor, roles_required
+from ..common import ANALYTICS_ROLES, actor, roles_required
+from ..extensions import db
+from ..security import now
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 MAX_DAYS = 366

@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from engine.analytics import open_data
 from engine.domain.calendar import TZ
-from engine.services import open_data
 
-from .extensions import db
-from .security import now
+from ..extensions import db
+from ..security import now
 
 bp = Blueprint("public_stats", __name__, url_prefix="/public")
 MAX_DAYS = 400
@@ -45,7 +45,7 @@ def _data() -> dict:
 
 @bp.get("/")
 def page():
-    return render_template("public_stats/index.html", data=_data())
+    return render_template("analytics/public.html", data=_data())
 
 
 @bp.get("/data.json")

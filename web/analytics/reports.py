@@ -9,17 +9,19 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.analytics import exports, reports
+from engine.analytics import metrics as analytics
+from engine.analytics import weights as assessment_weights
+from engine.common import Forbidden, ServiceError, transaction
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS
 from engine.models import Ticket, Unit
-from engine.services import Forbidden, ServiceError, analytics, assessment_weights, exports, reports
 
-from .extensions import db
-from .security import now
-from .views.common import ANALYTICS_ROLES, actor, roles_required
-from .views_documents import office_defaults
+from ..common import ANALYTICS_ROLES, actor, roles_required
+from ..docstore.views import office_defaults
+from ..extensions import db
+from ..security import now
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 400
@@ -83,7 +85,7 @@ def index():
     args = {"from": d_from.isoformat(), "to": d_to.isoformat(), **({"version": version} if version else {})}
     counties = db.session.execute(select(Unit.id, Unit.name).where(Unit.kind == "county_office")
                                   .order_by(Unit.code)).all()
-    return render_template("reports/index.html", report=report, args=args, d_from=d_from, d_to=d_to,
+    return render_template("analytics/reports/index.html", report=report, args=args, d_from=d_from, d_to=d_to,
                            counties=counties,
                            versions=assessment_weights.weight_versions(db.session), metrics=A.METRICS,
                            labels=A.METRIC_LABELS, lower=A.LOWER_IS_BETTER)
@@ -118,7 +120,8 @@ def drill():
     found = analytics.metric_tickets(db.session, unit.id, metric, start, end)
     ids = set(found["numerator"]) | set(found["denominator"])
     numbers = dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)))) if ids else {}
-    return render_template("reports/drill.html", found=found, unit=unit, numbers=numbers, d_from=d_from, d_to=d_to)
+    return render_template("analytics/reports/drill.html", found=found, unit=unit, numbers=numbers, d_from=d_from,
+                           d_to=d_to)
 
 
 # -- weights --------------------------------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ def drill():
 @bp.get("/weights")
 @roles_required(*ANALYTICS_ROLES)
 def weights():
-    return render_template("reports/weights.html", versions=assessment_weights.weight_versions(db.session),
+    return render_template("analytics/reports/weights.html", versions=assessment_weights.weight_versions(db.session),
                            metrics=A.METRICS, labels=A.METRIC_LABELS, may_edit=_may_set_weights(),
                            active=assessment_weights.active_weights(db.session)[0], form=request.form, errors={})
 
@@ -154,7 +157,8 @@ def create_weights():
     except ServiceError as exc:
         if exc.status in (403, 404):
             raise
-        return render_template("reports/weights.html", versions=assessment_weights.weight_versions(db.session),
+        return render_template("analytics/reports/weights.html",
+                               versions=assessment_weights.weight_versions(db.session),
                                metrics=A.METRICS, labels=A.METRIC_LABELS, may_edit=_may_set_weights(),
                                active=assessment_weights.active_weights(db.session)[0], form=request.form,
                                errors=exc.fields, message=exc.message_zh), exc.status
@@ -238,7 +242,7 @@ def _describe(req) -> dict:
 def export_list():
     a = actor()
     rows = [(r, _describe(r)) for r in exports.list_requests(db.session, a)]
-    return render_template("reports/exports.html", rows=rows, status_text=exports.STATUS_TEXT, now=now(),
+    return render_template("analytics/reports/exports.html", rows=rows, status_text=exports.STATUS_TEXT, now=now(),
                            form={}, errors={}, approver=a.role in exports.APPROVER_ROLES, **_choices())
 
 
@@ -260,7 +264,7 @@ def export_new():
         if exc.status in (403, 404):
             raise
         rows = [(r, _describe(r)) for r in exports.list_requests(db.session, a)]
-        return render_template("reports/exports.html", rows=rows, status_text=exports.STATUS_TEXT, now=now(),
+        return render_template("analytics/reports/exports.html", rows=rows, status_text=exports.STATUS_TEXT, now=now(),
                                form=request.form, errors=exc.fields, message=exc.message_zh,
                                approver=a.role in exports.APPROVER_ROLES, **_choices()), exc.status
     flash(f"导出申请#{req.id}已提交，待市热线办审批", "ok")
@@ -272,7 +276,7 @@ def export_new():
 def export_show(request_id: int):
     a = actor()
     req = exports.get_request(db.session, a, request_id)
-    return render_template("reports/export.html", r=req, d=_describe(req), status_text=exports.STATUS_TEXT,
+    return render_template("analytics/reports/export.html", r=req, d=_describe(req), status_text=exports.STATUS_TEXT,
                            now=now(), may_decide=(a.role in exports.APPROVER_ROLES and req.status == "pending"
                                                   and req.requested_by_id != a.user_id),
                            may_download=(req.requested_by_id == a.user_id and req.status == "approved"
@@ -318,5 +322,5 @@ def export_download(request_id: int, fmt: str):
 @bp.get("/exports/log")
 @roles_required(*ANALYTICS_ROLES)
 def export_log():
-    return render_template("reports/export_log.html", rows=exports.export_log(db.session, actor()),
+    return render_template("analytics/reports/export_log.html", rows=exports.export_log(db.session, actor()),
                            events=exports.EVENT_TEXT)

@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.clocks import explain_ticket_clocks
+from engine.common import Actor, Invalid, transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
+from engine.knowledge import search as kb
 from engine.models import KnowledgeEntry, RefusalReason, Unit
-from engine.services import Actor, complete_task, queries, register
-from engine.services import kb_search as kb
-from engine.services.clocks import explain_ticket_clocks
-from engine.services.errors import Invalid
-from engine.services.tickets import load_instance
+from engine.tickets import complete_task, load_instance, queries, register
 
 from ..extensions import db
 from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user

@@ -8,15 +8,13 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from engine.db import transaction
-from engine.services import Actor
-from engine.services import processes as proc
-from engine.services.errors import ServiceError
+from engine.common import Actor, ServiceError, transaction
+from engine.process import deploy as proc
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
 
-from .extensions import db
-from .security import now
+from ..extensions import db
+from ..security import now
 
 
 def _read(paths: tuple[str, ...]) -> dict[str, bytes]:

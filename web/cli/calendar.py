@@ -10,16 +10,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from engine.calendar_seed import parse_year_notice
-from engine.db import transaction
+from engine.clocks import calendar_admin as admin
+from engine.clocks import parse_year_notice
+from engine.common import Actor, ServiceError, active_rule_set, calendar, rules_for, transaction
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
-from engine.services import Actor, ServiceError
-from engine.services import calendar_admin as admin
-from engine.services.context import active_rule_set, calendar, rules_for
 
-from .extensions import db
-from .security import now
+from ..extensions import db
+from ..security import now
 
 CLI_ACTOR = Actor.system("系统管理员（命令行）")
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from documents import KINDS, DocumentError, format_number, get_kind, render_pdf, specimen_context
-from engine.services.documents import DEFAULT_OFFICE_SHORT
+from engine.docstore import DEFAULT_OFFICE_SHORT
 
 documents_cli = AppGroup("documents", help="公文：列出公文种类，生成样张供审阅模板。")
 

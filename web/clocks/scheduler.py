@@ -26,13 +26,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import transaction
+from engine import jobs
+from engine.clocks import calendar_admin, monitor
+from engine.common import ServiceError, transaction
 from engine.models import CalendarYear, JobLease
-from engine.services import calendar_admin, jobs, monitor, notify
-from engine.services.errors import ServiceError
-from engine.services.supervision import RepeatRule
+from engine.notices import outbox as notify
+from engine.oversight import RepeatRule
 
-from .extensions import db
+from ..extensions import db
 
 log = logging.getLogger("hotline.scheduler")
 
@@ -46,7 +47,7 @@ ADVISORY_KEY = int.from_bytes(b"12345CLK", "big") & 0x7FFF_FFFF_FFFF_FFFF
 NOTIFY_DEFAULTS: dict[str, Any] = {
     "NOTIFY_GATEWAY": "dev",  # 'dev' records what would be sent; 'http' uses the adapters below
     "NOTIFY_OFFICE_NAME": "12345热线",  # the {office} placeholder, e.g. the SMS signature
-    "NOTIFY_TEMPLATES": {},  # overrides of engine.services.notify.DEFAULT_TEMPLATES, by event key
+    "NOTIFY_TEMPLATES": {},  # overrides of engine.notices.outbox.DEFAULT_TEMPLATES, by event key
     "NOTIFY_TIMEOUT_SECONDS": 5,
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_RETRY_BASE_SECONDS": 60,

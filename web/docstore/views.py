@@ -10,15 +10,14 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from documents import KINDS, get_kind
-from engine.db import session_factory, transaction
+from engine.common import Actor, Invalid, ServiceError, session_factory, transaction
+from engine.docstore import archive as docs
+from engine.docstore import batches, facts
 from engine.domain.calendar import TZ
-from engine.services import Actor, Invalid, ServiceError, queries
-from engine.services import document_batches as batches
-from engine.services import document_facts as facts
-from engine.services import documents as docs
+from engine.tickets import queries
 
-from .extensions import db
-from .security import current_user, login_required, now
+from ..extensions import db
+from ..security import current_user, login_required, now
 
 bp = Blueprint("docs_archive", __name__, url_prefix="/documents")
 PAGE_SIZE = 50
@@ -101,7 +100,7 @@ def index():
         flash(exc.message_zh, "error")
         rows, total = [], 0
     return render_template(
-        "documents/index.html", rows=rows, total=total, page=page, pages=max(1, (total - 1) // PAGE_SIZE + 1),
+        "docstore/index.html", rows=rows, total=total, page=page, pages=max(1, (total - 1) // PAGE_SIZE + 1),
         filters=filters, args=_query_args(filters), kinds=KINDS, units=docs.archive_units(db.session, a),
         statuses=docs.STATUS_LABELS, presets=_presets(), may_issue=a.role in docs.ISSUE_ROLES,
         issue_kinds=[get_kind(code) for code in FROM_TICKET], batches=batches.list_batches(db.session, a, limit=5))
@@ -115,7 +114,7 @@ def show(doc_id: int):
     ticket_url = None
     if doc["ticket_id"] and "tickets.show" in current_app.view_functions:
         ticket_url = url_for("tickets.show", ticket_id=doc["ticket_id"])
-    return render_template("documents/show.html", d=doc, ticket_url=ticket_url,
+    return render_template("docstore/show.html", d=doc, ticket_url=ticket_url,
                            may_void=a.role in docs.VOID_ROLES and doc["status"] == "issued")
 
 
@@ -208,14 +207,14 @@ def batch_new():
 @bp.get("/batches")
 @login_required
 def batch_list():
-    return render_template("documents/batches.html", rows=batches.list_batches(db.session, _actor(), limit=100))
+    return render_template("docstore/batches.html", rows=batches.list_batches(db.session, _actor(), limit=100))
 
 
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def batch_page(batch_id: int):
     batch = batches.get_batch(db.session, _actor(), batch_id)
-    return render_template("documents/batch.html", b=batches.batch_progress(batch), created_at=batch.created_at,
+    return render_template("docstore/batch.html", b=batches.batch_progress(batch), created_at=batch.created_at,
                            requested_by=batch.requested_by)
 
 

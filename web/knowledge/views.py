@@ -9,13 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common import Invalid, NotFound, ServiceError, transaction
+from engine.docstore import ISSUE_ROLES
 from engine.domain.roles import Role
+from engine.knowledge import entries as knowledge
+from engine.knowledge import flags as knowledge_flags
+from engine.knowledge import pages as kb_pages
+from engine.knowledge import search as kb_search
 from engine.models import KnowledgeEditRequest, KnowledgeEntry, Unit
-from engine.services import kb_pages, kb_search, knowledge, knowledge_flags, pages
-from engine.services.documents import ISSUE_ROLES
-from engine.services.errors import Invalid, NotFound, ServiceError
-from forms.kb import (
+from engine.tickets import pages
+from forms.knowledge import (
     CategoryFlagForm,
     DecideForm,
     EditEntryForm,
@@ -26,9 +29,9 @@ from forms.kb import (
     StatusForm,
 )
 
+from ..common import actor, role, roles_required
 from ..extensions import db
 from ..security import login_required, now
-from .common import actor, role, roles_required
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
 
@@ -74,7 +77,7 @@ def search():
     q = (request.args.get("q") or "").strip()[:200]
     hits = kb_search.search(db.session, q, limit=20, now=now()) if q else []
     r = role()
-    return render_template("kb/search.html", q=q, hits=hits, units=_units(),
+    return render_template("knowledge/search.html", q=q, hits=hits, units=_units(),
                            may_create=r == Role.KB_EDITOR,
                            list_label=_list_label(r))
 
@@ -99,7 +102,7 @@ def mine():
         rows, total, counts = kb_pages.unit_entries(db.session, a, unit, status=status, limit=MINE_PAGE,
                                                     offset=(page - 1) * MINE_PAGE)
     return render_template(
-        "kb/mine.html", rows=rows, total=total, counts=counts, unit=unit, unit_name=_units().get(unit),
+        "knowledge/mine.html", rows=rows, total=total, counts=counts, unit=unit, unit_name=_units().get(unit),
         status=status, page=page, pages=max(1, (total - 1) // MINE_PAGE + 1), labels=knowledge.STATUS_LABELS,
         office=office, unit_choices=kb_pages.units_with_entries(db.session) if office else [],
         args={"unit": unit if office else None, "status": status})
@@ -116,7 +119,7 @@ def _render_entry(entry_id: int, forms: dict | None = None, message: str | None 
         .order_by(KnowledgeEditRequest.id)))
     forms = forms or {"status": StatusForm(prefix="s"), "flag": FlagForm(prefix="f"), "decide": DecideForm(prefix="d")}
     return render_template(
-        "kb/entry.html", entry=entry, unit=_units().get(entry.unit_id, "—"),
+        "knowledge/entry.html", entry=entry, unit=_units().get(entry.unit_id, "—"),
         status_label=knowledge.STATUS_LABELS.get(entry.status, entry.status),
         versions=knowledge.versions(db.session, entry.id), pending=pending, forms=forms, message=message,
         may_edit=r == Role.KB_EDITOR or r in APPROVERS, owner=owner, may_flag=r in FLAG_ROLES,
@@ -134,7 +137,7 @@ def entry(entry_id: int):
 def version(entry_id: int, version: int):
     """One saved version as it was: title, content, basis, dates, keywords, who saved it and when."""
     entry, v = kb_pages.entry_version(db.session, actor(), entry_id, version)
-    return render_template("kb/version.html", entry=entry, v=v, unit=_units().get(entry.unit_id, "—"),
+    return render_template("knowledge/version.html", entry=entry, v=v, unit=_units().get(entry.unit_id, "—"),
                            labels=knowledge.STATUS_LABELS)
 
 
@@ -199,7 +202,7 @@ def new():
             return redirect(url_for("kb.entry", entry_id=entry_id))
     elif form.is_submitted():
         status = 400
-    return render_template("kb/edit.html", form=form, entry=None, message=message), status
+    return render_template("knowledge/edit.html", form=form, entry=None, message=message), status
 
 
 @bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -228,7 +231,7 @@ def edit(entry_id: int):
     elif form.is_submitted():
         status = 400
     entry = _entry(entry_id)
-    return render_template("kb/edit.html", form=form, entry=entry, owner=owner, message=message), status
+    return render_template("knowledge/edit.html", form=form, entry=entry, owner=owner, message=message), status
 
 
 # -- flags ------------------------------------------------------------------------------------------------------------
@@ -255,7 +258,7 @@ def _render_flags(forms: dict[int, FixForm] | None = None, message: str | None =
             forms[f.id] = FixForm(prefix=f"x{f.id}")
     may_flag = a.role in FLAG_ROLES
     return render_template(
-        "kb/flags.html", rows=rows, titles=titles, units=_units(), forms=forms, fixed=fixed, notices=notices,
+        "knowledge/flags.html", rows=rows, titles=titles, units=_units(), forms=forms, fixed=fixed, notices=notices,
         kinds=knowledge_flags.FLAG_KINDS, message=message, may_print=a.role in NOTICE_ROLES, closing=closing,
         category_form=_category_form(category_form) if may_flag else None,
         list_label=_list_label(a.role)), status

@@ -7,19 +7,25 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common import Invalid, NotFound, transaction
 from engine.domain.roles import Role
 from engine.models import AccountabilityCase, Supervision, Ticket, Unit, User
-from engine.services import accountability as acc
-from engine.services import pages
-from engine.services.errors import Invalid, NotFound
-from engine.services.supervision import REASON_LABELS, open_supervision
+from engine.oversight import REASON_LABELS, open_supervision
+from engine.oversight import accountability as acc
+from engine.tickets import pages
 from forms.base import blank, options
-from forms.oversight import CaseForm, ConfirmCaseForm, DismissCaseForm, OutcomeForm, ProposeForm, SupervisionForm
+from forms.oversight import (
+    CaseForm,
+    ConfirmCaseForm,
+    DismissCaseForm,
+    OutcomeForm,
+    ProposeForm,
+    SupervisionForm,
+)
 
+from ..common import OVERSIGHT_ROLES, actor, fmt_due, role, roles_required
 from ..extensions import db
 from ..security import now
-from .common import OVERSIGHT_ROLES, actor, fmt_due, role, roles_required
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 

@@ -6,7 +6,7 @@ import zipfile
 
 from flask import send_file
 
-from engine.services import NotFound
+from engine.common import NotFound
 
 
 def send_xml(files: dict[str, str], name: str):

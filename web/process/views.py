@@ -1,7 +1,7 @@
 """The process owner's area: diagram versions, drafts, the modeller, checks, deployment, migration, rule sets.
 
 Only process owners and administrators get in; everyone else gets 403. Views parse the request, call service verbs
-(``engine.services.processes`` and ``engine.services.drafts``) and render; every check of a diagram goes through
+(``engine.process.deploy`` and ``engine.process.drafts``) and render; every check of a diagram goes through
 ``processes.validate_draft``, which refuses unsafe XML before any parser sees it.
 """
 from __future__ import annotations
@@ -12,21 +12,18 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.db import transaction
+from engine.common import Actor, Forbidden, Invalid, NotFound, ServiceError, active_version, transaction
 from engine.domain.roles import Role
 from engine.domain.timelimits import TICKET_TYPE_LABELS, TICKET_TYPES
-from engine.services import Actor, Invalid, NotFound, ServiceError
-from engine.services import drafts as drafts_svc
-from engine.services import processes as proc
-from engine.services.context import active_version
-from engine.services.errors import Forbidden
+from engine.process import deploy as proc
+from engine.process import drafts as drafts_svc
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.safexml import MAX_BYTES
 
+from ..extensions import db
+from ..security import current_user, now
 from .downloads import send_xml, send_zip
-from .extensions import db
-from .security import current_user, now
 
 log = logging.getLogger("hotline.process")
 bp = Blueprint("process", __name__, url_prefix="/process")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, session, url_for
 
-from engine.db import transaction
-from engine.services import Actor, Invalid, NotFound, complete_task, queries, register
+from engine.common import Actor, Invalid, NotFound, transaction
+from engine.tickets import complete_task, queries, register
 from forms import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
 
 from ..extensions import db
@@ -28,7 +28,7 @@ def submit():
             return redirect(url_for("citizen.submitted"))
     if form.errors or message:
         status, message = 400, message or "提交的信息有误，请按提示修改"
-    return render_template("public_submit.html", form=form, message=message), status
+    return render_template("tickets/public_submit.html", form=form, message=message), status
 
 
 @bp.get("/submitted")
@@ -36,7 +36,7 @@ def submitted():
     shown = session.pop("submitted", None)
     if not shown:
         return redirect(url_for("citizen.track"))
-    return render_template("public_submitted.html", **shown)
+    return render_template("tickets/public_submitted.html", **shown)
 
 
 def _evaluate_form(found: dict, number: str, code: str) -> CitizenEvaluateForm:
@@ -62,7 +62,7 @@ def track():
                 evaluate = _evaluate_form(found, form.number.data, form.code.data)
     elif form.errors:
         status = 400
-    return render_template("public_track.html", form=form, found=found, evaluate=evaluate,
+    return render_template("tickets/public_track.html", form=form, found=found, evaluate=evaluate,
                            message=message), status
 
 
@@ -85,8 +85,8 @@ def evaluate():
             message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
         else:
             found = queries.citizen_lookup(db.session, form.number.data, form.code.data, now())
-            return render_template("public_track.html", form=track_form, found=found, evaluate=None,
+            return render_template("tickets/public_track.html", form=track_form, found=found, evaluate=None,
                                    message=None, thanks=True)
     message = message or "请完成评价后再提交"
-    return render_template("public_track.html", form=track_form, found=found,
+    return render_template("tickets/public_track.html", form=track_form, found=found,
                            evaluate=form if found["can_evaluate"] else None, message=message), 400

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 
-from engine.db import transaction
+from engine.common import Invalid, transaction
 from engine.domain.calendar import TZ
+from engine.knowledge import flags as knowledge_flags
 from engine.models import Ticket, Unit
-from engine.services import Invalid, knowledge_flags, pages, queries, register
+from engine.tickets import pages, queries, register
 from forms import IntakeForm, ScopeForm
 from forms.base import strip
 
+from ..common import REGISTER_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import now
-from .common import REGISTER_ROLES, actor, roles_required
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -120,7 +121,7 @@ def new():
     panels = scope_panels(form, form.citizen_phone.data, form.address.data, words=form.content.data)
     panels |= {"gap": gap or {}, "gap_error": gap_error,
                "gap_units": pages.handling_units(db.session)}
-    return render_template("intake.html", form=form, message=message, panels=panels), status
+    return render_template("tickets/intake.html", form=form, message=message, panels=panels), status
 
 
 @bp.get("/kb-suggest")
@@ -141,5 +142,5 @@ def done(ticket_id: int):
     ticket = queries.get_visible_ticket(db.session, actor(), ticket_id)
     shown = session.pop("registered", None)
     code = shown["code"] if shown and shown.get("id") == ticket.id else None
-    return render_template("intake_done.html", ticket=ticket, code=code,
+    return render_template("tickets/intake_done.html", ticket=ticket, code=code,
                            status_label=ticket.status_enum.label)

@@ -5,11 +5,11 @@ from flask import Blueprint, render_template
 
 from engine.domain.roles import Role
 from engine.models import Unit
-from engine.services import pages, queries
+from engine.tickets import pages, queries
 
+from ..common import QUEUE_ROLES, UNIT_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import now
-from .common import QUEUE_ROLES, UNIT_ROLES, actor, roles_required
 
 bp = Blueprint("queues", __name__)
 
@@ -23,14 +23,14 @@ def dispatch():
     for t in tasks:
         t["returned"] = returns.get(t["ticket_id"])
     title = "县级派单队列" if a.role == Role.COUNTY_DISPATCHER else "派单队列"
-    return render_template("queue_dispatch.html", tasks=tasks, title=title)
+    return render_template("tickets/queue_dispatch.html", tasks=tasks, title=title)
 
 
 @bp.get("/inbox")
 @roles_required(*UNIT_ROLES)
 def inbox():
     a = actor()
-    return render_template("inbox.html", rows=pages.unit_inbox(db.session, a, now()),
+    return render_template("tickets/inbox.html", rows=pages.unit_inbox(db.session, a, now()),
                            unit=db.session.get(Unit, a.unit_id) if a.unit_id else None)
 
 
@@ -41,4 +41,4 @@ def review():
     groups = {"review": [], "extension_review": [], "redo_decision": [], "other": []}
     for t in tasks:
         groups.get(t["form_key"], groups["other"]).append(t)
-    return render_template("queue_review.html", groups=groups)
+    return render_template("tickets/queue_review.html", groups=groups)

@@ -6,11 +6,11 @@ from typing import Callable
 
 from flask import request
 
+from engine.common import Actor
 from engine.domain.calendar import TZ
 from engine.models import Ticket
-from engine.services import Actor, pages
-from engine.services.extensions import extension_refusal
-from engine.services.handlers import return_window_open
+from engine.oversight import extension_refusal
+from engine.tickets import pages, return_window_open
 
 from ..extensions import db
 from .intake import prepare_scope, scope_panels

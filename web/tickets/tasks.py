@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request
 
-from engine.db import transaction
-from engine.services import Invalid, complete_task, pages, queries
-from engine.services.errors import Forbidden
-from engine.services.tickets import can_act
+from engine.common import Forbidden, Invalid, can_act, transaction
+from engine.tickets import complete_task, pages, queries
 from forms import FORMS, form_for_task
 
+from ..common import actor, after_task_url
 from ..extensions import db
 from ..security import login_required, now
-from .common import actor, after_task_url
 from .taskprep import prepare
 
 bp = Blueprint("tasks", __name__)
@@ -53,6 +51,6 @@ def task(ticket_id: int, task_ref: str):
         message = message or "提交的信息有误，请按提示修改"
     with transaction(db.session):
         view = queries.ticket_view(db.session, a, ticket, now())
-    return render_template("task.html", form=form, t=view, task=proj, info=info, message=message,
+    return render_template("tickets/task.html", form=form, t=view, task=proj, info=info, message=message,
                            form_key=info.form_key if (info.form_key or "") in FORMS else "declared",
                            **extra), status

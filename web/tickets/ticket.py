@@ -6,20 +6,17 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine.db import transaction
+from engine.common import bundle_for, transaction, write_audit
+from engine.docstore import documents_for_ticket
 from engine.domain.states import TicketStatus
 from engine.models import KnowledgeEntry, PiiView, ProcessVersion, RefusalReason, Ticket
-from engine.services import pages, queries
-from engine.services.audit import write_audit
-from engine.services.context import bundle_for
-from engine.services.documents import documents_for_ticket
-from engine.services.tickets import load_instance
+from engine.tickets import load_instance, pages, queries
 from forms import RevealForm
 from forms.base import strip
 
+from ..common import PII_LOG_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import login_required, now
-from .common import PII_LOG_ROLES, actor, roles_required
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 PAGE_SIZE = 50
@@ -36,7 +33,7 @@ def index():
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, total = pages.ticket_list(db.session, actor(), status=status, number=number, limit=PAGE_SIZE,
                                     offset=(page - 1) * PAGE_SIZE)
-    return render_template("tickets.html", rows=rows, total=total, page=page, pages=(total - 1) // PAGE_SIZE + 1,
+    return render_template("tickets/list.html", rows=rows, total=total, page=page, pages=(total - 1) // PAGE_SIZE + 1,
                            status=status, number=number or "", statuses=[(s.value, s.label) for s in TicketStatus])
 
 
@@ -63,7 +60,7 @@ def show(ticket_id: int):
     with transaction(db.session):
         ticket = queries.get_visible_ticket(db.session, a, ticket_id)
         view = queries.ticket_view(db.session, a, ticket, now())
-    return render_template("ticket.html", **_page_context(ticket, view))
+    return render_template("tickets/ticket.html", **_page_context(ticket, view))
 
 
 @bp.get("/<int:ticket_id>/diagram.json")
@@ -95,8 +92,8 @@ def reveal(ticket_id: int):
             write_audit(db.session, ticket.id, a, "pii_view", ticket.status, ticket.status, now(), reason=reason)
         view.update(citizen_name=ticket.citizen_name, citizen_phone=ticket.citizen_phone, masked=False,
                     revealed=True)
-        return render_template("ticket.html", **_page_context(ticket, view))
-    return render_template("reveal.html", form=form, ticket=ticket), 400 if form.errors else 200
+        return render_template("tickets/ticket.html", **_page_context(ticket, view))
+    return render_template("tickets/reveal.html", form=form, ticket=ticket), 400 if form.errors else 200
 
 
 @bp.get("/pii-views")
@@ -105,4 +102,4 @@ def pii_log():
     rows = queries.pii_views(db.session, limit=300)
     ids = {r["ticket_id"] for r in rows}
     numbers = dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).all()) if ids else {}
-    return render_template("pii_views.html", rows=rows, numbers=numbers)
+    return render_template("tickets/pii_views.html", rows=rows, numbers=numbers)

@@ -1,0 +1,11 @@
+"""The document store (公文档案, DOMAIN §11): the facts a formal document rests on, issuing with gapless numbers
+per kind and year, keeping each PDF unchanged, voiding with a reason, the archive search and batch printing.
+
+May import ``engine.common``, the layers below it and ``documents`` (the renderer); every capability that issues a
+document imports it.
+"""
+from . import archive, batches, facts
+from .archive import DEFAULT_OFFICE_SHORT, ISSUE_ROLES, document_view, documents_for_ticket, issue_document
+
+__all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "document_view", "documents_for_ticket",
+           "facts", "issue_document"]

@@ -1,0 +1,22 @@
+"""Oversight (监督): extension approval (延期, Art. 10(5), 13), supervision (督办, Art. 18), joint review
+(联合审定, Art. 8(4)), redo adjudication (重办, Art. 15) and accountability (责任追究, Art. 19).
+
+Importing this package registers the handlers of the joint-review and supervision tasks. May import
+``engine.common``, ``engine.notices``, ``engine.docstore``, ``engine.clocks`` and the layers below them.
+"""
+from . import accountability, extensions, handlers, supervision
+from .accountability import detect_candidates
+from .extensions import extension_refusal, request_extension
+from .supervision import (
+                          REASON_LABELS,
+                          RepeatRule,
+                          complete_supervision_task,
+                          flag_overdue,
+                          open_supervision,
+                          supervise_repeated,
+                          take_red_cards,
+)
+
+__all__ = ["REASON_LABELS", "RepeatRule", "accountability", "complete_supervision_task", "detect_candidates",
+           "extension_refusal", "extensions", "flag_overdue", "handlers", "open_supervision", "request_extension",
+           "supervise_repeated", "supervision", "take_red_cards"]

@@ -1,0 +1,11 @@
+"""Process administration (流程管理): the default data every installation needs, diagram drafts, validation and
+dry runs, deployment, diff, rollback and migration of running tickets, and time-limit rule-set versions.
+
+May import ``engine.common``, ``engine.clocks`` (the calendar seed), ``engine.tickets`` (a migration saves a
+ticket like an action) and the layers below them.
+"""
+from . import defaults, deploy, drafts, setup
+from .defaults import EXPLANATION_TEMPLATES, REFUSAL_REASONS
+from .setup import seed_defaults
+
+__all__ = ["EXPLANATION_TEMPLATES", "REFUSAL_REASONS", "defaults", "deploy", "drafts", "seed_defaults", "setup"]
