@@ -9,10 +9,21 @@ from __future__ import annotations
 from .accounts import LoginForm, RevealForm, UserForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
+from .oversight import (
+    CityDecisionForm,
+    ConsultForm,
+    ExtensionReviewForm,
+    JointDecisionForm,
+    JointMeetingForm,
+    ProposalForm,
+    RedoDecisionForm,
+    SupervisionCheckForm,
+    SupervisionReplyForm,
+)
 from .tickets.citizen import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
-from .tickets.dispatch import CountyDispatchForm, DispatchForm, JointDecisionForm
+from .tickets.dispatch import CountyDispatchForm, DispatchForm
 from .tickets.intake import IntakeForm, ScopeForm
-from .tickets.office import EvaluateForm, RedoDecisionForm, ReviewForm
+from .tickets.office import EvaluateForm, ReviewForm
 from .tickets.unit import CoHandleForm, ReplyForm, SignForm
 
 # One form per form key the diagrams use (camunda:formKey).
@@ -26,7 +37,14 @@ FORMS: dict[str, type[CommandForm]] = {
     "review": ReviewForm,
     "evaluate": EvaluateForm,
     "redo_decision": RedoDecisionForm,
+    "extension_review": ExtensionReviewForm,
+    "jr_meeting": JointMeetingForm,
+    "jr_consult": ConsultForm,
     "joint_decision": JointDecisionForm,
+    "jr_proposal": ProposalForm,
+    "jr_city_decision": CityDecisionForm,
+    "supervision_reply": SupervisionReplyForm,
+    "supervision_check": SupervisionCheckForm,
 }
 
 
@@ -47,4 +65,5 @@ def form_for_task(task_info, enum_options: dict | None = None) -> type[CommandFo
 __all__ = ["FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm", "IntakeForm", "ScopeForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm",
-           "CitizenEvaluateForm", "LoginForm", "RevealForm", "UserForm"]
+           "CitizenEvaluateForm", "LoginForm", "RevealForm", "UserForm", "ExtensionReviewForm", "JointMeetingForm",
+           "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm", "SupervisionCheckForm"]

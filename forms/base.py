@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -163,6 +164,71 @@ class OptionalInt(StringField):
 
     def _value(self):
         return "" if self.data is None else str(self.data)
+
+
+class _LocalTime(StringField):
+    """A date or time typed as text in one explicit format, so it reads the same in every browser language.
+
+    The browsers' own date and time pickers (``type=date`` / ``datetime-local``) show 11/25/2026, 25.11.2026 or
+    2026/11/25 depending on the browser's language; a text box with the format written beside it does not.
+    """
+
+    FORMATS: tuple[str, ...] = ()
+    SHOWN = ""
+    EXAMPLE = ""
+
+    def __init__(self, label=None, validators=None, **kw):
+        render_kw = {"placeholder": self.EXAMPLE, "autocomplete": "off", "spellcheck": "false",
+                     **kw.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kw)
+        self.hint = f"格式：{self.SHOWN}，例如 {self.EXAMPLE}"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = (valuelist[0] if valuelist else "") or ""
+        raw = re.sub(r"\s+", " ", strip(raw).replace("／", "/").replace("：", ":"))
+        self.raw_data = [raw]
+        if not raw:
+            return
+        for fmt in self.FORMATS:
+            try:
+                self.data = self._convert(datetime.strptime(raw, fmt))
+                return
+            except ValueError:
+                continue
+        raise ValueError(f"{self.label.text}格式不正确，应为{self.SHOWN}，例如 {self.EXAMPLE}")
+
+    def _convert(self, value: datetime):
+        return value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime(self.FORMATS[0]) if self.data else ""
+
+
+class LocalDateTimeField(_LocalTime):
+    """A Beijing-time instant typed as 2026-11-25 10:00 (``data`` is a naive local datetime)."""
+
+    FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S")
+    SHOWN = "年-月-日 时:分"
+    EXAMPLE = "2026-11-25 10:00"
+
+
+class LocalDateField(_LocalTime):
+    """A date typed as 2026-11-25 (``data`` is a date)."""
+
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+    SHOWN = "年-月-日"
+    EXAMPLE = "2026-11-25"
+
+    def _convert(self, value: datetime) -> date:
+        return value.date()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
 
 
 def options(pairs, group: str | None = None) -> list[SelectChoice]:

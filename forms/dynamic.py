@@ -1,10 +1,10 @@
 """Build a form from the fields a diagram declares (camunda:formData), so a process owner can add a simple task."""
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField
+from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired
 
-from .base import Choice, CommandForm, blank, options, text
+from .base import Choice, CommandForm, LocalDateField, blank, options, text
 
 # Names a declared field may not take as a Python attribute: they would hide the form's own members.
 _RESERVED = {name for name in dir(CommandForm) if not name.startswith("__")}
@@ -16,10 +16,10 @@ def _field(ftype: str, label: str, values: list[tuple[str, str]] | None):
     if ftype == "long":
         return IntegerField(label, validators=[InputRequired(f"请填写{label}（整数）")])
     if ftype == "date":
-        return DateField(label, validators=[InputRequired(f"请填写{label}（日期）")])
+        return LocalDateField(label, validators=[InputRequired(f"请填写{label}（日期）")])
     if ftype == "enum" and values:
         return Choice(label, choices=[blank(), *options(values)], required=f"请选择{label}")
-    return text(label, 5000, area=False)
+    return text(label, 5000, area=True)  # a declared text may be long: multi-line, kept whole
 
 
 def build_form(bpmn_id: str, fields: tuple, enum_options: dict[str, list[tuple[str, str]]]) -> type[CommandForm]:

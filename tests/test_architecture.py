@@ -25,7 +25,7 @@ ARROWS: dict[str, set[str]] = {
     "knowledge": {"common", "notices", "docstore"},
     "clocks": {"common", "notices", "knowledge"},
     "oversight": {"common", "notices", "docstore", "clocks"},
-    "tickets": {"common", "knowledge", "clocks", "oversight"},
+    "tickets": {"common", "notices", "knowledge", "clocks", "oversight"},
     "analytics": {"common", "docstore"},
     "process": {"common", "clocks", "tickets"},
 }

@@ -16,12 +16,12 @@ from .knowledge import views as knowledge
 from .notices import views as notices
 from .oversight import views as oversight
 from .process import views as process
-from .tickets import citizen, intake, queues, tasks
+from .tickets import citizen, failed, intake, queues, tasks
 from .tickets import ticket as tickets
 
 BLUEPRINTS = {
     "accounts": (auth, admin),
-    "tickets": (intake, queues, tickets, tasks, citizen),
+    "tickets": (intake, queues, tickets, tasks, citizen, failed),
     "oversight": (oversight,),
     "knowledge": (knowledge,),
     "clocks": (clocks,),

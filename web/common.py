@@ -18,6 +18,8 @@ REGISTER_ROLES = (Role.AGENT, Role.ADMIN)
 QUEUE_ROLES = (Role.DISPATCHER, Role.COUNTY_DISPATCHER)
 PII_LOG_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN)
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN, Role.CITY_LEADER)
+# Who sees 登记失败 (submissions the engine could not complete): agents register them again, the others fix causes.
+FAILURE_ROLES = (Role.AGENT, Role.ADMIN, Role.PROCESS_OWNER)
 ROLE_VALUES = {r.value for r in Role}
 METHOD_VALUES = {m.value for m in EvaluationMethod}
 
@@ -84,6 +86,8 @@ def nav_items() -> list[tuple[str, str]]:
     items.append(("知识库", url_for("kb.search")))
     if r in PII_LOG_ROLES:
         items.append(("信息查看记录", url_for("tickets.pii_log")))
+    if r in FAILURE_ROLES:
+        items.append(("登记失败", url_for("failures.index")))
     if r in OVERSIGHT_ROLES:
         items += [("督办", url_for("oversight.supervisions")), ("责任追究", url_for("oversight.cases"))]
     if r == Role.ADMIN:

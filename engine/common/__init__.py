@@ -6,6 +6,7 @@ capability may import it.
 """
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
+from .assignments import assign, deactivate, dispatch_round, next_round
 from .audit import ACTION_LABELS, write_audit
 from .context import (
                       RUNTIME,
@@ -24,7 +25,8 @@ from .registry import Result, form_keys, handle, handler
 from .validate import as_id, fail, text, unit_field, units_field
 
 __all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
-           "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "bundle_for", "calendar",
+           "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "deactivate",
+           "dispatch_round", "next_round", "bundle_for", "calendar",
            "can_act", "configure_sqlite", "fail", "forget_active", "form_keys", "handle", "handler",
            "hash_query_code", "iso", "reset_caches", "rules_for", "session_factory", "text", "transaction",
            "unit_field", "units_field", "visible_filter", "write_audit"]

@@ -53,6 +53,12 @@ ACTION_LABELS = {
     "deadline_recomputed": "节假日调整，时限重算",
     "calendar_import": "录入年度节假日安排",
     "notice_resend": "重新发送通知",
+    "kb_flag": "知识库纠错",
+    "kb_flag_fixed": "知识库已修正",
+    "kb_flag_recomputed": "知识库纠错时限重算",
+    "kb_flag_warning": "知识库纠错预警",
+    "kb_flag_yellow": "知识库纠错黄牌",
+    "kb_flag_red": "知识库纠错红牌",
 }
 
 

@@ -195,7 +195,8 @@ def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> 
         return
     good = rng.choices(["very_satisfied", "satisfied", "basic", "dissatisfied"], [30, 45, 18, 7])[0]
     d.do(agent, ticket, "evaluate", {"intake_rating": "satisfied", "handling_rating": good, "method":
-                                     rng.choice(["callback", "sms", "ivr"])})
+                                     rng.choice(["callback", "sms", "ivr"]),
+                                     "comment": "答复与实际情况不符" if good == "dissatisfied" else None})
     if good == "dissatisfied":
         d.do(staff["reviewer"], ticket, "redo_decision",
              {"reasonable": False, "reason": "已依法答复，诉求超出政策范围"})

@@ -52,7 +52,7 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING, S.JOINT_REVIEW}),
     S.COUNTY_DISPATCHING: frozenset({S.SIGNING}),
     S.SIGNING: frozenset({S.DISPATCHING, S.JOINT_REVIEW, S.CO_HANDLING, S.HANDLING}),
-    S.JOINT_REVIEW: frozenset({S.DISPATCHING}),
+    S.JOINT_REVIEW: frozenset({S.DISPATCHING, S.SIGNING}),
     S.CO_HANDLING: frozenset({S.HANDLING}),
     S.HANDLING: frozenset({S.REVIEWING}),
     S.REVIEWING: frozenset({S.HANDLING, S.EVALUATING}),
@@ -162,6 +162,10 @@ RATING_LABELS = {
     Rating.VERY_DISSATISFIED: "非常不满意",
     Rating.NONE: "未评价",
 }
+
+# Art. 14, 15: a 不满意 or 非常不满意 rating is weighed for a redo, so it always comes with the citizen's reason.
+DISSATISFIED = frozenset({Rating.DISSATISFIED.value, Rating.VERY_DISSATISFIED.value})
+DISSATISFIED_MESSAGE = "评价为不满意或非常不满意的，请写明不满意的理由"
 
 
 class EvaluationMethod(str, Enum):

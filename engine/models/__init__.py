@@ -4,6 +4,7 @@ from .base import Base, UTCDateTime
 from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
+from .failures import FailedSubmission
 from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
 from .monitor import JobLease, Outbox, SupervisionRequest
 from .org import ApiClient, Unit, User
@@ -15,4 +16,4 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission"]

@@ -46,6 +46,8 @@ class JointReview(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
     trigger: Mapped[str] = mapped_column(String(20))  # second_return | dispatcher | disputed_return
     opened_at: Mapped[datetime]
+    # Why the matter is disputed: the dispatcher's reason (a second return's reasons are on the assignments).
+    reason: Mapped[str | None] = mapped_column(Text)
     participants: Mapped[str | None] = mapped_column(Text)
     meeting_date: Mapped[str | None] = mapped_column(String(20))
     minutes: Mapped[str | None] = mapped_column(Text)
@@ -89,6 +91,10 @@ class Supervision(Base):
     written_explanation: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None]
     replied_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every answer and its check, oldest first, kept for the record when the supervisor sends an answer back:
+    # [{reply_text, written_explanation, replied_at, replied_by, late, document, decision, opinion, checked_at,
+    #   checked_by}]; reply_text / written_explanation above are the latest answer.
+    rounds: Mapped[list | None]
     overdue_flagged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))

@@ -4,7 +4,7 @@
 Importing this package registers the handlers of the joint-review and supervision tasks. May import
 ``engine.common``, ``engine.notices``, ``engine.docstore``, ``engine.clocks`` and the layers below them.
 """
-from . import accountability, extensions, handlers, supervision
+from . import accountability, extensions, facts, handlers, supervision
 from .accountability import detect_candidates
 from .extensions import extension_refusal, request_extension
 from .supervision import (
@@ -18,5 +18,5 @@ from .supervision import (
 )
 
 __all__ = ["REASON_LABELS", "RepeatRule", "accountability", "complete_supervision_task", "detect_candidates",
-           "extension_refusal", "extensions", "flag_overdue", "handlers", "open_supervision", "request_extension",
-           "supervise_repeated", "supervision", "take_red_cards"]
+           "extension_refusal", "extensions", "facts", "flag_overdue", "handlers", "open_supervision",
+           "request_extension", "supervise_repeated", "supervision", "take_red_cards"]

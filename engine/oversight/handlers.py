@@ -1,4 +1,8 @@
-"""Handlers of the side processes' tasks: joint review (联合审定) and supervision (督办)."""
+"""Handlers of the side processes' tasks: joint review (联合审定) and supervision (督办).
+
+A joint-review decision that names the units (审定决定 settled, 市政府决定) dispatches the ticket to them itself: the
+assignments of a new round are written here and the ticket goes straight to the lead unit's sign task.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +10,18 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.common import Invalid, Result, calendar, fail, handler, rules_for, text, unit_field, units_field
+from engine.common import (
+    Invalid,
+    Result,
+    calendar,
+    dispatch_round,
+    fail,
+    handler,
+    rules_for,
+    text,
+    unit_field,
+    units_field,
+)
 from engine.domain import timelimits as tl
 from engine.models import JointReview, Supervision, TaskProjection, Ticket, Unit
 
@@ -63,8 +78,15 @@ def _jr_city_decision(session, actor, ticket, task, data, now) -> Result:
     jr = open_joint_review(session, ticket, now)
     jr.outcome, jr.city_decision, jr.city_decided_by = "city", decision, actor.label
     jr.lead_unit_id, jr.co_unit_ids, jr.decided_at = lead.id, [u.id for u in cos], now
-    return ({"joint_lead_unit": lead.id, "joint_co_units": [u.id for u in cos]}, "jr_city_decision",
-            {"lead_unit": lead.name, "co_units": [u.name for u in cos], "decision": decision})
+    rnd = dispatch_round(session, ticket, actor, lead, cos, now)
+    return (_decided_units(lead, cos), "jr_city_decision",
+            {"lead_unit": lead.name, "co_units": [u.name for u in cos], "decision": decision, "round": rnd})
+
+
+def _decided_units(lead: Unit, cos: list[Unit]) -> dict:
+    """The workflow data of a decision that names the units: the ticket goes straight to them to sign for."""
+    return {"joint_lead_unit": lead.id, "joint_co_units": [u.id for u in cos], "lead_unit": lead.id,
+            "co_units": [u.id for u in cos], "via_county": None, "dispatch_action": "dispatch"}
 
 
 def supervision_of(session: Session, task) -> Supervision:
@@ -85,6 +107,9 @@ def _supervision_reply(session, actor, ticket, task, data, now) -> Result:
     sup.reply_text, sup.written_explanation, sup.replied_at = reply, explanation, now
     sup.replied_late = now > sup.due_at
     doc = issue_explanation(session, actor, ticket, sup, now)  # 书面说明, printed and kept
+    sup.rounds = [*(sup.rounds or []), {"reply_text": reply, "written_explanation": explanation,
+                                        "replied_at": now.isoformat(), "replied_by": actor.label,
+                                        "late": sup.replied_late, "document": doc.number}]
     return {}, "supervision_reply", {"supervision_id": sup.id, "late": sup.replied_late, "document": doc.number}
 
 
@@ -98,6 +123,10 @@ def _supervision_check(session, actor, ticket, task, data, now) -> Result:
     opinion = text(given, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
     fail(errors, "supervision check")
     sup = supervision_of(session, task)
+    rounds = [dict(r) for r in sup.rounds or []]
+    if rounds:  # the check belongs to the answer it judged
+        rounds[-1].update(decision=decision, opinion=opinion, checked_at=now.isoformat(), checked_by=actor.label)
+        sup.rounds = rounds
     return {"check_decision": decision}, "supervision_check", {"supervision_id": sup.id, "decision": decision,
                                                                "opinion": opinion}
 
@@ -116,12 +145,13 @@ def _joint_decision(session, actor, ticket, task, data, now) -> Result:
     fail(errors, "joint decision")
     jr = open_joint_review(session, ticket, now)
     jr.outcome, jr.decision_text, jr.decided_at = outcome, decision, now
-    if lead is not None:
-        jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
-    return ({"jr_outcome": outcome, "joint_lead_unit": lead.id if lead else None,
-             "joint_co_units": [u.id for u in cos]}, "joint_decision",
-            {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
-             "decision": decision})
+    detail = {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
+              "decision": decision}
+    if lead is None:  # escalated: the city government will name the units
+        return {"jr_outcome": outcome, "joint_lead_unit": None, "joint_co_units": []}, "joint_decision", detail
+    jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
+    detail["round"] = dispatch_round(session, ticket, actor, lead, cos, now)
+    return {"jr_outcome": outcome, **_decided_units(lead, cos)}, "joint_decision", detail
 
 
 def open_joint_review(session: Session, ticket: Ticket, now: datetime) -> JointReview:

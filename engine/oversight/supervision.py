@@ -113,6 +113,14 @@ def _local(dt: datetime | None) -> str:
     return f"{dt.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if dt else ""
 
 
+def _local_end(dt: datetime) -> str:
+    """A threshold at midnight is read as 24:00 of the day before, as everywhere users read deadlines."""
+    local = dt.astimezone(TZ)
+    if local.time() == datetime.min.time():
+        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
 def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, unit: Unit | None,
                   now: datetime):
     """The 督办通知单 the unit receives, numbered and kept unchanged."""
@@ -188,10 +196,17 @@ def take_red_cards(session: Session, now: datetime) -> int:
     n = 0
     for req in session.scalars(select(SupervisionRequest).where(SupervisionRequest.status == "open")
                                .order_by(SupervisionRequest.id).with_for_update(skip_locked=True)).all():
+        if session.scalar(select(Supervision.id).where(Supervision.ticket_id == req.ticket_id,
+                                                       Supervision.reason == "red_card",
+                                                       Supervision.status == "open").limit(1)) is not None:
+            req.status = "taken"  # a red-card supervision of this ticket is still open: one is enough to answer
+            continue
+        stage = tl.STAGE_LABELS.get(req.stage, req.stage)
         try:
             with session.begin_nested():
                 sup = open_supervision(session, system, req.ticket_id, "red_card", now, wait=False,
-                                       note=f"{req.stage}时限红牌（{req.threshold_at.isoformat()}）")
+                                       note=f"{stage}环节红牌：{_local_end(req.threshold_at)}仍未"
+                                            f"{'签收' if req.stage == 'acceptance' else '办结'}，自动列入督办")
             if sup is None:
                 continue  # the ticket is busy in another transaction: next pass
             req.status = "taken"
@@ -253,7 +268,8 @@ def supervise_repeated(session: Session, now: datetime, rule: RepeatRule = Repea
                                 .order_by(Ticket.id.desc()).limit(1))
         if target is None:
             continue
+        numbers = session.scalars(select(Ticket.number).where(Ticket.id.in_(ids)).order_by(Ticket.id)).all()
         sup = open_supervision(session, system, target, "repeated", now, wait=False,
-                               note=f"同一事项{rule.days}天内反映{len(ids)}次（工单ID：{'、'.join(map(str, ids))}）")
+                               note=f"同一事项{rule.days}天内反映{len(ids)}次（工单：{'、'.join(numbers)}）")
         n += sup is not None
     return n

@@ -1,12 +1,14 @@
 """Tickets (工单, Art. 7–15): registering a 诉求 and completing its user tasks (one locked load–run–save per
 action), the main process's task handlers, and the read models of worklists, ticket pages and panels.
 
-May import ``engine.common``, ``engine.knowledge``, ``engine.clocks``, ``engine.oversight`` and the layers below
-them.
+Also keeps the submissions the engine could not complete (``failures``: 登记失败), so no request is lost.
+
+May import ``engine.common``, ``engine.notices`` (the failure alert), ``engine.knowledge``, ``engine.clocks``,
+``engine.oversight`` and the layers below them.
 """
-from . import handlers, pages, queries
+from . import failures, handlers, history, pages, queries
 from .handlers import return_window_open
 from .lifecycle import Step, complete_task, load_instance, lock_ticket, register, save_instance
 
-__all__ = ["Step", "complete_task", "handlers", "load_instance", "lock_ticket", "pages", "queries", "register",
-           "return_window_open", "save_instance"]
+__all__ = ["Step", "complete_task", "failures", "handlers", "history", "load_instance", "lock_ticket", "pages",
+           "queries", "register", "return_window_open", "save_instance"]

@@ -7,33 +7,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
 
-from engine.common import Invalid, Result, as_id, bundle_for, fail, handler, unit_field, units_field
+from engine.common import (
+    Invalid,
+    Result,
+    as_id,
+    assign,
+    bundle_for,
+    deactivate,
+    fail,
+    handler,
+    next_round,
+    unit_field,
+    units_field,
+)
 from engine.common import text as _text
 from engine.domain.roles import UnitKind
-from engine.domain.states import EvaluationMethod, Rating, TicketType
+from engine.domain.states import DISSATISFIED, DISSATISFIED_MESSAGE, EvaluationMethod, Rating, TicketType
 from engine.knowledge import search as kb_search
 from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
 from engine.oversight import request_extension
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
-_MAX_ROUND = select(func.max(Assignment.round)).where(Assignment.ticket_id == bindparam("ticket_id"))
-_DEACTIVATE = (update(Assignment).where(Assignment.ticket_id == bindparam("b_ticket_id"), Assignment.active.is_(True))
-               .values(active=False))
 _LEAD = select(Assignment).where(Assignment.ticket_id == bindparam("ticket_id"), Assignment.role == "lead",
                                  Assignment.active.is_(True))
 _LATEST_REPLY = (select(Reply).where(Reply.ticket_id == bindparam("ticket_id"))
                  .order_by(Reply.id.desc()).limit(1))
-
-
-def _next_round(session: Session, ticket: Ticket) -> int:
-    return (session.scalar(_MAX_ROUND, {"ticket_id": ticket.id}) or 0) + 1
-
-
-def _deactivate(session: Session, ticket: Ticket) -> None:
-    session.execute(_DEACTIVATE, {"b_ticket_id": ticket.id})
 
 
 @handler("scope")
@@ -93,7 +93,7 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
     if action == "joint_review":
         reason = _text(data, "reason", "提请联合审定的理由（职责不清或争议情况）", errors, max_len=2000)
         fail(errors, "joint review request")
-        session.add(JointReview(ticket_id=ticket.id, trigger="dispatcher", opened_at=now, minutes=None,
+        session.add(JointReview(ticket_id=ticket.id, trigger="dispatcher", opened_at=now, reason=reason, minutes=None,
                                 decision_text=None, participants=None, consult_units=[], opinions=[]))
         return ({"dispatch_action": "joint_review", "lead_unit": None, "co_units": [], "via_county": None},
                 "joint_review_open", {"reason": reason})
@@ -107,27 +107,19 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
         lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
         cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
     fail(errors, "dispatch")
-    _deactivate(session, ticket)
-    rnd = _next_round(session, ticket)
+    deactivate(session, ticket)
+    rnd = next_round(session, ticket)
     if county:
         session.add(Assignment(ticket_id=ticket.id, unit_id=county.id, role="county", round=rnd,
                                dispatched_at=now, dispatched_by_id=actor.user_id))
     else:
-        _assign(session, ticket, actor, lead, cos, rnd, now)
+        assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.county_office_id = county.id if county else None
     ticket.lead_unit_id = lead.id if lead else None
     detail = {"round": rnd, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
               "via_county": county.name if county else None}
     return ({"dispatch_action": "dispatch", "lead_unit": lead.id if lead else None,
              "co_units": [u.id for u in cos], "via_county": county.id if county else None}, "dispatch", detail)
-
-
-def _assign(session, ticket, actor, lead, cos, rnd, now) -> None:
-    session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", round=rnd, dispatched_at=now,
-                           dispatched_by_id=actor.user_id))
-    for u in cos:
-        session.add(Assignment(ticket_id=ticket.id, unit_id=u.id, role="co", round=rnd, dispatched_at=now,
-                               dispatched_by_id=actor.user_id))
 
 
 @handler("county_dispatch")
@@ -141,7 +133,7 @@ def _county_dispatch(session, actor, ticket, task, data, now) -> Result:
             errors["lead_unit" if u is lead else "co_units"] = f"{u.name}不属于本县（区）热线办的成员单位"
     fail(errors, "county dispatch")
     rnd = session.scalar(select(func.max(Assignment.round)).where(Assignment.ticket_id == ticket.id)) or 1
-    _assign(session, ticket, actor, lead, cos, rnd, now)
+    assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.lead_unit_id = lead.id
     return ({"lead_unit": lead.id, "co_units": [u.id for u in cos]}, "county_dispatch",
             {"lead_unit": lead.name, "co_units": [u.name for u in cos]})
@@ -180,7 +172,7 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     fail(errors, "return")
     assignment.returned_at, assignment.return_reason, assignment.return_basis = now, reason, basis
     assignment.sign_on_time = False
-    _deactivate(session, ticket)
+    deactivate(session, ticket)
     return {"sign_decision": "return"}, "return", {"reason": reason, "basis": basis}
 
 
@@ -224,7 +216,8 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
     session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
                       redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
                       submitted_at=now, on_time=ticket.handling_due is None or now <= ticket.handling_due,
-                      citizen_informed=bool(data.get("citizen_informed", True)), **values))
+                      citizen_informed=data.get("citizen_informed") in (True, "true", "1", "on", "y", "yes"),
+                      **values))
     return ({"handling_action": "reply"}, "reply",
             {"department": values["department"], "handler": values["handler_name"]})
 
@@ -277,6 +270,11 @@ def _evaluate(session, actor, ticket, task, data, now) -> Result:
         if method not in METHODS:
             errors["method"] = "请选择评价方式（人工回访/语音/短信/网上）"
         comment = _text(data, "comment", "评价意见", errors, required=False, max_len=2000)
+        if not comment and "comment" not in errors and (intake in DISSATISFIED or handling in DISSATISFIED):
+            errors["comment"] = DISSATISFIED_MESSAGE  # every channel: page, API, the agent's callback form
+        if list(errors) == ["comment"] and errors["comment"] == DISSATISFIED_MESSAGE:
+            raise Invalid(DISSATISFIED_MESSAGE, f"ticket {ticket.id}: dissatisfied rating without a reason",
+                          fields=errors, code="reason_required")
         fail(errors, "evaluation")
         action = "evaluate"
     rnd = ticket.redo_count + 1

@@ -10,6 +10,7 @@ from defusedxml.ElementTree import fromstring
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.clocks import deadlines
 from engine.common import Actor, Conflict, NotFound, bundle_for, calendar, iso, rules_for, visible_filter
 from engine.domain import timelimits as tl
 from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
@@ -196,17 +197,32 @@ def card(session: Session, ticket: Ticket, now: datetime) -> dict:
             "due": iso(due or clock.due)}
 
 
-def clock_explanations(session: Session, ticket: Ticket) -> list[dict]:
-    """How the acceptance and handling deadlines were computed, in Chinese, for the ticket page."""
-    cal, rules = calendar(session), rules_for(session, ticket.rule_set_id)
+# The clocks in force in each state, in the order the ticket meets them: a returned ticket no longer shows the unit's
+# return window, a redo no longer shows the evaluation window, a closed ticket shows none.
+IN_FORCE = {"dispatching": ("dispatch",), "county_dispatching": ("dispatch",), "signing": ("acceptance", "handling"),
+            "co_handling": ("handling",), "handling": ("handling",), "reviewing": ("handling",),
+            "evaluating": ("evaluation",)}
+CLOCK_LABELS = {"dispatch": ("派单时限", "dispatch_due"), "acceptance": ("签收退回期限", "accept_due"),
+                "handling": ("办理时限", "handling_due"), "evaluation": ("回访评价期限", "eval_due")}
+
+
+def clocks_in_force(session: Session, ticket: Ticket) -> list[dict]:
+    """The deadlines that apply in the ticket's state, each with how it was computed (extension and redo
+    included), in Chinese: ``[{stage, label, due, summary, provisional}]``."""
+    wanted = IN_FORCE.get(ticket.status, ())
+    if not wanted:
+        return []
+    clocks = deadlines.compute_clocks(session, ticket, deadlines.named_calendar(session))
     out = []
-    if ticket.received_at is not None:
-        out.append({"label": "签收退回期限", "due": iso(ticket.accept_due),
-                    "summary": tl.acceptance_clock(cal, rules, ticket.received_at).explain()["summary"]})
-    if ticket.handling_started_at is not None:
-        clock = tl.handling_clock(cal, rules, ticket.ticket_type, ticket.handling_started_at,
-                                  redo=ticket.redo_count > 0)
-        out.append({"label": "办理时限", "due": iso(ticket.handling_due), "summary": clock.explain()["summary"]})
+    for stage in wanted:
+        clock = getattr(clocks, stage)
+        label, column = CLOCK_LABELS[stage]
+        due = getattr(ticket, column)
+        if due is None:
+            continue
+        out.append({"stage": stage, "label": label, "due": iso(due),
+                    "summary": clock.explain()["summary"] if clock is not None else "",
+                    "provisional": clock.provisional if clock is not None else ticket.deadline_provisional})
     return out
 
 
@@ -328,6 +344,18 @@ def enum_options(session: Session, version_id: int, bpmn_id: str) -> dict[str, l
                                             for v in field.iter(f"{{{CAMUNDA_NS}}}value")]
             return out
     return {}
+
+
+def reply_defaults(session: Session, actor: Actor) -> dict:
+    """What the reply form starts with for the signed-in handler: their name, and the department they gave on their
+    last reply (else their unit's name); both stay editable."""
+    out = {"handler_name": actor.name if actor.kind == "user" else None, "department": None}
+    if actor.user_id:
+        out["department"] = session.scalar(select(Reply.department).where(Reply.submitted_by_id == actor.user_id)
+                                           .order_by(Reply.id.desc()).limit(1))
+    if not out["department"] and actor.unit_id:
+        out["department"] = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id))
+    return out
 
 
 def latest_reply(session: Session, ticket_id: int) -> Reply | None:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
 from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
-from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
+from engine.models import Assignment, AuditLog, Evaluation, PiiView, RefusalReason, Reply, TaskProjection, Ticket, Unit
 
+from . import history
 from .handlers import return_window_open
 
 # Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
@@ -57,10 +58,15 @@ def task_dict(p: TaskProjection, t: Ticket) -> dict:
 
 
 def timeline(session: Session, ticket_id: int) -> list[dict]:
+    """Every audit row of the ticket, oldest first, with its details told in Chinese (``notes``)."""
     rows = session.scalars(select(AuditLog).where(AuditLog.ticket_id == ticket_id)
                            .order_by(AuditLog.at, AuditLog.id)).all()
+    refusals = {}
+    if any(r.action == "refuse" for r in rows):
+        refusals = dict(session.execute(select(RefusalReason.code, RefusalReason.label)).all())
     return [{"at": iso(r.at), "actor": r.actor_label, "action": r.action,
-             "action_label": ACTION_LABELS.get(r.action, r.action),
+             "action_label": ACTION_LABELS.get(r.action, "其他操作"),
+             "notes": history.notes(r.action, r.detail or {}, refusals),
              "before": r.before_status, "after": r.after_status, "detail": r.detail or {}} for r in rows]
 
 

@@ -1,14 +1,21 @@
-"""The office's review forms: reply review (审核答复), evaluation (回访评价) and the redo decision (重办审定)."""
+"""The office's review forms: reply review (审核答复) and evaluation (回访评价); the redo decision is in
+``forms.oversight``."""
 from __future__ import annotations
 
-from engine.domain.states import METHOD_LABELS, RATING_LABELS, EvaluationMethod, Rating
+from engine.domain.states import (
+    DISSATISFIED,
+    DISSATISFIED_MESSAGE,
+    METHOD_LABELS,
+    RATING_LABELS,
+    EvaluationMethod,
+    Rating,
+)
 
 from ..base import Choice, CommandForm, Radio, blank, options, text
 
 REVIEW_CHOICES = options([("accept", "审核通过，转回访"), ("back", "退回经办人重新答复")])
 RATING_CHOICES = options((r.value, RATING_LABELS[r]) for r in Rating if r != Rating.NONE)
 METHOD_CHOICES = options((m.value, METHOD_LABELS[m]) for m in EvaluationMethod if m != EvaluationMethod.TIMEOUT)
-REDO_CHOICES = options([("yes", "理由合理，重办（仅一次，不得延期）"), ("no", "理由不合理，不予重办")])
 
 
 class ReviewForm(CommandForm):
@@ -25,7 +32,16 @@ class RatingsForm(CommandForm):
     intake_rating = Radio("对热线受理的评价", choices=RATING_CHOICES,
                           required="请选择对热线受理的评价（非常满意/满意/基本满意/不满意/非常不满意）")
     handling_rating = Radio("对承办单位办理的评价", choices=RATING_CHOICES, required="请选择对承办单位办理的评价")
-    comment = text("评价意见", 2000, required=False, area=True)
+    comment = text("评价意见（不满意、非常不满意的须写明理由）", 2000, required=False, area=True)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Not a validate_comment method: the optional field's own check stops the chain when it is empty.
+        if not self.comment.data and any(f is not None and f.data in DISSATISFIED
+                                         for f in (self.intake_rating, self.handling_rating)):
+            self.comment.errors = [*self.comment.errors, DISSATISFIED_MESSAGE]
+            return False
+        return ok
 
     def drop_handling(self) -> None:
         """A ticket answered at once or never dispatched has only the intake to rate."""
@@ -46,13 +62,3 @@ class EvaluateForm(RatingsForm):
 
     def to_command(self) -> dict:
         return {**self.ratings_command(), "method": self.method.data}
-
-
-class RedoDecisionForm(CommandForm):
-    """重办审定: are the citizen's grounds for dissatisfaction reasonable?"""
-
-    reasonable = Radio("不满意理由是否合理", choices=REDO_CHOICES, required="请认定不满意的理由是否合理")
-    reason = text("认定理由", 2000, area=True)
-
-    def to_command(self) -> dict:
-        return {"reasonable": self.reasonable.data == "yes", "reason": self.reason.data}

@@ -1,12 +1,12 @@
 """The unit's forms: sign for or return (签收/退回), co-handling part (协办意见), reply (办理答复, Art. 12)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, DateTimeLocalField, IntegerField
+from wtforms import BooleanField, IntegerField
 from wtforms.validators import Optional
 
 from engine.domain.calendar import TZ
 
-from ..base import CommandForm, Radio, options, text
+from ..base import CommandForm, LocalDateTimeField, Radio, options, text
 
 HANDLING_CHOICES = options([("reply", "提交办理答复"), ("extension", "申请延期（每件限一次，须在时限届满前）")])
 SIGN_CHOICES = options([("sign", "签收"), ("return", "退回（须在1个工作日内，写明理由和依据）")])
@@ -45,13 +45,15 @@ class ReplyForm(CommandForm):
     """办理答复 with every field Art. 12 asks for, or a request for an extension (延期, Art. 10(5), 13)."""
 
     action = Radio("办理方式", choices=HANDLING_CHOICES, default="reply", required="请选择提交答复或申请延期")
-    handled_at = DateTimeLocalField("办理时间", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    handled_at = LocalDateTimeField("办理时间（北京时间）")
     department = text("具体承办的业务部门", 120)
     handler_name = text("经办人", 60)
     result = text("办理结果", 5000, area=True)
     basis = text("法律法规或政策依据", 2000, area=True)
     contact_method = text("与诉求人的联系方式和情况", 120)
-    citizen_informed = BooleanField("已将办理结果告知诉求人", default=True)
+    # Ticked only by the handler who told the citizen: never pre-ticked (Art. 12; an unticked reply is a candidate for
+    # accountability situation 4).
+    citizen_informed = BooleanField("已将办理结果告知诉求人", default=False)
     days = IntegerField("申请延期的工作日数", validators=[Optional()])
     reason = text("延期理由", 2000, required=False, area=True)
 

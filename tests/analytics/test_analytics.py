@@ -31,7 +31,7 @@ def reply_accept(db, t, when):
 
 def evaluate(db, t, when, rating):
     act(db, user(db.session, "agent"), t, "evaluate", f"{when}T10:00:00+08:00", intake_rating="satisfied",
-        handling_rating=rating, method="callback")
+        handling_rating=rating, method="callback", comment="问题没有解决" if "dissatisfied" in rating else None)
 
 
 def build(db) -> dict:

@@ -103,7 +103,7 @@ def build_units(db) -> dict:
     _sign(db, redo, "HY-ZJJ", "receiver", "2026-11-25")
     _reply(db, redo, "handler", "2026-11-27")
     act(db, user(db.session, "agent"), redo, "evaluate", "2026-11-28T10:00:00+08:00", intake_rating="satisfied",
-        handling_rating="dissatisfied", method="callback")
+        handling_rating="dissatisfied", method="callback", comment="问题没有解决")
     act(db, user(db.session, "reviewer"), redo, "redo_decision", "2026-11-30T09:00:00+08:00", kind="reasonable",
         reason="问题仍未解决")
     return {"r1": r1.id, "r2": r2.id, "r3": r3.id, "late": late.id, "open": open_.id, "redo": redo.id,

@@ -101,7 +101,8 @@ def test_returned_redispatched_redo_through_the_api(client, db, clock):
     do(client, receiver2, tid, "sign", decision="sign")
     do(client, handler2, tid, "reply", **REPLY)
     do(client, reviewer, tid, "review", decision="accept")
-    do(client, agent, tid, "evaluate", intake_rating="satisfied", handling_rating="very_dissatisfied", method="ivr")
+    do(client, agent, tid, "evaluate", intake_rating="satisfied", handling_rating="very_dissatisfied", method="ivr",
+       comment="施工仍在继续")
     out = do(client, reviewer, tid, "redo_decision", reasonable=True, reason="问题仍存在")
     assert out["ticket"]["status"] == "handling" and [t["task"] for t in out["tasks"]] == ["reply"]
 

@@ -11,7 +11,8 @@ from .test_api import login
 
 ZJJ, RSJ, YC_OFFICE, YC_ZJJ = "HY-ZJJ", "HY-RSJ", "YC-OFFICE", "YC-ZJJ"
 OK_EVAL = ("agent", "evaluate", {"intake_rating": "satisfied", "handling_rating": "satisfied", "method": "callback"})
-BAD_EVAL = ("agent", "evaluate", {"intake_rating": "basic", "handling_rating": "dissatisfied", "method": "callback"})
+BAD_EVAL = ("agent", "evaluate", {"intake_rating": "basic", "handling_rating": "dissatisfied", "method": "callback",
+                                    "comment": "问题没有解决"})
 HANDLE = [("receiver", "sign", {"decision": "sign"}), ("handler", "reply", REPLY),
           ("reviewer", "review", {"decision": "accept"})]
 RETURN = ("receiver", "sign", {"decision": "return", "return_reason": "非本单位职责", "return_basis": "三定方案"})

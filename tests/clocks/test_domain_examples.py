@@ -179,7 +179,7 @@ def test_redo_restarts_the_original_limit_from_the_redo_dispatch_without_extensi
     reply(db, t, "2026-11-26T09:00:00+08:00")
     act(db, "reviewer", t, "review", "2026-11-26T10:00:00+08:00", decision="accept")
     act(db, "agent", t, "evaluate", "2026-11-26T15:00:00+08:00", intake_rating="satisfied",
-        handling_rating="dissatisfied", method="callback")
+        handling_rating="dissatisfied", method="callback", comment="问题没有解决")
     run_monitor(db, "2026-11-30T00:00:00+08:00")  # nothing runs while evaluating
     assert crossings(db, t) == []
     act(db, "reviewer", t, "redo_decision", "2026-11-30T09:00:00+08:00", reasonable=True, reason="问题仍未解决")

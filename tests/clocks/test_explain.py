@@ -52,7 +52,7 @@ def test_redo_restart_is_explained(db):
     evaluating = by_stage(db, t)
     assert evaluating["evaluation"]["running"] is False and "未评价" in evaluating["evaluation"]["summary"]
     act(db, "agent", t, "evaluate", "2026-11-26T15:00:00+08:00", intake_rating="satisfied",
-        handling_rating="dissatisfied", method="callback")
+        handling_rating="dissatisfied", method="callback", comment="问题没有解决")
     act(db, "reviewer", t, "redo_decision", "2026-11-30T09:00:00+08:00", reasonable=True, reason="问题仍未解决")
     handling = by_stage(db, t)["handling"]
     assert handling["redo"] and handling["start_local"] == "2026-11-30 09:00" and handling["matches_stored"]

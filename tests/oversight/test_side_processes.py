@@ -9,7 +9,16 @@ from sqlalchemy import select
 from engine.common.actors import Actor
 from engine.common.db import transaction
 from engine.common.errors import Forbidden, Invalid
-from engine.models import AccountabilityCase, Evaluation, ExtensionRequest, JointReview, Outbox, Supervision, Ticket
+from engine.models import (
+    AccountabilityCase,
+    Assignment,
+    Evaluation,
+    ExtensionRequest,
+    JointReview,
+    Outbox,
+    Supervision,
+    Ticket,
+)
 from engine.oversight import accountability as acc
 from engine.oversight import supervision
 from engine.tickets import queries
@@ -88,7 +97,7 @@ def test_extension_refused_after_the_deadline_and_on_a_redo(db):
     go(db, "handler", t, "reply", "2026-11-27T09:00:00+08:00", **REPLY)
     go(db, "reviewer", t, "review", "2026-11-27T10:00:00+08:00", decision="accept")
     go(db, "agent", t, "evaluate", "2026-11-27T11:00:00+08:00", intake_rating="basic",
-       handling_rating="dissatisfied", method="callback")
+       handling_rating="dissatisfied", method="callback", comment="问题仍未解决")
     go(db, "reviewer", t, "redo_decision", "2026-11-27T12:00:00+08:00", kind="reasonable", reason="未解决")
     with pytest.raises(Invalid) as err:
         go(db, "handler", t, "reply", "2026-11-28T09:00:00+08:00", action="extension", days=1, reason="x")
@@ -212,9 +221,13 @@ def test_dispatcher_opens_joint_review_that_consults_and_settles(db):
     go(db, "receiver", t, "jr_consult", when, consult_opinion="建筑施工噪声由住建部门负责")
     go(db, "receiver2", t, "jr_consult", when, consult_opinion="不涉及劳动保障")
     go(db, "reviewer", t, "jr_decide", when, outcome="settled", lead_unit=zjj.id, decision_text="由住建局主办")
-    assert fresh(db, t).status == "dispatching"
+    t = fresh(db, t)
+    assert t.status == "signing" and t.lead_unit_id == zjj.id  # straight to the decided unit, no second dispatch
     jr = db.session.scalar(select(JointReview).where(JointReview.ticket_id == t.id))
     assert jr.trigger == "dispatcher" and jr.outcome == "settled" and jr.lead_unit_id == zjj.id
+    assert jr.reason == "住建与城管职责交叉"
+    go(db, "receiver", t, "sign", when, decision="sign")
+    assert fresh(db, t).status == "handling"
     assert [o["unit"] for o in jr.opinions] == [zjj.name, rsj.name] and jr.consult_due is not None
 
 
@@ -238,7 +251,9 @@ def test_second_return_goes_to_joint_review_ending_at_the_city_government(db):
         go(db, "reviewer", t, "jr_city_decision", when, city_decision="同意", lead_unit=zjj.id)
     go(db, "city_leader", t, "jr_city_decision", when, city_decision="同意拟办意见", lead_unit=zjj.id,
        co_units=[rsj.id])
-    assert fresh(db, t).status == "dispatching"
+    assert fresh(db, t).status == "signing"
+    active = db.session.scalars(select(Assignment).where(Assignment.ticket_id == t.id, Assignment.active.is_(True)))
+    assert sorted((a.unit_id, a.role) for a in active) == sorted([(zjj.id, "lead"), (rsj.id, "co")])
     jr = db.session.scalar(select(JointReview).where(JointReview.ticket_id == t.id))
     assert (jr.trigger, jr.outcome, jr.co_unit_ids) == ("second_return", "city", [rsj.id])
     counts = {r["unit"]: r["returns"] for r in queries.return_counts(db.session)}
@@ -253,7 +268,7 @@ def test_unreasonable_or_malicious_rating_is_excluded_from_assessment(db, kind):
     go(db, "handler", t, "reply", "2026-11-26T09:00:00+08:00", **REPLY)
     go(db, "reviewer", t, "review", "2026-11-26T10:00:00+08:00", decision="accept")
     go(db, "agent", t, "evaluate", "2026-11-26T11:00:00+08:00", intake_rating="basic",
-       handling_rating="very_dissatisfied", method="callback")
+       handling_rating="very_dissatisfied", method="callback", comment="没有处理")
     go(db, "reviewer", t, "redo_decision", "2026-11-26T12:00:00+08:00", kind=kind, reason="反复骚扰，诉求无依据")
     ev = db.session.scalar(select(Evaluation).where(Evaluation.ticket_id == t.id))
     assert ev.excluded_from_assessment and ev.exclusion_kind == kind and ev.redo_decided_by_id is not None
@@ -268,7 +283,7 @@ def test_accountability_candidates_are_reviewed_and_proposed(db):
     go(db, "handler", redo, "reply", "2026-11-26T09:00:00+08:00", **{**REPLY, "citizen_informed": False})
     go(db, "reviewer", redo, "review", "2026-11-26T10:00:00+08:00", decision="accept")
     go(db, "agent", redo, "evaluate", "2026-11-26T11:00:00+08:00", intake_rating="basic",
-       handling_rating="dissatisfied", method="callback")
+       handling_rating="dissatisfied", method="callback", comment="问题仍未解决")
     go(db, "reviewer", redo, "redo_decision", "2026-11-26T12:00:00+08:00", kind="reasonable", reason="问题仍存在")
     now = at("2026-12-11T09:00:00+08:00")
     with transaction(db.session):

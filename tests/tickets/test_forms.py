@@ -92,9 +92,35 @@ def test_sign_review_redo_evaluate_commands(app):
     form, ok = make(app, ReviewForm, {"decision": "back", "reason": "依据不全"})
     assert ok and form.to_command() == {"decision": "back", "reason": "依据不全"}
     form, ok = make(app, RedoDecisionForm, {"reasonable": "no", "reason": "已依法答复"})
-    assert ok and form.to_command() == {"reasonable": False, "reason": "已依法答复"}
+    assert ok and form.to_command() == {"kind": "unreasonable", "reason": "已依法答复"}
+    form, ok = make(app, RedoDecisionForm, {"reasonable": "malicious", "reason": "反复骚扰"})
+    assert ok and form.to_command()["kind"] == "malicious"
     form, ok = make(app, EvaluateForm, {"intake_rating": "satisfied", "method": "sms"}, drop_handling=())
     assert ok and form.to_command() == {"intake_rating": "satisfied", "comment": None, "method": "sms"}
+    form, ok = make(app, EvaluateForm, {"intake_rating": "dissatisfied", "handling_rating": "satisfied",
+                                        "method": "sms"})
+    assert not ok and form.errors["comment"] == ["评价为不满意或非常不满意的，请写明不满意的理由"]
+    form, ok = make(app, EvaluateForm, {"intake_rating": "satisfied", "handling_rating": "very_dissatisfied",
+                                        "method": "sms", "comment": "  "})
+    assert not ok and "comment" in form.errors
+
+
+@pytest.mark.parametrize("typed", ["2026-11-26 08:30", "2026-11-26T08:30", "2026/11/26 08:30", " 2026-11-26  08：30 "])
+def test_date_times_are_typed_in_one_explicit_format(app, typed):
+    form, ok = make(app, ReplyForm, {"handled_at": typed, "department": "建筑管理科", "handler_name": "李工",
+                                     "result": "已处理", "basis": "某法", "contact_method": "电话"})
+    assert ok, form.errors
+    assert form.to_command()["handled_at"] == "2026-11-26T08:30:00+08:00"
+    html = form.handled_at()
+    assert 'type="text"' in html and 'placeholder="2026-11-25 10:00"' in html and "datetime-local" not in html
+    assert form.handled_at.hint == "格式：年-月-日 时:分，例如 2026-11-25 10:00"
+
+
+def test_a_wrong_date_time_is_refused_in_chinese_and_kept_as_typed(app):
+    form, ok = make(app, ReplyForm, {"handled_at": "11/26/2026 8:30 AM", "department": "建筑管理科",
+                                     "handler_name": "李工", "result": "已处理", "basis": "某法", "contact_method": "电话"})
+    assert not ok and form.errors["handled_at"] == ["办理时间（北京时间）格式不正确，应为年-月-日 时:分，例如 2026-11-25 10:00"]
+    assert 'value="11/26/2026 8:30 AM"' in form.handled_at()
 
 
 def test_reply_command_carries_beijing_time(app):

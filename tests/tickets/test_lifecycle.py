@@ -197,7 +197,7 @@ def to_evaluation(db):
 def test_redo_once_under_the_original_time_limit_from_redo_dispatch(db):
     t = to_evaluation(db)
     act(db, user(db.session, "agent"), t, "evaluate", "2026-11-27T10:00:00+08:00", intake_rating="satisfied",
-        handling_rating="dissatisfied", method="callback")
+        handling_rating="dissatisfied", method="callback", comment="问题没有解决")
     assert status(db, t) == "redo_deciding"
     act(db, user(db.session, "reviewer"), t, "redo_decision", "2026-11-30T09:00:00+08:00", reasonable=True,
         reason="问题仍未解决")
@@ -207,7 +207,7 @@ def test_redo_once_under_the_original_time_limit_from_redo_dispatch(db):
     act(db, user(db.session, "handler"), t, "reply", "2026-12-01T09:00:00+08:00", **REPLY)
     act(db, user(db.session, "reviewer"), t, "review", "2026-12-01T10:00:00+08:00", decision="accept")
     act(db, user(db.session, "agent"), t, "evaluate", "2026-12-02T10:00:00+08:00", intake_rating="satisfied",
-        handling_rating="very_dissatisfied", method="sms")
+        handling_rating="very_dissatisfied", method="sms", comment="仍未解决")
     act(db, user(db.session, "reviewer"), t, "redo_decision", "2026-12-02T11:00:00+08:00", reasonable=True,
         reason="仍不满意")
     t = db.session.get(Ticket, t.id)
@@ -218,7 +218,7 @@ def test_redo_once_under_the_original_time_limit_from_redo_dispatch(db):
 def test_redo_refused_as_unreasonable(db):
     t = to_evaluation(db)
     act(db, user(db.session, "agent"), t, "evaluate", "2026-11-27T10:00:00+08:00", intake_rating="satisfied",
-        handling_rating="dissatisfied", method="callback")
+        handling_rating="dissatisfied", method="callback", comment="问题没有解决")
     act(db, user(db.session, "reviewer"), t, "redo_decision", "2026-11-27T11:00:00+08:00", reasonable=False,
         reason="诉求超出政策规定")
     t = db.session.get(Ticket, t.id)

@@ -8,8 +8,9 @@ import re
 from sqlalchemy import select
 
 from engine.common.db import transaction
+from engine.domain.calendar import TZ
 from engine.knowledge import search as kb_search
-from engine.models import AuditLog, Evaluation, KnowledgeEntry, PiiView, Reply, Supervision, TaskProjection, Ticket
+from engine.models import AuditLog, Evaluation, KnowledgeEntry, PiiView, Reply, Supervision, Ticket
 from engine.oversight.supervision import open_supervision
 from tests.support.helpers import CITIZEN, REPLY, user
 from tests.support.pages import INTAKE, count, fresh, last_ticket, login, post, text, unit_id
@@ -222,11 +223,16 @@ def test_review_back_then_dissatisfied_then_redo_decision(client, db, tickets, c
     r = complete(client, t.id, "evaluate", {"method": "callback"}, expect=400)
     assert "请选择对热线受理的评价" in text(r) and "请选择对承办单位办理的评价" in text(r)
     assert count(db, Evaluation) == 0
+    r = complete(client, t.id, "evaluate", {"intake_rating": "satisfied", "handling_rating": "dissatisfied",
+                                            "method": "callback"}, expect=400)
+    assert "评价为不满意或非常不满意的，请写明不满意的理由" in text(r) and count(db, Evaluation) == 0
     complete(client, t.id, "evaluate", {"intake_rating": "satisfied", "handling_rating": "dissatisfied",
-                                        "method": "callback"})
+                                        "method": "callback", "comment": "夜间施工仍未停止"})
     assert fresh(db, t.id).status == "redo_deciding"
     login(client, "reviewer")
     assert t.number in text(client.get("/office/review"))
+    page = text(client.get(task_url(t.id, "redo_decision")))
+    assert "夜间施工仍未停止" in page and REPLY["result"] in page  # the citizen's reason and the rated reply
     complete(client, t.id, "redo_decision", {"reasonable": "yes", "reason": "问题仍未解决"})
     t = fresh(db, t.id)
     assert t.status == "handling" and t.redo_count == 1
@@ -251,7 +257,7 @@ def test_inbox_shows_time_left_and_card_colours(client, db, tickets, clock):
 def test_unit_asks_for_an_extension_and_the_office_approves_it(client, db, tickets, clock):
     from engine.models import ExtensionRequest
 
-    t = tickets.handling()
+    t = tickets.handling()  # complaint received Wed 2026-11-25: due Wed 2026-12-09 24:00
     due = fresh(db, t.id).handling_due
     login(client, "handler")
     page = text(client.get(task_url(t.id, "reply")))
@@ -259,18 +265,28 @@ def test_unit_asks_for_an_extension_and_the_office_approves_it(client, db, ticke
     r = complete(client, t.id, "reply", {"action": "extension", "days": "99", "reason": "需协调多个部门现场核查"},
                  expect=400)
     assert "延期天数须为1至" in text(r) and count(db, ExtensionRequest) == 0
-    complete(client, t.id, "reply", {"action": "extension", "days": "5", "reason": "需协调多个部门现场核查"})
+    r = complete(client, t.id, "reply", {"action": "extension", "days": "5", "reason": "需协调多个部门现场核查"})
+    flashed = text(client.get(r.headers["Location"]))
+    assert "已申请延期5个工作日，待热线办审核员审批" in flashed and "「办理答复」已完成" not in flashed
     assert count(db, ExtensionRequest) == 1
     login(client, "reviewer")
     assert "待审批的延期申请" in text(client.get("/office/review"))
-    task = db.session.scalar(select(TaskProjection.bpmn_id).where(TaskProjection.ticket_id == t.id))
-    page = text(client.get(task_url(t.id, task)))
-    assert "批准延期" in page and "不予延期" in page  # enum values declared in the diagram
-    complete(client, t.id, task, {"extension_decision": "approve", "extension_opinion": "同意延期5个工作日"})
-    assert fresh(db, t.id).handling_due > due
+    page = text(client.get(task_url(t.id, "extension_review")))
+    # What the approver decides on: the days, the unit's reason, the deadline now and the one approval gives.
+    assert "5个工作日" in page and "需协调多个部门现场核查" in page and "2026-12-09 24:00" in page
+    assert "2026-12-16 24:00" in page and "经批准延期5个工作日" in page
+    assert 'name="due"' not in page and 'name="extension_opinion"' not in page  # computed, never typed
+    r = complete(client, t.id, "extension_review", {"decision": "deny"}, expect=400)
+    assert "请填写不批准的理由" in text(r)
+    complete(client, t.id, "extension_review", {"decision": "approve", "reason": "同意延期"})
+    t = fresh(db, t.id)
+    assert t.handling_due > due and t.handling_due.astimezone(TZ).date().isoformat() == "2026-12-17"
+    ticket_page = text(client.get(f"/tickets/{t.id}"))
+    assert "经批准延期5个工作日" in ticket_page and "2026-12-16 24:00" in ticket_page
     login(client, "handler")
     page = text(client.get(task_url(t.id, "reply")))
     assert 'name="days"' not in page and "每件工单只能申请一次延期" in page
+    assert "经批准延期5个工作日" in page  # the handler's page too names the deadline in force
 
 
 def test_dispatcher_sends_a_disputed_ticket_to_joint_review(client, db, tickets):
@@ -290,14 +306,16 @@ def test_supervision_is_answered_and_checked_on_the_generated_task_pages(client,
     inbox = text(client.get("/inbox"))
     assert "督办答复" in inbox
     page = text(client.get(task_url(t.id, "sup_reply")))
-    assert "答复内容" in page and "书面说明" in page
+    assert "督办答复" in page and "书面说明" in page
+    opener = user(db.session, "supervisor").label
+    assert "督办员决定" in page and opener in page and "2026-11-27 24:00" in page  # why, who, by when (2 WD)
     r = complete(client, t.id, "sup_reply", {"reply_text": "已约谈施工单位"}, expect=400)
-    assert "请填写书面说明" in text(r)
+    assert "请填写书面说明" in text(r) and "已约谈施工单位" in text(r)  # what was typed stays
     complete(client, t.id, "sup_reply", {"reply_text": "已约谈施工单位", "written_explanation": "夜间施工已停止。"})
     login(client, "supervisor")
     assert "督办审核" in text(client.get("/tasks"))
     page = text(client.get(task_url(t.id, "sup_check")))
-    assert "合格，督办办结" in page
-    complete(client, t.id, "sup_check", {"check_decision": "accept", "check_opinion": "答复完整"})
+    assert "合格，督办办结" in page and "已约谈施工单位" in page and "夜间施工已停止。" in page
+    complete(client, t.id, "sup_check", {"decision": "accept", "reason": "答复完整"})
     sup = db.session.scalar(select(Supervision).where(Supervision.ticket_id == t.id))
     assert sup.status == "closed" and sup.written_explanation == "夜间施工已停止。"

@@ -123,4 +123,5 @@ def test_second_return_goes_to_joint_review_decided_on_its_pages(client, db, tic
             data = declared_answers(pages.task_info(db.session, fresh(db, t.id), task))
         r = post(client, url, {"op": "submit", **data})
         assert r.status_code == 302, text(r)[:2000]
-    assert fresh(db, t.id).status == "dispatching"
+    t = fresh(db, t.id)
+    assert t.status == "signing" and t.lead_unit_id == unit_id(db, "HY-ZJJ")  # the decided unit signs for it

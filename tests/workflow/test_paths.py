@@ -89,8 +89,10 @@ def test_second_return_opens_joint_review(journey):
     assert journey.ready() == ["jr_meeting"]
     journey.do("jr_meeting", consult_units=[])
     assert journey.ready() == ["jr_decide"]
-    journey.do("jr_decide", jr_outcome="settled", joint_lead_unit=9, joint_co_units=[])
-    assert journey.ready() == ["dispatch"]
+    journey.do("jr_decide", jr_outcome="settled", joint_lead_unit=9, joint_co_units=[], lead_unit=9, co_units=[],
+               via_county=None)
+    assert journey.ready() == ["sign"]  # the decided unit signs for it; no second dispatch
+    assert journey.inst.ready_tasks()[0].unit_var_value == 9
 
 
 def test_deemed_accepted_goes_to_handling(journey):
@@ -208,7 +210,7 @@ def test_dispatcher_sends_to_joint_review_with_consultations(journey):
     assert sorted(t.unit_var_value for t in tasks) == [21, 22] and {t.bpmn_id for t in tasks} == {"jr_consult"}
     journey.do("jr_consult").do("jr_consult")
     assert journey.ready() == ["jr_decide"]
-    journey.do("jr_decide", jr_outcome="settled")
+    journey.do("jr_decide", jr_outcome="settled")  # no units named (an older form): the dispatcher dispatches
     assert journey.ready() == ["dispatch"]
     journey.do("dispatch", dispatch_action="dispatch", lead_unit=9, co_units=[], via_county=None)
     assert journey.ready() == ["sign"]
@@ -221,8 +223,22 @@ def test_joint_review_escalated_to_the_city_government(journey):
     assert journey.inst.ready_tasks()[0].role == "reviewer"
     journey.do("jr_proposal")
     assert journey.ready() == ["jr_city_decision"] and journey.inst.ready_tasks()[0].role == "city_leader"
-    journey.do("jr_city_decision")
-    assert journey.ready() == ["dispatch"]
+    journey.do("jr_city_decision", joint_lead_unit=9, joint_co_units=[8], lead_unit=9, co_units=[8], via_county=None,
+               dispatch_action="dispatch")
+    assert journey.ready() == ["sign"] and journey.inst.ready_tasks()[0].unit_var_value == 9
+    journey.do("sign", sign_decision="sign")
+    assert journey.ready() == ["co_handle"] and journey.inst.ready_tasks()[0].unit_var_value == 8
+
+
+def test_a_second_joint_review_starts_without_the_first_ones_units(journey):
+    journey.do("decide_scope", scope="accept").do("dispatch", dispatch_action="joint_review")
+    journey.do("jr_meeting", consult_units=[]).do("jr_decide", jr_outcome="settled", joint_lead_unit=9,
+                                                  joint_co_units=[], lead_unit=9, co_units=[], via_county=None,
+                                                  dispatch_action="dispatch")
+    journey.do("sign", sign_decision="return")  # return_count 1 → back to dispatch
+    journey.do("dispatch", dispatch_action="joint_review")
+    journey.do("jr_meeting", consult_units=[]).do("jr_decide", jr_outcome="settled")
+    assert journey.ready() == ["dispatch"]  # jr_init cleared the first decision's units
 
 
 SUP_FILES = {"supervision.bpmn": (ROOT / "bpmn" / "supervision.bpmn").read_bytes()}

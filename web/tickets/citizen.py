@@ -1,6 +1,8 @@
 """Public pages, no sign-in: submit a 诉求 online, track it by number and query code, evaluate it online."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, redirect, render_template, session, url_for
 
 from engine.common import Actor, Invalid, NotFound, transaction
@@ -9,8 +11,10 @@ from forms import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
 
 from ..extensions import db
 from ..security import TooManyAttempts, check_lookup, now
+from .failed import keep_failure
 
 bp = Blueprint("citizen", __name__, url_prefix="/public")
+log = logging.getLogger("hotline.web")
 
 
 @bp.route("/submit", methods=["GET", "POST"])
@@ -23,11 +27,17 @@ def submit():
                 ticket, code, _step = register(db.session, Actor.citizen(), form.to_command(), now())
         except Invalid as exc:
             message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+        except Exception as exc:  # noqa: BLE001 - the engine refused: the citizen's request must not be lost
+            log.exception("online submission failed in the engine")
+            keep_failure("public", Actor.citizen(), exc)
+            message = ("系统暂时无法受理网上提交，您填写的内容仍在本页，并已报告热线办。"
+                       "请稍后重新提交，或拨打12345热线反映")
+            status = 503
         else:
             session["submitted"] = {"number": ticket.number, "code": code}
             return redirect(url_for("citizen.submitted"))
     if form.errors or message:
-        status, message = 400, message or "提交的信息有误，请按提示修改"
+        status, message = (status if status != 200 else 400), message or "提交的信息有误，请按提示修改"
     return render_template("tickets/public_submit.html", form=form, message=message), status
 
 

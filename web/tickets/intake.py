@@ -8,21 +8,26 @@ responsible unit in the same transaction (Art. 25).
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+import logging
 
-from engine.common import Invalid, transaction
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
+
+from engine.common import Forbidden, Invalid, transaction
 from engine.domain.calendar import TZ
 from engine.knowledge import flags as knowledge_flags
 from engine.models import Ticket, Unit
-from engine.tickets import pages, queries, register
+from engine.tickets import failures, pages, queries, register
 from forms import IntakeForm, ScopeForm
 from forms.base import strip
 
 from ..common import REGISTER_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import now
+from .failed import keep_failure
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+log = logging.getLogger("hotline.web")
 
 GAP_TEXT_MAX = 1000
 
@@ -82,10 +87,24 @@ def _gap_text(ticket: Ticket, note: str | None) -> str:
     return f"{said}\n话务员说明：{note}" if note else said
 
 
+def _retry_id() -> int | None:
+    """The 登记失败 record this registration takes up again (``?retry=`` on the way in, a hidden field after)."""
+    raw = strip(request.values.get("retry") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 @bp.route("", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
 def new():
-    form = IntakeForm()
+    retry = _retry_id()
+    if request.method == "GET" and retry is not None:  # 补登: the form as it was typed when the engine failed
+        failed = failures.get_failure(db.session, retry)
+        typed = dict(failed.data or {})
+        if failed.kind == "public":
+            typed.setdefault("channel", "web")
+        form = IntakeForm(formdata=MultiDict(typed))
+    else:
+        form = IntakeForm()
     prepare_scope(form)
     message, status, gap_error = None, 200, None
     gap = _gap_request() if request.method == "POST" else None
@@ -105,23 +124,31 @@ def new():
                             text=_gap_text(ticket, gap["text"]))
                         reported = (db.session.get(Unit, reported.unit_id).name,
                                     reported.due_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"))
+                    if retry is not None:
+                        failures.resolve(db.session, actor(), retry, now(), ticket_id=ticket.id)
             except Invalid as exc:
                 if "unit_id" in exc.fields:
                     gap_error = "请选择负责补充知识的单位（诉求分类没有对应的责任单位）"
                     message = "知识缺失报告缺少责任单位，登记未保存"
                 else:
                     message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+            except Forbidden:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the engine refused: the call must not be lost
+                log.exception("registration failed in the engine")
+                message = keep_failure("intake", actor(), exc)
+                status = 503
             else:
                 session["registered"] = {"id": ticket.id, "code": code}
                 if reported:
                     flash(f"已向{reported[0]}提交知识缺失报告，须于{reported[1]}前补充知识库", "ok")
                 return redirect(url_for("intake.done", ticket_id=ticket.id))
-        status = 400
+        status = status if status != 200 else 400
         message = message or gap_error or "提交的信息有误，请按提示修改"
     panels = scope_panels(form, form.citizen_phone.data, form.address.data, words=form.content.data)
     panels |= {"gap": gap or {}, "gap_error": gap_error,
                "gap_units": pages.handling_units(db.session)}
-    return render_template("tickets/intake.html", form=form, message=message, panels=panels), status
+    return render_template("tickets/intake.html", form=form, message=message, panels=panels, retry=retry), status
 
 
 @bp.get("/kb-suggest")

@@ -1,4 +1,7 @@
-"""Per form key: fill a task form's choices and defaults, and gather what the page shows beside it."""
+"""Per form key: fill a task form's choices and defaults, and gather what the page shows beside it.
+
+The side processes' keys (extension, joint review, supervision, redo) are in ``web/oversight/taskprep.py``.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,11 +11,12 @@ from flask import request
 
 from engine.common import Actor
 from engine.domain.calendar import TZ
-from engine.models import Ticket
+from engine.models import TaskProjection, Ticket
 from engine.oversight import extension_refusal
 from engine.tickets import pages, return_window_open
 
 from ..extensions import db
+from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
 from .intake import prepare_scope, scope_panels
 
 Prepare = Callable[[object, Ticket, Actor, datetime], dict]
@@ -27,9 +31,12 @@ def prepares(*keys: str):
     return deco
 
 
-def prepare(form_key: str | None, form, ticket: Ticket, actor: Actor, now: datetime) -> dict:
+def prepare(form_key: str | None, form, ticket: Ticket, actor: Actor, now: datetime, proj: TaskProjection) -> dict:
     fn = PREPARE.get(form_key or "")
-    return fn(form, ticket, actor, now) if fn else {}
+    if fn is not None:
+        return fn(form, ticket, actor, now)
+    fn = OVERSIGHT_PREPARE.get(form_key or "")
+    return fn(form, ticket, actor, now, proj) if fn else {}
 
 
 @prepares("scope")
@@ -54,13 +61,6 @@ def _county_dispatch(form, ticket, actor, now) -> dict:
     return {}
 
 
-@prepares("joint_decision")
-def _joint_decision(form, ticket, actor, now) -> dict:
-    units = pages.handling_units(db.session)
-    form.set_units(units, grouped=True)
-    return {"returned": pages.returns_of(db.session, [ticket.id]).get(ticket.id)}
-
-
 @prepares("sign")
 def _sign(form, ticket, actor, now) -> dict:
     window_open = return_window_open(ticket, now)
@@ -71,13 +71,19 @@ def _sign(form, ticket, actor, now) -> dict:
 
 @prepares("reply")
 def _reply(form, ticket, actor, now) -> dict:
+    latest = pages.latest_reply(db.session, ticket.id)
+    sent_back = latest if latest is not None and latest.review_decision == "back" else None
     if request.method == "GET":
         form.handled_at.data = now.astimezone(TZ).replace(tzinfo=None, second=0, microsecond=0)
+        if sent_back is not None:  # the reply to correct starts from the one the office sent back
+            for key in form.REPLY_KEYS:
+                form[key].data = getattr(sent_back, key)
+        else:  # who is replying: the signed-in handler, their department (editable)
+            for key, value in pages.reply_defaults(db.session, actor).items():
+                form[key].data = value
     no_extension = extension_refusal(db.session, ticket, now)
     if no_extension:
         form.close_extension()
-    latest = pages.latest_reply(db.session, ticket.id)
-    sent_back = latest if latest is not None and latest.review_decision == "back" else None
     return {"sent_back": sent_back, "no_extension": no_extension}
 
 

@@ -1,18 +1,30 @@
-"""The generic task page: the form of the task's form key (or one built from its declared fields) → complete_task."""
+"""The generic task page: the form of the task's form key (or one built from its declared fields) → complete_task.
+
+A page the server refuses is shown again with everything the person typed: a refusal of meaning (``Invalid``) puts
+the messages next to the fields; a failure of the engine itself (a broken diagram) is also kept in 登记失败 and the
+office is alerted, so the person's work is never lost without a trace.
+"""
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, flash, redirect, render_template, request
 
-from engine.common import Forbidden, Invalid, can_act, transaction
+from engine.common import ACTION_LABELS, Conflict, Forbidden, Invalid, NotFound, can_act, transaction
 from engine.tickets import complete_task, pages, queries
 from forms import FORMS, form_for_task
 
 from ..common import actor, after_task_url
 from ..extensions import db
+from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
 from ..security import login_required, now
+from .failed import keep_failure
 from .taskprep import prepare
 
 bp = Blueprint("tasks", __name__)
+# Form keys whose page is web/templates/oversight/tasks/<key>.html (the facts beside the form, then the form).
+OVERSIGHT_TASKS = frozenset(OVERSIGHT_PREPARE)
+log = logging.getLogger("hotline.web")
 
 
 def _form_class(ticket, proj, info):
@@ -21,6 +33,18 @@ def _form_class(ticket, proj, info):
     if (info.form_key or "") not in FORMS and any(t == "enum" for _id, t, _l in info.form_fields):
         enums = pages.enum_options(db.session, pages.task_version(db.session, ticket, proj), info.bpmn_id)
     return form_for_task(info, enums)
+
+
+def done_message(number: str, title: str, step, data: dict) -> str:
+    """What the flash says after a task: the action that was taken, not only the task's name."""
+    status = step.ticket.status_enum.label
+    if step.action == "extension_request":
+        return (f"工单 {number} 已申请延期{data.get('days')}个工作日，待热线办审核员审批；"
+                f"审批前仍按原办理时限办理。当前状态：{status}")
+    label = ACTION_LABELS.get(step.action)
+    if label and label != title:
+        return f"工单 {number}「{title}」已完成（{label}），当前状态：{status}"
+    return f"工单 {number}「{title}」已完成，当前状态：{status}"
 
 
 @bp.route("/tickets/<int:ticket_id>/tasks/<task_ref>", methods=["GET", "POST"])
@@ -33,24 +57,31 @@ def task(ticket_id: int, task_ref: str):
         raise Forbidden("您无权办理该任务", f"{a.label} may not act on {proj.bpmn_id} of ticket {ticket.id}")
     info = pages.task_info(db.session, ticket, proj)
     form = _form_class(ticket, proj, info)()
-    extra = prepare(info.form_key, form, ticket, a, now())
+    extra = prepare(info.form_key, form, ticket, a, now(), proj)
     message, status = None, 200
     if request.method == "POST" and request.form.get("op", "submit") == "submit":
         if form.validate():
-            number, title = ticket.number, proj.title
+            number, title, command = ticket.number, proj.title, form.to_command()
             try:
                 with transaction(db.session):
-                    step = complete_task(db.session, a, ticket.id, proj.task_uuid, form.to_command(), now())
+                    step = complete_task(db.session, a, ticket.id, proj.task_uuid, command, now())
             except Invalid as exc:
                 message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
-                ticket = queries.get_visible_ticket(db.session, a, ticket_id)
+            except (Conflict, Forbidden, NotFound):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the engine refused (a broken diagram …): keep what was typed
+                log.exception("task %s of ticket %s failed in the engine", proj.bpmn_id, ticket_id)
+                message = keep_failure("task", a, exc, ticket_id=ticket.id, task=proj.bpmn_id)
+                status = 503
             else:
-                flash(f"工单 {number}「{title}」已完成，当前状态：{step.ticket.status_enum.label}", "ok")
+                flash(done_message(number, title, step, command), "ok")
                 return redirect(after_task_url())
-        status = 400
+            ticket = queries.get_visible_ticket(db.session, a, ticket_id)
+        status = status if status != 200 else 400
         message = message or "提交的信息有误，请按提示修改"
     with transaction(db.session):
         view = queries.ticket_view(db.session, a, ticket, now())
+        in_force = pages.clocks_in_force(db.session, ticket)
     return render_template("tickets/task.html", form=form, t=view, task=proj, info=info, message=message,
                            form_key=info.form_key if (info.form_key or "") in FORMS else "declared",
-                           **extra), status
+                           in_force=in_force, OVERSIGHT_TASKS=OVERSIGHT_TASKS, **extra), status

@@ -10,6 +10,7 @@ from engine.common import bundle_for, transaction, write_audit
 from engine.docstore import documents_for_ticket
 from engine.domain.states import TicketStatus
 from engine.models import KnowledgeEntry, PiiView, ProcessVersion, RefusalReason, Ticket
+from engine.oversight import facts
 from engine.tickets import load_instance, pages, queries
 from forms import RevealForm
 from forms.base import strip
@@ -42,15 +43,26 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
     reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
     entry = db.session.get(KnowledgeEntry, ticket.kb_entry_id) if ticket.kb_entry_id else None
     related = db.session.get(Ticket, ticket.related_ticket_id) if ticket.related_ticket_id else None
-    # A task a process owner added is audited as "task:<bpmn id>": show its name from the diagram instead.
-    titles = {k: v.title for k, v in bundle_for(db.session, ticket.process_version_id).tasks.items()}
+    # A task a process owner added is audited as "task:<bpmn id>": show its name and its fields' labels from the
+    # diagram instead of ids.
+    tasks = bundle_for(db.session, ticket.process_version_id).tasks
     for e in view["timeline"]:
-        if e["action"].startswith("task:"):
-            e["action_label"] = titles.get(e["action"][5:], e["action_label"])
+        if e["action"].startswith("task:") and e["action"][5:] in tasks:
+            info = tasks[e["action"][5:]]
+            labels = {fid: label or fid for fid, _type, label in info.form_fields}
+            e["action_label"] = info.title
+            e["notes"] = [f"{labels.get(k, k)}：{_shown(v)}" for k, v in (e["detail"].get("fields") or {}).items()]
     return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
-            "card": pages.card(db.session, ticket, now()), "clocks": pages.clock_explanations(db.session, ticket),
+            "card": pages.card(db.session, ticket, now()), "in_force": pages.clocks_in_force(db.session, ticket),
+            "record": facts.oversight_record(db.session, ticket),
             "documents": documents_for_ticket(db.session, ticket.id, actor()),
             "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 @bp.get("/<int:ticket_id>")
