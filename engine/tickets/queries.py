@@ -11,10 +11,13 @@ from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, ha
 from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, PiiView, RefusalReason, Reply, TaskProjection, Ticket, Unit
+from engine.oversight import facts as oversight_facts
 
 from . import history
 from .handlers import return_window_open
 
+# While a unit has the ticket, the citizen sees the handling deadline in force (extension included).
+OPEN_WITH_UNIT = {"signing", "co_handling", "handling", "reviewing"}
 # Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
 PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}
 
@@ -139,16 +142,28 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
     accepted = session.scalar(select(Reply).where(Reply.ticket_id == ticket.id, Reply.review_decision == "accept")
                               .order_by(Reply.id.desc()).limit(1))
     public = {"register", "scope_accept", "refuse", "answer", "dispatch", "sign", "deemed_accept", "reply",
-              "review_accept", "evaluate", "evaluation_timeout", "redo", "archive"}
+              "review_accept", "evaluate", "evaluation_timeout", "redo", "archive", "extension_approve"}
     steps = [{"at": e["at"], "action_label": e["action_label"]} for e in timeline(session, ticket.id)
              if e["action"] in public]
     can_evaluate = session.scalar(select(TaskProjection.id).where(TaskProjection.ticket_id == ticket.id,
                                                                  TaskProjection.bpmn_id == "evaluate")) is not None
+    reason = session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
+    # Art. 12: the citizen is owed the result with who handled it and on what legal basis; never a person's name.
+    reply = None
+    if accepted is not None:
+        unit = session.get(Unit, accepted.unit_id)
+        reply = {"unit": unit.name if unit else None, "department": accepted.department,
+                 "handled_at": iso(accepted.handled_at), "result": accepted.result, "basis": accepted.basis,
+                 "redo": accepted.redo}
     return {"number": ticket.number, "status": ticket.status, "status_label": TicketStatus(ticket.status).label,
             "ticket_type_label": TYPE_LABELS[TicketType(ticket.ticket_type)], "created_at": iso(ticket.created_at),
-            "refusal_explanation": ticket.refusal_explanation, "answer_text": ticket.answer_text,
-            "result": accepted.result if accepted else None, "can_evaluate": can_evaluate,
-            "needs_handling_rating": ticket.scope == "accept", "steps": steps, "ticket_id": ticket.id}
+            "refusal_explanation": ticket.refusal_explanation,
+            "refusal_reason": f"第六条第{reason.code}项：{reason.label}" if reason else None,
+            "answer_text": ticket.answer_text, "result": accepted.result if accepted else None, "reply": reply,
+            "extension": oversight_facts.approved_extension(session, ticket),
+            "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,
+            "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
+            "ticket_id": ticket.id}
 
 
 def pii_views(session: Session, limit: int = 200) -> list[dict]:

@@ -48,7 +48,9 @@ def test_modeller_shows_the_deployed_diagram_and_its_properties(owner_page, shot
     page.wait_for_selector("#modeler[data-ready=true]")
     shape = page.locator('.djs-element.djs-shape[data-element-id="decide_scope"]')
     assert shape.count() == 1 and "受理审查" in shape.text_content()
-    assert page.locator(".file-tabs button").all_inner_texts() == ["hotline.bpmn", "joint_review.bpmn"]
+    # Tabs read as the processes' Chinese names, never file names (which stay in the tooltip).
+    assert page.locator(".file-tabs button").all_inner_texts() == ["12345热线工单", "联合审定"]
+    assert page.locator(".file-tabs button").first.get_attribute("title") == "hotline.bpmn"
 
     shape.click()
     open_group(page, "CamundaPlatform__Form")
@@ -64,7 +66,7 @@ def test_modeller_shows_the_deployed_diagram_and_its_properties(owner_page, shot
     assert "unit" in values and "lead_unit" in values, values
     shot(page, "process-modeler-unit-property")
 
-    page.locator(".file-tabs button", has_text="joint_review.bpmn").click()
+    page.locator(".file-tabs button", has_text="联合审定").click()
     page.wait_for_selector('.djs-element[data-element-id="jr_decide"]')
 
     page.fill("#modeler input[name=name]", "浏览器中保存的草稿")

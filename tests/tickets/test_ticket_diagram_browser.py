@@ -29,6 +29,10 @@ def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
     assert page.locator(".djs-element.hl-current[data-element-id='sign']").count() == 1
     assert page.locator(".djs-element.hl-done[data-element-id='dispatch']").count() == 1
     assert page.locator(".djs-element.hl-current[data-element-id='reply']").count() == 0
+    # Tabs are the processes' Chinese names, not file names; the bpmn.io watermark stays (its licence asks for it).
+    assert page.locator(".file-tabs button").all_inner_texts() == ["12345热线工单", "联合审定"]
+    assert "hotline.bpmn" not in page.inner_text("body") and "joint_review.bpmn" not in page.inner_text("body")
+    assert page.locator(".bjs-powered-by").count() == 1
     assert errors == []
     shot(page, "ticket-diagram")
     other = people.signed_in("receiver2")

@@ -42,12 +42,23 @@
       width: box.outer.width / scale, height: box.outer.height / scale });
   }
 
+  // A tab reads as the process's own Chinese name (bpmn:process name); the file name is its tooltip.
+  function title(name) {
+    var doc = new DOMParser().parseFromString(state.files[name] || '', 'application/xml');
+    var names = [];
+    Array.prototype.forEach.call(doc.getElementsByTagNameNS('http://www.omg.org/spec/BPMN/20100524/MODEL', 'process'),
+      function (p) { if (p.getAttribute('name')) { names.push(p.getAttribute('name')); } });
+    return names.length ? names.join('、') : name;
+  }
+
   function renderTabs() {
     tabs.textContent = '';
     state.order.forEach(function (name) {
       var b = document.createElement('button');
       b.type = 'button';
-      b.textContent = name;
+      b.textContent = title(name);
+      b.title = name;
+      b.dataset.file = name;
       b.setAttribute('role', 'tab');
       b.setAttribute('aria-selected', String(name === state.current));
       b.className = name === state.current ? 'on' : '';
@@ -72,11 +83,12 @@
       delete state.broken[name];
       fitBesidePalette(modeler.get('canvas'));
       var warnings = (result && result.warnings) || [];
-      say(warnings.length ? '已打开 ' + name + '，有 ' + warnings.length + ' 条导入警告（见浏览器控制台）' : '已打开 ' + name, '');
+      say(warnings.length ? '已打开“' + title(name) + '”，有 ' + warnings.length + ' 条导入警告（见浏览器控制台）'
+        : '已打开“' + title(name) + '”', '');
       warnings.forEach(function (w) { console.warn(w.message); });
     }).catch(function (err) {
       state.broken[name] = true;
-      say('无法显示 ' + name + '：' + err.message + '。可下载后修正，或在草稿中重新上传。', 'bad');
+      say('无法显示“' + title(name) + '”（' + name + '）：' + err.message + '。可下载后修正，或在草稿中重新上传。', 'bad');
     });
   }
 

@@ -3,6 +3,7 @@
   'use strict';
 
   if (!window.HotlineViewer) { return; }
+  var BPMN = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 
   document.querySelectorAll('.bpmn-view').forEach(function (root) {
     var viewer = window.HotlineViewer.createViewer(root.querySelector('.viewer-canvas'));
@@ -19,8 +20,18 @@
       return order.some(function (other) { return other !== shown && files[other].indexOf('id="' + id + '"') >= 0; });
     }
 
+    // A tab reads as the process's own Chinese name (bpmn:process name), the file name only as its tooltip.
+    function title(name) {
+      var doc = new DOMParser().parseFromString(files[name], 'application/xml');
+      var names = [];
+      Array.prototype.forEach.call(doc.getElementsByTagNameNS(BPMN, 'process'), function (p) {
+        if (p.getAttribute('name')) { names.push(p.getAttribute('name')); }
+      });
+      return names.length ? names.join('、') : name;
+    }
+
     function show(name) {
-      tabs.querySelectorAll('button').forEach(function (b) { b.className = b.textContent === name ? 'on' : ''; });
+      tabs.querySelectorAll('button').forEach(function (b) { b.className = b.dataset.file === name ? 'on' : ''; });
       viewer.importXML(files[name]).then(function () {
         var canvas = viewer.get('canvas');
         var registry = viewer.get('elementRegistry');
@@ -38,7 +49,7 @@
         canvas.zoom('fit-viewport');
         root.dataset.ready = 'true';
       }).catch(function (err) {
-        note.textContent = '无法显示 ' + name + '：' + err.message;
+        note.textContent = '无法显示“' + title(name) + '”：' + err.message;
       });
     }
 
@@ -51,7 +62,9 @@
       order.forEach(function (name) {
         var b = document.createElement('button');
         b.type = 'button';
-        b.textContent = name;
+        b.textContent = title(name);
+        b.title = name;
+        b.dataset.file = name;
         b.addEventListener('click', function () { show(name); });
         tabs.appendChild(b);
       });
