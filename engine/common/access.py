@@ -40,5 +40,7 @@ def visible_filter(actor: Actor):
         return or_(Ticket.county_office_id == actor.unit_id,
                    exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id.in_(member)))
     if actor.role is not None and actor.role.is_unit and actor.unit_id:
-        return exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id)
+        # Its own tickets, and a ticket while the unit has a task on it (a department consulted in a joint review).
+        return or_(exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id),
+                   exists().where(TaskProjection.ticket_id == Ticket.id, TaskProjection.unit_id == actor.unit_id))
     return False
