@@ -85,8 +85,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def strip(value):
-    """Trim, and drop control characters no person types (PostgreSQL refuses NUL in text)."""
-    return CONTROL.sub("", value).strip() if isinstance(value, str) else value
+    """Trim, write line breaks as one LF (browsers send CRLF from a text area), and drop control characters no
+    person types (PostgreSQL refuses NUL in text). A line break then counts as one character, as the browser
+    counted it while the person typed."""
+    if not isinstance(value, str):
+        return value
+    return CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 MAX_ID = 2**31 - 1  # ids are database integers; a bigger number cannot name a row
