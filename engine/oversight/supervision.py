@@ -131,7 +131,9 @@ def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervisi
                "reply_due": _local(sup.due_at), "contact": office_name(session),
                "instruction": sup.instruction or sup.note or REASON_LABELS[sup.reason],
                "instructed_by": sup.instructed_by or actor.label}
-    return issue_document(session, "supervision_notice", context, actor, now, ticket_id=ticket.id,
+    # A city leader instructs; the office issues the notice on the instruction (the leader issues no documents).
+    issuer = Actor.system(f"{office_name(session)}（依{actor.label}批示）") if actor.role == Role.CITY_LEADER else actor
+    return issue_document(session, "supervision_notice", context, issuer, now, ticket_id=ticket.id,
                           unit_id=sup.unit_id)
 
 

@@ -122,7 +122,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
                          "intake_label": RATING_LABELS[Rating(e.intake_rating)],
                          "handling_rating": e.handling_rating,
                          "handling_label": RATING_LABELS[Rating(e.handling_rating)] if e.handling_rating else None,
-                         "method": e.method, "evaluated_at": iso(e.evaluated_at),
+                         "method": e.method, "evaluated_at": iso(e.evaluated_at), "comment": e.comment,
                          "redo_reasonable": e.redo_reasonable, "redo_reason": e.redo_reason} for e in evaluations],
         "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
                    "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p)}

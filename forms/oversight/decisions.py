@@ -89,6 +89,7 @@ class ProposalForm(CommandForm):
 class CityDecisionForm(UnitsForm):
     """市政府决定: the city government names the lead and co-handling units; the ticket goes to them to sign for."""
 
+    lead_unit = Choice("主办单位", coerce=opt_int, choices=[blank()], required="请选择主办单位")
     city_decision = text("市政府决定", 5000, area=True)
 
     def to_command(self) -> dict:

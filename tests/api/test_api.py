@@ -67,6 +67,9 @@ def test_full_journey_through_the_api(client, db, clock):
     do(client, reviewer, tid, "review", clock, "2026-11-26T15:00:00+08:00", decision="accept")
     view = client.get(f"/api/v1/tickets/{tid}", headers=reviewer).json
     assert view["status"] == "evaluating" and view["clocks"]["eval_due"] == "2026-12-02T00:00:00+08:00"
+    r = client.post("/api/v1/progress/evaluate", json={"number": number, "code": code, "intake_rating": "dissatisfied",
+                                                        "handling_rating": "basic"})
+    assert r.status_code == 400 and r.json["error"]["message"] == "评价为不满意或非常不满意的，请写明不满意的理由"
     r = client.post("/api/v1/progress/evaluate", json={"number": number, "code": code, "intake_rating": "satisfied",
                                                         "handling_rating": "basic", "comment": "处理及时"})
     assert r.status_code == 200 and r.json["status"] == "archived"
@@ -101,6 +104,10 @@ def test_returned_redispatched_redo_through_the_api(client, db, clock):
     do(client, receiver2, tid, "sign", decision="sign")
     do(client, handler2, tid, "reply", **REPLY)
     do(client, reviewer, tid, "review", decision="accept")
+    bad = do(client, agent, tid, "evaluate", expect=400, intake_rating="satisfied", handling_rating="very_dissatisfied",
+             method="ivr", comment="  ")
+    assert bad["error"] == {"code": "reason_required", "message": "评价为不满意或非常不满意的，请写明不满意的理由",
+                            "fields": {"comment": "评价为不满意或非常不满意的，请写明不满意的理由"}}
     do(client, agent, tid, "evaluate", intake_rating="satisfied", handling_rating="very_dissatisfied", method="ivr",
        comment="施工仍在继续")
     out = do(client, reviewer, tid, "redo_decision", reasonable=True, reason="问题仍存在")

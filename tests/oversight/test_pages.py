@@ -26,10 +26,17 @@ def test_who_may_use_the_oversight_pages(client, db, role):
         assert r.status_code in (400, 403)
 
 
-def test_city_leader_may_only_open_by_instruction(client, db):
+def test_city_leader_may_only_open_by_instruction(client, db, tickets):
     as_user(client, db, "city_leader")
     body = text(client.get("/oversight/supervisions/new"))
     assert "领导批示" in body and "督办员决定" not in body
+    t = tickets.dispatched()
+    r = post(client, "/oversight/supervisions/new", {"ticket_number": t.number, "reason": "leader_instruction",
+                                                     "instruction": "请尽快解决", "instructed_by": "王副市长"})
+    assert r.status_code == 302, text(r)[:2000]
+    sup = db.session.scalar(select(Supervision))
+    notice = db.session.get(IssuedDocument, sup.notice_document_id)  # issued by the office on the instruction
+    assert notice.number.startswith("河热线督") and "依" in notice.issued_by
 
 
 def test_leader_instruction_opened_through_the_form_reaches_the_unit_leader(client, db, tickets):
