@@ -78,6 +78,7 @@ ROUTES = [
     ("/office/review", only("reviewer")),
     ("/tickets", signed_in),
     ("/tickets/pii-views", only("reviewer", "supervisor", "admin")),
+    ("/failures", only("agent", "admin", "process_owner")),
     ("/tickets/{zjj}", zjj_ticket_page),
     ("/tickets/{zjj}/diagram.json", zjj_ticket_page),
     ("/tickets/{zjj}/reveal", reveal),
@@ -104,7 +105,7 @@ ROUTES = [
     ("/kb/mine", only(OFFICE, "kb_editor")),
     ("/kb/{entry}/versions/1", signed_in),
 ]
-POST_ONLY = {"/logout", "/public/evaluate", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
+POST_ONLY = {"/logout", "/public/evaluate", "/failures/<int:failure_id>/resolve", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
              "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
              "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
              "/oversight/accountability/<int:case_id>/outcome",
