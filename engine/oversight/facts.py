@@ -5,7 +5,7 @@ deadline is computed from the rules in force, never typed by the person who appr
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.common import calendar, iso, rules_for
@@ -119,8 +119,13 @@ def _joint_dict(session: Session, jr: JointReview) -> dict:
 
 
 def joint_review_facts(session: Session, ticket: Ticket) -> dict:
-    """The joint review under way (or the latest), with the dispute it is about and the units involved."""
-    jr = session.scalar(select(JointReview).where(JointReview.ticket_id == ticket.id)
+    """The joint review under way, with the dispute it is about and the units involved.
+
+    A review already decided is history: a second return after it starts a new one (opened at its meeting), so until
+    then the page shows the returns, not the earlier review's minutes.
+    """
+    jr = session.scalar(select(JointReview).where(JointReview.ticket_id == ticket.id,
+                                                  or_(JointReview.outcome.is_(None), JointReview.outcome == "escalate"))
                         .order_by(JointReview.id.desc()).limit(1))
     out = _joint_dict(session, jr) if jr is not None else {"trigger_label": TRIGGER_LABELS["second_return"],
                                                            "reason": None, "opinions": []}

@@ -146,3 +146,40 @@ def test_a_registration_the_engine_refuses_is_kept_and_the_office_alerted(client
     db.session.expire_all()
     assert fresh(db, row.resolved_ticket_id or 0) is not None and db.session.get(FailedSubmission, row.id).status \
         == "resolved"
+
+
+def test_an_online_submission_the_engine_refuses_is_kept(client, db, monkeypatch):
+    from engine.workflow import WorkflowError
+    from engine.workflow.runtime import Runtime
+
+    def broken(self, ref, data):
+        raise WorkflowError("no start event")
+    monkeypatch.setattr(Runtime, "start", broken)
+    typed = {"citizen_name": "王五", "citizen_phone": "13900001111", "ticket_type": "help",
+             "content": "路灯不亮，\n晚上出行不便。"}
+    r = post(client, "/public/submit", typed)
+    assert r.status_code == 503 and "请稍后重新提交，或拨打12345热线反映" in text(r)
+    assert "路灯不亮，\n晚上出行不便。" in text(r) and 'value="13900001111"' in text(r)
+    row = db.session.scalar(select(FailedSubmission))
+    assert row.kind == "public" and row.actor_label == "诉求人" and row.data["content"] == typed["content"]
+
+
+def test_a_task_the_engine_refuses_keeps_what_was_typed(client, db, tickets, monkeypatch):
+    from engine.workflow import WorkflowError
+    from engine.workflow.runtime import Instance
+
+    t = tickets.handling()
+
+    def broken(self, uuid, data):
+        raise WorkflowError("gateway gw_handling: condition failed")
+    monkeypatch.setattr(Instance, "complete", broken)
+    as_user(client, db, "handler")
+    typed = {"action": "reply", "handled_at": "2026-11-25 09:30", "department": "建筑管理科", "handler_name": "李工",
+             "result": "已责令停工，\n并复查。", "basis": "噪声法", "contact_method": "电话", "op": "submit"}
+    r = post(client, f"/tickets/{t.id}/tasks/reply", typed)
+    assert r.status_code == 503
+    page = text(r)
+    assert "流程无法继续" in page and "登记失败" in page and "已责令停工，\n并复查。" in page
+    assert 'value="2026-11-25 09:30"' in page and fresh(db, t.id).status == "handling"
+    row = db.session.scalar(select(FailedSubmission))
+    assert (row.kind, row.ticket_id, row.task) == ("task", t.id, "reply")

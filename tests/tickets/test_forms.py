@@ -54,6 +54,9 @@ def test_every_user_task_of_the_bundled_diagrams_gets_a_form():
             tasks.update(parse_bundle(files, "check", process).tasks)
     missing = [t.bpmn_id for t in tasks.values() if (t.form_key or "") not in FORMS and not t.form_fields]
     assert missing == []
+    # Every task the product ships has a dedicated form (the facts page beside it), none a generated one.
+    generated = [t.bpmn_id for t in tasks.values() if (t.form_key or "") not in FORMS]
+    assert generated == []
 
 
 def test_intake_command_is_what_register_takes(app):
