@@ -34,9 +34,14 @@ TASK_DATA = {"type": "object", "description": (
     "按任务的表单键提交：scope{scope,refusal_code,refusal_explanation,related_ticket_id,kb_entry_id}；"
     "dispatch{lead_unit,co_units,via_county}；county_dispatch{lead_unit,co_units}；"
     "sign{decision: sign|return,return_reason,return_basis}；co_handle{co_part}；"
-    "reply{handled_at,department,handler_name,result,basis,contact_method}；review{decision: accept|back,reason}；"
-    "evaluate{intake_rating,handling_rating,method,comment}；redo_decision{reasonable,reason}；"
-    "joint_decision{lead_unit,co_units,minutes}")}
+    "reply{handled_at,department,handler_name,result,basis,contact_method,citizen_informed（确已告知诉求人才为 true，"
+    "不提交视为未告知）} 或 reply{action: extension,days,reason}；review{decision: accept|back,reason}；"
+    "evaluate{intake_rating,handling_rating,method,comment（不满意、非常不满意时必填，否则 400 reason_required）}；"
+    "redo_decision{kind: reasonable|unreasonable|malicious,reason}；extension_review{decision: approve|deny,reason}；"
+    "jr_meeting{participants,meeting_date,minutes,consult_units}；jr_consult{consult_opinion}；"
+    "joint_decision{outcome: settled|escalate,lead_unit,co_units,decision_text}；jr_proposal{proposal}；"
+    "jr_city_decision{lead_unit,co_units,city_decision}；supervision_reply{reply_text,written_explanation}；"
+    "supervision_check{decision: accept|back,reason}")}
 
 
 def _resp(desc: str, schema: dict | None = None) -> dict:
@@ -99,7 +104,8 @@ def openapi_document() -> dict:
                 "type": "object", "required": ["number", "code", "intake_rating"],
                 "properties": {"number": {"type": "string"}, "code": {"type": "string"},
                                "intake_rating": {"type": "string"}, "handling_rating": {"type": "string"},
-                               "comment": {"type": "string"}}})},
+                               "comment": {"type": "string",
+                                           "description": "评价意见；不满意、非常不满意时必须写明理由"}}})},
             "/api/v1/meta": {"get": _op("类型、渠道、评价等级、不予受理理由", {"200": _resp("字典")}, auth=False)},
             "/api/v1/units": {"get": _op("承办单位列表", {"200": _resp("单位")})},
             "/api/v1/kb": {"get": _op("知识库检索（简易）", {"200": _resp("条目")},
