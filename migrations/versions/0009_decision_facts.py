@@ -8,7 +8,7 @@ Create Date: 2026-12-01 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i15_1"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
