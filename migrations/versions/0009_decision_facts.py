@@ -1,7 +1,7 @@
 """decision facts: the dispute reason of a joint review, every answer and check of a supervision, and the
 submissions the engine could not complete (登记失败), kept so no request is lost
 
-Revision ID: i15_1
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 09:00:00
 """
