@@ -12,7 +12,9 @@ from werkzeug.routing import RequestRedirect
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "bpmn" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COMMAND = re.compile(r"(?:^|[\s`(])(?:\.venv/bin/)?(?:hotline|flask --app web)((?: +[^\s`#|][^\s`#]*| +\|)*)", re.M)
+# A command starts a line of code (or follows .venv/bin/, `(`, `&& `, `; `): `-g hotline` is a group, not a command.
+COMMAND = re.compile(r"(?:^\s*|(?<=\.venv/bin/)|(?<=\()|(?<=&& )|(?<=; ))(?:hotline|flask --app web)"
+                     r"((?: +[^\s`#|][^\s`#]*| +\|)*)", re.M)
 FILESYSTEM = ("/etc/", "/srv/", "/usr/", "/var/", "/tmp/", "/work/", "/opt/", "/root/", "/home/", "/dev/", "/static/")
 
 
