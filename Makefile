@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 LOCK := requirements-lock.txt
 PG_URL ?= postgresql+psycopg://root@127.0.0.1:5432/postgres
 PIP_TOOLS := pip-tools==7.6.2
+PORT ?= 5000
 
 .PHONY: setup system-deps run test test-sqlite test-postgres lint lock bench clean
 
@@ -36,7 +37,7 @@ instance/hotline.db:
 run: setup instance/hotline.db
 	$(BIN)/hotline init-db
 	@$(BIN)/python -c "from engine.demo import content as d; print('演示账号（密码 ' + d.DEMO_PASSWORD + '）：'); [print('  %-18s %s' % (u['username'], d.ROLES[u['role']])) for u in d.DEMO_USERS]"
-	HOTLINE_SCHEDULER=1 $(BIN)/hotline run --host 127.0.0.1 --port 5000
+	HOTLINE_SCHEDULER=1 $(BIN)/hotline run --host 127.0.0.1 --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
