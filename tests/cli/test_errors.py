@@ -171,3 +171,24 @@ def test_the_issue_reproductions_in_a_real_process(app, database_url):
         assert out.stderr == "错误：流程版本 99 不存在\n" and out.stdout == ""
     out = run("-m", "web.cli.main", "bpmn", "migrate", "--to", "99", "--dry-run", env=env)
     assert out.returncode == 1 and out.stderr == "错误：流程版本 99 不存在\n"
+
+
+def test_the_hotline_command_is_declared_and_works_from_anywhere(database_url, tmp_path):
+    """pyproject.toml declares `hotline`; where make installed it (.venv/bin/hotline) it answers from any folder,
+    whatever FLASK_APP or another `flask` on PATH say."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"hotline": "web.cli.main:main"}
+    installed = Path(sys.executable).with_name("hotline")
+    if not installed.exists():
+        pytest.skip("`hotline` is installed by make (pip install -e .); this environment was not made by make")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "flask").write_text("#!/bin/sh\necho 'some other flask' >&2\nexit 9\n")
+    (fake / "flask").chmod(0o755)
+    out = subprocess.run([str(installed), "bpmn", "versions"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "HOTLINE_DATABASE_URL": database_url, "FLASK_APP": "nowhere",
+                                           "PATH": f"{fake}:{os.environ['PATH']}"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("版本、部署时间（北京时间）")
