@@ -173,7 +173,7 @@ def test_the_issue_reproductions_in_a_real_process(app, database_url):
     assert out.returncode == 1 and out.stderr == "错误：流程版本 99 不存在\n"
 
 
-def test_the_hotline_command_is_declared_and_works_from_anywhere(database_url, tmp_path):
+def test_the_hotline_command_is_declared_and_works_from_anywhere(app, database_url, tmp_path):
     """pyproject.toml declares `hotline`; where make installed it (.venv/bin/hotline) it answers from any folder,
     whatever FLASK_APP or another `flask` on PATH say."""
     import tomllib
