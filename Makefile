@@ -1,31 +1,43 @@
 # make run  — set up, create the SQLite demo database, serve on http://127.0.0.1:5000 with the scheduler
 # make test — set up and run the whole suite on SQLite, then on PostgreSQL
+# make lock — refresh requirements-lock.txt after editing requirements*.txt (UPGRADE=1 also moves unpinned ones)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements-lock.txt
 PG_URL ?= postgresql+psycopg://root@127.0.0.1:5432/postgres
-export FLASK_APP := web
+PIP_TOOLS := pip-tools==7.6.2
+PORT ?= 5000
 
-.PHONY: setup system-deps run test test-sqlite test-postgres lint bench clean
+.PHONY: setup system-deps run test test-sqlite test-postgres lint lock bench clean
 
 setup: system-deps $(VENV)/.installed
-	@scripts/build-frontend.sh
+	@VENV=$(VENV) scripts/build-frontend.sh
 
 system-deps:
 	@scripts/install-system-deps.sh
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Exactly the lock: every package, transitive ones too, pinned and checked against its hash; then the `hotline`
+# command (this checkout, editable) on top without touching the pins.
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --disable-pip-version-check $(PIP_TOOLS)
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) --output-file $(LOCK) requirements-dev.txt
+
 instance/hotline.db:
-	$(BIN)/flask seed-demo --tickets 300
+	$(BIN)/hotline seed-demo --tickets 300
 
 run: setup instance/hotline.db
-	$(BIN)/flask init-db
+	$(BIN)/hotline init-db
 	@$(BIN)/python -c "from engine.demo import content as d; print('演示账号（密码 ' + d.DEMO_PASSWORD + '）：'); [print('  %-18s %s' % (u['username'], d.ROLES[u['role']])) for u in d.DEMO_USERS]"
-	HOTLINE_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	HOTLINE_SCHEDULER=1 $(BIN)/hotline run --host 127.0.0.1 --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -45,4 +57,4 @@ bench: setup
 	$(BIN)/python bench/documents.py
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) .venv-lock instance

@@ -34,6 +34,9 @@ class Config:
     # Run the clock jobs inside this process (make run); production runs one `flask scheduler` instead.
     SCHEDULER_ENABLED = os.environ.get("HOTLINE_SCHEDULER", "0") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_SCHEDULER_INTERVAL", 60))
+    # Where the command line records the traceback of an internal error (it prints one Chinese line); by default
+    # instance/cli-errors.log.
+    CLI_ERROR_LOG = os.environ.get("HOTLINE_CLI_ERROR_LOG")
     # The clock: a callable returning an aware UTC datetime; tests freeze it.
     CLOCK = staticmethod(_utcnow)
     # Notices (SMS/voice gateways, templates, retries) and supervision thresholds are listed with their defaults

@@ -1,6 +1,8 @@
 """The process owner's command line: validate prints file/line/element and exits non-zero when invalid."""
 from __future__ import annotations
 
+import re
+
 from engine.models import ProcessVersion
 from tests.workflow.variants import HOTLINE, JOINT, replace, with_leader_approval
 
@@ -14,10 +16,10 @@ def write(tmp_path, hotline: str) -> list[str]:
 def test_validate_good_and_bad(app, db, tmp_path):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["bpmn", "validate", *write(tmp_path, HOTLINE)])
-    assert ok.exit_code == 0 and "journey happy" in ok.output and ok.output.strip().endswith("valid")
+    assert ok.exit_code == 0 and "路线 happy" in ok.output and ok.output.strip().endswith("校验通过，可以部署")
     bad = runner.invoke(args=["bpmn", "validate", *write(tmp_path, replace(HOTLINE, 'review_decision == "back"',
                                                                            'review_decision === "back"'))])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 1 and "不能部署" in bad.output
     assert "hotline.bpmn:" in bad.output and "[gw_review]" in bad.output and "does not compile" in bad.output
 
 
@@ -28,9 +30,11 @@ def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
         out = runner.invoke(args=["bpmn", "deploy", *write(tmp_path, with_leader_approval()), "--author", "po",
                                   "--note", "领导审批"])
         assert out.exit_code == 0, out.output
-        new_version = int(out.output.split()[2])
+        new_version = int(re.search(r"已部署版本 (\d+)", out.output).group(1))
         listing = runner.invoke(args=["bpmn", "versions"]).output
         assert f"* v{new_version}" in listing and "领导审批" in listing
+        # Beijing time with its zone, as on the pages: the clock is frozen at 10:00 in Asia/Shanghai
+        assert re.search(rf"\* v{new_version} +2026-11-25 10:00 \+08:00", listing), listing
         diff = runner.invoke(args=["bpmn", "diff", str(before.version), str(new_version)]).output
         assert "leader_approval" in diff
         mig = runner.invoke(args=["bpmn", "migrate", "--to", str(new_version), "--dry-run"])
@@ -51,7 +55,7 @@ def test_supervision_process_is_validated_dry_run_and_deployed_on_its_own(app, d
     ok = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(good)])
     assert ok.exit_code == 0 and "sup_back" in ok.output, ok.output
     broken = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(bad)])
-    assert broken.exit_code == 1 and "sup_back" in broken.output and "FAILED" in broken.output
+    assert broken.exit_code == 1 and "sup_back" in broken.output and "失败" in broken.output
     before = db.session.query(ProcessVersion).filter_by(active=True, process_id="supervision").one()
     try:
         out = runner.invoke(args=["bpmn", "deploy", "--process", "supervision", str(good), "--author", "po"])

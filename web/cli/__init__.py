@@ -1,5 +1,6 @@
-"""The command line (`flask --app web …`), one module per command group: setup (init-db, seed-demo, kb-reindex),
-accounts (create-user, create-api-client), jobs (run-jobs, scheduler), bpmn, calendar and documents.
+"""The command line (`hotline …` or `flask --app web …`), one module per command group: setup (init-db, seed-demo,
+kb-reindex), accounts (create-user, create-api-client), jobs (run-jobs, scheduler), bpmn, calendar and documents;
+``errors`` turns every refusal into one Chinese line, ``main`` is the ``hotline`` console script.
 
 May import the ``engine`` packages and ``web`` helpers; the app factory registers it.
 """
@@ -11,6 +12,7 @@ from .accounts import register_accounts_cli
 from .bpmn import register_bpmn_cli
 from .calendar import register_calendar_cli
 from .documents import register_documents_cli
+from .errors import guard_commands
 from .jobs import register_jobs_cli
 from .setup import init_database, register_setup_cli
 
@@ -25,3 +27,4 @@ def register_cli(app: Flask) -> None:
     register_bpmn_cli(app)
     register_calendar_cli(app)
     register_documents_cli(app)
+    guard_commands(app.cli)  # last: every command, Flask-Migrate's `db` group included

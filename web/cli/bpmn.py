@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from engine.common import Actor, ServiceError, transaction
+from engine.common import Actor, transaction
+from engine.domain.calendar import TZ
 from engine.process import deploy as proc
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
@@ -19,7 +20,7 @@ from ..security import now
 
 def _read(paths: tuple[str, ...]) -> dict[str, bytes]:
     if not paths:
-        raise click.UsageError("give at least one .bpmn file")
+        raise click.UsageError("请至少给出一个 .bpmn 文件")
     return {Path(p).name: Path(p).read_bytes() for p in paths}
 
 
@@ -42,18 +43,18 @@ def register_bpmn_cli(app: Flask) -> None:
         for p in problems:
             click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}")
         if problems:
-            click.echo(f"{len(problems)} problem(s); not deployable", err=True)
+            click.echo(f"共 {len(problems)} 处问题，不能部署", err=True)
             sys.exit(1)
         if dry_run:
             failed = 0
             for r in proc.dry_run(data, process_id):
-                click.echo(f"journey {r.code:<13} {'ok' if r.ok else 'FAILED'}  {' → '.join(r.path)}"
+                click.echo(f"路线 {r.code:<13} {'通过' if r.ok else '失败'}  {' → '.join(r.path)}"
                            + ("" if r.ok else f"  ({r.message})"))
                 failed += not r.ok
             if failed:
-                click.echo(f"{failed} journey(s) broken; deploy needs --override REASON", err=True)
+                click.echo(f"{failed} 条标准路线走不通；如确需部署，请用 --override 写明理由", err=True)
                 sys.exit(1)
-        click.echo("valid")
+        click.echo("校验通过，可以部署")
 
     @bpmn.command("deploy")
     @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
@@ -70,20 +71,19 @@ def register_bpmn_cli(app: Flask) -> None:
         except DiagramError as exc:
             for p in exc.problems:
                 click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}", err=True)
+            click.echo(f"共 {len(exc.problems)} 处问题，未部署", err=True)
             sys.exit(1)
-        except ServiceError as exc:
-            click.echo(exc.message_zh, err=True)
-            sys.exit(1)
-        click.echo(f"deployed version {pv.version} ({pv.sha256[:12]})")
+        click.echo(f"已部署版本 {pv.version}（{pv.sha256[:12]}），新工单按此版本办理")
 
     @bpmn.command("versions")
     @process_opt
     def versions_cmd(process_id):
-        """List deployed versions."""
+        """List deployed versions (* marks the active one); times are Beijing time."""
+        click.echo("版本、部署时间（北京时间）、部署人、SHA-256 前 12 位、说明；* 为新工单所用的版本")
         for pv in proc.versions(db.session, process_id):
             mark = "*" if pv.active else " "
-            click.echo(f"{mark} v{pv.version:<4} {pv.created_at:%Y-%m-%d %H:%M} {pv.author:<14} {pv.sha256[:12]} "
-                       f"{pv.note or ''}")
+            click.echo(f"{mark} v{pv.version:<4} {pv.created_at.astimezone(TZ):%Y-%m-%d %H:%M} +08:00  "
+                       f"{pv.author:<14} {pv.sha256[:12]} {pv.note or ''}")
 
     @bpmn.command("diff")
     @click.argument("a", type=int)
@@ -100,7 +100,7 @@ def register_bpmn_cli(app: Flask) -> None:
         """Make a version the one new tickets start on (roll back or forward)."""
         with transaction(db.session):
             proc.activate(db.session, version, process_id)
-        click.echo(f"version {version} is active")
+        click.echo(f"版本 {version} 已启用，新工单按此版本办理")
 
     @bpmn.command("migrate")
     @click.option("--to", "to_version", type=int, required=True)

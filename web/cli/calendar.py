@@ -105,7 +105,7 @@ def register_calendar_cli(app: Flask) -> None:
         """Print a year's holidays (休) and make-up working days (班), and whether it has been entered."""
         view = admin.year_view(db.session, year)
         if view["entered"]:
-            entered = view["entered_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+            entered = view["entered_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M") + " +08:00"
             click.echo(f"{year}年：已录入（来源：{view['source']}，录入于 {entered}）")
         else:
             click.echo(f"{year}年：未录入——涉及该年的时限暂按周末计算，并标记为暂定")

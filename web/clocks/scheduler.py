@@ -141,6 +141,8 @@ class AdvisoryLock:
                 conn.close()
                 raise
             if got:
+                # Name the session, so `current_leader` (run-jobs, another scheduler) can say who holds the lock.
+                conn.execute(text("SELECT set_config('application_name', :name, false)"), {"name": holder_name()})
                 self.conn = conn
                 log.info("this process is now the scheduler leader (advisory lock %s)", self.key)
                 return True
@@ -173,7 +175,7 @@ class LeaseLock:
     def __init__(self, engine: Engine, name: str = JOB_NAME, ttl: timedelta = timedelta(seconds=180),
                  holder: str | None = None, wall_clock: Callable[[], datetime] | None = None) -> None:
         self.engine, self.name, self.ttl = engine, name, ttl
-        self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or f"{holder_name()}:{uuid.uuid4().hex[:8]}"
         self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
 
     def acquire(self) -> bool:
@@ -200,6 +202,11 @@ def _insert_ignoring_duplicate(dialect: str, name: str):
     if dialect == "postgresql":
         return pg_insert(JobLease).values(name=name).on_conflict_do_nothing()
     return insert(JobLease).values(name=name)
+
+
+def holder_name() -> str:
+    """This process as other processes see it in the lock: ``hotline-scheduler host:pid``."""
+    return f"hotline-scheduler {os.uname().nodename}:{os.getpid()}"[:63]
 
 
 def leader_lock(engine: Engine, lease_seconds: float = 180) -> LeaderLock:
@@ -357,16 +364,25 @@ def run_clock_jobs(app: Flask) -> dict[str, Any]:
         finally:
             runner.close()
     if done is None:
-        log.warning("another process is the scheduler leader; run-jobs did nothing")
+        log.info("another process is the scheduler leader; run-jobs did nothing")
         return {"leader": False, "deemed": 0, "unevaluated": 0}
     return done
 
 
-def start_scheduler(app: Flask) -> BackgroundScheduler:
+def start_scheduler(app: Flask, *, on_tick: Callable[[dict[str, Any] | None], None] | None = None
+                    ) -> BackgroundScheduler:
+    """Tick every SCHEDULER_INTERVAL_SECONDS in a background thread; ``on_tick`` hears each tick's result
+    (None when another process leads)."""
     with app.app_context():
         runner = runner_for(app)
+
+    def tick() -> None:
+        done = runner.tick()
+        if on_tick is not None:
+            on_tick(done)
+
     sched = BackgroundScheduler(timezone="UTC")
-    sched.add_job(runner.tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"], id=JOB_NAME,
+    sched.add_job(tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"], id=JOB_NAME,
                   max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     sched.start()
     atexit.register(lambda: (sched.shutdown(wait=True), runner.close()))
@@ -374,7 +390,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     return sched
 
 
-def run_forever(app: Flask) -> None:
-    start_scheduler(app)
+def run_forever(app: Flask, *, on_tick: Callable[[dict[str, Any] | None], None] | None = None) -> None:
+    start_scheduler(app, on_tick=on_tick)
     while True:
         time.sleep(3600)
