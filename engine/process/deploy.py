@@ -265,8 +265,8 @@ def migrate_tickets(session: Session, actor: Actor, to_number: int, now: datetim
         ticket.process_version_id = target.id
         save_instance(session, ticket, inst, actor, now, "migrate", ticket.status_enum, existing,
                       from_version=old_version, to_version=target.id, mapping=mapping or None)
-        for t in inst.ready_tasks():  # a renamed task keeps its row (and clocks): only its title changes
+        for t in inst.ready_tasks():  # a renamed or mapped task keeps its row and clocks
             session.execute(update(TaskProjection).where(TaskProjection.task_uuid == t.uuid)
-                            .values(title=t.title, role=t.role, form_key=t.form_key))
+                            .values(bpmn_id=t.bpmn_id, title=t.title, role=t.role, form_key=t.form_key))
     return {"to_version": to_number, "dry_run": dry_run_only, "moved": moved, "refused": refused,
             "mapping": mapping}

@@ -25,6 +25,8 @@ class PropertyChange:
     label: str
     old: str
     new: str
+    raw_old: str = ""
+    raw_new: str = ""
 
 
 @dataclass
@@ -109,7 +111,8 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
         for prop in list(dict.fromkeys(_props(el) + _props(other))):
             if _raw(el, prop) != _raw(other, prop):
                 a, b = _value(el, prop, old), _value(other, prop, new)
-                changes.append(PropertyChange(prop, property_label(prop), a or "（无）", b or "（无）"))
+                changes.append(PropertyChange(prop, property_label(prop), a or "（无）", b or "（无）",
+                                              _raw(el, prop), _raw(other, prop)))
         if changes:
             out.changed.append(ElementChange(eid, describe(other, new), other.kind_label, changes))
     return out

@@ -56,6 +56,7 @@ def migration_blockers(instance: Instance, diff: ModelDiff, old: Model, new: Mod
     reasons: list[str] = []
     for bpmn_id in sorted(at | past):
         where = "正在此环节等待办理" if bpmn_id in at else "已办理过此环节"
+        doing = "正在等待办理" if bpmn_id in at else "已办理过"
         label = old.label(bpmn_id)
         if bpmn_id in diff.removed_ids:
             target = mapping.get(bpmn_id)
@@ -72,7 +73,7 @@ def migration_blockers(instance: Instance, diff: ModelDiff, old: Model, new: Mod
         for prop, what in AT_TASK.items():
             change = props.get(prop)
             if change and (bpmn_id in at or prop in PAST_TASK):
-                reasons.append(f"该工单{where}{label}，新版本把它的{what}由 {change.old} 改为 {change.new}。")
+                reasons.append(f"该工单{doing}{label}，新版本把它的{what}由 {change.old} 改为 {change.new}。")
         el = old.get(bpmn_id)
         if bpmn_id in past and el is not None and el.kind.endswith("Gateway"):
             for fid in el.outgoing:
@@ -81,7 +82,7 @@ def migration_blockers(instance: Instance, diff: ModelDiff, old: Model, new: Mod
                     change = flow["condition"]
                     reasons.append(f"该工单已经过{label}，新版本改变了{new.label(fid)}的条件（由 {change.old} 改为 "
                                    f"{change.new}），已走过的分支在新版本中可能不再成立。")
-                if "target" in flow:
+                if "target" in flow and mapping.get(flow["target"].raw_old) != flow["target"].raw_new:
                     change = flow["target"]
                     reasons.append(f"该工单已经过{label}，新版本把{new.label(fid)}改为通往{change.new}（原为"
                                    f"{change.old}），该工单走过的路线在新版本中已改变。")
