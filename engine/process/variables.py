@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Rating
 from engine.workflow.bundle import MAIN_PROCESS
-from engine.workflow.variables import BOOLEAN, Catalogue, Variable
+from engine.workflow.elements import flows, read_model
+from engine.workflow.variables import BOOLEAN, Analysis, Catalogue, Variable
 
 TICKET_TYPE = Variable("ticket_type", "诉求类型", "enum", tuple((t.value, label) for t, label in TYPE_LABELS.items()))
 RATINGS = tuple((r.value, label) for r, label in RATING_LABELS.items() if r != Rating.NONE)
@@ -59,3 +60,22 @@ FORMS = {
 def catalogue() -> Catalogue:
     """The platform's variables for validation and the condition builder."""
     return Catalogue(start={k: list(v) for k, v in START.items()}, forms={k: list(v) for k, v in FORMS.items()})
+
+
+def condition_scopes(files: dict[str, bytes]) -> dict[str, list[dict]]:
+    """For each sequence flow leaving a gateway: the variables its condition may read, with labels and types."""
+    model = read_model(files)
+    analysis = Analysis(model, catalogue())
+    out = {}
+    for flow in flows(model):
+        source = model.get(flow.props.get("source"))
+        if source is not None and source.kind in ("exclusiveGateway", "inclusiveGateway"):
+            # what the task just before the gateway wrote first: that is what its conditions usually read
+            before: set[str] = set()
+            for fid in source.incoming:
+                incoming = model.get(fid)
+                task = model.get(incoming.props.get("source")) if incoming is not None else None
+                before |= {v.name for v in analysis.writes(task)} if task is not None else set()
+            found = analysis.scope(flow.id)
+            out[flow.id] = [v.as_dict() for v in sorted(found, key=lambda v: v.name not in before)]
+    return out

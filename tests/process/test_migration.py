@@ -107,7 +107,7 @@ def test_a_form_key_change_refuses_the_tickets_at_or_past_the_task_in_chinese(ow
     assert status == 200
     reasons = refused(page)
     assert set(reasons) == {tickets["reviewing"].number, tickets["evaluating"].number}
-    for number, said in reasons.items():
+    for said in reasons.values():
         for reason in said:
             assert_chinese(reason, "「审核答复」（review）")
         assert "新版本把它的表单键由 review 改为 review_v2" in said[0]

@@ -23,6 +23,7 @@ from engine.workflow.safexml import MAX_BYTES
 
 from ..extensions import db
 from ..security import current_user, now
+from .check import check_draft
 from .downloads import send_xml, send_zip
 
 log = logging.getLogger("hotline.process")
@@ -180,7 +181,11 @@ def modeler():
         ctx = {"draft": None, "source": url_for(".version_source", number=pv.version),
                "name": f"基于第 {pv.version} 版的修改",
                "title": f"第 {pv.version} 版" + ("（当前版本）" if pv.active else "")}
-    return render_template("process/modeler.html", ready=_bundle_ready("modeler.js"), **ctx)
+    return render_template("process/modeler.html", ready=_bundle_ready("modeler.js"),
+                           check_url=url_for(".check_draft"), **ctx)
+
+
+bp.add_url_rule("/check", view_func=check_draft, methods=["POST"])
 
 
 def _json_error(exc: ServiceError):
