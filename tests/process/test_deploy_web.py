@@ -17,7 +17,7 @@ from engine.workflow.bundle import MAIN_PROCESS
 from tests.support.helpers import CITIZEN, REPLY, unit, user
 
 from ..workflow.variants import HOTLINE, INTAKE_BROKEN, replace, with_leader_approval
-from .conftest import post, text
+from .conftest import login, post, text
 
 NOW = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
 BROKEN = replace(HOTLINE, 'review_decision == "back"', 'review_decision == "accept"')
@@ -87,8 +87,18 @@ def test_approval_step_deployed_through_the_pages_applies_to_new_tickets_only(ow
     assert db.session.get(Ticket, new.id).process_version_id == pv.id
     step = go(db, "reviewer", new, "review", decision="accept")
     assert [t.bpmn_id for t in step.ready] == ["leader_approval"]
-    step = go(db, "reviewer", new, "leader_approval", approved="on")
-    assert [t.bpmn_id for t in step.ready] == ["evaluate"]
+    # the reviewer fills the generated form on its page; the timeline shows the field by its label and 是/否
+    login(owner, "reviewer")
+    page = text(owner.get(f"/tickets/{new.id}/tasks/leader_approval"))
+    assert "同意办结" in page and 'name="approved"' in page
+    r = post(owner, f"/tickets/{new.id}/tasks/leader_approval", {"op": "submit", "approved": "y"},
+             get_url=f"/tickets/{new.id}/tasks/leader_approval")
+    assert r.status_code == 302, text(r)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Ticket, new.id).status == "evaluating"
+    timeline = text(owner.get(f"/tickets/{new.id}")).split('class="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "领导审批" in timeline and "同意办结：是" in timeline and "approved" not in timeline and "True" not in timeline
+    login(owner, "process_owner")
     step = go(db, "reviewer", old, "review", decision="accept")  # the old ticket finishes on its version
     assert [t.bpmn_id for t in step.ready] == ["evaluate"]
     assert db.session.get(Ticket, old.id).process_version_id == restore_version.id

@@ -42,15 +42,35 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
     reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
     entry = db.session.get(KnowledgeEntry, ticket.kb_entry_id) if ticket.kb_entry_id else None
     related = db.session.get(Ticket, ticket.related_ticket_id) if ticket.related_ticket_id else None
-    # A task a process owner added is audited as "task:<bpmn id>": show its name from the diagram instead.
-    titles = {k: v.title for k, v in bundle_for(db.session, ticket.process_version_id).tasks.items()}
+    # A task a process owner added is audited as "task:<bpmn id>": show its name from the diagram instead, and
+    # its generated form's answers by the fields' labels (是/否 for a yes/no field, the option's name for a choice).
+    tasks = bundle_for(db.session, ticket.process_version_id).tasks
     for e in view["timeline"]:
-        if e["action"].startswith("task:"):
-            e["action_label"] = titles.get(e["action"][5:], e["action_label"])
+        if e["action"].startswith("task:") and e["action"][5:] in tasks:
+            info = tasks[e["action"][5:]]
+            e["action_label"] = info.title
+            e["field_rows"] = field_rows(info, (e.get("detail") or {}).get("fields") or {})
     return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
             "card": pages.card(db.session, ticket, now()), "clocks": pages.clock_explanations(db.session, ticket),
             "documents": documents_for_ticket(db.session, ticket.id, actor()),
             "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
+
+
+def field_rows(info, values: dict) -> list[tuple[str, str]]:
+    """(label, shown value) for each field of a generated form, in the form's order."""
+    rows = []
+    for fid, ftype, label in info.form_fields:
+        if fid not in values:
+            continue
+        value = values[fid]
+        if ftype == "boolean":
+            shown = "是" if value in (True, "true", "on", "1") else "否"
+        elif ftype == "enum":
+            shown = info.field_options.get(fid, {}).get(value, value)
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((label or fid, shown))
+    return rows
 
 
 @bp.get("/<int:ticket_id>")
