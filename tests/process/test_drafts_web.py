@@ -185,3 +185,28 @@ def test_every_version_and_draft_can_be_downloaded(owner, db, restore_version):
     draft_id = int(r.headers["Location"].split("/")[-2])
     assert owner.get(f"/process/drafts/{draft_id}/files/joint_review.bpmn").data.decode() == JOINT
     assert token(owner, f"/process/drafts/{draft_id}")
+
+
+def test_the_modellers_check_returns_problems_by_element_and_the_variables_in_scope(owner, db):
+    csrf = token(owner, "/process/modeler")
+    good = {"hotline.bpmn": HOTLINE, "joint_review.bpmn": JOINT}
+    r = owner.post("/process/check", json={"files": good}, headers={"X-CSRFToken": csrf})
+    body = r.get_json()
+    assert r.status_code == 200 and body["problems"] == [] and body["errors"] == 0
+    scope = {v["name"]: v for v in body["scopes"]["Flow_refused"]}
+    assert scope["scope"]["label"] == "受理审查结果" and scope["scope"]["type"] == "enum"
+    assert ["refuse", "不予受理"] in scope["scope"]["values"]
+    assert "review_decision" not in scope  # written only after this gateway
+    assert body["scopes"]["Flow_refused"][0]["name"] in ("scope", "ticket_type")  # the scope decision's first
+
+    typo = {**good, "hotline.bpmn": replace(HOTLINE, 'scope == "refuse"', 'scoep == "refuse"')}
+    body = owner.post("/process/check", json={"files": typo}, headers={"X-CSRFToken": csrf}).get_json()
+    assert body["errors"] == 1 and body["problems"][0]["element"] == "Flow_refused"
+    assert "变量 scoep 未定义，是否为 scope？" in body["problems"][0]["message"]
+    assert draft_count(db) == 0  # nothing stored
+
+    for bad in ({"files": "x"}, {"files": {"a.txt": "x"}}, {"files": {"hotline.bpmn": 3}}, ["files"]):
+        r = owner.post("/process/check", json=bad, headers={"X-CSRFToken": csrf})
+        assert r.status_code == 400 and r.get_json()["error"]["message"], bad
+        assert_chinese(r.get_json()["error"]["message"])
+    assert owner.post("/process/check", json={"files": good}).status_code == 400  # no CSRF header
