@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from engine.common import Invalid, ServiceError
+from engine.process import condition_scopes
 from engine.process import deploy as proc
 from engine.process import drafts as drafts_svc
-from engine.process.variables import condition_scopes
 from engine.workflow.problems import errors_only
 
 
