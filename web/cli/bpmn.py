@@ -114,9 +114,12 @@ def register_bpmn_cli(app: Flask) -> None:
     @click.option("--to", "to_version", type=int, required=True)
     @click.option("--from", "from_version", type=int, default=None)
     @click.option("--dry-run", is_flag=True)
-    def migrate_cmd(to_version, from_version, dry_run):
-        """Move open tickets to a version; lists the ones that cannot move and why."""
+    @click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
+                  help="the task of the new version that replaces a removed one (repeatable)")
+    def migrate_cmd(to_version, from_version, dry_run, mappings):
+        """Move open tickets to a version by element id; lists the ones that cannot move and why."""
+        mapping = dict(m.split("=", 1) for m in mappings if "=" in m)
         with transaction(db.session):
             report = proc.migrate_tickets(db.session, Actor.system("流程管理员（命令行）"), to_version, now(),
-                                          dry_run_only=dry_run, from_number=from_version)
+                                          dry_run_only=dry_run, from_number=from_version, mapping=mapping)
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
