@@ -21,6 +21,7 @@ from .variables import catalogue
 
 MAX_STEPS = 80
 MAX_TRIES = 12
+MAX_BRANCH_RUNS = 200  # bounded work for any diagram: further untaken flows are reported as not tried
 SAMPLES = {"boolean": [True, False], "unit": [None, 1], "units": [[], [4]], "long": [1, 0, 2], "number": [1, 0],
            "string": ["试运行", ""], "date": ["2026-11-25"], "list": [[], [1]]}
 
@@ -169,19 +170,20 @@ def branches(dr: DryRun, runs: list[tuple[JourneyResult, Run, list, dict]]) -> l
         for g in gateways:
             reached.setdefault(g, (res, run, steps, start))
     out = []
+    budget = [MAX_BRANCH_RUNS]
     for gid in sorted(reached):
         gateway = dr.model.get(gid)
         for fid in gateway.outgoing:
             if fid in taken or dr.model.get(fid) is None:
                 continue
-            result = _try_flow(dr, gateway, dr.model.get(fid), *reached[gid][1:])
+            result = _try_flow(dr, gateway, dr.model.get(fid), *reached[gid][1:], budget=budget)
             if result.ok:
                 taken |= result.taken
             out.append(result)
     return out
 
 
-def _try_flow(dr: DryRun, gateway, flow, run: Run, steps: list, start: dict) -> JourneyResult:
+def _try_flow(dr: DryRun, gateway, flow, run: Run, steps: list, start: dict, budget: list[int]) -> JourneyResult:
     label = f"分支：{dr.model.label(gateway.id)} → {dr.model.label(flow.id)}"
     res = JourneyResult(f"branch:{flow.id}", label, False, flow=flow.id)
     siblings = [dr.model.get(f) for f in gateway.outgoing]
@@ -195,6 +197,9 @@ def _try_flow(dr: DryRun, gateway, flow, run: Run, steps: list, start: dict) -> 
         if not writes:
             continue
         for values in itertools.islice(itertools.product(*(sample(v) for v in writes)), MAX_TRIES):
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
             trial = Run(dr.rt.load(blob), list(run.path[:index]))
             task = next(t for t in trial.inst.ready_tasks() if t.bpmn_id == task_id)
             varied = {v.name: x for v, x in zip(writes, values, strict=True)}
