@@ -44,7 +44,7 @@ const results = await Promise.all([
 
 const pkg = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
 const versions = Object.fromEntries(['bpmn-js', 'bpmn-js-properties-panel', '@bpmn-io/properties-panel',
-  'camunda-bpmn-moddle', 'camunda-bpmn-js-behaviors', 'diagram-js', 'chart.js', '@kurkle/color', 'esbuild']
+  'bpmn-js-bpmnlint', 'bpmnlint', 'diagram-js-minimap', 'camunda-bpmn-moddle', 'camunda-bpmn-js-behaviors', 'diagram-js', 'chart.js', '@kurkle/color', 'esbuild']
   .map((name) => [name, pkg[`node_modules/${name}`]?.version]));
 const files = {};
 for (const result of results) {

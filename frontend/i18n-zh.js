@@ -141,11 +141,54 @@ const ZH = {
   'Start event': '开始事件',
   'End event': '结束事件',
   'Call activity': '调用活动',
+  // this platform's additions: user tasks from the palette, the minimap, lint markers
+  'Create user task': '创建用户任务（办理人在此办理）',
+  'Append user task': '追加用户任务',
+  'Close minimap': '收起小地图',
+  'Open minimap': '展开小地图',
+  'Toggle linting overlays': '显示/隐藏校验标记',
+  '{errors} Errors, {warnings} Warnings': '{errors} 个错误，{warnings} 条提醒',
+  'No Issues': '校验通过',
+  'Issues for child elements': '子元素的问题',
+  // change-type menu
+  'Sequence flow': '顺序流',
+  'Default flow': '默认流（其他条件都不成立时走这条）',
+  'Conditional flow': '条件流',
+  'Terminate end event': '终止结束事件',
+  'Intermediate throw event': '中间抛出事件',
+  'Sub-process (collapsed)': '子流程（折叠）',
+  'Sub-process (expanded)': '子流程（展开）',
+  'Sub-process': '子流程',
+  'Event sub-process': '事件子流程',
+  'Expanded pool/participant': '展开的池/参与者',
+  'Empty pool/participant': '空的池/参与者',
+  'Empty pool/participant (removes content)': '空的池/参与者（删除内容）',
+  'Search': '搜索',
+  'Parallel multi-instance': '并行多实例', 'Sequential multi-instance': '串行多实例', 'Loop': '循环（不生效）',
+  'Send task': '发送任务（不生效）', 'Receive task': '接收任务（不生效）', 'Manual task': '手工任务（不生效）',
+  'Business rule task': '业务规则任务（不生效）', 'Ad-hoc sub-process (collapsed)': '自由子流程（折叠）',
+  'Ad-hoc sub-process (expanded)': '自由子流程（展开）', 'Inclusive gateway': '包容网关（不生效）',
+  'Complex gateway': '复杂网关（不生效）', 'Event-based gateway': '事件网关（不生效）',
+  // properties panel groups (most are hidden here: the engine ignores them; named anyway for completeness)
+  'Compensation': '补偿', 'Error': '错误', 'Link': '链接', 'Message': '消息', 'Completion': '完成',
+  'Signal': '信号', 'Escalation': '升级', 'History cleanup': '历史清理（不生效）', 'Tasklist': '任务列表（不生效）',
+  'Candidate starter': '候选发起人（不生效）', 'External task': '外部任务（不生效）', 'Errors': '错误（不生效）',
+  'Start initiator': '发起人（不生效）', 'In mapping propagation': '传入映射传播（不生效）',
+  'In mappings': '传入映射（不生效）', 'Connector inputs': '连接器输入（不生效）',
+  'Out mapping propagation': '传出映射传播（不生效）', 'Out mappings': '传出映射（不生效）',
+  'Connector outputs': '连接器输出（不生效）', 'Field injections': '字段注入（不生效）', 'Business key': '业务键（不生效）',
+  'Condition Expression': '条件表达式（Python）',
+  'No matching entries found.': '没有匹配的项。',
 };
+
+// English templates met without a translation (the browser test reads this to keep the modeller Chinese).
+export const untranslated = new Set();
 
 export function translate(template, replacements) {
   const values = replacements || {};
-  const text = Object.prototype.hasOwnProperty.call(ZH, template) ? ZH[template] : template;
+  const known = Object.prototype.hasOwnProperty.call(ZH, template);
+  if (!known && /[A-Za-z]{2}/.test(template) && !/[\u4e00-\u9fff]/.test(template)) { untranslated.add(template); }
+  const text = known ? ZH[template] : template;
   return text.replace(/{([^}]+)}/g, (whole, key) => (values[key] !== undefined ? values[key] : whole));
 }
 

@@ -24,6 +24,10 @@ class ProcessVersion(Base):
     note: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # A forced deployment: the owner's reason and the journeys that failed the dry run and were skipped on purpose
+    # ([{code, label, message}]); both empty for a version that passed every journey.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    skipped_journeys: Mapped[list | None]
 
 
 class RuleSet(Base):

@@ -4,8 +4,10 @@ dry runs, deployment, diff, rollback and migration of running tickets, and time-
 May import ``engine.common``, ``engine.clocks`` (the calendar seed), ``engine.tickets`` (a migration saves a
 ticket like an action) and the layers below them.
 """
-from . import defaults, deploy, drafts, setup
+from . import defaults, deploy, drafts, dryrun, setup, variables
 from .defaults import EXPLANATION_TEMPLATES, REFUSAL_REASONS
 from .setup import seed_defaults
+from .variables import condition_scopes
 
-__all__ = ["EXPLANATION_TEMPLATES", "REFUSAL_REASONS", "defaults", "deploy", "drafts", "seed_defaults", "setup"]
+__all__ = ["EXPLANATION_TEMPLATES", "REFUSAL_REASONS", "condition_scopes", "defaults", "deploy", "drafts", "dryrun",
+           "seed_defaults", "setup", "variables"]

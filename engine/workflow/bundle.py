@@ -11,7 +11,8 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.domain.roles import role_for_lane
 
-from .lint import lint_spec
+from .elements import read_model
+from .lint import lint_model
 from .problems import DiagramError, Problem, element_location, validator
 from .safexml import UnsafeXml, check_safe_xml
 
@@ -29,6 +30,7 @@ class TaskInfo:
     form_key: str | None
     properties: dict
     form_fields: tuple = ()
+    field_options: dict = field(default_factory=dict)  # enum field id -> {value: Chinese label}
 
 
 @dataclass
@@ -61,7 +63,8 @@ def parse_bundle(files: dict[str, bytes], ref: str, process_id: str = MAIN_PROCE
         try:
             check_safe_xml(xml, name)
         except UnsafeXml as exc:
-            problems.append(Problem(name, exc.line, None, str(exc)))
+            problems.append(Problem(name, exc.line, None,
+                                    f"文件 {name} 不是可以安全解析的 XML（大小、DTD、实体或格式）。", "unsafe"))
     if problems:
         raise DiagramError(problems)
     parser = CamundaParser(validator=validator())
@@ -72,12 +75,18 @@ def parse_bundle(files: dict[str, bytes], ref: str, process_id: str = MAIN_PROCE
         subs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         line = exc.line_number or element_location(files, exc.id)[1]
-        raise DiagramError([Problem(exc.file_name, line or None, exc.id or None, str(exc).strip())]) from exc
+        label = read_model(files).label(exc.id or process_id)
+        raise DiagramError([Problem(exc.file_name, line or None, exc.id or None,
+                                    f"流程引擎无法解析{label}：请先校验这组文件，按校验报告改正。")]) from exc
     except etree.XMLSyntaxError as exc:
-        raise DiagramError([Problem(None, exc.lineno, None, str(exc))]) from exc
+        raise DiagramError([Problem(None, exc.lineno, None, f"第 {exc.lineno} 行不是格式正确的 XML。", "xml")]) from exc
     tasks: dict[str, TaskInfo] = {}
+    model = read_model(files)
+    # What deployed versions were always checked for; newer checks live in validate_files, so a version deployed
+    # before them still loads.
+    problems += [p for p in lint_model(model, [process_id, *subs], None, None)
+                 if p.is_error and p.kind in ("expression", "lane", "form")]
     for pspec in [spec, *subs.values()]:
-        problems += lint_spec(pspec, files, None)
         _task_infos(pspec, tasks)
     if problems:
         raise DiagramError(problems)
@@ -93,7 +102,10 @@ def _task_infos(pspec, tasks: dict[str, TaskInfo]) -> None:
             role = role_for_lane(ts.lane)
             form = getattr(ts, "form", None)
             fields = tuple((f.id, f.type, f.label) for f in (form.fields if form else []))
+            options = {f.id: {o.id: o.name for o in (getattr(f, "options", None) or [])}
+                       for f in (form.fields if form else []) if f.type == "enum"}
             tasks[bpmn_id] = TaskInfo(bpmn_id=bpmn_id, title=ts.bpmn_name or bpmn_id, lane=ts.lane,
                                       role=role.value if role else None,
                                       form_key=form.key if form else None,
-                                      properties=dict(ts.extensions or {}), form_fields=fields)
+                                      properties=dict(ts.extensions or {}), form_fields=fields,
+                                      field_options=options)

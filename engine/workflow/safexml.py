@@ -12,9 +12,10 @@ MAX_BYTES = 2 * 1024 * 1024
 class UnsafeXml(ValueError):
     """The file is not XML we are willing to parse."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, reason: str = "malformed"):
         super().__init__(message)
         self.line = line
+        self.reason = reason  # size, unsafe or malformed
 
 
 def check_safe_xml(data: bytes, name: str = "diagram") -> None:
@@ -23,11 +24,12 @@ def check_safe_xml(data: bytes, name: str = "diagram") -> None:
     :raises UnsafeXml: with an English message naming the file and the problem.
     """
     if len(data) > MAX_BYTES:
-        raise UnsafeXml(f"{name}: file is {len(data)} bytes, more than the {MAX_BYTES} allowed")
+        raise UnsafeXml(f"{name}: file is {len(data)} bytes, more than the {MAX_BYTES} allowed",
+                        reason="size")
     try:
         fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise UnsafeXml(f"{name}: unsafe XML refused ({type(exc).__name__})") from exc
+        raise UnsafeXml(f"{name}: unsafe XML refused ({type(exc).__name__})", reason="unsafe") from exc
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise UnsafeXml(f"{name}: malformed XML at line {line}: {exc}", line) from exc

@@ -16,11 +16,13 @@ def write(tmp_path, hotline: str) -> list[str]:
 def test_validate_good_and_bad(app, db, tmp_path):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["bpmn", "validate", *write(tmp_path, HOTLINE)])
-    assert ok.exit_code == 0 and "路线 happy" in ok.output and ok.output.strip().endswith("校验通过，可以部署")
+    assert ok.exit_code == 0 and "路径 正常办结（happy）：通过  受理审查 → 派单" in ok.output
+    assert ok.output.strip().endswith("校验通过")
     bad = runner.invoke(args=["bpmn", "validate", *write(tmp_path, replace(HOTLINE, 'review_decision == "back"',
                                                                            'review_decision === "back"'))])
-    assert bad.exit_code == 1 and "不能部署" in bad.output
-    assert "hotline.bpmn:" in bad.output and "[gw_review]" in bad.output and "does not compile" in bad.output
+    assert bad.exit_code == 1
+    assert "hotline.bpmn:" in bad.output and "[Flow_sent_back] 错误：" in bad.output
+    assert "顺序流「退回修改」（Flow_sent_back）的条件" in bad.output and "不能部署" in bad.output
 
 
 def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
@@ -36,7 +38,7 @@ def test_deploy_versions_diff_activate_migrate(app, db, tmp_path):
         # Beijing time with its zone, as on the pages: the clock is frozen at 10:00 in Asia/Shanghai
         assert re.search(rf"\* v{new_version} +2026-11-25 10:00 \+08:00", listing), listing
         diff = runner.invoke(args=["bpmn", "diff", str(before.version), str(new_version)]).output
-        assert "leader_approval" in diff
+        assert '"element": "leader_approval"' in diff and '"label": "「领导审批」（leader_approval）"' in diff
         mig = runner.invoke(args=["bpmn", "migrate", "--to", str(new_version), "--dry-run"])
         assert mig.exit_code == 0 and '"dry_run": true' in mig.output
     finally:
@@ -55,7 +57,7 @@ def test_supervision_process_is_validated_dry_run_and_deployed_on_its_own(app, d
     ok = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(good)])
     assert ok.exit_code == 0 and "sup_back" in ok.output, ok.output
     broken = runner.invoke(args=["bpmn", "validate", "--process", "supervision", str(bad)])
-    assert broken.exit_code == 1 and "sup_back" in broken.output and "失败" in broken.output
+    assert broken.exit_code == 1 and "督办答复退回后合格（sup_back）：未通过" in broken.output
     before = db.session.query(ProcessVersion).filter_by(active=True, process_id="supervision").one()
     try:
         out = runner.invoke(args=["bpmn", "deploy", "--process", "supervision", str(good), "--author", "po"])

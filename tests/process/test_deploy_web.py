@@ -16,8 +16,8 @@ from engine.tickets.lifecycle import complete_task, register
 from engine.workflow.bundle import MAIN_PROCESS
 from tests.support.helpers import CITIZEN, REPLY, unit, user
 
-from ..workflow.variants import HOTLINE, replace, with_leader_approval
-from .conftest import post, text
+from ..workflow.variants import HOTLINE, INTAKE_BROKEN, replace, with_leader_approval
+from .conftest import login, post, text
 
 NOW = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
 BROKEN = replace(HOTLINE, 'review_decision == "back"', 'review_decision == "accept"')
@@ -61,9 +61,13 @@ def active(db) -> ProcessVersion:
 
 def deploy_leader_approval(client, db) -> ProcessVersion:
     draft_id = upload_draft(client, with_leader_approval(), "增加领导审批")
-    assert "未发现问题" in text(client.get(f"/process/drafts/{draft_id}/validate"))
+    assert "没有发现错误" in text(client.get(f"/process/drafts/{draft_id}/validate"))
     dry = text(client.get(f"/process/drafts/{draft_id}/dry-run"))
-    assert "全部通过" in dry and "+leader_approval" in dry and 'name="override"' not in dry
+    assert "全部通过" in dry and 'name="override"' not in dry
+    # the new step is marked new; the steps the draft did not change are not
+    assert '<span title="leader_approval">领导审批</span><span class="tag ok">新增</span>' in dry
+    assert '<span title="review">审核答复</span> →' in dry and dry.count(">新增</span>") == dry.count(
+        '<span title="leader_approval">领导审批</span><span class="tag ok">新增</span>')
     r = post(client, f"/process/drafts/{draft_id}/deploy", {"note": "办结前增加领导审批"},
              get_url=f"/process/drafts/{draft_id}/dry-run")
     assert r.status_code == 302, text(r)[:800]
@@ -83,8 +87,18 @@ def test_approval_step_deployed_through_the_pages_applies_to_new_tickets_only(ow
     assert db.session.get(Ticket, new.id).process_version_id == pv.id
     step = go(db, "reviewer", new, "review", decision="accept")
     assert [t.bpmn_id for t in step.ready] == ["leader_approval"]
-    step = go(db, "reviewer", new, "leader_approval", approved="on")
-    assert [t.bpmn_id for t in step.ready] == ["evaluate"]
+    # the reviewer fills the generated form on its page; the timeline shows the field by its label and 是/否
+    login(owner, "reviewer")
+    page = text(owner.get(f"/tickets/{new.id}/tasks/leader_approval"))
+    assert "同意办结" in page and 'name="approved"' in page
+    r = post(owner, f"/tickets/{new.id}/tasks/leader_approval", {"op": "submit", "approved": "y"},
+             get_url=f"/tickets/{new.id}/tasks/leader_approval")
+    assert r.status_code == 302, text(r)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Ticket, new.id).status == "evaluating"
+    timeline = text(owner.get(f"/tickets/{new.id}")).split('class="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "领导审批" in timeline and "同意办结：是" in timeline and "approved" not in timeline and "True" not in timeline
+    login(owner, "process_owner")
     step = go(db, "reviewer", old, "review", decision="accept")  # the old ticket finishes on its version
     assert [t.bpmn_id for t in step.ready] == ["evaluate"]
     assert db.session.get(Ticket, old.id).process_version_id == restore_version.id
@@ -106,24 +120,47 @@ def test_approval_step_deployed_through_the_pages_applies_to_new_tickets_only(ow
     assert [t.bpmn_id for t in go(db, "reviewer", again, "review", decision="accept").ready] == ["evaluate"]
 
 
-def test_a_broken_journey_needs_a_recorded_override(owner, db, restore_version):
+def test_a_broken_journey_needs_each_skipped_journey_and_a_recorded_reason(owner, db, restore_version):
     draft_id = upload_draft(owner, BROKEN, "审核判断写反")
     dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
     assert "条路径未通过" in dry and 'name="override"' in dry and "强制部署" in dry
     assert re.search(r'data-journey="happy">.*?未通过', dry, re.S)
+    offered = re.findall(r'name="skip" value="([^"]+)"', dry)
+    assert "happy" in offered and "intake" not in offered and "refused" not in offered
     before = last_number(db)
 
-    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "试验", "override": "  "})
-    assert r.status_code == 400 and "如确需部署，请填写强制部署理由" in text(r) and "正常办结" in text(r)
+    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "试验", "override": "  ", "skip": offered})
+    assert r.status_code == 400 and "请逐条勾选要跳过的路径并填写强制部署理由" in text(r) and "正常办结" in text(r)
+    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "试验", "override": "演练用", "skip": ["happy"]})
+    assert r.status_code == 400 and "退回改派" in text(r)
     assert last_number(db) == before
     assert active(db).id == restore_version.id
 
-    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "试验", "override": "演练用，次日回滚"})
+    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "试验", "override": "演练用，次日回滚",
+                                                           "skip": offered})
     assert r.status_code == 302
     pv = active(db)
     assert pv.version == before + 1  # version numbers are 1..n
-    assert "强制部署：演练用，次日回滚" in pv.note and "正常办结" in pv.note
-    assert "强制部署：演练用，次日回滚" in text(owner.get("/process/"))
+    assert pv.override_reason == "演练用，次日回滚" and [j["code"] for j in pv.skipped_journeys] == offered
+    listing = text(owner.get("/process/"))
+    assert "强制部署" in listing and "演练用，次日回滚" in listing and "正常办结" in listing
+    page = text(owner.get(f"/process/versions/{pv.version}"))
+    assert 'id="override"' in page and "理由：演练用，次日回滚" in page and "正常办结：" in page
+
+
+def test_a_forced_deploy_whose_intake_fails_is_refused_through_the_page(owner, db, restore_version):
+    draft_id = upload_draft(owner, INTAKE_BROKEN, "受理后加配额检查")
+    dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
+    assert 'id="deploy-blocked"' in dry and 'name="override"' not in dry
+    assert re.search(r'data-journey="intake">.*?未通过.*?「配额检查」（quota）', dry, re.S)
+    before = last_number(db)
+    # even a hand-made form that skips every failing journey with a reason is refused
+    failed = re.findall(r'data-journey="([^"]+)"><td>[^<]*(?:<span class="tag">不可跳过</span>)?</td>\s*<td><span '
+                        r'class="tag bad">', dry)
+    assert "intake" in failed
+    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"override": "有意修改", "skip": failed})
+    assert r.status_code == 400 and "强制部署也不行" in text(r) and "登记受理至派单" in text(r)
+    assert last_number(db) == before and active(db).id == restore_version.id
 
 
 def test_bulk_migration_shows_a_dry_run_then_moves_the_eligible(owner, db, restore_version):
@@ -138,7 +175,7 @@ def test_bulk_migration_shows_a_dry_run_then_moves_the_eligible(owner, db, resto
     moved = page.split('class="mono moved">', 1)[1].split("</p>", 1)[0]
     refused = page.split('class="list refused"', 1)[1].split("</table>", 1)[0]
     assert waiting.number in moved and past.number not in moved
-    assert past.number in refused and "gw_review" in refused
+    assert past.number in refused and "「审核通过?」（gw_review）" in refused
     db.session.expire_all()
     assert db.session.get(Ticket, waiting.id).process_version_id == restore_version.id
     expect = re.findall(r'name="expect" value="([^"]+)"', page)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from engine.models import ProcessDraft, ProcessVersion
 from engine.process.deploy import validate_draft
 
+from ..workflow.chinese import assert_chinese
 from ..workflow.variants import HOTLINE, JOINT, files, replace
 from .conftest import post, text, token
 
@@ -44,20 +45,22 @@ def test_upload_of_an_invalid_diagram_reports_file_line_and_element(owner, db):
     html = text(page)
     assert page.status_code == 200 and "不能部署" in html
     expected = validate_draft(files(BAD_CONDITION))[0]
-    assert [expected.file, str(expected.line), expected.element] == ["hotline.bpmn", str(expected.line), "gw_review"]
-    file_, line, element, kind, message = rows(html, "problems")[0]
-    assert (file_, line, element) == ("hotline.bpmn", str(expected.line), "gw_review")
-    assert kind == "表达式或脚本无法在受限环境中编译" and "does not compile" in message
+    assert [expected.file, expected.element] == ["hotline.bpmn", "Flow_sent_back"]
+    level, file_, line, element, kind, message = rows(html, "problems")[0]
+    assert (level, file_, line, element) == ("错误", "hotline.bpmn", str(expected.line), "Flow_sent_back")
+    assert kind == "条件或脚本有误"
+    assert_chinese(message, "「退回修改」（Flow_sent_back）", "不是合法的 Python 表达式")
     draft = db.session.scalar(select(ProcessDraft))
     assert draft.name == "条件写错" and set(draft.files) == {"hotline.bpmn", "joint_review.bpmn"}  # base: active
     dry = text(owner.get(f"/process/drafts/{draft.id}/dry-run"))
-    assert 'id="deploy"' not in dry and "gw_review" in dry
+    assert 'id="deploy"' not in dry and "Flow_sent_back" in dry
 
 
 @pytest.mark.parametrize("variant, kind, element", [
-    (replace(HOTLINE, 'name="审核员"', 'name="审核组"'), "用户任务所在泳道不是角色", "review"),
-    (replace(HOTLINE, 'camunda:formKey="review"', 'camunda:formKey="reviewx"'), "表单键没有对应的表单", "review"),
-    (replace(HOTLINE, "return_count += 1", "import os"), "表达式或脚本无法在受限环境中编译", "record_return"),
+    (replace(HOTLINE, 'name="审核员"', 'name="审核组"'), "泳道不是角色", "review"),
+    (replace(HOTLINE, 'camunda:formKey="review"', 'camunda:formKey="reviewx"'), "表单定义有误", "review"),
+    (replace(HOTLINE, "return_count += 1", "import os"), "条件或脚本有误", "record_return"),
+    (replace(HOTLINE, 'scope == "refuse"', 'scoep == "refuse"'), "变量未定义", "Flow_refused"),
     (HOTLINE.replace("</bpmn:process>", "</bpmn:proces>", 1), "XML 格式错误", "—"),
     (XXE, "不安全的 XML（解析前已拒绝）", "—"),
 ])
@@ -65,19 +68,38 @@ def test_each_kind_of_problem_is_shown_with_its_place(owner, variant, kind, elem
     r = upload(owner, ("hotline.bpmn", variant.encode()))
     html = text(owner.get(r.headers["Location"]))
     found = rows(html, "problems")
-    assert any(row[0] == "hotline.bpmn" and row[3] == kind and (element == "—" or row[2] == element)
+    assert any(row[1] == "hotline.bpmn" and row[4] == kind and (element == "—" or row[3] == element)
                for row in found), found
+    for row in found:
+        assert_chinese(row[5])
     if kind != "不安全的 XML（解析前已拒绝）":
-        assert all(row[1].isdigit() for row in found if row[3] == kind), found
+        assert all(row[2].isdigit() for row in found if row[4] == kind), found
 
 
-def test_a_missing_called_process_is_reported(owner, db):
+def test_a_missing_called_process_is_reported_on_the_call_activity(owner, db):
     r = upload(owner, ("hotline.bpmn", HOTLINE.encode()))
     draft_id = int(r.headers["Location"].split("/")[-2])
     assert post(owner, f"/process/drafts/{draft_id}/files/joint_review.bpmn/delete").status_code == 302
     found = rows(text(owner.get(f"/process/drafts/{draft_id}/validate")), "problems")
-    # The engine names the missing process in the message but not (yet) the call activity's file and line.
-    assert found[0][3] == "调用活动引用的流程不存在" and "joint_review" in found[0][4], found
+    level, file_, line, element, kind, message = found[0]
+    assert (level, file_, element, kind) == ("错误", "hotline.bpmn", "joint_review", "调用的流程不存在")
+    assert line.isdigit()
+    assert_chinese(message, "「联合审定」（joint_review）")
+
+
+def test_a_camunda_example_uploaded_beside_the_live_diagrams_is_not_passed(owner, db):
+    from pathlib import Path
+
+    invoice = (Path(__file__).resolve().parents[1] / "workflow" / "fixtures" / "camunda_invoice.bpmn").read_bytes()
+    r = upload(owner, ("invoice.bpmn", invoice), name="Camunda 示例")
+    html = text(owner.get(r.headers["Location"]))
+    assert "不能部署" in html and "没有错误" not in html
+    found = rows(html, "problems")
+    assert any(row[3] == "invoice" and "不在本平台运行" in row[5] for row in found), found
+    assert any(row[0] == "提醒" and "候选组" in row[5] for row in found), found
+    draft_id = int(r.headers["Location"].split("/")[-2])
+    dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
+    assert 'id="deploy"' not in dry
 
 
 def test_unsafe_xml_cannot_be_deployed(owner, db, restore_version):
@@ -163,3 +185,28 @@ def test_every_version_and_draft_can_be_downloaded(owner, db, restore_version):
     draft_id = int(r.headers["Location"].split("/")[-2])
     assert owner.get(f"/process/drafts/{draft_id}/files/joint_review.bpmn").data.decode() == JOINT
     assert token(owner, f"/process/drafts/{draft_id}")
+
+
+def test_the_modellers_check_returns_problems_by_element_and_the_variables_in_scope(owner, db):
+    csrf = token(owner, "/process/modeler")
+    good = {"hotline.bpmn": HOTLINE, "joint_review.bpmn": JOINT}
+    r = owner.post("/process/check", json={"files": good}, headers={"X-CSRFToken": csrf})
+    body = r.get_json()
+    assert r.status_code == 200 and body["problems"] == [] and body["errors"] == 0
+    scope = {v["name"]: v for v in body["scopes"]["Flow_refused"]}
+    assert scope["scope"]["label"] == "受理审查结果" and scope["scope"]["type"] == "enum"
+    assert ["refuse", "不予受理"] in scope["scope"]["values"]
+    assert "review_decision" not in scope  # written only after this gateway
+    assert body["scopes"]["Flow_refused"][0]["name"] in ("scope", "ticket_type")  # the scope decision's first
+
+    typo = {**good, "hotline.bpmn": replace(HOTLINE, 'scope == "refuse"', 'scoep == "refuse"')}
+    body = owner.post("/process/check", json={"files": typo}, headers={"X-CSRFToken": csrf}).get_json()
+    assert body["errors"] == 1 and body["problems"][0]["element"] == "Flow_refused"
+    assert "变量 scoep 未定义，是否为 scope？" in body["problems"][0]["message"]
+    assert draft_count(db) == 0  # nothing stored
+
+    for bad in ({"files": "x"}, {"files": {"a.txt": "x"}}, {"files": {"hotline.bpmn": 3}}, ["files"]):
+        r = owner.post("/process/check", json=bad, headers={"X-CSRFToken": csrf})
+        assert r.status_code == 400 and r.get_json()["error"]["message"], bad
+        assert_chinese(r.get_json()["error"]["message"])
+    assert owner.post("/process/check", json={"files": good}).status_code == 400  # no CSRF header

@@ -4,6 +4,7 @@ fetch() with the CSRF header, and the version page's viewer draws the diagram. S
 test-output/screenshots/."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,14 @@ def _forget_drafts(db):
     db.session.commit()
 
 
+ALLOWED_WORDS = {"ID", "unit", "due", "status", "Python", "Camunda", "BPMN", "XML", "JSON"}
+
+
+def english(text: str) -> set[str]:
+    """English words a person would read in a part of the page (ids and the engine's property names excepted)."""
+    return {w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED_WORDS}
+
+
 def open_group(page, group_id: str) -> None:
     header = page.locator(f'[data-group-id="group-{group_id}"] .bio-properties-panel-group-header')
     if "open" not in (header.get_attribute("class") or ""):
@@ -58,6 +67,7 @@ def test_modeller_shows_the_deployed_diagram_and_its_properties(owner_page, shot
     assert page.locator(".bio-properties-panel-group-header-title", has_text="表单").count() >= 1
     shot(page, "process-modeler-form-key")
 
+    page.click("[data-zoom=all]")  # the whole diagram, to reach a task beyond the first screen
     page.locator('.djs-element.djs-shape[data-element-id="sign"]').click()
     open_group(page, "CamundaPlatform__ExtensionProperties")
     group = page.locator('[data-group-id="group-CamundaPlatform__ExtensionProperties"]')
@@ -90,4 +100,85 @@ def test_version_page_draws_the_diagram(owner_page, shot, db):
     page.wait_for_selector(".bpmn-view[data-ready=true]")
     assert page.locator('.bpmn-view .djs-element[data-element-id="decide_scope"]').count() == 1
     shot(page, "process-version")
+    assert page.foreign == [] and page.errors == [], (page.foreign, page.errors)
+
+
+def test_modeller_opens_readable_in_chinese_with_lint_markers(owner_page, shot, db):
+    """Fitted to the width with readable labels, zoom buttons and a minimap, Chinese palette tooltips, a flow picked
+    by its line, a broken condition marked on the flow itself, and the condition builder writing the expression."""
+    page = owner_page
+    page.goto("/process/modeler")
+    page.wait_for_selector("#modeler[data-ready=true]")
+    page.wait_for_selector("#modeler[data-checked]")
+    label = page.locator('.djs-element.djs-shape[data-element-id="decide_scope"] text').first
+    assert label.bounding_box()["height"] >= 10, label.bounding_box()
+    assert page.locator(".djs-minimap.open").count() == 1
+    zoom = page.inner_text(".zoom-level")
+    page.click("[data-zoom=in]")
+    assert page.inner_text(".zoom-level") != zoom
+    page.click("[data-zoom=width]")
+
+    tooltips = page.eval_on_selector_all(".djs-palette .entry", "els => els.map(e => e.title)")
+    assert tooltips and all(re.search(r"[\u4e00-\u9fff]", t) for t in tooltips), tooltips
+    assert "创建用户任务（办理人在此办理）" in tooltips and "创建任务" not in tooltips
+    assert page.locator(".lint-summary").inner_text() == "校验：没有发现问题"
+    shot(page, "process-modeler-readable")
+
+    # the properties panel and the change-type menu speak Chinese and offer only what the engine runs
+    page.locator('.djs-element.djs-shape[data-element-id="decide_scope"]').click()
+    panel = page.inner_text(".bio-properties-panel")
+    assert "用户任务" in panel and english(panel) == set(), english(panel)
+    groups = page.eval_on_selector_all("[data-group-id]", "els => els.map(e => e.dataset.groupId)")
+    assert "group-CamundaPlatform__UserAssignment" not in groups and "group-CamundaPlatform__TaskListener" not in groups
+    page.click('.djs-context-pad .entry[data-action="replace"]')
+    menu = page.inner_text(".djs-popup")
+    assert "脚本任务" in menu and "发送任务" not in menu and "Send" not in menu and english(menu) == set(), menu
+    page.keyboard.press("Escape")
+    gateway = page.locator('.djs-element.djs-shape[data-element-id="gw_scope"]')
+    gateway.click()
+    assert english(page.inner_text(".bio-properties-panel")) == set()
+
+    # pick the flow 「不予受理」 by its line and mistype its condition in the properties panel: the marker appears
+    # on the flow itself
+    flow = page.locator('.djs-element.djs-connection[data-element-id="Flow_refused"]')
+    flow.scroll_into_view_if_needed()
+    # a point on the line itself (the bounding box of an elbowed line is mostly empty space; its middle is the name)
+    x, y = page.eval_on_selector('.djs-connection[data-element-id="Flow_refused"] .djs-hit', """hit => {
+      const p = hit.getPointAtLength(hit.getTotalLength() * 0.3).matrixTransform(hit.getScreenCTM());
+      return [p.x, p.y];
+    }""")
+    page.mouse.click(x, y)
+    shot(page, "process-modeler-flow-selected")
+    page.wait_for_selector(".cond-builder:not([hidden])")
+    assert "「是否受理?」 → 「不予受理」" in page.inner_text(".cond-builder .cb-where")
+    assert english(page.inner_text(".bio-properties-panel")) == set()
+    page.click('.djs-context-pad .entry[data-action="replace"]')
+    assert "默认流（其他条件都不成立时走这条）" in page.inner_text(".djs-popup")
+    page.keyboard.press("Escape")
+    options = page.eval_on_selector_all(".cond-builder [name=cb-var] option", "els => els.map(e => e.textContent)")
+    assert any(o.startswith("受理审查结果（scope，选项）") for o in options), options
+    checked = page.get_attribute("#modeler", "data-checked")
+    open_group(page, "CamundaPlatform__Condition")
+    field = page.locator("#bio-properties-panel-conditionExpression")
+    assert field.input_value() == 'scope == "refuse"'
+    field.fill('scoep == "refuse"')
+    field.press("Tab")
+    page.wait_for_selector(f'#modeler:not([data-checked="{checked}"])')
+    marker = page.locator('.djs-overlay-container [data-container-id="Flow_refused"] .bjsl-overlay')
+    marker.wait_for()
+    assert "1 个错误" in page.inner_text(".lint-summary")
+    marker.hover()
+    page.wait_for_selector(".bjsl-dropdown-content, .bjsl-issues-top, .bjsl-issues-bottom", state="attached")
+    assert "变量 scoep 未定义，是否为 scope？" in page.inner_text(".djs-overlay-container")
+    shot(page, "process-modeler-lint-marker")
+
+    # the condition builder writes a Python expression from the variable the owner picked
+    page.select_option(".cond-builder [name=cb-var]", label=next(o for o in options if o.startswith("受理审查结果")))
+    page.select_option(".cond-builder [name=cb-value]", label="不予受理（refuse）")
+    assert page.inner_text(".cond-builder .cb-preview") == 'scope == "refuse"'
+    page.click("[data-cb=write]")
+    page.wait_for_selector(".lint-summary.ok")
+    assert page.locator('.djs-overlay-container [data-container-id="Flow_refused"] .bjsl-overlay').count() == 0
+    untranslated = page.evaluate("() => Array.from(window.HotlineModeler.untranslated)")
+    assert untranslated == [], untranslated
     assert page.foreign == [] and page.errors == [], (page.foreign, page.errors)

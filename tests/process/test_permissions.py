@@ -27,6 +27,7 @@ ROUTES = [
     ("GET", "/process/modeler"),
     ("GET", "/process/modeler?draft={d}"),
     ("POST", "/process/drafts"),
+    ("POST", "/process/check"),
     ("POST", "/process/drafts/upload"),
     ("GET", "/process/drafts/{d}"),
     ("GET", "/process/drafts/{d}/source.json"),

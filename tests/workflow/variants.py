@@ -33,3 +33,17 @@ def with_leader_approval() -> str:
                 '<bpmn:outgoing>Flow_leader_ok</bpmn:outgoing></bpmn:userTask><bpmn:userTask id="evaluate"')
     return replace(x, "<bpmn:flowNodeRef>gw_review</bpmn:flowNodeRef>",
                    "<bpmn:flowNodeRef>gw_review</bpmn:flowNodeRef><bpmn:flowNodeRef>leader_approval</bpmn:flowNodeRef>")
+
+
+# Accepted calls go through a new script that fails: refusals and immediate answers still work, dispatch never does.
+INTAKE_BROKEN = replace(replace(replace(HOTLINE,
+    '<bpmn:sequenceFlow id="Flow_accepted" name="受理派单" sourceRef="gw_scope" targetRef="dispatch" />',
+    '<bpmn:sequenceFlow id="Flow_accepted" name="受理派单" sourceRef="gw_scope" targetRef="quota" />'
+    '<bpmn:sequenceFlow id="Flow_quota" sourceRef="quota" targetRef="dispatch" />'),
+    '<bpmn:incoming>Flow_accepted</bpmn:incoming>\n      <bpmn:incoming>Flow_redispatch</bpmn:incoming>',
+    '<bpmn:incoming>Flow_quota</bpmn:incoming>\n      <bpmn:incoming>Flow_redispatch</bpmn:incoming>'),
+    '<bpmn:flowNodeRef>gw_dispute</bpmn:flowNodeRef>',
+    '<bpmn:flowNodeRef>gw_dispute</bpmn:flowNodeRef><bpmn:flowNodeRef>quota</bpmn:flowNodeRef>'
+    ).replace('<bpmn:userTask id="dispatch"', '<bpmn:scriptTask id="quota" name="配额检查" scriptFormat="python">'
+              '<bpmn:incoming>Flow_accepted</bpmn:incoming><bpmn:outgoing>Flow_quota</bpmn:outgoing>'
+              '<bpmn:script>quota = 10 / 0</bpmn:script></bpmn:scriptTask><bpmn:userTask id="dispatch"', 1)

@@ -24,6 +24,10 @@ def _read(paths: tuple[str, ...]) -> dict[str, bytes]:
     return {Path(p).name: Path(p).read_bytes() for p in paths}
 
 
+def _line(p) -> str:
+    return f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.severity_label}：{p.message}"
+
+
 def register_bpmn_cli(app: Flask) -> None:
     @app.cli.group("bpmn")
     def bpmn():
@@ -41,37 +45,39 @@ def register_bpmn_cli(app: Flask) -> None:
         data = _read(files)
         problems = proc.validate_draft(data, process_id)
         for p in problems:
-            click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}")
-        if problems:
-            click.echo(f"共 {len(problems)} 处问题，不能部署", err=True)
+            click.echo(_line(p))
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            click.echo(f"{len(errors)} 个错误，不能部署", err=True)
             sys.exit(1)
         if dry_run:
             failed = 0
-            for r in proc.dry_run(data, process_id):
-                click.echo(f"路线 {r.code:<13} {'通过' if r.ok else '失败'}  {' → '.join(r.path)}"
-                           + ("" if r.ok else f"  ({r.message})"))
+            for r in proc.dry_run(data, process_id, db.session):
+                state = "未试走" if r.untried else "通过" if r.ok else "未通过"
+                click.echo(f"路径 {r.label}（{r.code}）：{state}  {r.path_text}"
+                           + ("" if r.ok and not r.untried else f"  {r.message}"))
                 failed += not r.ok
             if failed:
-                click.echo(f"{failed} 条标准路线走不通；如确需部署，请用 --override 写明理由", err=True)
+                click.echo(f"{failed} 条路径未通过；确需部署请用 --skip 路径代码 和 --override 理由", err=True)
                 sys.exit(1)
-        click.echo("校验通过，可以部署")
+        click.echo("校验通过")
 
     @bpmn.command("deploy")
     @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
     @click.option("--author", required=True)
     @click.option("--note", default=None)
     @click.option("--override", default=None, help="reason to deploy although a standard journey breaks")
+    @click.option("--skip", multiple=True, help="code of a broken journey changed on purpose (repeatable)")
     @process_opt
-    def deploy_cmd(files, author, note, override, process_id):
+    def deploy_cmd(files, author, note, override, skip, process_id):
         """Validate, dry-run and deploy a new version; new tickets start on it."""
         try:
             with transaction(db.session):
                 pv, _results = proc.deploy_version(db.session, _read(files), author, note, now(), override,
-                                                   process_id)
+                                                   process_id, skip=list(skip))
         except DiagramError as exc:
             for p in exc.problems:
-                click.echo(f"{p.file or '-'}:{p.line or '-'}: [{p.element or '-'}] {p.message}", err=True)
-            click.echo(f"共 {len(exc.problems)} 处问题，未部署", err=True)
+                click.echo(_line(p), err=True)
             sys.exit(1)
         click.echo(f"已部署版本 {pv.version}（{pv.sha256[:12]}），新工单按此版本办理")
 
@@ -91,7 +97,8 @@ def register_bpmn_cli(app: Flask) -> None:
     @process_opt
     def diff_cmd(a, b, process_id):
         """Tasks added, removed and changed between two versions (JSON)."""
-        click.echo(json.dumps(proc.diff_versions(db.session, a, b, process_id), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(proc.diff_versions(db.session, a, b, process_id).as_dict(), ensure_ascii=False,
+                              indent=2))
 
     @bpmn.command("activate")
     @click.argument("version", type=int)
@@ -106,9 +113,12 @@ def register_bpmn_cli(app: Flask) -> None:
     @click.option("--to", "to_version", type=int, required=True)
     @click.option("--from", "from_version", type=int, default=None)
     @click.option("--dry-run", is_flag=True)
-    def migrate_cmd(to_version, from_version, dry_run):
-        """Move open tickets to a version; lists the ones that cannot move and why."""
+    @click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
+                  help="the task of the new version that replaces a removed one (repeatable)")
+    def migrate_cmd(to_version, from_version, dry_run, mappings):
+        """Move open tickets to a version by element id; lists the ones that cannot move and why."""
+        mapping = dict(m.split("=", 1) for m in mappings if "=" in m)
         with transaction(db.session):
             report = proc.migrate_tickets(db.session, Actor.system("流程管理员（命令行）"), to_version, now(),
-                                          dry_run_only=dry_run, from_number=from_version)
+                                          dry_run_only=dry_run, from_number=from_version, mapping=mapping)
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))

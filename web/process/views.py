@@ -23,6 +23,7 @@ from engine.workflow.safexml import MAX_BYTES
 
 from ..extensions import db
 from ..security import current_user, now
+from .check import check_draft
 from .downloads import send_xml, send_zip
 
 log = logging.getLogger("hotline.process")
@@ -142,22 +143,26 @@ def migrate():
     numbers = [v.version for v in proc.versions(db.session, g.process_id)]
     to = request.values.get("to", type=int) or active_version(db.session, g.process_id).version
     source = request.values.get("from", type=int)
+    removed = proc.removed_tasks(db.session, to, source)
+    mapping = {old: request.values.get(f"map:{old}", "") for old in removed}
     report, error = None, None
     if request.method == "POST":
         actor = Actor.of_user(current_user())
         with transaction(db.session):
-            report = proc.migrate_tickets(db.session, actor, to, now(), dry_run_only=True, from_number=source)
+            report = proc.migrate_tickets(db.session, actor, to, now(), dry_run_only=True, from_number=source,
+                                          mapping=mapping)
             if request.form.get("mode") == "run":
                 # Move only what the owner saw in the dry run; if that changed meanwhile, show the new dry run.
                 if sorted(report["moved"]) != sorted(request.form.getlist("expect")):
                     error = "自试迁移以来可迁移的工单已有变化，请核对下面新的试迁移结果后再执行"
                 else:
                     report = proc.migrate_tickets(db.session, actor, to, now(), dry_run_only=False,
-                                                  from_number=source)
+                                                  from_number=source, mapping=mapping)
         if report is not None and not report["dry_run"]:
             log.info("%s tickets migrated to version %s by %s", len(report["moved"]), to, current_user().username)
     return render_template("process/migrate.html", numbers=numbers, to=to, source=source, report=report,
-                           error=error), 409 if error else 200
+                           error=error, removed=removed, mapping=mapping,
+                           choices=proc.replacement_choices(db.session, to)), 409 if error else 200
 
 
 # -- modeller and drafts -----------------------------------------------------------------------------------------
@@ -176,7 +181,11 @@ def modeler():
         ctx = {"draft": None, "source": url_for(".version_source", number=pv.version),
                "name": f"基于第 {pv.version} 版的修改",
                "title": f"第 {pv.version} 版" + ("（当前版本）" if pv.active else "")}
-    return render_template("process/modeler.html", ready=_bundle_ready("modeler.js"), **ctx)
+    return render_template("process/modeler.html", ready=_bundle_ready("modeler.js"),
+                           check_url=url_for(".check_draft"), **ctx)
+
+
+bp.add_url_rule("/check", view_func=check_draft, methods=["POST"])
 
 
 def _json_error(exc: ServiceError):
@@ -259,20 +268,10 @@ def delete_draft(draft_id: int):
     return redirect(url_for(".index"))
 
 
-# What kind of problem the engine's (English) message describes, in the owner's words; first match wins.
-PROBLEM_KINDS = (("unsafe XML", "不安全的 XML（解析前已拒绝）"), ("more than the", "文件过大"),
-                 ("malformed XML", "XML 格式错误"), ("does not compile", "表达式或脚本无法在受限环境中编译"),
-                 ("is not a role", "用户任务所在泳道不是角色"), ("form field", "表单字段定义有误"),
-                 ("has no form", "表单键没有对应的表单"), ("is not registered", "服务任务的操作未注册"),
-                 ("call activity target missing", "调用活动引用的流程不存在"), ("no process with id", "缺少主流程"))
-
-
-def problem_kind(message: str) -> str:
-    return next((label for needle, label in PROBLEM_KINDS if needle in message), "BPMN 结构错误")
-
-
 def _report(d, *, mode: str, status: int = 200, **extra):
-    return render_template("process/report.html", draft=d, mode=mode, problem_kind=problem_kind, **extra), status
+    problems = extra.get("problems") or []
+    extra["errors"] = [p for p in problems if p.is_error]
+    return render_template("process/report.html", draft=d, mode=mode, **extra), status
 
 
 @bp.get("/drafts/<int:draft_id>/validate")
@@ -286,9 +285,9 @@ def dry_run(draft_id: int):
     d = drafts_svc.load_draft(db.session, draft_id)
     files = drafts_svc.as_bytes(d.files)
     problems, journeys = proc.validate_draft(files, d.process_id), None
-    if not problems:
+    if not any(p.is_error for p in problems):
         try:
-            journeys = proc.dry_run(files, d.process_id)
+            journeys = proc.dry_run(files, d.process_id, db.session)
         except DiagramError as exc:
             problems = exc.problems
     return _report(d, mode="dry_run", problems=problems, journeys=journeys)
@@ -299,20 +298,23 @@ def deploy(draft_id: int):
     d = drafts_svc.load_draft(db.session, draft_id)
     files = drafts_svc.as_bytes(d.files)
     note, override = (request.form.get("note") or "").strip(), (request.form.get("override") or "").strip()
+    skip = request.form.getlist("skip")
     try:
         with transaction(db.session):
             pv, journeys = proc.deploy_version(db.session, files, _author(), note or None, now(), override or None,
-                                               d.process_id)
+                                               d.process_id, skip=skip)
     except DiagramError as exc:
         return _report(d, mode="dry_run", status=400, problems=exc.problems, journeys=None,
                        error="流程图有错误，未部署", note=note, override=override)
     except Invalid as exc:
-        if exc.code != "dry_run_failed":
+        if exc.code not in ("dry_run_failed", "intake_broken", "all_broken"):
             raise
-        return _report(d, mode="dry_run", status=400, problems=[], journeys=proc.dry_run(files, d.process_id),
-                       error=exc.message_zh, note=note, override=override, override_required=True)
+        log.info("deploy of draft %s refused: %s", d.id, exc.log_en)
+        return _report(d, mode="dry_run", status=400, problems=proc.validate_draft(files, d.process_id),
+                       journeys=proc.dry_run(files, d.process_id, db.session), error=exc.message_zh, note=note,
+                       override=override, skip=skip, override_required=exc.code == "dry_run_failed")
     log.info("process version %s deployed by %s from draft %s%s", pv.version, current_user().username, d.id,
-             " with override" if override and not all(j.ok for j in journeys) else "")
+             f" with override skipping {[j['code'] for j in pv.skipped_journeys]}" if pv.skipped_journeys else "")
     flash(f"已部署为第 {pv.version} 版并设为当前版本：此后新建的工单按新版本流转", "ok")
     return redirect(url_for(".version", number=pv.version))
 

@@ -43,15 +43,15 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
     reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
     entry = db.session.get(KnowledgeEntry, ticket.kb_entry_id) if ticket.kb_entry_id else None
     related = db.session.get(Ticket, ticket.related_ticket_id) if ticket.related_ticket_id else None
-    # A task a process owner added is audited as "task:<bpmn id>": show its name and its fields' labels from the
-    # diagram instead of ids.
+    # A task a process owner added is audited as "task:<bpmn id>": show its name from the diagram instead, and
+    # its generated form's answers by the fields' labels (是/否 for a yes/no field, the option's name for a choice).
     tasks = bundle_for(db.session, ticket.process_version_id).tasks
     for e in view["timeline"]:
         if e["action"].startswith("task:") and e["action"][5:] in tasks:
             info = tasks[e["action"][5:]]
-            labels = {fid: label or fid for fid, _type, label in info.form_fields}
             e["action_label"] = info.title
-            e["notes"] = [f"{labels.get(k, k)}：{_shown(v)}" for k, v in (e["detail"].get("fields") or {}).items()]
+            e["notes"] = [f"{label}：{shown}" for label, shown in
+                          field_rows(info, (e.get("detail") or {}).get("fields") or {})]
     return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
             "card": pages.card(db.session, ticket, now()), "in_force": pages.clocks_in_force(db.session, ticket),
             "record": facts.oversight_record(db.session, ticket),
@@ -59,10 +59,21 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
             "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
 
 
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return "" if value is None else str(value)
+def field_rows(info, values: dict) -> list[tuple[str, str]]:
+    """(label, shown value) for each field of a generated form, in the form's order."""
+    rows = []
+    for fid, ftype, label in info.form_fields:
+        if fid not in values:
+            continue
+        value = values[fid]
+        if ftype == "boolean":
+            shown = "是" if value in (True, "true", "on", "1") else "否"
+        elif ftype == "enum":
+            shown = info.field_options.get(fid, {}).get(value, value)
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((label or fid, shown))
+    return rows
 
 
 @bp.get("/<int:ticket_id>")
