@@ -78,6 +78,7 @@ def register_bpmn_cli(app: Flask) -> None:
         except DiagramError as exc:
             for p in exc.problems:
                 click.echo(_line(p), err=True)
+            click.echo(f"共 {len(exc.problems)} 处问题，未部署", err=True)
             sys.exit(1)
         click.echo(f"已部署版本 {pv.version}（{pv.sha256[:12]}），新工单按此版本办理")
 
