@@ -182,6 +182,16 @@ def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, pr
     return ready
 
 
+def _red_card_note(req: SupervisionRequest) -> str:
+    """What the 督办通知单 says about the red card: the clock in Chinese and its threshold as people read it."""
+    local = req.threshold_at.astimezone(TZ)
+    when = f"{local - timedelta(days=1):%Y-%m-%d} 24:00" if local.time() == datetime.min.time() \
+        else f"{local:%Y-%m-%d %H:%M}"
+    stage = tl.STAGE_LABELS.get(req.stage, req.stage)
+    what = "仍未签收" if req.stage == "acceptance" else "仍未办结"
+    return f"{stage}时限红牌：至{when}{what}"
+
+
 def take_red_cards(session: Session, now: datetime) -> int:
     """Turn the monitor's red-card supervision requests into supervisions (Art. 18(2)); idempotent."""
     system = Actor.system("系统（红牌自动督办）")
@@ -191,7 +201,7 @@ def take_red_cards(session: Session, now: datetime) -> int:
         try:
             with session.begin_nested():
                 sup = open_supervision(session, system, req.ticket_id, "red_card", now, wait=False,
-                                       note=f"{req.stage}时限红牌（{req.threshold_at.isoformat()}）")
+                                       note=_red_card_note(req))
             if sup is None:
                 continue  # the ticket is busy in another transaction: next pass
             req.status = "taken"

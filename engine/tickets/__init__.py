@@ -5,8 +5,8 @@ May import ``engine.common``, ``engine.knowledge``, ``engine.clocks``, ``engine.
 them.
 """
 from . import handlers, pages, queries
-from .handlers import return_window_open
-from .lifecycle import Step, complete_task, load_instance, lock_ticket, register, save_instance
+from .handlers import return_window_open, sign_decisions
+from .lifecycle import Step, close_return_window, complete_task, load_instance, lock_ticket, register, save_instance
 
-__all__ = ["Step", "complete_task", "handlers", "load_instance", "lock_ticket", "pages", "queries", "register",
-           "return_window_open", "save_instance"]
+__all__ = ["Step", "close_return_window", "complete_task", "handlers", "load_instance", "lock_ticket", "pages",
+           "queries", "register", "return_window_open", "save_instance", "sign_decisions"]

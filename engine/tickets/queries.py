@@ -12,7 +12,7 @@ from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket, Unit
 
-from .handlers import return_window_open
+from .handlers import return_window_open, sign_decisions
 
 # Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
 PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}
@@ -116,7 +116,9 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
                          "method": e.method, "evaluated_at": iso(e.evaluated_at),
                          "redo_reasonable": e.redo_reasonable, "redo_reason": e.redo_reason} for e in evaluations],
         "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
-                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p)}
+                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p),
+                   # what the sign task still offers: 退回 only within the return window (Art. 10(1))
+                   **({"decisions": sign_decisions(ticket, now)} if p.form_key == "sign" else {})}
                   for p in tasks],
         "timeline": timeline(session, ticket.id),
     }
