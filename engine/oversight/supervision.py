@@ -134,7 +134,7 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
     context = {"unit": unit.name if unit else "—", "ticket_no": ticket.number,
                "supervision_number": notice["number"] if notice else "—",
                "content_summary": ticket.content[:300], "situation": [sup.reply_text],
-               "measures": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
+               "rectification": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
