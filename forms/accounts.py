@@ -6,7 +6,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Regexp, Validatio
 
 from engine.domain.roles import ROLE_LABELS
 
-from .base import Choice, CommandForm, blank, opt_int, options, text
+from .base import Choice, CommandForm, blank, check_phone, opt_int, options, text
 
 ROLE_CHOICES = options((r.value, label) for r, label in ROLE_LABELS.items())
 
@@ -43,6 +43,10 @@ class UserForm(CommandForm):
     password = PasswordField("初始密码", validators=[InputRequired("请设置初始密码"),
                                                  Length(min=8, max=128, message="密码长度须为8至128位")])
     confirm = PasswordField("确认密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+    def validate_phone(self, field):
+        if field.data:  # 预警/黄牌 SMS go to it (Art. 17)
+            check_phone(field, mobile_only=True)
 
     def validate_username(self, field):
         Regexp(r"^[A-Za-z0-9_.-]{3,60}$", message="用户名须为3至60位字母、数字、点、下划线或连字符")(self, field)

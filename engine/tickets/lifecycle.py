@@ -1,7 +1,6 @@
 """Register a 诉求 and complete a ticket's user tasks: one locked load–run–save per action."""
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from engine.common import text as _text
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.matching import content_digest
+from engine.domain.phones import PhoneError, normalize_phone
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
 from engine.models import Assignment, TaskProjection, Ticket
@@ -41,7 +41,6 @@ from engine.workflow.runtime import Instance
 
 from . import handlers  # noqa: F401  (register the form-key handlers)
 
-PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
 DEEMING = Actor.system("系统（时限监控）")
 # Which ticket column holds the due instant of a task, unless the diagram names one with the `due` property.
@@ -87,9 +86,12 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     if ttype not in {t.value for t in TicketType}:
         errors["ticket_type"] = "请选择诉求类型（咨询/求助/投诉/举报/建议/经济违法）"
     name = _text(data, "citizen_name", "诉求人姓名", errors, max_len=60)
-    phone = _text(data, "citizen_phone", "联系电话", errors, max_len=20)
-    if phone and not PHONE_RE.match(phone):
-        errors["citizen_phone"] = "联系电话格式不正确"
+    phone = _text(data, "citizen_phone", "联系电话", errors, max_len=40)
+    if phone and "citizen_phone" not in errors:
+        try:
+            phone = normalize_phone(phone)  # stored as 13800001234 or 0762-3388123, however it was typed
+        except PhoneError as exc:
+            errors["citizen_phone"] = exc.message_zh
     address = _text(data, "address", "地址或地点", errors, required=False)
     content = _text(data, "content", "诉求内容", errors, max_len=5000)
     category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
