@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "deadline_recomputed": "节假日调整，时限重算",
     "calendar_import": "录入年度节假日安排",
     "notice_resend": "重新发送通知",
+    "setting_change": "修改热线办设置",
 }
 
 

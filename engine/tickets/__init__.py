@@ -4,9 +4,9 @@ action), the main process's task handlers, and the read models of worklists, tic
 May import ``engine.common``, ``engine.knowledge``, ``engine.clocks``, ``engine.oversight`` and the layers below
 them.
 """
-from . import handlers, pages, queries
+from . import handlers, pages, privacy, queries
 from .handlers import return_window_open, sign_decisions
 from .lifecycle import Step, close_return_window, complete_task, load_instance, lock_ticket, register, save_instance
 
 __all__ = ["Step", "close_return_window", "complete_task", "handlers", "load_instance", "lock_ticket", "pages",
-           "queries", "register", "return_window_open", "save_instance", "sign_decisions"]
+           "privacy", "queries", "register", "return_window_open", "save_instance", "sign_decisions"]
