@@ -192,12 +192,25 @@ def _red_card_note(req: SupervisionRequest) -> str:
     return f"{stage}时限红牌：至{when}{what}"
 
 
+def _open_red_card(session: Session, req: SupervisionRequest) -> bool:
+    return session.scalar(select(Supervision.id).where(
+        Supervision.ticket_id == req.ticket_id, Supervision.unit_id == req.unit_id, Supervision.reason == "red_card",
+        Supervision.status == "open").limit(1)) is not None
+
+
 def take_red_cards(session: Session, now: datetime) -> int:
     """Turn the monitor's red-card supervision requests into supervisions (Art. 18(2)); idempotent."""
     system = Actor.system("系统（红牌自动督办）")
     n = 0
     for req in session.scalars(select(SupervisionRequest).where(SupervisionRequest.status == "open")
                                .order_by(SupervisionRequest.id).with_for_update(skip_locked=True)).all():
+        if _open_red_card(session, req):
+            # The same lateness crosses two clocks (a ticket signed after its acceptance 红牌 may have crossed its
+            # handling 红牌 too): one open red-card supervision of the unit answers for both.
+            req.status = "taken"
+            write_audit(session, req.ticket_id, system, "supervision_request_merged", None, None, now,
+                        stage=req.stage, stage_label=tl.STAGE_LABELS.get(req.stage, req.stage))
+            continue
         try:
             with session.begin_nested():
                 sup = open_supervision(session, system, req.ticket_id, "red_card", now, wait=False,

@@ -161,3 +161,20 @@ def test_still_unsigned_after_three_working_days_red_card_opens_supervision(clie
     t = fresh(db, t)
     assert (t.status, t.monitor_stage) == ("handling", "handling")
     assert len(db.session.scalars(select(Supervision).where(Supervision.ticket_id == t.id)).all()) == 1
+
+
+def test_signed_after_its_red_card_the_handling_red_card_joins_the_open_supervision(client, db, clock):
+    """A 咨询's handling thresholds (1 / 2 / 3 WD from receipt) equal the acceptance ones: signed after its acceptance
+    红牌, its handling 红牌 has passed as well. That is the same lateness, so it joins the open red-card supervision
+    of the unit instead of opening a second one."""
+    t = received(db, "consult", RECEIVED)
+    assert tick(db, "2026-10-10T00:05:00+08:00")["red"] == 1
+    clock.set("2026-10-10T09:00:00+08:00")
+    login(client, "receiver")
+    assert post(client, sign_url(t), {"decision": "sign"}).status_code == 302
+    done = tick(db, "2026-10-10T09:05:00+08:00")
+    assert (done["red"], done["supervision_requests"]) == (1, 1)
+    assert [c[:2] for c in crossings(db, t)][-1] == ("monitor_red", "handling")
+    assert len(db.session.scalars(select(Supervision).where(Supervision.ticket_id == t.id)).all()) == 1
+    login(client, "dispatcher")
+    assert "红牌并入已在进行的红牌督办" in text(client.get(f"/tickets/{t.id}"))
