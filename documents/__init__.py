@@ -6,10 +6,11 @@ stored by the caller; issued PDFs are stored by the caller and never re-rendered
 """
 
 from .kinds import KINDS, DocumentError, Kind, format_number, get_kind
-from .render import chinese_date, render_batch, render_html, render_pdf
+from .render import DEFAULTS, chinese_date, render_batch, render_html, render_pdf
 from .specimens import specimen_context
 
 __all__ = [
+    "DEFAULTS",
     "KINDS",
     "DocumentError",
     "Kind",

@@ -135,7 +135,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "written_explanation", "书面说明", "说",
-        ("unit", "ticket_no", "supervision_number", "content_summary", "situation", "measures", "result",
+        ("unit", "ticket_no", "supervision_number", "content_summary", "situation", "rectification", "result",
          "handler", "leader", "replied_at"),
         "A unit's written explanation answering a supervision notice (Art. 18).",
     ),

@@ -1,33 +1,38 @@
-"""Clock-driven steps the scheduler takes: deemed acceptance (Art. 10(1)) and 未评价 after 3 WD (Art. 14)."""
+"""Clock-driven steps the scheduler takes: the return window closing (视同接受, Art. 10(1)), 未评价 after 3 WD
+(Art. 14) and the side-process pass."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from engine.domain.states import TicketStatus
 
 from .common import Actor
 from .knowledge import kb_monitor_pass
-from .models import TaskProjection, Ticket
+from .models import Assignment, TaskProjection, Ticket
 from .oversight import RepeatRule, detect_candidates, flag_overdue, supervise_repeated, take_red_cards
-from .tickets import Step, complete_task
+from .tickets import Step, close_return_window, complete_task
 
 SYSTEM = Actor.system("系统（时限监控）")
 
 
 def overdue_signs(session: Session, now: datetime, limit: int = 500) -> list[int]:
-    """Tickets whose 1-WD return window has closed while still unsigned."""
-    return list(session.scalars(select(Ticket.id).where(Ticket.status == TicketStatus.SIGNING.value,
-                                                        Ticket.accept_due <= now).order_by(Ticket.accept_due)
-                                .limit(limit)))
+    """Tickets whose 1-WD return window has closed while still unsigned, not yet recorded as deemed accepted."""
+    return list(session.scalars(
+        select(Ticket.id).join(Assignment, and_(Assignment.ticket_id == Ticket.id, Assignment.role == "lead",
+                                                Assignment.active.is_(True)))
+        .where(Ticket.status == TicketStatus.SIGNING.value, Ticket.accept_due <= now,
+               Assignment.sign_mode.is_(None), Assignment.signed_at.is_(None))
+        .order_by(Ticket.accept_due).limit(limit)))
 
 
-def deem_accepted(session: Session, ticket_id: int, now: datetime) -> Step:
-    """The unit did not return the ticket within 1 working day: it is deemed to have accepted it."""
-    return complete_task(session, SYSTEM, ticket_id, "sign", {"decision": "deemed"}, now)
+def deem_accepted(session: Session, ticket_id: int, now: datetime) -> bool:
+    """The unit did not return the ticket within 1 working day: it is deemed to have accepted it and may no longer
+    return it. It is not signed for: the sign task stays open and the acceptance clock's cards keep running."""
+    return close_return_window(session, ticket_id, now)
 
 
 def overdue_evaluations(session: Session, now: datetime, limit: int = 500) -> list[int]:

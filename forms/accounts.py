@@ -4,9 +4,10 @@ from __future__ import annotations
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
-from engine.domain.roles import ROLE_LABELS
+from engine.domain.privacy import MODE_LABELS
+from engine.domain.roles import ROLE_LABELS, Role
 
-from .base import Choice, CommandForm, blank, opt_int, options, text
+from .base import Choice, CommandForm, blank, check_phone, opt_int, options, text
 
 ROLE_CHOICES = options((r.value, label) for r, label in ROLE_LABELS.items())
 
@@ -44,6 +45,10 @@ class UserForm(CommandForm):
                                                  Length(min=8, max=128, message="密码长度须为8至128位")])
     confirm = PasswordField("确认密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
 
+    def validate_phone(self, field):
+        if field.data:  # 预警/黄牌 SMS go to it (Art. 17)
+            check_phone(field, mobile_only=True)
+
     def validate_username(self, field):
         Regexp(r"^[A-Za-z0-9_.-]{3,60}$", message="用户名须为3至60位字母、数字、点、下划线或连字符")(self, field)
 
@@ -51,3 +56,25 @@ class UserForm(CommandForm):
         return {"username": self.username.data, "display_name": self.display_name.data,
                 "phone": self.phone.data or None, "role": self.role.data, "unit_id": self.unit_id.data,
                 "password": self.password.data}
+
+
+class PrivacyForm(CommandForm):
+    """诉求人信息查看规则: for each role, when it sees a citizen's name and phone (DOMAIN.md §10)."""
+
+    def set_policy(self, policy: dict[str, str]) -> None:
+        """Pre-select the policy in force (on a first visit, not over what was submitted)."""
+        for role, mode in policy.items():
+            field = self._fields.get(f"mode_{role}")
+            if field is not None and not field.raw_data:
+                field.data = mode
+
+    def rows(self):
+        return [(role, self[f"mode_{role.value}"]) for role in Role]
+
+    def to_command(self) -> dict:
+        return {role.value: self[f"mode_{role.value}"].data for role in Role}
+
+
+for _role in Role:
+    setattr(PrivacyForm, f"mode_{_role.value}",
+            Choice(ROLE_LABELS[_role], choices=options(MODE_LABELS.items()), required="请选择查看方式"))

@@ -11,6 +11,8 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from engine.domain.phones import MOBILE, PhoneError, parse_phone
+
 # WTForms' own Chinese catalogue misses a few messages and words others stiffly; ours win.
 MESSAGES = {
     "This field is required.": "此项必填",
@@ -113,6 +115,20 @@ def text(label: str, max_len: int = 255, *, required: bool = True, area: bool = 
     validators.append(Length(max=max_len, message=f"{label}不能超过{max_len}个字"))
     cls = TextAreaField if area else StringField
     return cls(label, validators=validators, filters=[strip], **kw)
+
+
+def check_phone(field, *, mobile_only: bool = False) -> None:
+    """Refuse a phone number the domain rule does not accept, with its Chinese message; keep its stored form.
+
+    :raises ValidationError: for a malformed or wrong-length number (or a landline where a mobile is needed).
+    """
+    try:
+        phone = parse_phone(field.data)
+    except PhoneError as exc:
+        raise ValidationError(exc.message_zh) from None
+    if mobile_only and phone.kind != MOBILE:
+        raise ValidationError("请填写11位手机号码（用于接收短信提醒）")
+    field.data = phone.number
 
 
 class _Choice:

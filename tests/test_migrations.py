@@ -83,3 +83,39 @@ def test_migration_0008_fills_the_content_digest_of_older_tickets(tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert keys == {"OLD1": content_digest(noise), "OLD2": None}
+
+
+def test_migration_i15_1_merges_the_pii_view_rows_of_one_user_ticket_and_reason(tmp_path):
+    """Before issue 15 every page load added a pii_view row; the upgrade keeps one per user, ticket and reason with
+    the first time, the last time and the count, and a second identical view can no longer add a row."""
+    import sqlalchemy
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from web import create_app
+    from web.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db", "SCHEDULER_ENABLED": False})
+    with app.app_context():
+        upgrade(revision="0008")
+        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        db.session.execute(text("INSERT INTO pii_view (ticket_id, user_id, actor_label, reason, at) VALUES "
+                                "(7, 1, '张伟强', '办理工单', '2026-11-20 01:00:00'),"
+                                "(7, 1, '张伟强', '办理工单', '2026-11-20 03:00:00'),"
+                                "(7, 1, '张伟强', '办理工单', '2026-11-20 02:00:00'),"
+                                "(7, 1, '张伟强', '督办需要', '2026-11-21 01:00:00'),"
+                                "(8, 1, '张伟强', '办理工单', '2026-11-22 01:00:00')"))
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT ticket_id, reason, at, last_at, views FROM pii_view "
+                                       "ORDER BY ticket_id, reason")).all()
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            db.session.execute(text("INSERT INTO pii_view (ticket_id, user_id, actor_label, reason, at, views) "
+                                    "VALUES (7, 1, '张伟强', '办理工单', '2026-11-23 01:00:00', 1)"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    assert [(t, reason, str(at)[:19], str(last)[:19], n) for t, reason, at, last, n in rows] == [
+        (7, "办理工单", "2026-11-20 01:00:00", "2026-11-20 03:00:00", 3),
+        (7, "督办需要", "2026-11-21 01:00:00", "2026-11-21 01:00:00", 1),
+        (8, "办理工单", "2026-11-22 01:00:00", "2026-11-22 01:00:00", 1)]

@@ -33,6 +33,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     app.json.ensure_ascii = False
     db.init_app(app)
+    from engine.docstore import configure_heading
+
+    # Every document, whoever issues it (a page, the scheduler, a service), names the office and the measures so.
+    configure_heading({"office_name": app.config.get("OFFICE_NAME"),
+                       "office_short": app.config.get("DOCUMENT_OFFICE_SHORT"),
+                       "city": app.config.get("CITY_NAME"), "hotline_name": app.config.get("HOTLINE_NAME"),
+                       "measures": app.config.get("MEASURES_NAME")})
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     with app.app_context():

@@ -85,7 +85,7 @@ def nav_items() -> list[tuple[str, str]]:
     items.append(("工单查询", url_for("tickets.index")))
     items.append(("知识库", url_for("kb.search")))
     if r in PII_LOG_ROLES:
-        items.append(("信息查看记录", url_for("tickets.pii_log")))
+        items += [("信息查看记录", url_for("tickets.pii_log")), ("信息查看规则", url_for("admin.privacy_policy"))]
     if r in FAILURE_ROLES:
         items.append(("登记失败", url_for("failures.index")))
     if r in OVERSIGHT_ROLES:

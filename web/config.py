@@ -29,6 +29,10 @@ class Config:
     # The office's name on pages and documents, and its short form in document numbers (河热线督〔2026〕12号).
     OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME", "河源市12345政府服务热线办公室")
     DOCUMENT_OFFICE_SHORT = os.environ.get("HOTLINE_DOCUMENT_OFFICE_SHORT", "河热线")
+    # What every formal document calls the city, its hotline and the governing measures it cites (第六条, 第十八条…).
+    CITY_NAME = os.environ.get("HOTLINE_CITY_NAME", "河源市")
+    HOTLINE_NAME = os.environ.get("HOTLINE_HOTLINE_NAME", "河源市12345政府服务热线")
+    MEASURES_NAME = os.environ.get("HOTLINE_MEASURES_NAME", "《河源市12345政府服务热线管理办法》")
     # Background threads rendering print batches in each web process.
     DOCUMENT_BATCH_WORKERS = int(os.environ.get("HOTLINE_DOCUMENT_BATCH_WORKERS", 2))
     # Run the clock jobs inside this process (make run); production runs one `flask scheduler` instead.

@@ -22,11 +22,12 @@ from .context import (
 from .db import configure_sqlite, session_factory, transaction
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .registry import Result, form_keys, handle, handler
+from .settings import get_setting, put_setting
 from .validate import as_id, fail, text, unit_field, units_field
 
 __all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
-           "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "deactivate",
-           "dispatch_round", "next_round", "bundle_for", "calendar",
-           "can_act", "configure_sqlite", "fail", "forget_active", "form_keys", "handle", "handler",
-           "hash_query_code", "iso", "reset_caches", "rules_for", "session_factory", "text", "transaction",
-           "unit_field", "units_field", "visible_filter", "write_audit"]
+           "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "bundle_for",
+           "calendar", "can_act", "configure_sqlite", "deactivate", "dispatch_round", "fail", "forget_active",
+           "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "next_round", "put_setting",
+           "reset_caches", "rules_for", "session_factory", "text", "transaction", "unit_field", "units_field",
+           "visible_filter", "write_audit"]

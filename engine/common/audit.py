@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "monitor_yellow": "黄牌",
     "monitor_red": "红牌",
     "supervision_request": "红牌转督办",
+    "supervision_request_merged": "红牌并入已在进行的红牌督办",
     "deadline_recomputed": "节假日调整，时限重算",
     "calendar_import": "录入年度节假日安排",
     "notice_resend": "重新发送通知",
@@ -59,6 +60,7 @@ ACTION_LABELS = {
     "kb_flag_warning": "知识库纠错预警",
     "kb_flag_yellow": "知识库纠错黄牌",
     "kb_flag_red": "知识库纠错红牌",
+    "setting_change": "修改热线办设置",
 }
 
 

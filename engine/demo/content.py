@@ -270,7 +270,7 @@ def _user(username, display_name, role, unit, n):
 
 # The city leader belongs to the city government, which is not a hotline unit: unit is None.
 # unit_leader is the same person as HY-ZJJ's 分管领导 and shares that mobile number.
-DEMO_USERS = [
+NAMED_USERS = [
     _user("agent", "林小雅", "agent", "HY-OFFICE", 501),
     _user("dispatcher", "黄志明", "dispatcher", "HY-OFFICE", 502),
     _user("reviewer", "邱丽华", "reviewer", "HY-OFFICE", 503),
@@ -288,3 +288,40 @@ DEMO_USERS = [
     _user("receiver3", "温晓峰", "receiver", "YC-ZJJ", 514),
     _user("handler3", "古佳慧", "handler", "YC-ZJJ", 515),
 ]
+
+# Every unit a demo ticket can be dispatched to — as lead, as co-handler, or a county office dispatching again —
+# has someone to sign in as for each of its tasks, so every journey can be clicked through: a 受理人 and an 经办人
+# (and the unit's 分管领导 for supervision, the same person and mobile as the unit's leader) per handling unit, a
+# 县级热线办 dispatcher per county office. The named users above cover their units' roles; the rest are named after
+# the unit's code: hy-gaj-receiver, hy-gaj-handler, hy-gaj-leader, dy-office-dispatcher.
+DISPATCH_KINDS = ("county_government", "county_department", "city_department", "enterprise")
+UNIT_STAFF_ROLES = (("receiver", "receiver", "受理人"), ("handler", "handler", "经办人"),
+                    ("unit_leader", "leader", None))
+
+
+def _unit_staff(named: list[dict]) -> list[dict]:
+    taken = {(u["unit"], u["role"]) for u in named}
+    staff, n = [], 600
+    for unit in ALL_UNITS:
+        if unit["kind"] == "county_office":
+            roles = (("county_dispatcher", "dispatcher", "派单员"),)
+        elif unit["kind"] in DISPATCH_KINDS:
+            roles = UNIT_STAFF_ROLES
+        else:
+            continue
+        for role, suffix, title in roles:
+            if (unit["code"], role) in taken:
+                continue
+            username = f"{unit['code'].lower()}-{suffix}"
+            if role == "unit_leader":
+                leader = unit["leader"]
+                staff.append({"username": username, "display_name": leader["name"], "role": role,
+                              "unit": unit["code"], "phone": leader["mobile"]})
+            else:
+                staff.append(_user(username, f"{unit['short']}{title}", role, unit["code"], n))
+                n += 1
+    return staff
+
+
+UNIT_STAFF = _unit_staff(NAMED_USERS)
+DEMO_USERS = [*NAMED_USERS, *UNIT_STAFF]

@@ -86,16 +86,20 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
     return by_code
 
 
-def _unit_actor(role: Role, unit: Unit) -> Actor:
-    label = {Role.RECEIVER: "受理员", Role.HANDLER: "经办人", Role.COUNTY_DISPATCHER: "派单员"}[role]
-    return Actor("user", f"{unit.name}{label}", None, role, unit.id)
-
-
 class _Driver:
     """Drive one ticket through the services, advancing a simulated clock between steps."""
 
-    def __init__(self, session, units, staff, rng, t0, limit):
+    def __init__(self, session, units, staff, rng, t0, limit, unit_staff=None):
         self.s, self.units, self.staff, self.rng, self.t, self.limit = session, units, staff, rng, t0, limit
+        self.unit_staff = unit_staff or {}
+
+    def of_unit(self, role: Role, unit: Unit) -> Actor:
+        """The unit's demo user of ``role`` (the person a visitor signs in as to do the same step)."""
+        found = self.unit_staff.get((unit.id, role.value))
+        if found is not None:
+            return found
+        label = {Role.RECEIVER: "受理员", Role.HANDLER: "经办人", Role.COUNTY_DISPATCHER: "派单员"}[role]
+        return Actor("user", f"{unit.name}{label}", None, role, unit.id)
 
     def tick(self, hours_lo=0.2, hours_hi=20.0) -> datetime:
         self.t = min(self.t + timedelta(hours=self.rng.uniform(hours_lo, hours_hi)), self.limit)
@@ -116,6 +120,9 @@ def seed_tickets(session: Session, units: dict[str, Unit], kb: dict[str, Knowled
                  count: int, seed: int) -> int:
     rng = random.Random(seed)
     staff = {u.role: Actor.of_user(u) for u in session.scalars(select(User))}
+    unit_staff: dict[tuple[int, str], Actor] = {}
+    for u in session.scalars(select(User).where(User.unit_id.is_not(None), User.active.is_(True)).order_by(User.id)):
+        unit_staff.setdefault((u.unit_id, u.role), Actor.of_user(u))
     stages = list(STAGES)
     weights = list(STAGES.values())
     made = 0
@@ -123,7 +130,7 @@ def seed_tickets(session: Session, units: dict[str, Unit], kb: dict[str, Knowled
         req = dg.request_for(i, rng)
         stage = rng.choices(stages, weights)[0]
         start = now - timedelta(days=rng.uniform(0.5, 40) if stage == "archived" else rng.uniform(0.1, 9))
-        d = _Driver(session, units, staff, rng, start, now)
+        d = _Driver(session, units, staff, rng, start, now, unit_staff)
         with transaction(session):
             _drive(d, req, stage, kb)
         made += 1
@@ -162,24 +169,24 @@ def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> 
         return
     if stage == "returned":
         d.do(staff["dispatcher"], ticket, "dispatch", {"lead_unit": lead.id})
-        d.do(_unit_actor(Role.RECEIVER, lead), ticket, "sign", {
+        d.do(d.of_unit(Role.RECEIVER, lead), ticket, "sign", {
             "decision": "return", "return_reason": "该事项不属于本单位法定职责，建议转属地政府处理",
             "return_basis": "《河源市12345政府服务热线管理办法》第十条"})
         return
     d.do(staff["dispatcher"], ticket, "dispatch", {"lead_unit": lead.id, "co_units": [u.id for u in cos]})
     if stage == "signing":
         return
-    d.do(_unit_actor(Role.RECEIVER, lead), ticket, "sign", {"decision": "sign"})
+    d.do(d.of_unit(Role.RECEIVER, lead), ticket, "sign", {"decision": "sign"})
     if cos:
         if stage == "co_handling":
             return
         for u in cos:
-            d.do(_unit_actor(Role.HANDLER, u), ticket, "co_handle", {"co_part": f"{u.name}已按职责配合核查处理。"})
+            d.do(d.of_unit(Role.HANDLER, u), ticket, "co_handle", {"co_part": f"{u.name}已按职责配合核查处理。"})
     if stage in ("co_handling", "handling"):
         return
     reply = {"department": lead.name, "handler_name": rng.choice(dg.SURNAMES) + "工", "result": req["reply"],
              "basis": req["basis"], "contact_method": "电话联系诉求人并告知办理结果"}
-    handler = _unit_actor(Role.HANDLER, lead)
+    handler = d.of_unit(Role.HANDLER, lead)
     d.do(handler, ticket, "reply", reply)
     if stage == "reviewing":
         return

@@ -5,7 +5,15 @@ May import ``engine.common``, the layers below it and ``documents`` (the rendere
 document imports it.
 """
 from . import archive, batches, facts
-from .archive import DEFAULT_OFFICE_SHORT, ISSUE_ROLES, document_view, documents_for_ticket, issue_document
+from .archive import (
+    DEFAULT_OFFICE_SHORT,
+    ISSUE_ROLES,
+    configure_heading,
+    document_view,
+    documents_for_ticket,
+    heading,
+    issue_document,
+)
 
-__all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "document_view", "documents_for_ticket",
-           "facts", "issue_document"]
+__all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "configure_heading", "document_view",
+           "documents_for_ticket", "facts", "heading", "issue_document"]

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from documents import DEFAULTS as RENDER_DEFAULTS
 from documents import DocumentError, Kind, format_number, get_kind, render_pdf
 from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, visible_filter, write_audit
 from engine.domain.calendar import TZ
@@ -25,6 +26,11 @@ from .facts import Facts, fact_label
 log = logging.getLogger(__name__)
 
 DEFAULT_OFFICE_SHORT = "河热线"
+#: The texts that name the office, its city, its hotline and the governing measures (管理办法) on every document.
+#: The app sets them from its configuration (``configure_heading``) so that a document issued by any caller —
+#: a page, the scheduler, a service — names them the same way; a context may still give its own.
+HEADING_KEYS = ("office_name", "office_short", "city", "hotline_name", "measures")
+_heading: dict[str, str] = {}
 ISSUE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 VOID_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 #: Kinds a unit writes itself; a unit user may issue them for its own unit only.
@@ -50,6 +56,18 @@ def jsonable(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def configure_heading(values: Mapping[str, str | None]) -> None:
+    """Set the deployment's heading texts (keys of ``HEADING_KEYS``; empty values keep the renderer's defaults)."""
+    _heading.clear()
+    _heading.update({key: str(value) for key, value in values.items() if key in HEADING_KEYS and value})
+
+
+def heading() -> dict[str, str]:
+    """The heading texts every document is issued with unless its context gives its own."""
+    return {**{key: RENDER_DEFAULTS[key] for key in HEADING_KEYS if key in RENDER_DEFAULTS},
+            "office_short": RENDER_DEFAULTS.get("office_short", DEFAULT_OFFICE_SHORT), **_heading}
 
 
 def _kind(code: str) -> Kind:
@@ -117,7 +135,7 @@ def issue_document(session: Session, kind: str, context: Mapping, actor: Actor, 
         if ticket is None:
             raise NotFound("工单不存在", f"no ticket {ticket_id} for {spec.code}")
     local = now.astimezone(TZ)
-    facts = jsonable({key: value for key, value in context.items() if key != "number"})
+    facts = jsonable({**heading(), **{key: value for key, value in context.items() if key != "number"}})
     facts["date"] = local.date().isoformat()
     try:
         missing = spec.missing({**facts, "number": "—"})

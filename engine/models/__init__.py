@@ -1,7 +1,16 @@
 """Tables. Check constraints mirror the state rules; nothing here imports Flask or SpiffWorkflow."""
 from .analytics import AssessmentWeights, ExportLog, ExportRequest
 from .base import Base, UTCDateTime
-from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
+from .config import (
+    CalendarDay,
+    CalendarYear,
+    Category,
+    KnowledgeEntry,
+    OfficeSetting,
+    ProcessVersion,
+    RefusalReason,
+    RuleSet,
+)
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
 from .failures import FailedSubmission
@@ -16,4 +25,4 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting"]

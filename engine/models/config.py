@@ -107,3 +107,14 @@ class KnowledgeEntry(Base):
     # Uploaded less than 7 working days before the policy takes effect (Art. 25); counted in the assessment.
     uploaded_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime | None]
+
+
+class OfficeSetting(Base):
+    """A setting the hotline office changes itself, without a deployment (the privacy policy …); changes audited."""
+
+    __tablename__ = "office_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(120))

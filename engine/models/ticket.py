@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.domain.states import Channel, Rating, TicketStatus, TicketType
@@ -233,9 +233,11 @@ class AuditLog(Base):
 
 
 class PiiView(Base):
-    """Who saw a citizen's unmasked name or phone, when, on which ticket and why (Art. 26)."""
+    """Who saw a citizen's unmasked name or phone on which ticket and why (Art. 26): one row per user, ticket and
+    reason, with the first time (``at``), the last time and how many times it was seen."""
 
     __tablename__ = "pii_view"
+    __table_args__ = (UniqueConstraint("ticket_id", "user_id", "reason", name="uq_pii_view_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
@@ -243,3 +245,5 @@ class PiiView(Base):
     actor_label: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime]
+    last_at: Mapped[datetime | None]
+    views: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -144,7 +144,7 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
     context = {"unit": unit.name if unit else "—", "ticket_no": ticket.number,
                "supervision_number": notice["number"] if notice else "—",
                "content_summary": ticket.content[:300], "situation": [sup.reply_text],
-               "measures": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
+               "rectification": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
@@ -192,23 +192,39 @@ def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, pr
     return ready
 
 
+def _red_card_note(req: SupervisionRequest) -> str:
+    """What the 督办通知单 says about the red card: the clock in Chinese and its threshold as people read it."""
+    local = req.threshold_at.astimezone(TZ)
+    when = f"{local - timedelta(days=1):%Y-%m-%d} 24:00" if local.time() == datetime.min.time() \
+        else f"{local:%Y-%m-%d %H:%M}"
+    stage = tl.STAGE_LABELS.get(req.stage, req.stage)
+    what = "仍未签收" if req.stage == "acceptance" else "仍未办结"
+    return f"{stage}时限红牌：至{when}{what}"
+
+
+def _open_red_card(session: Session, req: SupervisionRequest) -> bool:
+    return session.scalar(select(Supervision.id).where(
+        Supervision.ticket_id == req.ticket_id, Supervision.unit_id == req.unit_id, Supervision.reason == "red_card",
+        Supervision.status == "open").limit(1)) is not None
+
+
 def take_red_cards(session: Session, now: datetime) -> int:
     """Turn the monitor's red-card supervision requests into supervisions (Art. 18(2)); idempotent."""
     system = Actor.system("系统（红牌自动督办）")
     n = 0
     for req in session.scalars(select(SupervisionRequest).where(SupervisionRequest.status == "open")
                                .order_by(SupervisionRequest.id).with_for_update(skip_locked=True)).all():
-        if session.scalar(select(Supervision.id).where(Supervision.ticket_id == req.ticket_id,
-                                                       Supervision.reason == "red_card",
-                                                       Supervision.status == "open").limit(1)) is not None:
-            req.status = "taken"  # a red-card supervision of this ticket is still open: one is enough to answer
+        if _open_red_card(session, req):
+            # The same lateness crosses two clocks (a ticket signed after its acceptance 红牌 may have crossed its
+            # handling 红牌 too): one open red-card supervision of the unit answers for both.
+            req.status = "taken"
+            write_audit(session, req.ticket_id, system, "supervision_request_merged", None, None, now,
+                        stage=req.stage, stage_label=tl.STAGE_LABELS.get(req.stage, req.stage))
             continue
-        stage = tl.STAGE_LABELS.get(req.stage, req.stage)
         try:
             with session.begin_nested():
                 sup = open_supervision(session, system, req.ticket_id, "red_card", now, wait=False,
-                                       note=f"{stage}环节红牌：{_local_end(req.threshold_at)}仍未"
-                                            f"{'签收' if req.stage == 'acceptance' else '办结'}，自动列入督办")
+                                       note=_red_card_note(req))
             if sup is None:
                 continue  # the ticket is busy in another transaction: next pass
             req.status = "taken"

@@ -6,9 +6,10 @@ Also keeps the submissions the engine could not complete (``failures``: 登记�
 May import ``engine.common``, ``engine.notices`` (the failure alert), ``engine.knowledge``, ``engine.clocks``,
 ``engine.oversight`` and the layers below them.
 """
-from . import failures, handlers, history, pages, queries
-from .handlers import return_window_open
-from .lifecycle import Step, complete_task, load_instance, lock_ticket, register, save_instance
+from . import failures, handlers, history, pages, privacy, queries
+from .handlers import return_window_open, sign_decisions
+from .lifecycle import Step, close_return_window, complete_task, load_instance, lock_ticket, register, save_instance
 
-__all__ = ["Step", "complete_task", "failures", "handlers", "history", "load_instance", "lock_ticket", "pages",
-           "queries", "register", "return_window_open", "save_instance"]
+__all__ = ["Step", "close_return_window", "complete_task", "failures", "handlers", "history", "load_instance",
+           "lock_ticket", "pages", "privacy", "queries", "register", "return_window_open", "save_instance",
+           "sign_decisions"]

@@ -148,25 +148,34 @@ def return_window_open(ticket: Ticket, now: datetime) -> bool:
     return ticket.accept_due is None or now < ticket.accept_due
 
 
+RETURN_CLOSED = "已超过1个工作日的退回期限，视同接受，不能再退回，请签收后办理"
+SIGN_DECISIONS = {"sign": "签收", "return": "退回"}
+
+
+def sign_decisions(ticket: Ticket, now: datetime) -> dict[str, str]:
+    """What the unit may still decide on its sign task: 签收 always, 退回 only within the return window."""
+    if return_window_open(ticket, now):
+        return dict(SIGN_DECISIONS)
+    return {"sign": SIGN_DECISIONS["sign"]}
+
+
 @handler("sign")
 def _sign(session, actor, ticket, task, data, now) -> Result:
+    # Deemed acceptance (视同接受) is not a decision taken here: it only closes the return window (see
+    # lifecycle.close_return_window); the sign task stays open until the unit signs (DOMAIN.md §3 decision).
     errors: dict[str, str] = {}
     decision = data.get("decision") or data.get("sign_decision")
     assignment = _lead_assignment(session, ticket)
-    if actor.kind == "system":
-        if decision != "deemed" or return_window_open(ticket, now):
-            raise Invalid("退回期限未满，不能视同接受", f"ticket {ticket.id}: deemed acceptance before window end")
-        assignment.signed_at, assignment.sign_mode, assignment.sign_on_time = now, "deemed", True
-        return {"sign_decision": "deemed"}, "deemed_accept", {"accept_due": ticket.accept_due.isoformat()}
     if decision == "sign":
+        late = ticket.accept_due is not None and now > ticket.accept_due
         assignment.signed_at, assignment.sign_mode = now, "signed"
-        assignment.sign_on_time = ticket.accept_due is None or now <= ticket.accept_due
-        return {"sign_decision": "sign"}, "sign", {}
+        assignment.sign_on_time = not late
+        return {"sign_decision": "sign"}, "sign", {"late": True} if late else {}
     if decision != "return":
         fail({"decision": "请选择签收或退回"}, "sign")
     if not return_window_open(ticket, now):
-        raise Invalid("已超过1个工作日的退回期限，视同接受，不能再退回", f"ticket {ticket.id}: return after window",
-                      fields={"decision": "退回期限已过"}, code="return_window_closed")
+        raise Invalid(RETURN_CLOSED, f"ticket {ticket.id}: return after window",
+                      fields={"decision": "退回期限已过，只能签收"}, code="return_window_closed")
     reason = _text(data, "return_reason", "退回理由", errors, max_len=2000)
     basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)
     fail(errors, "return")

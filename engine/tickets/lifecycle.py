@@ -1,7 +1,6 @@
 """Register a 诉求 and complete a ticket's user tasks: one locked load–run–save per action."""
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,17 +31,18 @@ from engine.common import text as _text
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.matching import content_digest
+from engine.domain.phones import PhoneError, normalize_phone
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
-from engine.models import TaskProjection, Ticket
+from engine.models import Assignment, TaskProjection, Ticket
 from engine.oversight import complete_supervision_task
 from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance
 
 from . import handlers  # noqa: F401  (register the form-key handlers)
 
-PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
+DEEMING = Actor.system("系统（时限监控）")
 # Which ticket column holds the due instant of a task, unless the diagram names one with the `due` property.
 DUE_COLUMN = {"dispatch": "dispatch_due", "county_dispatch": "dispatch_due", "sign": "accept_due",
               "co_handle": "handling_due", "reply": "handling_due", "evaluate": "eval_due"}
@@ -86,9 +86,12 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     if ttype not in {t.value for t in TicketType}:
         errors["ticket_type"] = "请选择诉求类型（咨询/求助/投诉/举报/建议/经济违法）"
     name = _text(data, "citizen_name", "诉求人姓名", errors, max_len=60)
-    phone = _text(data, "citizen_phone", "联系电话", errors, max_len=20)
-    if phone and not PHONE_RE.match(phone):
-        errors["citizen_phone"] = "联系电话格式不正确"
+    phone = _text(data, "citizen_phone", "联系电话", errors, max_len=40)
+    if phone and "citizen_phone" not in errors:
+        try:
+            phone = normalize_phone(phone)  # stored as 13800001234 or 0762-3388123, however it was typed
+        except PhoneError as exc:
+            errors["citizen_phone"] = exc.message_zh
     address = _text(data, "address", "地址或地点", errors, required=False)
     content = _text(data, "content", "诉求内容", errors, max_len=5000)
     category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
@@ -174,6 +177,32 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
     own = {p.task_uuid for p in rows if p.supervision_id is None}
     return _complete(session, actor, ticket, inst, task, data, now, own)
+
+
+def close_return_window(session: Session, ticket_id: int, now: datetime) -> bool:
+    """Record that the unit's 1-WD return window has closed while it had not signed: it is deemed to have accepted
+    the ticket (视同接受, Art. 10(1)) and may no longer return it; return whether this was recorded now.
+
+    Deemed acceptance does not sign for the unit: the sign task stays open and the acceptance clock's 黄牌 and
+    红牌 still fire while it is unsigned (DOMAIN.md §3 decision). Idempotent: the lead dispatch is marked
+    ``sign_mode = 'deemed'`` (``signed_at`` stays empty) and a second call records nothing.
+    """
+    ticket = lock_ticket(session, ticket_id)
+    if ticket.status != TicketStatus.SIGNING.value or handlers.return_window_open(ticket, now):
+        return False
+    lead = session.scalar(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.role == "lead",
+                                                   Assignment.active.is_(True)))
+    if lead is None or lead.sign_mode is not None or lead.signed_at is not None or lead.returned_at is not None:
+        return False
+    lead.sign_mode = "deemed"
+    write_audit(session, ticket.id, DEEMING, "deemed_accept", ticket.status, ticket.status, now,
+                accept_due=_local_iso(ticket.accept_due), yellow_at=_local_iso(ticket.accept_yellow_at),
+                red_at=_local_iso(ticket.accept_red_at))
+    return True
+
+
+def _local_iso(instant: datetime | None) -> str | None:
+    return instant.astimezone(TZ).isoformat() if instant is not None else None
 
 
 def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str]) -> Step:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.clocks import deadlines
 from engine.common import Actor, Conflict, NotFound, bundle_for, calendar, iso, rules_for, visible_filter
 from engine.domain import timelimits as tl
+from engine.domain.phones import PhoneError, normalize_phone
 from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
 from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketStatus, TicketType
 from engine.knowledge import search as kbs
@@ -148,6 +149,10 @@ def earlier_tickets(session: Session, phone: str | None, address: str | None, *,
     Refusal reason 8 and Art. 11 need one of them linked.
     """
     phone, address = (phone or "").strip(), (address or "").strip()
+    try:
+        phone = normalize_phone(phone) if phone else ""  # stored normalised: +86 138 0000 1234 is 13800001234
+    except PhoneError:
+        pass  # a number still being typed: match it as written
     conds = []
     if phone:
         conds.append(Ticket.citizen_phone == phone)

@@ -8,18 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
-from engine.domain.roles import Role, mask_name, mask_phone
+from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
-from engine.models import Assignment, AuditLog, Evaluation, PiiView, RefusalReason, Reply, TaskProjection, Ticket, Unit
+from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, TaskProjection, Ticket, Unit
 from engine.oversight import facts as oversight_facts
 
-from . import history
-from .handlers import return_window_open
+from . import history, privacy
+from .handlers import return_window_open, sign_decisions
 
 # While a unit has the ticket, the citizen sees the handling deadline in force (extension included).
 OPEN_WITH_UNIT = {"signing", "co_handling", "handling", "reviewing"}
-# Roles that need the citizen's name and phone to do their task (call back, contact the citizen).
-PII_ROLES = {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.RECEIVER, Role.HANDLER}
 
 
 def get_visible_ticket(session: Session, actor: Actor, ticket_id: int) -> Ticket:
@@ -75,12 +73,17 @@ def timeline(session: Session, ticket_id: int) -> list[dict]:
 
 def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *, reveal_reason: str | None = None
                 ) -> dict:
-    """Everything a user may see of one ticket; the citizen's name and phone masked unless the role needs
-    them, and every unmasked view logged."""
-    reveal = actor.kind == "user" and actor.role in PII_ROLES
+    """Everything a user may see of one ticket; the citizen's name and phone masked unless the office's policy
+    shows them to the viewer (privacy.viewer_access), or a viewer who may reveal them gives ``reveal_reason``
+    (the API's ``?reason=``); every unmasked view is logged once per user, ticket and reason."""
+    tasks = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    seen = privacy.viewer_access(session, actor, tasks)
+    reveal = seen.shown
     if reveal:
-        session.add(PiiView(ticket_id=ticket.id, user_id=actor.user_id, actor_label=actor.label,
-                            reason=reveal_reason or "办理工单", at=now))
+        privacy.log_view(session, actor, ticket.id, seen.reason, now)
+    elif reveal_reason and seen.can_reveal:
+        privacy.reveal(session, actor, ticket, tasks, reveal_reason, now)
+        reveal = True
     units = {u.id: u.name for u in session.scalars(
         select(Unit).where(Unit.id.in_(select(Assignment.unit_id).where(Assignment.ticket_id == ticket.id))))}
     assignments = session.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)
@@ -88,7 +91,6 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
     replies = session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)).all()
     evaluations = session.scalars(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
                                   .order_by(Evaluation.id)).all()
-    tasks = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
         "status_label": TicketStatus(ticket.status).label,
@@ -97,7 +99,8 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
         "category": ticket.category,
         "citizen_name": ticket.citizen_name if reveal else mask_name(ticket.citizen_name),
         "citizen_phone": ticket.citizen_phone if reveal else mask_phone(ticket.citizen_phone),
-        "masked": not reveal, "address": ticket.address, "content": ticket.content,
+        "masked": not reveal, "can_reveal": not reveal and seen.can_reveal,
+        "privacy_mode": seen.mode, "address": ticket.address, "content": ticket.content,
         "scope": ticket.scope, "refusal_code": ticket.refusal_code, "refusal_explanation": ticket.refusal_explanation,
         "related_ticket_id": ticket.related_ticket_id, "kb_entry_id": ticket.kb_entry_id,
         "answer_text": ticket.answer_text, "lead_unit_id": ticket.lead_unit_id,
@@ -125,7 +128,9 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
                          "method": e.method, "evaluated_at": iso(e.evaluated_at), "comment": e.comment,
                          "redo_reasonable": e.redo_reasonable, "redo_reason": e.redo_reason} for e in evaluations],
         "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
-                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p)}
+                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p),
+                   # what the sign task still offers: 退回 only within the return window (Art. 10(1))
+                   **({"decisions": sign_decisions(ticket, now)} if p.form_key == "sign" else {})}
                   for p in tasks],
         "timeline": timeline(session, ticket.id),
     }
@@ -166,13 +171,8 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "ticket_id": ticket.id}
 
 
-def pii_views(session: Session, limit: int = 200) -> list[dict]:
-    rows = session.scalars(select(PiiView).order_by(PiiView.at.desc()).limit(limit)).all()
-    return [{"at": iso(r.at), "actor": r.actor_label, "ticket_id": r.ticket_id, "reason": r.reason} for r in rows]
-
-
 __all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",
-           "visible_filter", "pii_views"]
+           "visible_filter"]
 
 
 def return_counts(session: Session, since: datetime | None = None, until: datetime | None = None) -> list[dict]:

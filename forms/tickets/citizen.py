@@ -4,8 +4,8 @@ from __future__ import annotations
 from wtforms import HiddenField
 from wtforms.validators import Regexp
 
-from ..base import Choice, CommandForm, blank, strip, text
-from .intake import PHONE_PATTERN, TYPE_CHOICES
+from ..base import Choice, CommandForm, blank, check_phone, strip, text
+from .intake import TYPE_CHOICES
 from .office import RatingsForm
 
 
@@ -13,13 +13,13 @@ class CitizenSubmitForm(CommandForm):
     """网上提交诉求 (channel 网站)."""
 
     citizen_name = text("您的姓名", 60, message="请填写您的姓名")
-    citizen_phone = text("联系电话", 20, message="请填写联系电话")
+    citizen_phone = text("联系电话", 40, message="请填写联系电话")
     ticket_type = Choice("诉求类型", choices=[blank(), *TYPE_CHOICES], required="请选择诉求类型")
     address = text("事发地址或地点", 255, required=False)
     content = text("诉求内容", 5000, area=True, message="请写明您的诉求内容")
 
     def validate_citizen_phone(self, field):
-        Regexp(PHONE_PATTERN, message="联系电话格式不正确（5至20位数字）")(self, field)
+        check_phone(field)
 
     def to_command(self) -> dict:
         return {"channel": "web", "citizen_name": self.citizen_name.data, "citizen_phone": self.citizen_phone.data,

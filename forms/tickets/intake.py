@@ -1,16 +1,13 @@
 """The call agent's forms: the scope decision (受理审查) and the intake form that registers and decides at once."""
 from __future__ import annotations
 
-from wtforms.validators import Regexp
-
 from engine.domain.states import CHANNEL_LABELS, TYPE_LABELS
 
-from ..base import Choice, CommandForm, OptionalInt, Radio, blank, opt_int, options, text
+from ..base import Choice, CommandForm, OptionalInt, Radio, blank, check_phone, opt_int, options, text
 
 SCOPE_CHOICES = options([("accept", "受理（转派单）"), ("refuse", "不予受理"), ("answer", "即时答复（知识库）")])
 TYPE_CHOICES = options((t.value, label) for t, label in TYPE_LABELS.items())
 CHANNEL_CHOICES = options((c.value, label) for c, label in CHANNEL_LABELS.items())
-PHONE_PATTERN = r"^[0-9+\-() ]{5,20}$"
 
 
 class ScopeForm(CommandForm):
@@ -53,7 +50,7 @@ class IntakeForm(ScopeForm):
 
     channel = Choice("来源渠道", choices=CHANNEL_CHOICES, default="phone", required="请选择来源渠道")
     citizen_name = text("诉求人姓名", 60)
-    citizen_phone = text("联系电话", 20)
+    citizen_phone = text("联系电话", 40)
     address = text("地址或地点", 255, required=False)
     ticket_type = Choice("诉求类型", choices=[blank(), *TYPE_CHOICES],
                          required="请选择诉求类型（咨询/求助/投诉/举报/建议/经济违法）")
@@ -61,7 +58,7 @@ class IntakeForm(ScopeForm):
     content = text("诉求内容", 5000, area=True)
 
     def validate_citizen_phone(self, field):
-        Regexp(PHONE_PATTERN, message="联系电话格式不正确（5至20位数字）")(self, field)
+        check_phone(field)
 
     def to_command(self) -> dict:
         return {"channel": self.channel.data, "citizen_name": self.citizen_name.data,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, IntegerField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, StopValidation
 
 from engine.domain.calendar import TZ
 
@@ -12,16 +12,31 @@ HANDLING_CHOICES = options([("reply", "提交办理答复"), ("extension", "申�
 SIGN_CHOICES = options([("sign", "签收"), ("return", "退回（须在1个工作日内，写明理由和依据）")])
 
 
+RETURN_CLOSED = "已超过1个工作日的退回期限，视同接受，不能再退回，请签收后办理"
+
+
+class SignDecision(Radio):
+    """签收或退回; once the return window has closed a posted 退回 gets the reason, not "invalid choice"."""
+
+    closed = False
+
+    def pre_validate(self, form):
+        if self.closed and self.data == "return":
+            raise StopValidation(RETURN_CLOSED)
+        super().pre_validate(form)
+
+
 class SignForm(CommandForm):
     """签收或退回."""
 
-    decision = Radio("签收或退回", choices=SIGN_CHOICES, required="请选择签收或退回")
+    decision = SignDecision("签收或退回", choices=SIGN_CHOICES, required="请选择签收或退回")
     return_reason = text("退回理由", 2000, required=False, area=True)
     return_basis = text("退回的法律法规或文件依据", 2000, required=False, area=True)
 
     def close_return(self) -> None:
-        """Past the 1-WD window the unit is deemed to have accepted: only 签收 remains."""
+        """Past the 1-WD window the unit is deemed to have accepted: only 签收 remains (the task stays open)."""
         self.decision.choices = [c for c in self.decision.choices if c.value != "return"]
+        self.decision.closed = True
         del self.return_reason
         del self.return_basis
 

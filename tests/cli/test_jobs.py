@@ -46,7 +46,7 @@ def test_run_jobs_while_another_process_leads_runs_nothing_and_says_so(app, db):
     result = app.test_cli_runner().invoke(args=["run-jobs"])
     assert result.exit_code == 0, result.output
     assert re.fullmatch(r"已运行一轮定时任务（2\S+ \S+ \+08:00）：预警 \d+ 次、黄牌 \d+ 次、红牌 \d+ 次.*"
-                        r"视同接受 1 件，逾期未评价 0 件；.*短信语音发出 \d+ 条，待重试 0 条，发送失败 0 条\n",
+                        r"视同接受 1 件（仍待签收），逾期未评价 0 件；.*短信语音发出 \d+ 条，待重试 0 条，发送失败 0 条\n",
                         result.stdout), result.stdout
 
 

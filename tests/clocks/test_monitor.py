@@ -104,20 +104,23 @@ def runner(db, when: str, gateway: DevGateway) -> ClockRunner:
                        lock=LeaseLock(db.engine, holder="test"))
 
 
-def test_one_tick_warns_the_unsigned_unit_then_deems_acceptance_then_starts_handling(db):
-    """At the end of the 1-WD return window the ticket is still unsigned (acceptance warning) and is deemed
-    accepted; the handling clock it starts has crossed its own warning too, and both go out in the same tick."""
+def test_one_tick_warns_the_unsigned_unit_and_closes_its_return_window_without_signing(db):
+    """At the end of the 1-WD return window the ticket is still unsigned: the acceptance warning goes out and the
+    ticket is deemed accepted (no return any more), but it stays 待签收 on the acceptance clock. (Before issue 15
+    deemed acceptance signed for the unit and started the handling clock in the same tick, so the acceptance 黄牌
+    and 红牌 could never fire.)"""
     t = received(db, "consult", "2026-11-25T10:00:00+08:00")
     gateway = DevGateway()
     done = runner(db, "2026-11-27T00:05:00+08:00", gateway).tick()
     db.session.expire_all()
-    assert done["deemed"] == 1 and done["warning"] == 2 and done["sent"] == done["notices"] == len(gateway.sent)
-    assert [c[:2] for c in crossings(db, t)] == [("monitor_warning", "acceptance"), ("monitor_warning", "handling")]
+    assert done["deemed"] == 1 and done["warning"] == 1 and done["sent"] == done["notices"] == len(gateway.sent) == 2
+    assert [c[:2] for c in crossings(db, t)] == [("monitor_warning", "acceptance")]
     t = fresh(db, t)
-    assert (t.status, t.monitor_stage, t.monitor_level) == ("handling", "handling", "warning")
+    assert (t.status, t.monitor_stage, t.monitor_level) == ("signing", "acceptance", "warning")
+    assert t.next_threshold_at == t.accept_yellow_at
     assert all(n.status == "sent" and n.delivered_by == "dev" for n in notices(db, t))
     again = runner(db, "2026-11-27T00:06:00+08:00", gateway).tick()
-    assert again["notices"] == again["sent"] == 0
+    assert again["notices"] == again["sent"] == again["deemed"] == 0
 
 
 def test_the_scheduler_commits_the_pass_batch_by_batch(db):
@@ -133,6 +136,7 @@ def test_the_scheduler_commits_the_pass_batch_by_batch(db):
     done = run.tick()
     run.close()
     db.session.expire_all()
-    # 3 left by the first pass, then 5 again: deemed acceptance started their handling clocks, already warned.
-    assert (done["tickets"], done["deemed"], done["warning"]) == (3 + 5, 5, 3 + 5)
-    assert all((fresh(db, t).monitor_stage, fresh(db, t).monitor_level) == ("handling", "warning") for t in tickets)
+    # The 3 left by the first pass; deemed acceptance leaves all 5 on the acceptance clock (no second pass).
+    assert (done["tickets"], done["deemed"], done["warning"]) == (3, 5, 3)
+    assert all((fresh(db, t).status, fresh(db, t).monitor_stage, fresh(db, t).monitor_level)
+               == ("signing", "acceptance", "warning") for t in tickets)

@@ -91,7 +91,7 @@ def test_sign_review_redo_evaluate_commands(app):
     assert ok and form.to_command() == {"decision": "return", "return_reason": "非本单位职责",
                                         "return_basis": "第十条"}
     form, ok = make(app, SignForm, {"decision": "return"}, close_return=())
-    assert not ok and form.errors["decision"] == ["所选项无效，请重新选择"]
+    assert not ok and form.errors["decision"] == ["已超过1个工作日的退回期限，视同接受，不能再退回，请签收后办理"]
     form, ok = make(app, ReviewForm, {"decision": "back", "reason": "依据不全"})
     assert ok and form.to_command() == {"decision": "back", "reason": "依据不全"}
     form, ok = make(app, RedoDecisionForm, {"reasonable": "no", "reason": "已依法答复"})

@@ -135,20 +135,30 @@ def test_return_within_one_working_day_then_redispatch(db):
     assert [(a.round, a.active, a.returned_at is not None) for a in rounds] == [(1, False, True), (2, True, False)]
 
 
-def test_return_window_closes_after_one_working_day_and_ticket_is_deemed_accepted(db):
+def test_return_window_closes_after_one_working_day_and_ticket_is_deemed_accepted_but_stays_unsigned(db):
+    """视同接受 ends the right to return; it does not sign for the unit (DOMAIN.md §3): the sign task stays open."""
     t, zjj = full_happy_path(db)  # received Wed 11:00 → window ends Thu 24:00
     with pytest.raises(Invalid) as err:
         act(db, user(db.session, "receiver"), t, "sign", "2026-11-27T00:00:00+08:00", decision="return",
             return_reason="x", return_basis="y")
-    assert err.value.code == "return_window_closed"
+    assert err.value.code == "return_window_closed" and "不能再退回" in err.value.message_zh
     assert jobs.overdue_signs(db.session, at("2026-11-26T23:59:00+08:00")) == []
     assert jobs.overdue_signs(db.session, at("2026-11-27T00:00:00+08:00")) == [t.id]
     with transaction(db.session):
-        jobs.deem_accepted(db.session, t.id, at("2026-11-27T00:01:00+08:00"))
-    assert status(db, t) == "handling"
+        assert jobs.deem_accepted(db.session, t.id, at("2026-11-27T00:01:00+08:00")) is True
+    assert status(db, t) == "signing"
     a = db.session.scalar(select(Assignment).where(Assignment.ticket_id == t.id))
-    assert a.sign_mode == "deemed"
+    assert (a.sign_mode, a.signed_at, a.sign_on_time) == ("deemed", None, None)
     assert queries.timeline(db.session, t.id)[-1]["action_label"] == "逾期未退回，视同接受"
+    assert jobs.overdue_signs(db.session, at("2026-11-27T00:02:00+08:00")) == []  # recorded once
+    with transaction(db.session):
+        assert jobs.deem_accepted(db.session, t.id, at("2026-11-27T00:02:00+08:00")) is False
+    act(db, user(db.session, "receiver"), t, "sign", "2026-11-27T09:00:00+08:00", decision="sign")
+    assert status(db, t) == "handling"
+    db.session.expire_all()
+    a = db.session.scalar(select(Assignment).where(Assignment.ticket_id == t.id))
+    assert (a.sign_mode, a.sign_on_time) == ("signed", False)  # signed after the window: late for 签收及时率
+    assert queries.timeline(db.session, t.id)[-1]["detail"] == {"late": True}
 
 
 def test_deemed_acceptance_counts_working_days_over_the_weekend(db):

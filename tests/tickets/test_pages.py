@@ -178,7 +178,7 @@ def test_return_within_the_window_then_the_return_option_disappears(client, db, 
     assert 'value="return"' not in page and "视同接受" in page
     r = complete(client, t.id, "sign", {"decision": "return", "return_reason": "x", "return_basis": "y"},
                  expect=400)
-    assert "所选项无效" in text(r) and fresh(db, t.id).status == "signing"
+    assert "已超过1个工作日的退回期限，视同接受，不能再退回" in text(r) and fresh(db, t.id).status == "signing"
     complete(client, t.id, "sign", {"decision": "sign"})
 
 

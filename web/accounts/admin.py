@@ -1,17 +1,18 @@
-"""Administration: users (list and create with role and unit) and the unit tree (read-only)."""
+"""Administration: users (list and create with role and unit), the unit tree (read-only) and the office's rule on
+who sees a citizen's name and phone (诉求人信息查看规则)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from engine.common import transaction
+from engine.common import Forbidden, transaction
 from engine.domain.roles import OFFICE_ROLES, Role, UnitKind
 from engine.models import Unit, User
-from engine.tickets import pages
-from forms import UserForm
+from engine.tickets import pages, privacy
+from forms import PrivacyForm, UserForm
 from forms.base import options
 
-from ..common import roles_required
+from ..common import PII_LOG_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import hash_password, now
 
@@ -65,3 +66,23 @@ def new_user():
             return redirect(url_for("admin.users"))
     status = 400 if form.errors else 200
     return render_template("accounts/user_new.html", form=form), status
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@roles_required(*PII_LOG_ROLES)
+def privacy_policy():
+    """诉求人信息查看规则: the office's readers of the view log see it; the 系统管理员 changes it (audited)."""
+    a = actor()
+    may_edit = a.role in privacy.EDIT_ROLES
+    form = PrivacyForm()
+    if form.is_submitted() and not may_edit:
+        raise Forbidden("只有系统管理员可以修改诉求人信息查看规则", f"{a.label} may not change the privacy policy")
+    if form.validate_on_submit():
+        with transaction(db.session):
+            privacy.set_policy(db.session, a, form.to_command(), now())
+        flash("诉求人信息查看规则已保存，即时生效", "ok")
+        return redirect(url_for("admin.privacy_policy"))
+    rows = privacy.policy_rows(db.session)
+    form.set_policy({r["role"]: r["mode"] for r in rows})
+    return render_template("accounts/privacy.html", form=form, rows=rows, may_edit=may_edit), \
+        400 if form.errors else 200

@@ -18,8 +18,8 @@ from engine.domain.calendar import TZ
 from ..extensions import db
 
 EXIT_NOT_LEADER = 3  # run-jobs: another process leads, nothing was run
-STEPS = ("时限监控（预警、黄牌、红牌的短信和语音提醒）、视同接受（1个工作日未签收也未退回）、逾期未评价（3个工作日）、"
-         "督办（红牌、重复反映、督办超期）、责任追究线索、知识库纠错时限，最后发送待发的短信和语音")
+STEPS = ("时限监控（预警、黄牌、红牌的短信和语音提醒）、视同接受（1个工作日未退回即不能再退回，仍待签收）、"
+         "逾期未评价（3个工作日）、督办（红牌、重复反映、督办超期）、责任追究线索、知识库纠错时限，最后发送待发的短信和语音")
 
 
 def stamp(now: datetime | None = None) -> str:
@@ -33,7 +33,7 @@ def summary(done: dict[str, Any]) -> str:
         value = done.get(key) or 0
         return len(value) if isinstance(value, (list, tuple, set)) else int(value)
     return (f"预警 {n('warning')} 次、黄牌 {n('yellow')} 次、红牌 {n('red')} 次（检查工单 {n('tickets')} 件）；"
-            f"视同接受 {n('deemed')} 件，逾期未评价 {n('unevaluated')} 件；"
+            f"退回期限届满视同接受 {n('deemed')} 件（仍待签收），逾期未评价 {n('unevaluated')} 件；"
             f"红牌督办 {n('red_cards')} 件，重复反映督办 {n('repeated')} 件，督办超期 {n('overdue_supervisions')} 件，"
             f"责任追究线索 {n('accountability')} 条，知识库纠错 {n('knowledge_flags')} 项；"
             f"短信语音发出 {n('sent')} 条，待重试 {n('retry')} 条，发送失败 {n('failed')} 条")
@@ -83,7 +83,8 @@ class Reporter:
 def register_jobs_cli(app: Flask) -> None:
     @app.cli.command("run-jobs")
     def run_jobs_cmd():
-        """Run the clock jobs once, as the leader only, and print what they did; exit 3 when another process leads."""
+        """Run the clock jobs once as the leader only (return windows closing as 视同接受, 未评价) and print what they
+        did; exit 3 when another process leads."""
         from ..clocks.leadership import current_leader
         from ..clocks.scheduler import run_clock_jobs
 

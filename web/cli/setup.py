@@ -46,8 +46,16 @@ def register_setup_cli(app: Flask) -> None:
         init_database()
         logins = seed_demo(db.session, now(), tickets=tickets, seed=seed)
         click.echo("演示数据已生成。演示账号（密码均为 demo12345）：")
+        by_unit: dict[str, list[str]] = {}
         for username, role_label, unit in logins:
-            click.echo(f"  {username:<18} {role_label:<8} {unit}")
+            if "-" in username:  # a unit's staff, named after its code: print one line per unit
+                by_unit.setdefault(unit, []).append(f"{username}（{role_label}）")
+            else:
+                click.echo(f"  {username:<18} {role_label:<8} {unit}")
+        click.echo("各承办单位和县（区）热线办的账号"
+                   "（用户名为单位代码小写加 -receiver / -handler / -leader / -dispatcher）：")
+        for unit, names in by_unit.items():
+            click.echo(f"  {unit}：{' '.join(names)}")
 
     @app.cli.command("kb-reindex")
     def kb_reindex_cmd():

@@ -1,9 +1,10 @@
 """The clock jobs and the rule that exactly one process per deployment runs them.
 
 Every tick the runner first makes sure it is the leader — a session-level PostgreSQL advisory lock held on a
-connection of its own, or on SQLite a lease row in ``job_lease`` — and only then runs the monitor pass, deemed
-acceptance, 未评价, a second monitor pass (for clocks those steps just started) and the outbox drain. Each step
-is idempotent on its own as well: rows are locked and re-checked, so even two leaders would send a notice once.
+connection of its own, or on SQLite a lease row in ``job_lease`` — and only then runs the monitor pass, the
+closing of return windows (视同接受, which leaves the sign task open), 未评价, the side-process pass and the outbox
+drain. Each step is idempotent on its own as well: rows are locked and re-checked, so even two leaders would send
+a notice once.
 """
 from __future__ import annotations
 
@@ -269,8 +270,6 @@ class ClockRunner:
                         done[key] += 1
                     except ServiceError as exc:
                         log.warning("clock job %s skipped ticket %s: %s", key, ticket_id, exc.log_en)
-            if done["deemed"] or done["unevaluated"]:
-                self._monitor(session, now, done)  # the handling clocks deemed acceptance just started
             # supervision from red cards and repeated reports, overdue supervisions, accountability candidates
             for name, step in jobs.side_process_steps(self.repeat_rule, self.settings.templates,
                                                          self.settings.office_name or "12345热线"):

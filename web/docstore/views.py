@@ -31,9 +31,8 @@ def _actor() -> Actor:
 
 
 def office_defaults(app: Flask) -> dict:
-    """The office's heading and short name on documents, from configuration."""
-    return {"office_name": app.config.get("OFFICE_NAME") or "河源市12345政府服务热线办公室",
-            "office_short": app.config.get("DOCUMENT_OFFICE_SHORT") or docs.DEFAULT_OFFICE_SHORT}
+    """The heading texts on documents (office, short name, city, hotline, measures), as configured at app start."""
+    return docs.heading()
 
 
 def _date(name: str) -> date | None:

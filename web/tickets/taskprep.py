@@ -66,7 +66,9 @@ def _sign(form, ticket, actor, now) -> dict:
     window_open = return_window_open(ticket, now)
     if not window_open:
         form.close_return()
-    return {"return_window_open": window_open, "accept_due": ticket.accept_due}
+    # Past the window the task stays open: the page says when the 黄牌 and 红牌 of the 签收 clock fall.
+    return {"return_window_open": window_open, "accept_due": ticket.accept_due,
+            "accept_yellow_at": ticket.accept_yellow_at, "accept_red_at": ticket.accept_red_at}
 
 
 @prepares("reply")
