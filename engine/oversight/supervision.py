@@ -199,7 +199,7 @@ def _red_card_note(req: SupervisionRequest) -> str:
         else f"{local:%Y-%m-%d %H:%M}"
     stage = tl.STAGE_LABELS.get(req.stage, req.stage)
     what = "仍未签收" if req.stage == "acceptance" else "仍未办结"
-    return f"{stage}时限红牌：至{when}{what}"
+    return f"{stage}环节红牌：{when}{what}，自动列入督办"
 
 
 def _open_red_card(session: Session, req: SupervisionRequest) -> bool:

@@ -1,8 +1,8 @@
 """privacy: the office's settings (the per-role policy on citizens' contact details) and a PII view log with one
 row per user, ticket and reason
 
-Revision ID: i15_1
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-27 09:00:00
 
 Existing view rows are merged: the earliest row of each (ticket, user, reason) keeps the first time, takes the last
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "i15_1"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
