@@ -107,11 +107,11 @@ def test_a_wrong_command_or_option_would_be_caught(tree):
 def page_paths() -> list[tuple[str, str]]:
     found = []
     for name, text in texts():
-        for token in re.findall(r"`(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/[^`\s]*)`", text):
+        for token in re.findall(r"`(?:(?:GET|POST|PUT|PATCH|DELETE) )?(/(?:<[^>`]*>|[^`\s\u3000-\uffff])*)[^`]*`", text):
             path = token.split("?")[0]
             if not path.startswith(FILESYSTEM) and "." not in path.rsplit("/", 1)[-1][:1]:
                 found.append((name, path))
-        for token in re.findall(r"\*\*(/[a-z][^*\s]*)\*\*", text):  # **/admin/calendar**
+        for token in re.findall(r"\*\*(/[a-z](?:<[^>*]*>|[^*\s\u3000-\uffff])*)[^*]*\*\*", text):  # **/admin/calendar**
             found.append((name, token))
     return sorted(set(found))
 
