@@ -6,7 +6,7 @@ The services check meaning. Imports: wtforms, flask_wtf and ``engine.domain`` la
 """
 from __future__ import annotations
 
-from .accounts import LoginForm, RevealForm, UserForm
+from .accounts import LoginForm, PasswordForm, RevealForm, UserForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
 from .tickets.citizen import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
@@ -47,4 +47,4 @@ def form_for_task(task_info, enum_options: dict | None = None) -> type[CommandFo
 __all__ = ["FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm", "IntakeForm", "ScopeForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm",
-           "CitizenEvaluateForm", "LoginForm", "RevealForm", "UserForm"]
+           "CitizenEvaluateForm", "LoginForm", "PasswordForm", "RevealForm", "UserForm"]

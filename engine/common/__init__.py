@@ -4,6 +4,7 @@ shape checks for task data, the form-key handler registry and the process-wide c
 Owns no rule of the measures. May import ``engine.domain``, ``engine.models`` and ``engine.workflow`` only; every
 capability may import it.
 """
+from . import throttle
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
 from .audit import ACTION_LABELS, write_audit
@@ -26,5 +27,5 @@ from .validate import as_id, fail, text, unit_field, units_field
 __all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
            "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "bundle_for", "calendar",
            "can_act", "configure_sqlite", "fail", "forget_active", "form_keys", "handle", "handler",
-           "hash_query_code", "iso", "reset_caches", "rules_for", "session_factory", "text", "transaction",
+           "hash_query_code", "iso", "reset_caches", "rules_for", "session_factory", "text", "throttle", "transaction",
            "unit_field", "units_field", "visible_filter", "write_audit"]
