@@ -46,8 +46,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .blueprints import register_views
     from .cli import register_cli
     from .errors import register_errors
+    from .inputs import register_input_checks
     from .security import register_security
 
+    register_input_checks(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_views(app)
