@@ -85,7 +85,7 @@ def check_request() -> None:
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
             if bad_text(key) or bad_text(value):
-                raise Invalid("提交的内容含有不允许的字符", f"control character in field {key!r}",
+                raise Invalid("提交的内容含有不允许的字符，请删除后重试", f"control character in field {key!r}",
                               fields={_field(key): "含有不允许的字符"})
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json and request.content_length != 0:
         raw = request.get_data(cache=True)
@@ -93,7 +93,8 @@ def check_request() -> None:
             data = request.get_json()
             where = json_problem(data)
             if where is not None:
-                raise Invalid("提交的内容含有不允许的字符或嵌套过深", f"bad text or depth in JSON at {where}",
+                raise Invalid("提交的内容含有不允许的字符或嵌套过深，请修改后重试",
+                              f"bad text or depth in JSON at {where}",
                               fields={where.split(".")[0].split("[")[0] or "_body": "含有不允许的字符或嵌套过深"})
             if request.path.startswith("/api/") and not isinstance(data, dict):
                 raise Invalid("请求体必须是 JSON 对象", "request body is not a JSON object",
