@@ -1,20 +1,25 @@
 """Bad input of any shape gets a Chinese 400, never a 500: the request class and a check before every view.
 
 Closed here for every page and every API route at once: JSON that does not parse or nests too deeply (Python's
-parser would raise RecursionError), text with NUL or other control characters or lone surrogates (PostgreSQL
-cannot store NUL; a surrogate is not Unicode), and ``request.args.get(name, type=int)`` with a number no database
-column can hold (it falls back to the default, as any other unreadable number does).
+parser would raise RecursionError), text with NUL or other control characters or lone surrogates in a form or a
+JSON body (PostgreSQL cannot store NUL; a surrogate is not Unicode: refused with a 400), the same characters in a
+query string (dropped, so a search box answers as for any other junk), and ``request.args.get(name, type=int)``
+with a number no database column can hold (it falls back to the default, as any other unreadable number does).
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 from engine.common import Invalid, NotFound
 
 MAX_DEPTH = 32
 INT_BOUND = 2**31 - 1
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class BoundedArgs(ImmutableMultiDict):
@@ -29,6 +34,11 @@ class BoundedArgs(ImmutableMultiDict):
 
 class HotlineRequest(Request):
     parameter_storage_class = BoundedArgs
+
+    @cached_property
+    def args(self) -> BoundedArgs:
+        parsed = Request.args.fget(self)  # werkzeug's parsing; then drop what no person types
+        return BoundedArgs([(_BAD.sub("", k), _BAD.sub("", v)) for k, v in parsed.items(multi=True)])
 
     def on_json_loading_failed(self, e: ValueError | None):
         raise Invalid("请求体不是有效的 JSON", f"unparsable JSON body: {e}", code="bad_json")
@@ -82,11 +92,10 @@ def check_request() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and bad_text(value):
             raise NotFound("页面或资源不存在", f"control character in path {request.path!r}")
-    for source in (request.args, request.form):
-        for key, value in source.items(multi=True):
-            if bad_text(key) or bad_text(value):
-                raise Invalid("提交的内容含有不允许的字符，请删除后重试", f"control character in field {key!r}",
-                              fields={_field(key): "含有不允许的字符"})
+    for key, value in request.form.items(multi=True):
+        if bad_text(key) or bad_text(value):
+            raise Invalid("提交的内容含有不允许的字符，请删除后重试", f"control character in field {key!r}",
+                          fields={_field(key): "含有不允许的字符"})
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json and request.content_length != 0:
         raw = request.get_data(cache=True)
         if raw.strip():

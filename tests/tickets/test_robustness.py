@@ -49,11 +49,12 @@ def test_junk_in_the_intake_public_and_admin_forms_is_refused_without_500(client
     fields = ["channel", "citizen_name", "citizen_phone", "address", "ticket_type", "category", "content", "scope",
               "refusal_code", "related_ticket_id", "kb_entry_id"]
     assert post(client, "/intake", {"op": "submit", **{f: junk for f in fields}}).status_code == 400
-    # A search answers its page, except for a NUL byte, which every page refuses in Chinese (issue 16)
+    # A form answers its page, except for a NUL byte, which every form refuses in Chinese (issue 16); a query
+    # string drops it
     searched = 400 if "\x00" in junk else 200
     r = post(client, "/intake", {"op": "kb", "kb_q": junk, "related_ticket_id": junk, "kb_entry_id": junk})
     assert r.status_code == searched and (searched == 200 or "不允许的字符" in text(r))
-    assert client.get("/tickets", query_string={"status": junk, "number": junk, "page": junk}).status_code == searched
+    assert client.get("/tickets", query_string={"status": junk, "number": junk, "page": junk}).status_code == 200
     client.post("/logout", data={"csrf_token": ""})
     public = ["citizen_name", "citizen_phone", "ticket_type", "address", "content"]
     assert post(client, "/public/submit", {f: junk for f in public}).status_code == 400
