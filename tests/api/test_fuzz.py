@@ -42,20 +42,21 @@ def test_no_operation_answers_5xx_or_off_its_document(app, client, db, mode, cap
     operations = [op for op in _operations(app) if op.label not in SKIP]
     nothing_to_break = set()
     for operation in operations:
+        label = operation.label
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def fuzz(case):
             response = case.call_and_validate(headers=bearer, checks=CHECKS)
-            sent[operation.label] = sent.get(operation.label, 0) + 1
+            sent[case.operation.label] = sent.get(case.operation.label, 0) + 1
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         try:
             fuzz()
         except Unsatisfiable:  # no parameter or body that could be invalid (GET /api/v1/meta)
             assert mode == GenerationMode.NEGATIVE
-            nothing_to_break.add(operation.label)
+            nothing_to_break.add(label)
     assert len(operations) >= 12 and set(sent) | nothing_to_break == {op.label for op in operations}
     with capsys.disabled():
         print(f"\nAPI fuzzing ({mode.value}): {sum(sent.values())} requests over {len(sent)} operations, "

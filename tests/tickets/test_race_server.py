@@ -35,7 +35,7 @@ def test_four_simultaneous_completions_give_one_200_and_three_409(db, database_u
             barrier = threading.Barrier(RACERS)
             got: list[tuple[int, str]] = []
 
-            def race(i: int) -> None:
+            def race(i: int, tid=tid, barrier=barrier, got=got) -> None:
                 barrier.wait()
                 resp = http[i].post(f"{server.url}/api/v1/tickets/{tid}/tasks/dispatch", headers=dispatcher,
                                     json={"lead_unit": units[i % len(units)]}, timeout=60)
