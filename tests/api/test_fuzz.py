@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support.helpers import CITIZEN
 
-EXAMPLES = 25  # per operation and generation mode
+EXAMPLES = 15  # per operation and generation mode
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Signing out revokes the token every other example uses; it is tested in tests/accounts/test_hardening.py.
 SKIP = {"DELETE /api/v1/session"}

@@ -133,7 +133,7 @@ def test_tickets_stay_consistent_through_kill_9_of_the_server(db, database_url):
             d.start()
         kills = full = 0
         for i in range(KILLS):
-            time.sleep(rng.uniform(0.2, 1.4))
+            time.sleep(rng.uniform(0.2, 1.2))
             if i == KILLS // 2:
                 server.kill_all()
                 server.start()

@@ -13,7 +13,7 @@ from tests.support.consistency import problems
 from tests.support.helpers import CITIZEN
 from tests.support.server import Server, token
 
-ROUNDS = 30
+ROUNDS = 20
 RACERS = 4
 CONFLICT = "该任务已被处理或已失效，请刷新后重试"
 
