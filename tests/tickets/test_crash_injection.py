@@ -156,5 +156,5 @@ def test_tickets_stay_consistent_through_kill_9_of_the_server(db, database_url):
     print(f"\ncrash injection ({db.engine.dialect.name}): {kills} kills ({full} of the whole server), "
           f"{ticket_count(db.session)} tickets, {stats}, {documents} documents, {len(found)} inconsistent")
     assert [e for d in drivers for e in d.errors] == []
-    assert kills >= 20 and stats["tickets"] >= 20 and stats["finished"] >= 5 and stats["retries"] >= 1
+    assert kills >= 20 and stats["tickets"] >= 10 and stats["finished"] >= 5 and stats["retries"] >= 1
     assert found == []
