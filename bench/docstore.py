@@ -50,7 +50,8 @@ def bench(url: str, label: str) -> None:
     from web.cli import init_database
     from web.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False,
+                      "SECRET_KEY": "bench-secret-key-not-for-production"})
     with app.app_context():
         init_database()
         factory = session_factory(db.engine)

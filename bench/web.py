@@ -268,7 +268,7 @@ def bench() -> None:
 
         reset_caches()
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SCHEDULER_ENABLED": False,
-                          "SECRET_KEY": "bench-secret", "CLOCK": lambda: NOW})
+                          "SECRET_KEY": "bench-secret-key-not-for-production", "CLOCK": lambda: NOW})
         anon = app.test_client()
         receiver = app.test_client()
         dispatcher = app.test_client()

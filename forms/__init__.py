@@ -6,7 +6,7 @@ The services check meaning. Imports: wtforms, flask_wtf and ``engine.domain`` la
 """
 from __future__ import annotations
 
-from .accounts import LoginForm, PrivacyForm, RevealForm, UserForm
+from .accounts import LoginForm, PasswordForm, PrivacyForm, RevealForm, UserForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
 from .oversight import (
@@ -65,5 +65,6 @@ def form_for_task(task_info, enum_options: dict | None = None) -> type[CommandFo
 __all__ = ["FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm", "IntakeForm", "ScopeForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm", "CitizenEvaluateForm",
-           "LoginForm", "PrivacyForm", "RevealForm", "UserForm", "ExtensionReviewForm", "JointMeetingForm",
-           "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm", "SupervisionCheckForm"]
+           "LoginForm", "PasswordForm", "PrivacyForm", "RevealForm", "UserForm", "ExtensionReviewForm",
+           "JointMeetingForm", "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm",
+           "SupervisionCheckForm"]

@@ -20,6 +20,18 @@ class LoginForm(CommandForm):
         return {"username": self.username.data, "password": self.password.data}
 
 
+class PasswordForm(CommandForm):
+    """修改密码: the old one, then the new one twice."""
+
+    old = PasswordField("原密码", validators=[InputRequired("请填写原密码")])
+    password = PasswordField("新密码", validators=[InputRequired("请设置新密码"),
+                                                Length(min=8, max=128, message="密码长度须为8至128位")])
+    confirm = PasswordField("确认新密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+    def to_command(self) -> dict:
+        return {"old": self.old.data, "password": self.password.data}
+
+
 class RevealForm(CommandForm):
     """查看完整信息: the reason is logged with who, when and which ticket (Art. 26)."""
 

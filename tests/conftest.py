@@ -21,7 +21,7 @@ pytest_plugins = ["tests.support.pages", "tests.support.browser"]
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 # Deleted after each test, children before parents.
-TICKET_TABLES = ("failed_submission", "kb_flag", "kb_edit_request", "print_batch", "pii_view", "audit_log", "task_projection", "supervision", "issued_document",
+TICKET_TABLES = ("attempt_counter", "failed_submission", "kb_flag", "kb_edit_request", "print_batch", "pii_view", "audit_log", "task_projection", "supervision", "issued_document",
                  "document_counter", "extension_request", "joint_review", "accountability_case", "outbox",
                  "supervision_request", "evaluation", "reply", "assignment", "ticket")
 
@@ -108,14 +108,6 @@ def db(app, clock):
         _db.session.rollback()
         for table in TICKET_TABLES:
             _db.session.execute(text(f"DELETE FROM {table}"))
+        _db.session.execute(text("UPDATE app_user SET token_generation = 0"))  # a test that signed out
         _db.session.commit()
         _db.session.remove()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_lookup_limits():
-    """The query-code limiter counts per process; each test starts with none counted."""
-    from web.security import LOOKUPS
-
-    LOOKUPS._hits.clear()
-    yield

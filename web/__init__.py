@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from .config import Config
 from .extensions import csrf, db, migrate
+from .secret import configure_secret_key
 
 
 class DatabaseId(IntegerConverter):
@@ -28,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
+    configure_secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
@@ -51,8 +53,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .blueprints import register_views
     from .cli import register_cli
     from .errors import register_errors
+    from .inputs import register_input_checks
     from .security import register_security
 
+    register_input_checks(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_views(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, request, url_for
 
@@ -105,10 +106,22 @@ def nav_items() -> list[tuple[str, str]]:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to go back to after signing in, or None."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """A same-site path to go back to after signing in, or None.
+
+    ``target`` is parsed as a URL: anything with a scheme or a host, a control character or whitespace (browsers
+    drop tabs and line breaks, so ``/%09/evil.example`` would become ``//evil.example``), or a backslash is refused.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or c.isspace() or c == "\\" for c in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def _as_local(value) -> datetime | None:

@@ -14,8 +14,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("HOTLINE_DATABASE_URL", "sqlite:///" + os.path.abspath(
         os.path.join(os.path.dirname(__file__), "..", "instance", "hotline.db")))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # Signing key for sessions, CSRF and user API tokens; must be set in production.
-    SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-change-me")
+    # Signing key for sessions, CSRF and user API tokens. Unset: a random key is generated once into
+    # SECRET_KEY_FILE (mode 0600) and reused; several nodes share one key through this variable.
+    SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY") or None
+    # Where the generated key lives; default: instance/secret_key (Flask's instance-folder convention).
+    SECRET_KEY_FILE = os.environ.get("HOTLINE_SECRET_KEY_FILE") or None
     # Lifetime of a signed user API token (seconds) and of an idle web session.
     API_TOKEN_MAX_AGE = int(os.environ.get("HOTLINE_API_TOKEN_MAX_AGE", 8 * 3600))
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("HOTLINE_SESSION_MINUTES", 30)))

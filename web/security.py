@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.common import Actor, Forbidden, ServiceError
+from engine.common import Actor, Forbidden, ServiceError, throttle
 from engine.models import ApiClient, User
 
 from .extensions import db
@@ -30,39 +27,22 @@ class TooManyAttempts(ServiceError):
     code = "too_many_attempts"
 
 
-class AttemptLimiter:
-    """At most ``limit`` attempts per key within ``window`` seconds, per process (guards 6-digit query codes)."""
-
-    def __init__(self, limit: int = 10, window: float = 600.0):
-        self.limit, self.window = limit, window
-        self._hits: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        """Count one attempt.
-
-        :raises TooManyAttempts: past the limit, with a Chinese message.
-        """
-        t = time.monotonic()
-        with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and t - q[0] > self.window:
-                q.popleft()
-            if len(q) >= self.limit:
-                raise TooManyAttempts("查询过于频繁，请10分钟后再试", f"too many lookups for {key}")
-            q.append(t)
-            if len(self._hits) > 50_000:  # forget idle keys so memory stays bounded
-                for k in [k for k, v in self._hits.items() if not v or t - v[-1] > self.window]:
-                    del self._hits[k]
+LOOKUP_LIMIT = throttle.Limit(attempts=10, window=timedelta(minutes=10), lock_for=timedelta(minutes=10))
+_DUMMY_HASH: list[str] = []
 
 
-LOOKUPS = AttemptLimiter()
+def check_lookup(number) -> None:
+    """Count one citizen look-up per client address and per ticket number (shared by every worker).
 
-
-def check_lookup(number: str) -> None:
-    """Limit citizen progress look-ups per client address and per ticket number."""
-    LOOKUPS.check(f"ip:{request.remote_addr}")
-    LOOKUPS.check(f"no:{(number or '').strip()}")
+    :raises TooManyAttempts: past 10 within 10 minutes, with a Chinese message.
+    """
+    number = number.strip() if isinstance(number, str) else ""
+    for key in (throttle.key_for("lookup", "ip", request.remote_addr or ""), throttle.key_for("lookup", "no", number)):
+        until = throttle.reserve(db.session, key, LOOKUP_LIMIT, now(), kind="lookup",
+                                 address=request.remote_addr)
+        db.session.commit()
+        if until is not None:
+            raise TooManyAttempts("查询过于频繁，请10分钟后再试", f"too many lookups ({key})")
 
 
 def now():
@@ -73,27 +53,60 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def authenticate(username: str, password: str) -> User:
-    """Check a password with lockout after repeated failures.
+def _dummy_hash() -> str:
+    # A hash of the same method as real ones, so an unknown name costs the same time as a wrong password.
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
 
-    :raises Unauthorized: wrong name or password, inactive or locked account (one message for all but lockout).
+
+def login_limit() -> throttle.Limit:
+    minutes = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    return throttle.Limit(attempts=current_app.config["LOGIN_MAX_FAILURES"], window=minutes, lock_for=minutes)
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check a password; lock the name for this client address after repeated failures.
+
+    Unknown, inactive and real accounts take the same time and get the same answers, locked included: the
+    attempt is counted under the name and address whether or not the account exists.
+    :raises Unauthorized: wrong name or password, inactive account, or locked (code ``locked``).
     """
-    t = now()
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is not None and user.locked_until is not None and user.locked_until > t:
-        raise Unauthorized("登录失败次数过多，账号已临时锁定，请稍后再试", f"login for locked user {username}",
+    username = username.strip() if isinstance(username, str) else ""
+    password = password if isinstance(password, str) else ""
+    address = request.remote_addr or ""
+    key = throttle.key_for("login", username, address)
+    until = throttle.reserve(db.session, key, login_limit(), now(), kind="login", account=username,
+                             address=address)
+    db.session.commit()  # the attempt counts before the check, for every worker
+    if until is not None:
+        raise Unauthorized("登录失败次数过多，账号已临时锁定，请稍后再试", f"login for locked name {username!r}",
                            code="locked")
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = t + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-            db.session.commit()
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    good = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is None or not user.active or not good:
         raise Unauthorized("用户名或密码错误", f"failed login for {username!r}")
-    user.failed_logins, user.locked_until = 0, None
+    throttle.clear(db.session, key)
     db.session.commit()
     return user
+
+
+def revoke_tokens(user: User) -> None:
+    """Void every API token and web session of ``user`` issued so far (sign-out, password change)."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(token_generation=User.token_generation + 1))
+    db.session.refresh(user)
+
+
+def change_password(user: User, old: str, new: str) -> None:
+    """Set a new password after checking the old one; every earlier token and session is void.
+
+    :raises Unauthorized: the old password is wrong.
+    """
+    if not check_password_hash(user.password_hash, old or ""):
+        raise Unauthorized("原密码不正确", f"password change for {user.username!r} with a wrong old password")
+    user.password_hash = hash_password(new)
+    revoke_tokens(user)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -101,7 +114,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_user_token(user: User) -> str:
-    return "u." + _serializer().dumps({"uid": user.id})
+    return "u." + _serializer().dumps({"uid": user.id, "gen": user.token_generation})
 
 
 def hash_token(token: str) -> str:
@@ -128,9 +141,12 @@ def api_actor() -> Actor:
             raise Unauthorized("访问令牌已过期，请重新登录", "expired user token") from None
         except BadSignature:
             raise Unauthorized("访问令牌无效", "bad user token signature") from None
-        user = db.session.get(User, data.get("uid"))
+        uid = data.get("uid") if isinstance(data, dict) else None
+        user = db.session.get(User, uid) if isinstance(uid, int) else None
         if user is None or not user.active:
             raise Unauthorized("访问令牌无效", "token for unknown or inactive user")
+        if data.get("gen") != user.token_generation:
+            raise Unauthorized("访问令牌已失效，请重新登录", f"revoked token of user {user.id}")
         g.user = user
         return Actor.of_user(user)
     client = db.session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token),
@@ -144,9 +160,16 @@ def current_user() -> User | None:
     if "user" in g:
         return g.user
     uid = session.get("uid")
-    user = db.session.get(User, uid) if uid else None
-    g.user = user if user is not None and user.active else None
+    user = db.session.get(User, uid) if isinstance(uid, int) else None
+    valid = user is not None and user.active and session.get("gen", 0) == user.token_generation
+    g.user = user if valid else None
     return g.user
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on this browser (the session carries the token generation it belongs to)."""
+    session.clear()
+    session["uid"], session["gen"] = user.id, user.token_generation
 
 
 def login_required(view):

@@ -4,6 +4,7 @@ shape checks for task data, the form-key handler registry and the process-wide c
 Owns no rule of the measures. May import ``engine.domain``, ``engine.models`` and ``engine.workflow`` only; every
 capability may import it.
 """
+from . import throttle
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
 from .assignments import assign, deactivate, dispatch_round, next_round
@@ -29,5 +30,5 @@ __all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invali
            "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "bundle_for",
            "calendar", "can_act", "configure_sqlite", "deactivate", "dispatch_round", "fail", "forget_active",
            "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "next_round", "put_setting",
-           "reset_caches", "rules_for", "session_factory", "text", "transaction", "unit_field", "units_field",
-           "visible_filter", "write_audit"]
+           "reset_caches", "rules_for", "session_factory", "text", "throttle", "transaction", "unit_field",
+           "units_field", "visible_filter", "write_audit"]

@@ -16,13 +16,13 @@ from .drafts import ProcessDraft
 from .failures import FailedSubmission
 from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
 from .monitor import JobLease, Outbox, SupervisionRequest
-from .org import ApiClient, Unit, User
+from .org import ApiClient, AttemptCounter, Unit, User
 from .side import AccountabilityCase, ExtensionRequest, JointReview, Supervision
 from .ticket import Assignment, AuditLog, Evaluation, PiiView, Reply, TaskProjection, Ticket
 
 __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "KnowledgeEntry", "ProcessVersion",
            "RefusalReason", "RuleSet", "ApiClient", "Unit", "User", "Assignment", "AuditLog", "Evaluation",
-           "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
+           "AttemptCounter", "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
            "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting"]

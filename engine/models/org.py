@@ -51,8 +51,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(30))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
+    # Raised by sign-out and a password change: every API token and web session issued before is void.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
     unit: Mapped[Unit | None] = relationship()
@@ -73,3 +73,18 @@ class ApiClient(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class AttemptCounter(Base):
+    """Attempts counted under one key, shared by every worker and node: a sign-in name with its source address, or
+    a citizen's look-up (by address, by ticket number). ``locked_until`` refuses further attempts until then."""
+
+    __tablename__ = "attempt_counter"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # login | lookup
+    account: Mapped[str | None] = mapped_column(String(60), index=True)  # the sign-in name, for the office's unlock
+    address: Mapped[str | None] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(index=True)

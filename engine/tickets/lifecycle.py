@@ -66,7 +66,8 @@ _DELETE_TASKS = delete(_TP).where(_TP.c.ticket_id == bindparam("b_ticket_id"),
                                   _TP.c.task_uuid.in_(bindparam("uuids", expanding=True)))
 # Built once: the statement runs at the start of every action.
 _LOCK_WITH_TASKS = (select(Ticket, TaskProjection).outerjoin(TaskProjection, TaskProjection.ticket_id == Ticket.id)
-                    .where(Ticket.id == bindparam("ticket_id")).with_for_update(of=Ticket.__table__))
+                    .where(Ticket.id == bindparam("ticket_id")).with_for_update(of=Ticket.__table__)
+                    .execution_options(populate_existing=True))
 
 
 def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple[Ticket, str, Step]:
@@ -130,7 +131,8 @@ def lock_ticket(session: Session, ticket_id: int) -> Ticket:
 
     :raises NotFound: when there is no such ticket.
     """
-    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                            .execution_options(populate_existing=True))
     if ticket is None:
         raise NotFound("工单不存在", f"ticket {ticket_id} not found")
     return ticket

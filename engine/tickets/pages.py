@@ -374,4 +374,4 @@ def users(session: Session) -> list[dict]:
                            .order_by(User.id)).all()
     return [{"id": u.id, "username": u.username, "display_name": u.display_name, "phone": u.phone,
              "role": u.role, "role_label": ROLE_LABELS[Role(u.role)], "unit": unit_name, "active": u.active,
-             "locked_until": iso(u.locked_until), "created_at": iso(u.created_at)} for u, unit_name in rows]
+             "created_at": iso(u.created_at)} for u, unit_name in rows]

@@ -91,6 +91,8 @@ ROUTES = [
     ("/admin/users", only("admin")),
     ("/admin/users/new", only("admin")),
     ("/admin/units", only("admin")),
+    ("/admin/locks", only("admin")),
+    ("/account/password", signed_in),
     ("/public/submit", everyone),
     ("/public/track", everyone),
     ("/public/submitted", redirect),
@@ -109,7 +111,7 @@ ROUTES = [
     ("/kb/mine", only(OFFICE, "kb_editor")),
     ("/kb/{entry}/versions/1", signed_in),
 ]
-POST_ONLY = {"/logout", "/public/evaluate", "/failures/<int:failure_id>/resolve", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
+POST_ONLY = {"/logout", "/admin/locks/unlock", "/public/evaluate", "/failures/<int:failure_id>/resolve", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
              "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
              "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
              "/oversight/accountability/<int:case_id>/outcome",

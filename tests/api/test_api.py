@@ -135,6 +135,8 @@ def test_errors_are_json_with_chinese_messages(client, db):
     assert r.status_code == 401 and r.json["error"]["message"] == "访问令牌无效"
     agent = login(client, "agent")
     r = client.post("/api/v1/tickets", data="not json", headers={**agent, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["error"]["message"] == "请求体不是有效的 JSON"
+    r = client.post("/api/v1/tickets", json=[CITIZEN], headers=agent)
     assert r.status_code == 400 and r.json["error"]["message"] == "请求体必须是 JSON 对象"
     r = client.post("/api/v1/tickets", json={**CITIZEN, "ticket_type": "x", "citizen_phone": ""}, headers=agent)
     assert r.status_code == 400 and set(r.json["error"]["fields"]) == {"ticket_type", "citizen_phone"}
@@ -147,10 +149,6 @@ def test_login_lockout_after_repeated_failures(client, db):
         client.post("/api/v1/session", json={"username": "kb_editor", "password": "wrong"})
     r = client.post("/api/v1/session", json={"username": "kb_editor", "password": "demo12345"})
     assert r.status_code == 401 and r.json["error"]["code"] == "locked"
-    from engine.models import User
-    u = db.session.scalar(select(User).where(User.username == "kb_editor"))
-    u.locked_until = None
-    db.session.commit()
 
 
 def test_openapi_document_lists_every_route(client, app):
@@ -158,7 +156,7 @@ def test_openapi_document_lists_every_route(client, app):
     assert doc["openapi"].startswith("3.")
     routes = {r.rule.replace("<int:ticket_id>", "{ticket_id}").replace("<task_ref>", "{task_ref}")
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
-    assert routes == set(doc["paths"])
+    assert routes - {"/api/v1/openapi.json"} == set(doc["paths"])
 
 
 def test_channel_cannot_decide_scope(client, channel, db):
@@ -170,15 +168,11 @@ def test_channel_cannot_decide_scope(client, channel, db):
 
 
 def test_query_code_guessing_is_limited(client, db):
-    from web.security import LOOKUPS
-
-    LOOKUPS._hits.clear()
     codes = [client.post("/api/v1/progress", json={"number": "HL20261125999999", "code": f"{i:06d}"}).status_code
              for i in range(12)]
     assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
     r = client.post("/api/v1/progress", json={"number": "HL20261125999999", "code": "123456"})
     assert r.json["error"]["message"] == "查询过于频繁，请10分钟后再试"
-    LOOKUPS._hits.clear()
 
 
 def test_absurd_ids_and_nul_bytes_are_refused_not_500(client, db):
@@ -187,7 +181,7 @@ def test_absurd_ids_and_nul_bytes_are_refused_not_500(client, db):
     assert r.status_code == 400 and "content" in r.json["error"]["fields"]
     tid = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "accept"}, headers=agent).json["ticket"]["id"]
     r = client.post(f"/api/v1/tickets/{tid}/tasks/dispatch", json={"lead_unit": 10**30}, headers=dispatcher)
-    assert r.status_code == 400 and r.json["error"]["fields"]["lead_unit"] == "请选择有效的主办单位"
+    assert r.status_code == 400 and r.json["error"]["fields"]["lead_unit"] == "主办单位超出允许的范围"
 
 
 def test_ticket_explains_its_clocks(client, db, clock):

@@ -49,8 +49,11 @@ def test_junk_in_the_intake_public_and_admin_forms_is_refused_without_500(client
     fields = ["channel", "citizen_name", "citizen_phone", "address", "ticket_type", "category", "content", "scope",
               "refusal_code", "related_ticket_id", "kb_entry_id"]
     assert post(client, "/intake", {"op": "submit", **{f: junk for f in fields}}).status_code == 400
+    # A form answers its page, except for a NUL byte, which every form refuses in Chinese (issue 16); a query
+    # string drops it
+    searched = 400 if "\x00" in junk else 200
     r = post(client, "/intake", {"op": "kb", "kb_q": junk, "related_ticket_id": junk, "kb_entry_id": junk})
-    assert r.status_code == 200
+    assert r.status_code == searched and (searched == 200 or "不允许的字符" in text(r))
     assert client.get("/tickets", query_string={"status": junk, "number": junk, "page": junk}).status_code == 200
     client.post("/logout", data={"csrf_token": ""})
     public = ["citizen_name", "citizen_phone", "ticket_type", "address", "content"]
@@ -58,7 +61,7 @@ def test_junk_in_the_intake_public_and_admin_forms_is_refused_without_500(client
     assert post(client, "/public/track", {"number": junk, "code": junk}).status_code in (400, 404)
     r = post(client, "/public/evaluate", {"number": junk, "code": junk, "intake_rating": junk},
              get_url="/public/track")
-    assert r.status_code == 404
+    assert r.status_code == (400 if searched == 400 else 404)
     login(client, "admin")
     admin = ["username", "display_name", "phone", "role", "unit_id", "password", "confirm"]
     assert post(client, "/admin/users/new", {f: junk for f in admin}).status_code == 400

@@ -2,14 +2,16 @@
 who sees a citizen's name and phone (诉求人信息查看规则)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine.common import Forbidden, transaction
+from engine.common import Forbidden, throttle, transaction
 from engine.domain.roles import OFFICE_ROLES, Role, UnitKind
 from engine.models import Unit, User
 from engine.tickets import pages, privacy
-from forms import PrivacyForm, UserForm
+from forms import ConfirmForm, PrivacyForm, UserForm
 from forms.base import options
 
 from ..common import PII_LOG_ROLES, actor, roles_required
@@ -17,6 +19,7 @@ from ..extensions import db
 from ..security import hash_password, now
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger("hotline.accounts")
 
 
 @bp.get("/users")
@@ -29,6 +32,27 @@ def users():
 @roles_required(Role.ADMIN)
 def units():
     return render_template("accounts/units.html", units=pages.all_units(db.session))
+
+
+@bp.get("/locks")
+@roles_required(Role.ADMIN)
+def locks():
+    """登录锁定: the sign-in names locked now, from which address, until when; the office can lift a lock."""
+    return render_template("accounts/locks.html", locks=throttle.locked(db.session, now()),
+                           form=ConfirmForm())
+
+
+@bp.post("/locks/unlock")
+@roles_required(Role.ADMIN)
+def unlock():
+    form = ConfirmForm()
+    account = request.form.get("account", "")
+    if form.validate_on_submit() and account:
+        with transaction(db.session):
+            lifted = throttle.unlock_account(db.session, account)
+        log.info("%s lifted %s sign-in lock(s) of %r", actor().label, lifted, account)
+        flash(f"已解除账号 {account} 的登录锁定" if lifted else f"账号 {account} 当前没有登录锁定", "ok")
+    return redirect(url_for("admin.locks"))
 
 
 def _unit_problem(role: Role, unit: Unit | None) -> str | None:

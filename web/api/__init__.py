@@ -1,28 +1,42 @@
-"""JSON API for channels and integrations under /api/v1; errors are JSON with a code and a Chinese message."""
+"""JSON API for channels and integrations under /api/v1; errors are JSON with a code and a Chinese message.
+
+Every request body and query is declared in ``schemas`` and checked by ``validation`` before the view runs; the
+OpenAPI document at /api/v1/openapi.json is generated from the same declarations.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
+from spectree import Response
 from sqlalchemy import select
 
 from engine.clocks import explain_ticket_clocks
 from engine.common import Actor, Invalid, transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.knowledge import search as kb
-from engine.models import KnowledgeEntry, RefusalReason, Unit
+from engine.models import KnowledgeEntry, RefusalReason, TaskProjection, Unit
 from engine.tickets import complete_task, load_instance, queries, register
 
 from ..extensions import db
-from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user
-from .openapi import openapi_document
+from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user, revoke_tokens
+from . import schemas as s
+from .validation import SPEC, TASK_BODIES, check_body, remember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+E400, E401, E403, E404, E409, E429 = tuple((f"HTTP_{n}", s.ErrorOut) for n in (400, 401, 403, 404, 409, 429))
+
+
+def answers(ok: tuple[str, type], *errors: tuple[str, type]) -> Response:
+    """The documented responses of an operation: its success and the errors it can give."""
+    return Response(**dict([ok, *errors]))
 
 
 def body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid("请求体必须是 JSON 对象", "request body is not a JSON object")
-    return data
+    """The validated JSON body of this request, without the fields the client left out."""
+    return request.context.json.model_dump(exclude_unset=True)
+
+
+def query():
+    return request.context.query
 
 
 def step_json(step) -> dict:
@@ -32,13 +46,10 @@ def step_json(step) -> dict:
             "tasks": [{"task_id": r.uuid, "task": r.bpmn_id, "title": r.title, "role": r.role} for r in step.ready]}
 
 
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(openapi_document())
-
-
 @bp.post("/session")
+@SPEC.validate(json=s.SessionIn, resp=answers(("HTTP_200", s.SessionOut), E400, E401), security={})
 def login():
+    """用户登录，换取访问令牌。同一账号自同一地址连续失败 5 次后锁定 15 分钟。"""
     data = body()
     user = authenticate(data.get("username", ""), data.get("password", ""))
     return jsonify({"token": issue_user_token(user), "user": {"id": user.id, "username": user.username,
@@ -46,8 +57,20 @@ def login():
                                                              "unit_id": user.unit_id}})
 
 
+@bp.delete("/session")
+@SPEC.validate(resp=answers(("HTTP_200", s.SignedOut), E401, E403))
+def logout():
+    """退出登录：本账号此前签发的全部访问令牌随即失效。"""
+    actor = require_user(api_actor())
+    revoke_tokens(g.user)
+    db.session.commit()
+    return jsonify({"revoked": True, "user_id": actor.user_id})
+
+
 @bp.post("/tickets")
+@SPEC.validate(json=s.TicketIn, resp=answers(("HTTP_201", s.StepOut), E400, E401, E403))
 def create_ticket():
+    """登记诉求（任一渠道）。"""
     actor = api_actor()
     data = body()
     with transaction(db.session):
@@ -58,24 +81,30 @@ def create_ticket():
 
 
 @bp.get("/tickets/<int:ticket_id>")
+@SPEC.validate(query=s.TicketQuery, resp=answers(("HTTP_200", s.TicketOut), E400, E401, E403, E404))
 def get_ticket(ticket_id: int):
+    """查看工单（按单位范围，诉求人信息按角色脱敏，查看完整信息记入查看记录）。"""
     actor = require_user(api_actor())
     with transaction(db.session):
         ticket = queries.get_visible_ticket(db.session, actor, ticket_id)
-        view = queries.ticket_view(db.session, actor, ticket, now(), reveal_reason=request.args.get("reason"))
+        view = queries.ticket_view(db.session, actor, ticket, now(), reveal_reason=query().reason)
         view["clock_explanations"] = explain_ticket_clocks(db.session, ticket)  # 为什么是这个时限
     return jsonify(view)
 
 
 @bp.get("/tickets/<int:ticket_id>/timeline")
+@SPEC.validate(resp=answers(("HTTP_200", s.TimelineOut), E401, E403, E404))
 def get_timeline(ticket_id: int):
+    """工单办理时间线。"""
     actor = require_user(api_actor())
     queries.get_visible_ticket(db.session, actor, ticket_id)
     return jsonify({"timeline": queries.timeline(db.session, ticket_id)})
 
 
 @bp.get("/tickets/<int:ticket_id>/position")
+@SPEC.validate(resp=answers(("HTTP_200", s.PositionOut), E401, E403, E404))
 def get_position(ticket_id: int):
+    """工单在流程图中的当前位置。"""
     actor = require_user(api_actor())
     ticket = queries.get_visible_ticket(db.session, actor, ticket_id)
     inst = load_instance(db.session, ticket)
@@ -84,31 +113,52 @@ def get_position(ticket_id: int):
 
 
 @bp.get("/tasks")
+@SPEC.validate(query=s.TasksQuery, resp=answers(("HTTP_200", s.TaskListOut), E400, E401, E403))
 def my_tasks():
+    """我的待办（limit 1–500，offset 0–1000000）。"""
     actor = require_user(api_actor())
-    limit = min(int(request.args.get("limit", 100)), 500)
-    return jsonify({"tasks": queries.worklist(db.session, actor, limit=limit,
-                                              offset=int(request.args.get("offset", 0)))})
+    q = query()
+    return jsonify({"tasks": queries.worklist(db.session, actor, limit=q.limit, offset=q.offset)})
 
 
 @bp.post("/tickets/<int:ticket_id>/tasks/<task_ref>")
+@SPEC.validate(resp=answers(("HTTP_200", s.StepOut), E400, E401, E403, E404, E409))
 def complete(ticket_id: int, task_ref: str):
+    """办理一项待办任务（task_ref 为任务 ID 或流程节点 ID），请求体按该任务的表单键。"""
     actor = require_user(api_actor())
-    data = body()
+    data = task_body(ticket_id, task_ref)
     with transaction(db.session):
         step = complete_task(db.session, actor, ticket_id, task_ref, data, now())
     return jsonify(step_json(step))
 
 
+def task_body(ticket_id: int, task_ref: str) -> dict:
+    """The request body checked against the schema of the task's form key (unknown task: the service answers)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        check_body(s.Body, data)  # refuses with "应为 JSON 对象"
+    form_key = db.session.scalar(select(TaskProjection.form_key).where(
+        TaskProjection.ticket_id == ticket_id,
+        (TaskProjection.task_uuid == task_ref) | (TaskProjection.bpmn_id == task_ref)).limit(1))
+    if form_key is None and data is not None:
+        return data
+    return check_body(TASK_BODIES.get(form_key or "", TASK_BODIES[""]), data)
+
+
 @bp.post("/progress")
+@SPEC.validate(json=s.ProgressIn, resp=answers(("HTTP_200", s.ProgressOut), E400, E404, E429), security={})
 def progress():
+    """诉求人凭工单编号和查询码查询进度（同一地址或同一编号 10 分钟内至多 10 次）。"""
     data = body()
     check_lookup(data.get("number", ""))
     return jsonify(queries.citizen_lookup(db.session, data.get("number", ""), data.get("code", ""), now()))
 
 
 @bp.post("/progress/evaluate")
+@SPEC.validate(json=s.CitizenEvaluationIn, resp=answers(("HTTP_200", s.EvaluatedOut), E400, E404, E409, E429),
+               security={})
 def citizen_evaluate():
+    """诉求人网上评价。"""
     data = body()
     check_lookup(data.get("number", ""))
     with transaction(db.session):
@@ -122,7 +172,9 @@ def citizen_evaluate():
 
 
 @bp.get("/meta")
+@SPEC.validate(resp=answers(("HTTP_200", s.MetaOut)), security={})
 def meta():
+    """类型、渠道、评价等级、不予受理理由。"""
     reasons = db.session.scalars(select(RefusalReason).where(RefusalReason.active.is_(True))
                                  .order_by(RefusalReason.code)).all()
     return jsonify({"ticket_types": {k.value: v for k, v in TYPE_LABELS.items()},
@@ -133,7 +185,9 @@ def meta():
 
 
 @bp.get("/units")
+@SPEC.validate(resp=answers(("HTTP_200", s.UnitsOut), E401, E403))
 def units():
+    """承办单位列表。"""
     require_user(api_actor())
     rows = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).all()
     return jsonify({"units": [{"id": u.id, "code": u.code, "name": u.name, "kind": u.kind,
@@ -141,9 +195,11 @@ def units():
 
 
 @bp.get("/kb")
+@SPEC.validate(query=s.KbQuery, resp=answers(("HTTP_200", s.KbOut), E400, E401, E403))
 def kb_search():
+    """知识库检索（简易）。"""
     require_user(api_actor())
-    q = (request.args.get("q") or "").strip()
+    q = (query().q or "").strip()
     if q:
         hits = kb.search(db.session, q, limit=20, now=now())
         return jsonify({"entries": [{"id": h.entry_id, "title": h.title, "category": h.category,
@@ -153,3 +209,7 @@ def kb_search():
                                           .order_by(KnowledgeEntry.id).limit(20)) if kb.is_live(e, now())]
     return jsonify({"entries": [{"id": e.id, "title": e.title, "category": e.category, "content": e.content}
                                 for e in rows]})
+
+
+remember(s.SessionIn, s.TicketIn, s.ProgressIn, s.CitizenEvaluationIn, s.TicketQuery, s.TasksQuery, s.KbQuery)
+SPEC.register(bp)
