@@ -3,6 +3,7 @@ for a period. No login; counts and rates only — no names, phones, addresses, t
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
@@ -38,9 +39,7 @@ def _data() -> dict:
     start, end = _period()
     lo = datetime.combine(start, time(), TZ)
     hi = datetime.combine(end + timedelta(days=1), time(), TZ)
-    data = open_data.public_data(db.session, lo, hi)
-    data["period"] = {"from": start.isoformat(), "to": end.isoformat()}
-    return data
+    return open_data.public_data(db.session, lo, hi)
 
 
 @bp.get("/")
@@ -58,6 +57,8 @@ def data_json():
 @bp.get("/data.csv")
 def data_csv():
     data = _data()
-    name = f"hotline-public-{data['period']['from']}-{data['period']['to']}.csv"
+    name = f"12345热线公开统计_{data['period']['from']}_{data['period']['to']}.csv"
+    ascii_name = f"hotline-public-{data['period']['from']}-{data['period']['to']}.csv"
     return Response(open_data.public_csv(data), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+                    headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
+                                                    f"filename*=UTF-8''{quote(name)}"})
