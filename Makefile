@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 instance/hotline.db:
-	$(BIN)/flask seed-demo --tickets 300
+	$(BIN)/flask seed-demo
 
 run: setup instance/hotline.db
 	$(BIN)/flask init-db
