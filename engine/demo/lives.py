@@ -189,31 +189,33 @@ class TicketLife:
 
     def _when(self, bpmn_id: str, unit_id: int | None, now: datetime) -> datetime | None:
         clock, rng, p = self.w.clock, self.rng, self.plan
+        quick = 0.25 if p.fast else 1.0  # a ticket that must reach its stage today moves quickly
         if bpmn_id == "dispatch":
-            return clock.office_after(now, rng.uniform(0.2, 3.0), every_day=True)
+            return clock.office_after(now, rng.uniform(0.2, 3.0) * quick, every_day=True)
         if bpmn_id == "county_dispatch":
-            return clock.office_after(now, rng.uniform(0.5, 6.0), every_day=True)
+            return clock.office_after(now, rng.uniform(0.5, 6.0) * quick, every_day=True)
         if bpmn_id == "sign":
             if p.deemed and not self.returned:
                 return None
-            quick = p.fast or (p.will_return and not self.returned)
-            hours = rng.uniform(0.2, 1.5) if quick else rng.uniform(*self._habits(unit_id).sign_hours)
+            hurry = p.fast or (p.will_return and not self.returned)
+            hours = rng.uniform(0.2, 1.5) if hurry else rng.uniform(*self._habits(unit_id).sign_hours)
             ticket = self.w.session.get(Ticket, self.ticket_id)
             at = clock.office_after(now, hours, every_day=p.fast)
             return min(at, ticket.accept_due - timedelta(minutes=30)) if ticket.accept_due else at
         if bpmn_id == "co_handle":
-            return clock.office_after(now, rng.uniform(0.3, 1.5) if p.fast else rng.uniform(3, 14), every_day=p.fast)
+            hours = rng.uniform(0.3, 1.5) if p.fast else rng.uniform(3, 14)
+            return clock.office_after(now, hours, every_day=p.fast)
         if bpmn_id == "reply":
             return self._reply_time(unit_id, now)
         if bpmn_id == "review":
-            return clock.office_after(now, rng.uniform(0.3, 4.0), every_day=True)
+            return clock.office_after(now, rng.uniform(0.3, 4.0) * quick, every_day=True)
         if bpmn_id in ("redo_decision", "extension_review"):
             return clock.office_after(now, rng.uniform(0.5, 8.0), every_day=True)
         if bpmn_id == "evaluate":
             if not p.evaluated:
                 return None  # no answer: 未评价 after 3 working days (the scheduler records it)
             ticket = self.w.session.get(Ticket, self.ticket_id)
-            at = clock.office_after(now, rng.uniform(1.0, 12.0), every_day=True)
+            at = clock.office_after(now, rng.uniform(1.0, 12.0) * quick, every_day=True)
             return min(at, ticket.eval_due - timedelta(hours=2)) if ticket.eval_due else at
         return clock.office_after(now, rng.uniform(1, 8))  # a task a process owner added
 

@@ -20,8 +20,9 @@ from .lives import RATINGS, FlagAndFix, Plan, PolicyUpload, TicketLife
 
 #: The newest tickets stay in a stage each, so the inboxes show every state: a stage and the working days that may
 #: have fully passed since the ticket came in — later, its clock would have moved it on (deemed acceptance after 1,
-#: 未评价 after 3) or into a red card. Newest tickets take the stages with the shortest clocks first.
-STOPS = (("scoping", 1), ("dispatching", 1), ("returned", 1), ("signing", 1), ("county", 1), ("evaluating", 3),
+#: 未评价 after 3) or into a red card (dispatch only ever turns yellow). Newest tickets take the stages with the
+#: shortest clocks first.
+STOPS = (("signing", 1), ("dispatching", 2), ("returned", 2), ("county", 2), ("scoping", 3), ("evaluating", 3),
          ("answered_open", 3), ("reviewing", 5), ("redo_deciding", 5), ("co_handling", 5), ("handling", 5),
          ("redo_handling", 5), ("refused", 9))
 #: Types with a 10-working-day handling limit: a ticket staying with a unit for days is still within it.
@@ -42,6 +43,20 @@ SHOWCASE = {
 HOURS = {h: w for h, w in zip(range(24), (1, 1, 0, 0, 0, 0, 1, 3, 8, 12, 12, 11, 7, 6, 9, 11, 11, 10, 7, 6, 5, 4, 3,
                                           2), strict=True)}
 CITY_UNITS = [u["code"] for u in dc.CITY_DEPARTMENTS]
+
+
+VILLAGES = ("新村", "上围", "下屋", "石坑", "水口", "塘背", "岭下", "龙岗", "田心", "黄沙")
+
+
+def house(place: str, rng: random.Random) -> str:
+    """A full address at ``place``: a house number on a road, a building in a compound, a village in a town."""
+    if place.endswith(("路", "大道")):
+        return f"{place}{rng.randint(1, 268)}号"
+    if place.endswith(("小区", "家园", "花园")):
+        return f"{place}{rng.randint(1, 18)}栋{rng.randint(1, 3)}单元"
+    if place.endswith("园区"):
+        return f"{place}{rng.choice('ABCDE')}区{rng.randint(1, 40)}号"
+    return f"{place}{rng.choice(VILLAGES)}村"
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -81,6 +96,8 @@ class Planner:
         out, todo = {}, list(STOPS)
         cal = self.w.clock.cal
         for when in sorted(moments, reverse=True):
+            if self.now - when < timedelta(hours=1):
+                continue  # too new to have got anywhere
             age = cal.working_days_elapsed(when, self.now)
             while todo and age >= todo[0][1]:
                 todo.pop(0)
@@ -118,8 +135,9 @@ class Planner:
         req = dg.request_for(i, rng, template_index=rng.choice(templates), county=county,
                              place=incident.place if incident else None)
         cat = dc.CATEGORIES_BY_CODE[req["category"]]
+        address = req["address"] if incident else house(req["address"], rng)
         data = {"channel": req["channel"], "citizen_name": req["citizen_name"], "citizen_phone": req["phone"],
-                "address": req["address"], "content": req["content"], "ticket_type": req["type"],
+                "address": address, "content": req["content"], "ticket_type": req["type"],
                 "category": cat["name"], "scope": "accept"}
         reply = {"handler_name": rng.choice(dg.SURNAMES) + "工", "result": req["reply"], "basis": req["basis"],
                  "contact_method": "电话联系诉求人并告知办理结果"}
