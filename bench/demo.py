@@ -111,7 +111,8 @@ def main() -> None:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| baseline: one plain lifecycle ({BASELINE} in a row), wall / CPU | {per * 1000:.1f} / {per_cpu * 1000:.1f} ms |",
+        f"| baseline: one plain lifecycle ({BASELINE} in a row), wall / CPU "
+        f"| {per * 1000:.1f} / {per_cpu * 1000:.1f} ms |",
         f"| `seed_demo`: tickets registered | {n} |",
         f"| `seed_demo`: wall time | {wall:.1f} s |",
         f"| `seed_demo`: CPU time of the process | {cpu:.1f} s |",
