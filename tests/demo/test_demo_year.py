@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from engine.analytics import metrics
 from engine.domain.calendar import TZ
 from engine.models import AuditLog, Evaluation, KnowledgeEntry, KnowledgeFlag, Supervision, Ticket, User
+from tests.conftest import FrozenClock
 
 from .conftest import NOW
 
@@ -128,3 +129,23 @@ def test_seeding_reports_its_progress(demo):
     assert len(months) >= 12 and said[-1].startswith("完成：共登记")
     total = int(said[-1].split("共登记")[1].split("件")[0])
     assert 1300 <= total <= 1700  # about the default 1,500 registrations
+
+
+def test_the_command_shows_its_progress(tmp_path_factory):
+    """`flask seed-demo` on an empty database: it says what it is doing month by month and ends with the logins."""
+    from .conftest import demo_app_for, fresh_database
+
+    url, drop = fresh_database(tmp_path_factory, "cli")
+    try:
+        app = demo_app_for(url, FrozenClock(NOW))
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--tickets", "24", "--months", "2"])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert "正在生成演示数据（2个月、约24件工单）……" in lines
+        assert sum("已登记" in line for line in lines) >= 2 and any(line.strip().startswith("完成：") for line in lines)
+        assert "演示账号（密码均为 demo12345）" in result.output and "dispatcher" in result.output
+    finally:
+        from engine.common.context import reset_caches
+
+        reset_caches()
+        drop()
