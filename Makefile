@@ -32,7 +32,7 @@ lock:
 	  --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) --output-file $(LOCK) requirements-dev.txt
 
 instance/hotline.db:
-	$(BIN)/hotline seed-demo --tickets 300
+	$(BIN)/hotline seed-demo
 
 run: setup instance/hotline.db
 	$(BIN)/hotline init-db

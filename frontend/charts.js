@@ -1,6 +1,7 @@
-// Charts of the office's statistics pages (Chart.js, bundled as the global HotlineCharts). The page embeds the chart
-// data as JSON in <script type="application/json" id="analytics-charts"> and one <canvas data-chart="ID"> per
-// chart; the same figures are in the tables next to each canvas, so the page works without this file.
+// Charts of the statistics pages, the office's and the public one (Chart.js, bundled as the global HotlineCharts).
+// The page embeds the chart data as JSON in <script type="application/json" id="analytics-charts"> and one
+// <canvas data-chart="ID"> per chart; the same figures are in the tables next to each canvas, so the page works
+// without this file.
 import {
   ArcElement,
   BarController,
@@ -74,6 +75,27 @@ function config(spec) {
           ...base,
           plugins: { ...base.plugins, legend: { display: true, position: 'bottom' } },
           scales: { x: { stacked: true }, y: { ...intAxis, stacked: true } },
+        },
+      };
+    case 'rates': // rates in percent per unit, two series side by side (the public page)
+      return {
+        type: 'bar',
+        data: {
+          labels: spec.labels,
+          datasets: spec.series.map((s, i) => ({
+            label: s.label, data: s.data, backgroundColor: [PALETTE[2], PALETTE[1]][i] || PALETTE[i],
+            maxBarThickness: 16,
+          })),
+        },
+        options: {
+          ...base,
+          indexAxis: 'y',
+          plugins: {
+            ...base.plugins,
+            legend: { display: true, position: 'bottom' },
+            tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}：${ctx.parsed.x}%` } },
+          },
+          scales: { x: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` } } },
         },
       };
     default: { // 'bar' and 'hbar'

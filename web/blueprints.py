@@ -5,7 +5,7 @@ capability packages (and ``engine.domain`` labels), ``web`` helpers. Nothing imp
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, send_from_directory
 
 from .accounts import admin, auth
 from .analytics import dashboard, public, reports
@@ -32,9 +32,16 @@ BLUEPRINTS = {
 }
 
 
+def favicon():
+    """The tab icon at the address browsers ask for by themselves (pages also link the SVG)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 86400)
+
+
 def register_views(app: Flask) -> None:
     """Register every page blueprint and the template helpers they share."""
     for modules in BLUEPRINTS.values():
         for module in modules:
             app.register_blueprint(module.bp)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     register_template_helpers(app)

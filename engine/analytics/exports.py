@@ -11,18 +11,30 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, Role, mask_address, mask_name, mask_phone
-from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS, Channel, TicketStatus, TicketType
+from engine.domain.rules import LEVEL_LABELS
+from engine.domain.states import (
+    CHANNEL_LABELS,
+    RATING_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    Channel,
+    TicketStatus,
+    TicketType,
+)
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
+
+from .tables import Shown, inclusive_dates
 
 #: Rows of one Excel sheet (the format's limit, header included).
 XLSX_MAX_ROWS = 1_048_576
@@ -60,9 +72,17 @@ DEFAULT_FIELDS = ("number", "created_at", "channel", "ticket_type", "category", 
 
 #: Personal data (Art. 26): masked unless the approval allows it.
 PERSONAL_FIELDS = {"citizen_name": mask_name, "citizen_phone": mask_phone, "address": mask_address}
-_LABELS = {"channel": lambda v: CHANNEL_LABELS.get(Channel(v), v),
-           "ticket_type": lambda v: TYPE_LABELS.get(TicketType(v), v),
-           "status": lambda v: STATUS_LABELS.get(TicketStatus(v), v)}
+
+
+def _by_value(labels) -> Any:
+    table = {getattr(k, "value", k): v for k, v in labels.items()}
+    return lambda v: table.get(v, v)
+
+
+#: Codes written as the Chinese words the pages use (an unknown code is written as it is).
+_LABELS = {"channel": _by_value(CHANNEL_LABELS), "ticket_type": _by_value(TYPE_LABELS),
+           "status": _by_value(STATUS_LABELS), "handling_rating": _by_value(RATING_LABELS),
+           "monitor_level": _by_value(LEVEL_LABELS)}
 FILTERS = {"unit_id": Ticket.lead_unit_id, "ticket_type": Ticket.ticket_type, "channel": Ticket.channel,
            "category": Ticket.category, "status": Ticket.status}
 
@@ -70,10 +90,14 @@ FILTERS = {"unit_id": Ticket.lead_unit_id, "ticket_type": Ticket.ticket_type, "c
 # -- writing tables -------------------------------------------------------------------------------------------------
 
 def cell(value: Any) -> Any:
-    """A value as a spreadsheet should hold it: local time as text, and text that a spreadsheet would run as a
-    formula (= + - @ at the start) defused with a leading apostrophe."""
+    """A value as a spreadsheet should hold it: local time and dates as text, a rate or score as the pages show it,
+    and text that a spreadsheet would run as a formula (= + - @ at the start) defused with a leading apostrophe."""
     if isinstance(value, datetime):
         return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Shown):
+        return value.text
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -106,13 +130,26 @@ def write_xlsx(rows: Iterable[list], out: IO[bytes], title: str, rows_per_sheet:
             sheet = book.create_sheet(title if sheets == 1 else f"{title}（{sheets}）")
             sheet.append(header)
             used = 1
-        sheet.append([cell(v) for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
         used += 1
         total += 1
     if sheet is None:
         book.create_sheet(title).append(header)
     book.save(out)
     return total
+
+
+def _xlsx_cell(sheet, value: Any) -> Any:
+    """A rate or score stays a number shown as on the pages (75.0%, 76.75); a date is a date cell."""
+    if isinstance(value, Shown):
+        c = WriteOnlyCell(sheet, value=value.value)
+        c.number_format = value.excel_format
+        return c
+    if isinstance(value, date) and not isinstance(value, datetime):
+        c = WriteOnlyCell(sheet, value=value)
+        c.number_format = "yyyy-mm-dd"
+        return c
+    return cell(value)
 
 
 def write_table(rows: Iterable[list], fmt: str, out: IO[bytes], title: str,
@@ -142,9 +179,11 @@ def _log(session: Session, actor: Actor, what: str, event: str, now: datetime, *
 
 def log_assessment_download(session: Session, actor: Actor, fmt: str, rows: int, start: datetime, end: datetime,
                             version: str, now: datetime) -> ExportLog:
-    """Record a download of the assessment (operating and assessment data, Art. 26(1))."""
-    return _log(session, actor, "assessment", "download", now, fmt=fmt, rows=rows, period_from=start.isoformat(),
-                period_to=end.isoformat(), weights_version=version)
+    """Record a download of the assessment (operating and assessment data, Art. 26(1)); the period as the inclusive
+    Beijing dates the file shows."""
+    first, last = inclusive_dates(start, end)
+    return _log(session, actor, "assessment", "download", now, fmt=fmt, rows=rows, period_from=first.isoformat(),
+                period_to=last.isoformat(), weights_version=version)
 
 
 def export_log(session: Session, actor: Actor, limit: int = 200) -> list[ExportLog]:

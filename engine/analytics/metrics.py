@@ -5,8 +5,6 @@ Read-only SQL over the existing tables; the metric rules themselves are in ``eng
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists, func, or_, select, text
@@ -297,34 +295,6 @@ def metric_tickets(session: Session, unit_id: int, metric: str, start: datetime,
                 q = q.where(cond)
             out[which] = list(session.scalars(q))
     return {"unit_id": unit_id, "metric": metric, "label": A.METRIC_LABELS[metric], **out}
-
-
-ASSESSMENT_COLUMNS = ("unit_id", "unit", "score", *A.METRICS, *A.UnitCounts.__dataclass_fields__)
-ASSESSMENT_HEADER = ("period_from", "period_to", "weights_version", *ASSESSMENT_COLUMNS)
-
-
-def assessment_table(rows: list[dict], start: datetime, end: datetime):
-    """The assessment as rows of plain values (header first) for CSV and Excel: every unit, no cap."""
-    yield list(ASSESSMENT_HEADER)
-    for r in rows:
-        yield [start.isoformat(), end.isoformat(), r.get("weights_version", ""), r["unit_id"], r["unit"],
-               r["score"], *(r["metrics"][m] for m in A.METRICS),
-               *(r["counts"][c] for c in A.UnitCounts.__dataclass_fields__)]
-
-
-def assessment_csv(rows: list[dict], start: datetime, end: datetime) -> str:
-    """The unit assessment as CSV (UTF-8 with BOM for spreadsheet programs), every row, no cap."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    for line in assessment_table(rows, start, end):
-        w.writerow([fmt_value(v) for v in line])
-    return buf.getvalue()
-
-
-def fmt_value(v) -> str:
-    """A cell of a CSV file: empty for None, rates to four places."""
-    return "" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
 # -- hot spots ----------------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Public open data (Art. 27): per lead unit the tickets registered, by type, and the on-time and satisfaction
-rates for a period, as JSON and CSV. Counts and rates only — no personal data and no ticket text."""
+"""Public open data (Art. 21): per lead unit the tickets registered, by type, and the on-time and satisfaction
+rates for a period, and the tickets registered each day, as JSON and CSV. Counts and rates only — no personal data
+and no ticket text."""
 from __future__ import annotations
 
-import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,9 @@ from engine.domain import assessment as A
 from engine.domain.states import TYPE_LABELS, TicketType
 from engine.models import Ticket
 
-from .metrics import check_period, fmt_value, in_period, unit_counts, unit_names
+from .exports import write_csv
+from .metrics import _day, check_period, in_period, unit_counts, unit_names
+from .tables import inclusive_dates, public_rows
 
 PUBLIC_TYPES = tuple(t.value for t in TicketType)
 
@@ -41,9 +43,16 @@ def public_data(session: Session, start: datetime, end: datetime) -> dict:
                      "satisfaction_rate": _round(m["satisfaction_rate"]), "evaluated": c.evaluated})
     rows.sort(key=lambda r: (-r["tickets"], r["unit"]))
     totals = {t: sum(r["by_type"][t] for r in rows) for t in PUBLIC_TYPES}
-    return {"period": {"from": start.isoformat(), "to": end.isoformat()},
+    first, last = inclusive_dates(start, end)
+    day = _day(session)
+    per_day = {str(d): n for d, n in session.execute(select(day, func.count())
+                                                     .where(in_period(Ticket.created_at, start, end))
+                                                     .group_by(day)).all()}
+    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    return {"period": {"from": first.isoformat(), "to": last.isoformat()},
             "types": {t: TYPE_LABELS[TicketType(t)] for t in PUBLIC_TYPES},
-            "total": sum(totals.values()), "by_type": totals, "units": rows}
+            "total": sum(totals.values()), "by_type": totals, "units": rows,
+            "registered": sum(per_day.values()), "trend": [{"day": d, "count": per_day.get(d, 0)} for d in days]}
 
 
 def _round(v: float | None) -> float | None:
@@ -51,13 +60,7 @@ def _round(v: float | None) -> float | None:
 
 
 def public_csv(data: dict) -> str:
+    """The open data as CSV (UTF-8 with BOM): Chinese column titles, rates as percentages, inclusive dates."""
     buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(["period_from", "period_to", "unit", "tickets", *PUBLIC_TYPES, "replied", "on_time_rate",
-                "evaluated", "satisfaction_rate"])
-    p = data["period"]
-    for r in data["units"]:
-        w.writerow([p["from"], p["to"], r["unit"], r["tickets"], *(r["by_type"][t] for t in PUBLIC_TYPES),
-                    r["replied"], fmt_value(r["on_time_rate"]), r["evaluated"], fmt_value(r["satisfaction_rate"])])
+    write_csv(public_rows(data), buf)
     return buf.getvalue()

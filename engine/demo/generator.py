@@ -58,6 +58,10 @@ def _citizen(k: int) -> tuple[str, str]:
 
 _TEMPLATES_BY_TYPE = {t["code"]: [i for i, r in enumerate(REQUEST_TEMPLATES) if r["type"] == t["code"]]
                       for t in REQUEST_TYPES}
+#: Category code → indexes of the templates about it.
+TEMPLATES_BY_CATEGORY: dict[str, list[int]] = {}
+for _i, _r in enumerate(REQUEST_TEMPLATES):
+    TEMPLATES_BY_CATEGORY.setdefault(_r["category"], []).append(_i)
 REPEAT_CALLER_SHARE = 0.1
 
 
@@ -74,20 +78,23 @@ def _local_unit(county: str, category: dict):
     return None
 
 
-def request_for(i: int, rng) -> dict:
+def request_for(i: int, rng, *, template_index: int | None = None, county: str | None = None,
+                place: str | None = None) -> dict:
     """Return demo request number ``i``, drawing every choice from ``rng`` (a ``random.Random``).
 
     Keys: seq, channel, citizen_name, phone, county, address, type, category, title, content, reply, basis, kb,
     unit (the category's default unit), local_unit (the county member unit handling that category group, or None)
     and template (index into REQUEST_TEMPLATES). About REPEAT_CALLER_SHARE of the requests come from an earlier
-    caller, so repeat-request checks (Art. 6(8), Art. 11) have something to find.
+    caller, so repeat-request checks (Art. 6(8), Art. 11) have something to find. ``template_index``, ``county`` and
+    ``place`` fix those choices (a seasonal category, an incident at one place).
     """
     channel = _pick(rng, CHANNEL_WEIGHTS)
-    type_ = _pick(rng, TYPE_WEIGHTS)
-    template_index = rng.choice(_TEMPLATES_BY_TYPE[type_])
+    if template_index is None:
+        template_index = rng.choice(_TEMPLATES_BY_TYPE[_pick(rng, TYPE_WEIGHTS)])
     template = REQUEST_TEMPLATES[template_index]
-    county = _pick(rng, COUNTY_WEIGHTS)
-    place = rng.choice((RURAL_PLACES if template["rural"] else PLACES)[county])
+    type_ = template["type"]
+    county = county or _pick(rng, COUNTY_WEIGHTS)
+    place = place or rng.choice((RURAL_PLACES if template["rural"] else PLACES)[county])
     caller = rng.randrange(i) if i > 0 and rng.random() < REPEAT_CALLER_SHARE else i
     name, phone = _citizen(caller)
     category = CATEGORIES_BY_CODE[template["category"]]

@@ -1,7 +1,6 @@
-"""Build a living Heyuan demo through the real services: units, users, KB entries, tickets in every state."""
+"""Build a living Heyuan demo through the real services: units, users, KB entries, and a year of tickets."""
 from __future__ import annotations
 
-import random
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,17 +11,10 @@ from engine.common import Actor, transaction
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.knowledge import reindex_all
 from engine.models import Category, KnowledgeEntry, KnowledgeVersion, Unit, User
-from engine.process import EXPLANATION_TEMPLATES
-from engine.tickets import complete_task, register
 
 from . import content as dc
-from . import generator as dg
 from . import kb as dk
-
-# How far each demo ticket is driven, with weights: a newcomer sees every state.
-STAGES = {"scoping": 4, "refused": 5, "answered": 8, "answered_open": 3, "dispatching": 5, "county": 3,
-          "signing": 8, "returned": 3, "co_handling": 4, "handling": 14, "reviewing": 6, "evaluating": 8,
-          "redo_deciding": 3, "redo_handling": 3, "archived": 23}
+from .history import Progress, live_year
 
 
 def seed_units(session: Session) -> dict[str, Unit]:
@@ -86,134 +78,24 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
     return by_code
 
 
-class _Driver:
-    """Drive one ticket through the services, advancing a simulated clock between steps."""
-
-    def __init__(self, session, units, staff, rng, t0, limit, unit_staff=None):
-        self.s, self.units, self.staff, self.rng, self.t, self.limit = session, units, staff, rng, t0, limit
-        self.unit_staff = unit_staff or {}
-
-    def of_unit(self, role: Role, unit: Unit) -> Actor:
-        """The unit's demo user of ``role`` (the person a visitor signs in as to do the same step)."""
-        found = self.unit_staff.get((unit.id, role.value))
-        if found is not None:
-            return found
-        label = {Role.RECEIVER: "受理员", Role.HANDLER: "经办人", Role.COUNTY_DISPATCHER: "派单员"}[role]
-        return Actor("user", f"{unit.name}{label}", None, role, unit.id)
-
-    def tick(self, hours_lo=0.2, hours_hi=20.0) -> datetime:
-        self.t = min(self.t + timedelta(hours=self.rng.uniform(hours_lo, hours_hi)), self.limit)
-        return self.t
-
-    def do(self, actor, ticket, task, data):
-        return complete_task(self.s, actor, ticket.id, task, data, self.tick())
+#: Tickets of the default demo year (``seed-demo`` without ``--tickets``): about 125 a month, measured to stay
+#: well under a minute (docs/demo.md).
+DEFAULT_TICKETS = 1500
 
 
-def _pick_units(req: dict, units: dict[str, Unit], rng) -> tuple[Unit, list[Unit]]:
-    lead = units.get(req.get("local_unit") or "") or units.get(req["unit"]) or units["HY-ZJJ"]
-    pool = [u for u in units.values() if u.kind in ("city_department", "enterprise") and u.id != lead.id]
-    cos = rng.sample(pool, 1) if rng.random() < 0.5 else []
-    return lead, cos
+def seed_demo(session: Session, now: datetime, tickets: int = DEFAULT_TICKETS, seed: int = 12345, months: int = 12,
+              progress: Progress | None = None) -> list[tuple[str, str, str]]:
+    """Load the demo: units, users and knowledge entries (once), then ``months`` months of the hotline up to
+    ``now`` with about ``tickets`` registrations, lived through the services (docs/demo.md).
 
-
-def seed_tickets(session: Session, units: dict[str, Unit], kb: dict[str, KnowledgeEntry], now: datetime,
-                 count: int, seed: int) -> int:
-    rng = random.Random(seed)
-    staff = {u.role: Actor.of_user(u) for u in session.scalars(select(User))}
-    unit_staff: dict[tuple[int, str], Actor] = {}
-    for u in session.scalars(select(User).where(User.unit_id.is_not(None), User.active.is_(True)).order_by(User.id)):
-        unit_staff.setdefault((u.unit_id, u.role), Actor.of_user(u))
-    stages = list(STAGES)
-    weights = list(STAGES.values())
-    made = 0
-    for i in range(count):
-        req = dg.request_for(i, rng)
-        stage = rng.choices(stages, weights)[0]
-        start = now - timedelta(days=rng.uniform(0.5, 40) if stage == "archived" else rng.uniform(0.1, 9))
-        d = _Driver(session, units, staff, rng, start, now, unit_staff)
-        with transaction(session):
-            _drive(d, req, stage, kb)
-        made += 1
-    return made
-
-
-def _drive(d: _Driver, req: dict, stage: str, kb: dict[str, KnowledgeEntry]) -> None:
-    s, rng, staff = d.s, d.rng, d.staff
-    cat = dc.CATEGORIES_BY_CODE.get(req["category"])
-    data = {"channel": req["channel"], "citizen_name": req["citizen_name"], "citizen_phone": req["phone"],
-            "address": req["address"], "content": req["content"], "ticket_type": req["type"],
-            "category": cat["name"] if cat else None}
-    agent = staff["agent"]
-    ticket, _code, _ = register(s, agent, data, d.tick(0, 0.1))
-    if stage == "scoping":
-        return
-    if stage == "refused":
-        code = rng.choice([1, 2, 4, 9, 11])
-        complete_task(s, agent, ticket.id, "decide_scope", {"scope": "refuse", "refusal_code": code,
-                      "refusal_explanation": EXPLANATION_TEMPLATES[code]}, d.tick(0, 0.2))
-        return
-    if stage in ("answered", "answered_open"):
-        entry = kb.get(req.get("kb") or "") or next(iter(kb.values()))
-        d.do(agent, ticket, "decide_scope", {"scope": "answer", "kb_entry_id": entry.id})
-        if stage == "answered":
-            d.do(agent, ticket, "evaluate", {"intake_rating": rng.choice(["very_satisfied", "satisfied", "basic"]),
-                                             "method": "callback"})
-        return
-    d.do(agent, ticket, "decide_scope", {"scope": "accept"})
-    if stage == "dispatching":
-        return
-    lead, cos = _pick_units(req, d.units, rng)
-    county = d.units.get(f"{req['county']}-OFFICE")
-    if stage == "county" and county is not None:
-        d.do(staff["dispatcher"], ticket, "dispatch", {"via_county": county.id})
-        return
-    if stage == "returned":
-        d.do(staff["dispatcher"], ticket, "dispatch", {"lead_unit": lead.id})
-        d.do(d.of_unit(Role.RECEIVER, lead), ticket, "sign", {
-            "decision": "return", "return_reason": "该事项不属于本单位法定职责，建议转属地政府处理",
-            "return_basis": "《河源市12345政府服务热线管理办法》第十条"})
-        return
-    d.do(staff["dispatcher"], ticket, "dispatch", {"lead_unit": lead.id, "co_units": [u.id for u in cos]})
-    if stage == "signing":
-        return
-    d.do(d.of_unit(Role.RECEIVER, lead), ticket, "sign", {"decision": "sign"})
-    if cos:
-        if stage == "co_handling":
-            return
-        for u in cos:
-            d.do(d.of_unit(Role.HANDLER, u), ticket, "co_handle", {"co_part": f"{u.name}已按职责配合核查处理。"})
-    if stage in ("co_handling", "handling"):
-        return
-    reply = {"department": lead.name, "handler_name": rng.choice(dg.SURNAMES) + "工", "result": req["reply"],
-             "basis": req["basis"], "contact_method": "电话联系诉求人并告知办理结果"}
-    handler = d.of_unit(Role.HANDLER, lead)
-    d.do(handler, ticket, "reply", reply)
-    if stage == "reviewing":
-        return
-    d.do(staff["reviewer"], ticket, "review", {"decision": "accept"})
-    if stage == "evaluating":
-        return
-    if stage in ("redo_deciding", "redo_handling"):
-        d.do(agent, ticket, "evaluate", {"intake_rating": "satisfied", "handling_rating": "dissatisfied",
-                                         "method": "callback", "comment": "问题没有解决"})
-        if stage == "redo_handling":
-            d.do(staff["reviewer"], ticket, "redo_decision", {"reasonable": True,
-                                                              "reason": "诉求人反映问题仍存在，经核实理由合理"})
-        return
-    good = rng.choices(["very_satisfied", "satisfied", "basic", "dissatisfied"], [30, 45, 18, 7])[0]
-    d.do(agent, ticket, "evaluate", {"intake_rating": "satisfied", "handling_rating": good, "method":
-                                     rng.choice(["callback", "sms", "ivr"]),
-                                     "comment": "答复与实际情况不符" if good == "dissatisfied" else None})
-    if good == "dissatisfied":
-        d.do(staff["reviewer"], ticket, "redo_decision",
-             {"reasonable": False, "reason": "已依法答复，诉求超出政策范围"})
-
-
-def seed_demo(session: Session, now: datetime, tickets: int = 300, seed: int = 12345) -> list[tuple[str, str, str]]:
-    """Load the demo once; running it again adds nothing but the tickets."""
+    Running it again adds another such period of tickets to the same units and users.
+    """
+    say = progress or (lambda _msg: None)
+    since = now - timedelta(days=round(months * 30.4) + 30)
     with transaction(session):
         units = seed_units(session)
-        logins = seed_users(session, units, now)
-        kb = seed_reference(session, units, now)
-    seed_tickets(session, units, kb, now, tickets, seed)
+        logins = seed_users(session, units, since)
+        kb = seed_reference(session, units, since)
+    say("单位、账号和知识库已就绪")
+    live_year(session, units, kb, now, per_month=tickets / months, months=months, seed=seed, progress=say)
     return logins

@@ -10,11 +10,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from engine.analytics import exports
+from engine.analytics import exports, tables
 from engine.analytics import metrics as analytics
 from engine.common.db import transaction
 from engine.common.errors import Conflict, Forbidden, Invalid
 from engine.models import ExportLog
+from tests.support.files import by_header, csv_table, xlsx_sheets
 from tests.support.helpers import CITIZEN, user
 from tests.tickets.test_lifecycle import at
 
@@ -128,17 +129,33 @@ def test_a_spreadsheet_formula_in_citizen_text_is_defused():
     assert [c.data_type for c in ws["A"]] == ["s", "s", "s"]
 
 
-def test_assessment_csv_and_excel_have_every_unit_and_the_version(db):
+def test_assessment_csv_and_excel_have_every_unit_the_version_and_the_words_of_the_page(db):
     build(db)
     rows = analytics.assessment(db.session, START, END)
     out = io.BytesIO()
-    n = exports.write_table(analytics.assessment_table(rows, START, END), "xlsx", out, "考核结果")
-    ws = openpyxl.load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets[0]
-    values = list(ws.values)
-    assert n == len(rows) == len(values) - 1
-    header = list(values[0])
-    zjj = next(v for v in values[1:] if v[header.index("unit")] == "河源市住房和城乡建设局")
-    assert zjj[header.index("score")] == 76.75 and zjj[header.index("weights_version")] == "2026-1"
-    assert zjj[header.index("satisfaction_rate")] == 0.75
-    text = analytics.assessment_csv(rows, START, END)
-    assert "2026-1" in text and "kb_upkeep_rate" in text.splitlines()[0]
+    n = exports.write_table(tables.assessment_rows(rows, START, END), "xlsx", out, "考核结果")
+    sheet = xlsx_sheets(out.getvalue())[0]
+    assert n == len(rows) == len(sheet) - 1
+    zjj = next(r for r in by_header(sheet) if r["承办单位"] == "河源市住房和城乡建设局")
+    assert zjj["得分"] == "76.75" and zjj["权重版本"] == "2026-1" and zjj["排名"] == "2"  # behind 市人社局
+    assert (zjj["满意率"], zjj["签收及时率"], zjj["知识库维护及时率"]) == ("75.0%", "80.0%", "—")
+    assert (zjj["统计起始日期"], zjj["统计截止日期"]) == ("2026-11-01", "2026-12-31")  # END is 2027-01-01 00:00
+    assert zjj["主办派单数"] == "5" and zjj["重办数"] == "1"
+    out = io.BytesIO()
+    exports.write_table(tables.assessment_rows(rows, START, END), "csv", out, "考核结果")
+    assert csv_table(out.getvalue()) == sheet  # the CSV reads exactly like the spreadsheet
+
+
+def test_ticket_export_writes_codes_as_the_pages_name_them(db):
+    build(db)
+    with transaction(db.session):
+        req = exports.request_export(db.session, user(db.session, "dispatcher"), purpose="核查满意度", start=START,
+                                     end=END, fields=["channel", "ticket_type", "status", "handling_rating",
+                                                      "monitor_level"], now=NOW)
+    decide(db, req)
+    data, _ = fetch(db, req)
+    rows = csv_rows(data)
+    assert rows[0] == ["渠道", "诉求类型", "状态", "办理评价", "监控等级"]
+    seen = {v for row in rows[1:] for v in row}
+    assert {"电话", "投诉", "已归档", "满意", "正常"} <= seen
+    assert not seen & {"phone", "complaint", "archived", "satisfied", "normal"}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.models import AssessmentWeights, ExportLog, IssuedDocument
 from tests.analytics.conftest import clean  # noqa: F401  (fixture)
 from tests.analytics.test_analytics import NAMES, PHONES, build
+from tests.support.files import by_header, csv_table, xlsx_sheets
 from tests.support.pages import as_user, post, text
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -43,8 +44,8 @@ def test_ranking_downloads_and_the_log(client, db):
     assert "76.75" in csv_resp.get_data().decode("utf-8-sig")
     xlsx = client.get("/reports/assessment.xlsx" + Q + "&version=2026-2")
     assert xlsx.status_code == 200
-    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).worksheets[0].values)
-    assert rows[0][2] == "weights_version" and {r[2] for r in rows[1:]} == {"2026-2"}
+    rows = by_header(xlsx_sheets(xlsx.get_data())[0])
+    assert {r["权重版本"] for r in rows} == {"2026-2"}
     db.session.rollback()
     logged = db.session.scalars(select(ExportLog).order_by(ExportLog.id)).all()
     assert [(e.what, e.event, e.format) for e in logged] == [("assessment", "download", "csv"),
@@ -52,6 +53,34 @@ def test_ranking_downloads_and_the_log(client, db):
     assert "考核结果" in text(client.get("/reports/exports/log"))
     bad = client.get("/reports/?from=2026-13-01&to=x")  # bad input: last month, no error page
     assert bad.status_code == 200 and "统计期间无效" in text(bad)
+
+
+def test_assessment_files_say_what_the_page_says(client, db):
+    """The office downloads November from the page: Chinese titles, the figures as the page prints them, and the
+    period as the page names it (11-01 to 11-30, not the instant after it)."""
+    build(db)
+    as_user(client, db, "reviewer")
+    nov = "?from=2026-11-01&to=2026-11-30"
+    page = text(client.get("/reports/" + nov))
+    got = client.get("/reports/assessment.csv" + nov)
+    assert "filename*=UTF-8''%E8%80%83%E6%A0%B8%E7%BB%93%E6%9E%9C_2026-11-01_2026-11-30" in \
+        got.headers["Content-Disposition"]
+    table = csv_table(got.get_data())
+    header = table[0]
+    assert header[:6] == ["统计起始日期", "统计截止日期", "权重版本", "排名", "承办单位", "得分"]
+    assert "签收及时率" in header and "知识库维护及时率" in header and "主办派单数" in header
+    assert not [h for h in header if re.search(r"[A-Za-z_]", h)]  # no English column names
+    rows = by_header(table)
+    assert {(r["统计起始日期"], r["统计截止日期"]) for r in rows} == {("2026-11-01", "2026-11-30")}
+    assert "2026-12-01" not in got.get_data().decode("utf-8-sig")
+    for r in rows:  # every score and rate in the file is printed on the page the same way
+        assert r["得分"] in page
+        for label in ("签收及时率", "满意率", "退单率"):
+            assert r[label] == "—" or r[label] in page
+    zjj = next(r for r in rows if r["承办单位"] == "河源市住房和城乡建设局")
+    assert zjj["签收及时率"].endswith("%") and zjj["知识库维护及时率"] == "—"
+    sheet = by_header(xlsx_sheets(client.get("/reports/assessment.xlsx" + nov).get_data())[0])
+    assert sheet == rows  # Excel shows the same words and figures (kept as numbers under a percent format)
 
 
 def test_weights_versions_through_the_page(client, db):
@@ -106,6 +135,7 @@ def test_ticket_export_needs_approval(client, db):
     assert got.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(got.get_data()), read_only=True).worksheets[0].values)
     assert rows[0] == ("工单编号", "诉求人", "联系电话") and len(rows) == 6
+    assert "2026-11-01%E8%87%B32026-12-31.xlsx" in got.headers["Content-Disposition"]  # …_2026-11-01至2026-12-31
     flat = " ".join(str(v) for row in rows for v in row)
     assert not any(s in flat for s in (*NAMES, *PHONES))
     db.session.rollback()

@@ -11,7 +11,9 @@ import pytest
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")  # Debian's package; never `playwright install`
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # from npm (package.json devDependencies), tests only
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -68,9 +70,12 @@ class People:
         self.browser, self.base = browser, base_url
         self.contexts = []
 
-    def page(self, *, phone: bool = False):
-        ctx = self.browser.new_context(viewport=PHONE if phone else DESKTOP, locale="zh-CN", base_url=self.base,
-                                       device_scale_factor=1, is_mobile=phone, has_touch=phone)
+    def page(self, *, phone: bool = False, zoom: float = 1.0):
+        """A new page; ``zoom`` emulates the browser zoomed in on the desktop (2.0: 200 % of 1280 × 900, i.e. a
+        640-pixel-wide layout viewport drawn at twice the pixels)."""
+        viewport = PHONE if phone else {k: round(v / zoom) for k, v in DESKTOP.items()}
+        ctx = self.browser.new_context(viewport=viewport, locale="zh-CN", base_url=self.base,
+                                       device_scale_factor=zoom, is_mobile=phone, has_touch=phone)
         ctx.set_default_timeout(15000)
         self.contexts.append(ctx)
         return ctx.new_page()
@@ -105,3 +110,29 @@ def shot():
     def take(page, name: str):
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return take
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core on the page as it stands and describe every violation of the given impacts (empty: none).
+
+    The script is served to the page from the test's own route at the app's origin, so the page's CSP
+    (``script-src 'self'``) stays on; the app never serves it.
+    """
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: run npm ci (it is a devDependency in package.json)")
+    page.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE),
+                                                                     content_type="application/javascript"))
+    page.add_script_tag(url="/__axe__/axe.min.js")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']} {v['id']}: {v['help']} — " + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
+                                                                   else str(n["target"]) for n in v["nodes"][:5])
+            for v in result["violations"] if v["impact"] in impacts]
+
+
+def horizontal_overflow(page) -> dict:
+    """How far the page and its main content reach past the viewport's width (0, 0 when nothing scrolls sideways)."""
+    return page.evaluate("""() => {
+      const main = document.querySelector('main'), doc = document.documentElement;
+      return {page: doc.scrollWidth - doc.clientWidth, main: main.scrollWidth - main.clientWidth,
+              width: window.innerWidth};
+    }""")

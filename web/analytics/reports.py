@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from engine.analytics import exports, reports
+from engine.analytics import exports, reports, tables
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
 from engine.common import Forbidden, ServiceError, transaction
@@ -99,7 +99,7 @@ def assessment_download(fmt: str):
     d_from, d_to, start, end = _period()
     report = analytics.assessment_report(db.session, start, end, version=_version())
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-    n = exports.write_table(analytics.assessment_table(report["rows"], start, end), fmt, spool, "考核结果")
+    n = exports.write_table(tables.assessment_rows(report["rows"], start, end), fmt, spool, "考核结果")
     with transaction(db.session):
         exports.log_assessment_download(db.session, actor(), fmt, n, start, end, report["weights_version"], now())
     spool.seek(0)
@@ -232,9 +232,9 @@ def _describe(req) -> dict:
     f = dict(req.filters or {})
     if "unit_id" in f:
         f["unit_id"] = names.get(f["unit_id"], f["unit_id"])
+    first, last = tables.inclusive_dates(req.period_from, req.period_to)
     return {"fields": [exports.FIELDS[c][0] for c in req.fields if c in exports.FIELDS], "filters": f,
-            "from": req.period_from.astimezone(TZ).date(),
-            "to": (req.period_to - timedelta(seconds=1)).astimezone(TZ).date()}
+            "from": first, "to": last}
 
 
 @bp.get("/exports")
@@ -315,7 +315,8 @@ def export_download(request_id: int, fmt: str):
             exports.log_denied(db.session, a, request_id, fmt, exc.log_en, now())
         raise
     spool.seek(0)
-    name = f"工单数据_申请{req.id}.{fmt}"
+    d = _describe(req)
+    name = f"工单数据_申请{req.id}_{d['from'].isoformat()}至{d['to'].isoformat()}.{fmt}"
     return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
 
 

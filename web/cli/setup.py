@@ -37,14 +37,18 @@ def register_setup_cli(app: Flask) -> None:
         click.echo(f"数据库已就绪：{current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
     @app.cli.command("seed-demo")
-    @click.option("--tickets", default=300, show_default=True, help="how many demo tickets to create")
+    @click.option("--tickets", default=1500, show_default=True, help="tickets registered over the demo period")
+    @click.option("--months", default=12, show_default=True, help="how many months of history up to now")
     @click.option("--seed", default=12345, show_default=True)
-    def seed_demo_cmd(tickets: int, seed: int):
-        """Load the Heyuan demo: units, one user per role, knowledge entries and tickets in every state."""
+    def seed_demo_cmd(tickets: int, months: int, seed: int):
+        """Load the Heyuan demo: units, one user per role, knowledge entries and a year of tickets lived through
+        the services (docs/demo.md)."""
         from engine.demo import seed_demo
 
         init_database()
-        logins = seed_demo(db.session, now(), tickets=tickets, seed=seed)
+        click.echo(f"正在生成演示数据（{months}个月、约{tickets}件工单）……")
+        logins = seed_demo(db.session, now(), tickets=tickets, months=months, seed=seed,
+                           progress=lambda step: click.echo(f"  {step}"))
         click.echo("演示数据已生成。演示账号（密码均为 demo12345）：")
         by_unit: dict[str, list[str]] = {}
         for username, role_label, unit in logins:
