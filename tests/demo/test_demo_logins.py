@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.demo import content as dc
-from engine.demo.seed import seed_reference, seed_tickets, seed_units
+from engine.demo.history import live_year
+from engine.demo.seed import seed_reference, seed_units
 from engine.models import Assignment, AuditLog, TaskProjection, Ticket, Unit, User
 from tests.support.pages import login, post, text
 
@@ -18,7 +19,8 @@ def demo_tickets(db, clock, count: int = 90) -> None:
     units = seed_units(db.session)
     kb = seed_reference(db.session, units, clock())
     db.session.commit()
-    seed_tickets(db.session, units, kb, clock(), count, seed=12345)
+    # two months of the demo's life through the services, about ``count`` registrations
+    live_year(db.session, units, kb, clock(), per_month=count / 2, months=2, seed=12345)
     db.session.expire_all()
 
 
