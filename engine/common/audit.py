@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "kb_flag_warning": "知识库纠错预警",
     "kb_flag_yellow": "知识库纠错黄牌",
     "kb_flag_red": "知识库纠错红牌",
+    "attachment_publish": "公开附件",
+    "attachment_unpublish": "取消公开附件",
 }
 
 

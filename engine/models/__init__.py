@@ -1,5 +1,6 @@
 """Tables. Check constraints mirror the state rules; nothing here imports Flask or SpiffWorkflow."""
 from .analytics import AssessmentWeights, ExportLog, ExportRequest
+from .attachments import Attachment, AttachmentAccess, AttachmentSettings
 from .base import Base, UTCDateTime
 from .config import CalendarDay, CalendarYear, Category, KnowledgeEntry, ProcessVersion, RefusalReason, RuleSet
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
@@ -16,4 +17,5 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "Attachment",
+           "AttachmentAccess", "AttachmentSettings"]

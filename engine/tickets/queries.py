@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.attachments import for_citizen, for_ticket, link_timeline
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
 from engine.domain.roles import Role, mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
@@ -89,6 +90,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
     evaluations = session.scalars(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
                                   .order_by(Evaluation.id)).all()
     tasks = session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == ticket.id)).all()
+    files = for_ticket(session, ticket.id, hide_citizen=not reveal)  # the citizen's own files masked like the phone
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
         "status_label": TicketStatus(ticket.status).label,
@@ -127,7 +129,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
         "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
                    "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p)}
                   for p in tasks],
-        "timeline": timeline(session, ticket.id),
+        "attachments": files, "timeline": link_timeline(timeline(session, ticket.id), files),
     }
 
 
@@ -163,7 +165,7 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "extension": oversight_facts.approved_extension(session, ticket),
             "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,
             "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
-            "ticket_id": ticket.id}
+            "attachments": for_citizen(session, ticket.id), "ticket_id": ticket.id}
 
 
 def pii_views(session: Session, limit: int = 200) -> list[dict]:

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of /api/v1, written by hand so it says what the endpoints promise."""
 from __future__ import annotations
 
+from . import attachments_schema
+
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
     "properties": {"code": {"type": "string", "examples": ["invalid", "forbidden", "conflict"]},
@@ -79,7 +81,7 @@ def openapi_document() -> dict:
                                 "message 为中文。"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": (
             "渠道客户端令牌（flask --app web create-api-client 生成）或用户令牌（POST /api/v1/session 获取）")}},
-            "schemas": {"Error": ERROR, "TicketIn": TICKET_IN, "Step": STEP}},
+            "schemas": {"Error": ERROR, "TicketIn": TICKET_IN, "Step": STEP, **attachments_schema.SCHEMAS}},
         "security": [{"bearer": []}],
         "paths": {
             "/api/v1/session": {"post": _op("用户登录，换取访问令牌", {"200": _resp("令牌")}, auth=False, body={
@@ -111,5 +113,6 @@ def openapi_document() -> dict:
             "/api/v1/kb": {"get": _op("知识库检索（简易）", {"200": _resp("条目")},
                                       params=[{"name": "q", "in": "query", "schema": {"type": "string"}}])},
             "/api/v1/openapi.json": {"get": _op("本文档", {"200": _resp("OpenAPI")}, auth=False)},
+            **attachments_schema.PATHS,
         },
     }
