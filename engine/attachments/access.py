@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, defer
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, iso, visible_filter, write_audit
 from engine.domain.roles import Role
 from engine.models import Attachment, AttachmentAccess, Ticket
+from engine.models.attachments import ATTACHMENT_KIND_LABELS as KIND_LABELS
 
 from .store import SLOT_LABELS, size_text
 
 ORIGIN_LABELS = {"citizen": "诉求人提供", "unit": "承办单位", "office": "热线办"}
-KIND_LABELS = {"image": "图片", "pdf": "PDF文档", "office": "办公文档"}
 #: Who may publish or withdraw any attachment (a unit: only its own uploads).
 PUBLISH_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 _LIGHT = (defer(Attachment.data), defer(Attachment.thumb))

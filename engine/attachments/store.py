@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from engine.common import Actor, Forbidden, Invalid
 from engine.domain.roles import Role
 from engine.models import Attachment, AttachmentSettings
+from engine.models.attachments import MB, size_text
 
 from . import imaging, sniff
 
-MB = 1024 * 1024
 DEFAULT_LIMITS = {"max_file_mb": 10, "max_ticket_mb": 50, "max_files": 10}
 #: Upper bounds the settings page accepts (the web server refuses a request past its own cap, docs/operator-guide).
 CEILINGS = {"max_file_mb": 50, "max_ticket_mb": 500, "max_files": 30}
@@ -99,13 +99,6 @@ class Limits:
     @property
     def max_ticket_bytes(self) -> int:
         return self.max_ticket_mb * MB
-
-
-def size_text(n: int) -> str:
-    """Bytes as people read them: 820 KB, 3.4 MB."""
-    if n >= MB:
-        return f"{n / MB:.1f} MB"
-    return f"{max(1, round(n / 1024))} KB" if n else "0 KB"
 
 
 def limits(session: Session) -> Limits:

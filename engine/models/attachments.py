@@ -16,6 +16,16 @@ from .base import Base
 ATTACHMENT_KINDS = ("image", "pdf", "office")
 ATTACHMENT_SLOTS = ("file", "scan")
 ATTACHMENT_ORIGINS = ("citizen", "unit", "office")
+#: What people call each kind of file (pages, documents, the API's labels).
+ATTACHMENT_KIND_LABELS = {"image": "图片", "pdf": "PDF文档", "office": "办公文档"}
+MB = 1024 * 1024
+
+
+def size_text(n: int) -> str:
+    """Bytes as people read them: 820 KB, 3.4 MB."""
+    if n >= MB:
+        return f"{n / MB:.1f} MB"
+    return f"{max(1, round(n / 1024))} KB" if n else "0 KB"
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
