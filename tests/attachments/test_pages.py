@@ -223,3 +223,18 @@ def test_the_ticket_page_lists_every_attachment_under_its_step(client, db, ticke
     assert "办理答复" in section and section.count('class="thumb"') == 2 and "台账.xlsx" in section
     assert CITIZEN["citizen_name"] not in section
     assert len(THUMB.findall(page)) == 2
+
+
+def test_a_co_handler_attaches_its_part_and_the_lead_unit_sees_it_when_replying(client, db, tickets):
+    from tests.tickets.test_every_task_page import _with_co
+
+    t = _with_co(tickets, db)
+    r = submit_task(client, db, t, "co_handle", {"co_part": "已配合核查劳务用工情况"},
+                    {"attachments": [(office("xlsx"), "用工核查表.xlsx")]})
+    assert r.status_code == 302, text(r)[:3000]
+    [a] = attachments_of(db, t.id)
+    assert (a.action, a.origin) == ("co_part", "unit") and a.unit_id == unit_id(db, "HY-RSJ")
+    url, _ = task_url(db, t, "reply")
+    as_user(client, db, "handler")
+    page = text(client.get(url))
+    assert "协办意见" in page and f'href="/attachments/{a.token}?dl=1"' in page
