@@ -20,6 +20,8 @@ def test_a_handler_attaches_a_camera_photo_to_a_reply_on_a_phone(people, db, tic
     item.get_by_role("link", name="拍照上传").click()
     handler.wait_for_load_state()
     assert handler.url.endswith("#upload")
+    assert handler.get_by_label("用手机拍照").get_attribute("name") == "attachments_camera"
+    assert handler.get_by_label("选择文件").get_attribute("name") == "attachments"
     camera = handler.locator("input[name=attachments_camera]")
     assert camera.get_attribute("capture") == "environment" and camera.get_attribute("accept") == "image/*"
     camera.set_input_files(files=[{"name": "camera.jpg", "mimeType": "image/jpeg", "buffer": photo(gps=True)}])
@@ -36,12 +38,12 @@ def test_a_handler_attaches_a_camera_photo_to_a_reply_on_a_phone(people, db, tic
 
     reviewer = people.signed_in("reviewer")
     reviewer.goto(f"/tickets/{ticket_id}")
-    thumb = reviewer.locator(f"#attachments img.thumb[alt='{a.name}']")
+    thumb = reviewer.locator(f"#files img.thumb[alt='{a.name}']")
     thumb.wait_for()
     reviewer.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     assert thumb.evaluate("img => img.naturalWidth") <= 360  # a thumbnail, not the photo
     with reviewer.expect_popup() as opened:
-        reviewer.locator(f"#attachments a.thumb-link[href='/attachments/{a.token}']").click()
+        reviewer.locator(f"#files a.thumb-link[href='/attachments/{a.token}']").click()
     full = opened.value
     full.wait_for_load_state()
     served = full.request.get(full.url).body()

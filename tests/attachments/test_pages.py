@@ -220,7 +220,7 @@ def test_the_ticket_page_lists_every_attachment_under_its_step(client, db, ticke
                                                                     (office("xlsx"), "台账.xlsx")]})
     as_user(client, db, "dispatcher")
     page = text(client.get(f"/tickets/{t.id}"))
-    section = page.split('id="attachments"', 1)[1].split("</section>", 1)[0]
+    section = page.split('id="files"', 1)[1].split("</section>", 1)[0]
     assert "办理答复" in section and section.count('class="thumb"') == 2 and "台账.xlsx" in section
     assert CITIZEN["citizen_name"] not in section
     assert len(THUMB.findall(page)) == 2
@@ -239,3 +239,5 @@ def test_a_co_handler_attaches_its_part_and_the_lead_unit_sees_it_when_replying(
     as_user(client, db, "handler")
     page = text(client.get(url))
     assert "协办意见" in page and f'href="/attachments/{a.token}?dl=1"' in page
+    # The list of files and the upload inputs on one page: each label still points at its own input.
+    assert page.count('id="attachments"') == 1 and '<label for="attachments" class="pick">' in page

@@ -95,7 +95,7 @@ def toggle_public(token: str):
         found = publish(db.session, actor(), token, public, now())
         ticket_id, name = found.ticket_id, found.name
     flash(f"附件「{name}」已{'公开，诉求人可在进度查询页查看' if public else '取消公开'}", "ok")
-    return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#attachments")
+    return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#files")
 
 
 @bp.route("/attachments/settings", methods=["GET", "POST"])
