@@ -202,7 +202,7 @@ def test_the_unit_inbox_offers_the_camera_on_a_phone(client, db, tickets):
     assert 'name="attachments" multiple' in page and 'enctype="multipart/form-data"' in page
 
 
-def test_the_written_record_and_citizen_data_stay_intact_after_a_refused_file(client, db, tickets):
+def test_a_wrong_type_on_the_reply_page_is_refused_and_what_was_typed_stays(client, db, tickets):
     t = tickets.handling()
     r = submit_task(client, db, t, "reply", REPLY_FILL, {"attachments": [(b"MZ\x90\x00" + b"\x00" * 100, "现场.jpg")]})
     assert r.status_code == 400
