@@ -43,6 +43,8 @@ DEFAULTS = {
 
 #: Chart images may only arrive inline, as base64 PNG or SVG.
 ALLOWED_IMAGE_PREFIXES = ("data:image/png;base64,", "data:image/svg+xml;base64,")
+#: Pictures of annexes (附件: photos, scans), inline as base64 JPEG or PNG.
+ANNEX_IMAGE_PREFIXES = ("data:image/jpeg;base64,", "data:image/png;base64,")
 
 _CN_DIGITS = "〇一二三四五六七八九"
 _WEEKDAYS = "一二三四五六日"
@@ -265,16 +267,20 @@ def _get_resources() -> _Resources:
 # --- Rendering ----------------------------------------------------------------------------------------------------
 
 def _check_images(kind_code: str, context: Mapping) -> None:
-    for index, chart in enumerate(context.get("charts") or ()):
-        src = chart.get("src") if isinstance(chart, Mapping) else None
-        if not isinstance(src, str) or not src.startswith(ALLOWED_IMAGE_PREFIXES):
+    found = [(f"charts[{i}].src", c.get("src") if isinstance(c, Mapping) else None, ALLOWED_IMAGE_PREFIXES)
+             for i, c in enumerate(context.get("charts") or ())]
+    found += [(f"annexes[{i}].image", a.get("image") if isinstance(a, Mapping) else "", ANNEX_IMAGE_PREFIXES)
+              for i, a in enumerate(context.get("annexes") or ())]
+    for where, src, prefixes in found:
+        if src is None and where.startswith("annexes"):
+            continue  # an annex without a picture is only listed
+        if not isinstance(src, str) or not src.startswith(prefixes):
             raise DocumentError(
-                f"{kind_code}: charts[{index}].src must be a base64 data URI starting with one of "
-                f"{', '.join(ALLOWED_IMAGE_PREFIXES)}")
+                f"{kind_code}: {where} must be a base64 data URI starting with one of {', '.join(prefixes)}")
         try:
             base64.b64decode(src.split(",", 1)[1], validate=True)
         except (binascii.Error, ValueError):
-            raise DocumentError(f"{kind_code}: charts[{index}].src is not valid base64") from None
+            raise DocumentError(f"{kind_code}: {where} is not valid base64") from None
 
 
 def _prepare(kind_code: str, context: Mapping) -> tuple[str, dict]:

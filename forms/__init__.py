@@ -7,6 +7,7 @@ The services check meaning. Imports: wtforms, flask_wtf and ``engine.domain`` la
 from __future__ import annotations
 
 from .accounts import LoginForm, PasswordForm, PrivacyForm, RevealForm, UserForm
+from .attachments import AttachmentLimitsForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
 from .oversight import (
@@ -62,7 +63,8 @@ def form_for_task(task_info, enum_options: dict | None = None) -> type[CommandFo
     return ConfirmForm
 
 
-__all__ = ["FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm", "IntakeForm", "ScopeForm",
+__all__ = ["AttachmentLimitsForm",
+           "FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm", "IntakeForm", "ScopeForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm", "CitizenEvaluateForm",
            "LoginForm", "PasswordForm", "PrivacyForm", "RevealForm", "UserForm", "ExtensionReviewForm",

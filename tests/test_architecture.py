@@ -22,10 +22,11 @@ ARROWS: dict[str, set[str]] = {
     "common": set(),
     "notices": {"common"},
     "docstore": {"common"},
+    "attachments": {"common"},
     "knowledge": {"common", "notices", "docstore"},
     "clocks": {"common", "notices", "knowledge"},
-    "oversight": {"common", "notices", "docstore", "clocks"},
-    "tickets": {"common", "notices", "knowledge", "clocks", "oversight"},
+    "oversight": {"common", "notices", "docstore", "clocks", "attachments"},
+    "tickets": {"common", "notices", "knowledge", "clocks", "oversight", "attachments"},
     "analytics": {"common", "docstore"},
     "process": {"common", "clocks", "tickets"},
 }

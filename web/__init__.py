@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             configure_sqlite(db.engine)
 
     from .api import bp as api_bp
+    from .api.attachments import bp as api_files_bp
     from .blueprints import register_views
     from .cli import register_cli
     from .errors import register_errors
@@ -58,7 +59,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_input_checks(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_files_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(api_files_bp)
     register_views(app)
     register_errors(app)
     register_security(app)

@@ -9,6 +9,7 @@ from flask import Flask, current_app, send_from_directory
 
 from .accounts import admin, auth
 from .analytics import dashboard, public, reports
+from .attachments import views as attachments
 from .clocks import views as clocks
 from .common import register_template_helpers
 from .docstore import views as docstore
@@ -27,6 +28,7 @@ BLUEPRINTS = {
     "clocks": (clocks,),
     "notices": (notices,),
     "docstore": (docstore,),
+    "attachments": (attachments,),
     "analytics": (dashboard, reports, public),
     "process": (process,),
 }

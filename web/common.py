@@ -99,7 +99,9 @@ def nav_items() -> list[tuple[str, str]]:
                                    ("process.index", "流程管理", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("docs_archive.index", "公文档案", set(Role)),
                                    ("analytics.dashboard", "统计分析", ANALYTICS_ROLES),
-                                   ("reports.index", "考核与导出", ANALYTICS_ROLES)):
+                                   ("reports.index", "考核与导出", ANALYTICS_ROLES),
+                                   ("attachments.log", "附件查看记录", set(PII_LOG_ROLES)),
+                                   ("attachments.settings", "附件上限", {Role.ADMIN})):
         if r in roles and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items

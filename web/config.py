@@ -49,3 +49,6 @@ class Config:
     # Notices (SMS/voice gateways, templates, retries) and supervision thresholds are listed with their defaults
     # in web/clocks/scheduler.py NOTIFY_DEFAULTS; each can be set here or as an HOTLINE_<NAME> environment variable.
     JSON_AS_ASCII = False
+    # The largest request the server reads (attachments included), in bytes: a bound on the work of one upload.
+    # The office's own limits per file and per ticket (附件上限, engine/attachments) are checked below it.
+    MAX_CONTENT_LENGTH = int(os.environ.get("HOTLINE_MAX_REQUEST_MB", 64)) * 1024 * 1024

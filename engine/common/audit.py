@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "kb_flag_yellow": "知识库纠错黄牌",
     "kb_flag_red": "知识库纠错红牌",
     "setting_change": "修改热线办设置",
+    "attachment_publish": "公开附件",
+    "attachment_unpublish": "取消公开附件",
 }
 
 

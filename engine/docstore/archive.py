@@ -114,8 +114,12 @@ def _refuse_duplicate(session: Session, kind: Kind, ticket_id: int, unit_id: int
 
 
 def issue_document(session: Session, kind: str, context: Mapping, actor: Actor, now: datetime,
-                   ticket_id: int | None = None, unit_id: int | None = None) -> IssuedDocument:
+                   ticket_id: int | None = None, unit_id: int | None = None,
+                   annexes: list[dict] | None = None) -> IssuedDocument:
     """Number, render and store one document; the PDF is kept exactly as rendered, with its SHA-256.
+
+    ``annexes`` (附件: label, name, kind_label, size_text, sha256, image as a ``data:`` URI or None) are listed
+    after the body and pictures printed on pages of their own; the facts keep the list without the pictures.
 
     The number (next of the kind in the Beijing-time year of ``now``) and the date are the issuer's: a ``number``
     or ``date`` in ``context`` is replaced. The counter stays locked while the PDF renders, so a failure leaves
@@ -151,8 +155,10 @@ def issue_document(session: Session, kind: str, context: Mapping, actor: Actor, 
         _refuse_duplicate(session, spec, ticket_id, unit_id)
     seq = counter.last_seq + 1
     facts["number"] = format_number(facts.get("office_short") or DEFAULT_OFFICE_SHORT, spec.abbr, local.year, seq)
+    if annexes:
+        facts["annexes"] = [{k: v for k, v in a.items() if k != "image"} for a in annexes]
     try:
-        pdf = render_pdf(spec.code, facts)
+        pdf = render_pdf(spec.code, {**facts, "annexes": annexes} if annexes else facts)
     except DocumentError as exc:
         log.warning("could not render %s %s: %s", spec.code, facts["number"], exc)
         raise Invalid(f"{spec.title}无法生成：所需内容不完整或引用了不允许的外部资源", f"{spec.code}: {exc}") from None

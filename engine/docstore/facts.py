@@ -28,7 +28,8 @@ from engine.domain.states import (
     TicketStatus,
     TicketType,
 )
-from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, Ticket, Unit, User
+from engine.models import Assignment, Attachment, AuditLog, Evaluation, RefusalReason, Reply, Ticket, Unit, User
+from engine.models.attachments import ATTACHMENT_KIND_LABELS, size_text
 
 #: Chinese names of the facts, for telling a user which one is missing.
 FACT_LABELS = {
@@ -154,6 +155,20 @@ def ticket_timeline(session: Session, ticket_id: int) -> list[dict]:
              "note": _step_note(r)} for r in rows if r.action != "pii_view"]
 
 
+def annexes(session: Session, ticket_id: int, *, action: str | None = None, at: datetime | None = None) -> list[dict]:
+    """The ticket's attachments as a document lists them (附件: step, name, kind, size, SHA-256), oldest first;
+    only those of one step when ``action`` (and its instant ``at``) are given. Pictures are not printed here."""
+    q = select(Attachment.action, Attachment.name, Attachment.kind, Attachment.size, Attachment.sha256).where(
+        Attachment.ticket_id == ticket_id)
+    if action is not None:
+        q = q.where(Attachment.action == action)
+    if at is not None:
+        q = q.where(Attachment.added_at == at)
+    rows = session.execute(q.order_by(Attachment.added_at, Attachment.id)).all()
+    return [{"label": ACTION_LABELS.get(step, "附件"), "name": name, "kind_label": ATTACHMENT_KIND_LABELS[kind],
+             "size_text": size_text(size), "sha256": sha} for step, name, kind, size, sha in rows]
+
+
 def ticket_record(session: Session, ticket_id: int) -> Facts:
     """Facts of a 工单办理单: details, units, the reply, the evaluation and the timeline of one ticket.
 
@@ -180,6 +195,7 @@ def ticket_record(session: Session, ticket_id: int) -> Facts:
         "deadline": local(ticket.handling_due) or "—", "deadline_provisional": bool(ticket.deadline_provisional),
         "status": TicketStatus(ticket.status).label,
         "timeline": ticket_timeline(session, ticket.id),
+        "annexes": annexes(session, ticket.id) or None,
     }
     if ticket.redo_count:
         context["extension"] = "已重办，时限自重办派发起计算"
@@ -246,6 +262,8 @@ def return_explanation(session: Session, ticket_id: int, assignment_id: int | No
         "reason": assignment.return_reason, "legal_basis": assignment.return_basis,
         "handler": returned.actor_label if returned is not None else None,
         "contact": {"name": unit.leader_name, "phone": unit.phone} if unit.phone else None,
+        # The documents the unit returned the ticket with (its legal or document basis), listed as annexes.
+        "annexes": annexes(session, ticket.id, action="return", at=assignment.returned_at) or None,
     }
     return Facts("return_explanation", context, ticket.id, unit.id)
 

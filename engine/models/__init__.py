@@ -1,5 +1,6 @@
 """Tables. Check constraints mirror the state rules; nothing here imports Flask or SpiffWorkflow."""
 from .analytics import AssessmentWeights, ExportLog, ExportRequest
+from .attachments import Attachment, AttachmentAccess, AttachmentSettings
 from .base import Base, UTCDateTime
 from .config import (
     CalendarDay,
@@ -25,4 +26,5 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "AttemptCounter", "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting",
+           "Attachment", "AttachmentAccess", "AttachmentSettings"]

@@ -2,7 +2,8 @@
 (联合审定, Art. 8(4)), redo adjudication (重办, Art. 15) and accountability (责任追究, Art. 19).
 
 Importing this package registers the handlers of the joint-review and supervision tasks. May import
-``engine.common``, ``engine.notices``, ``engine.docstore``, ``engine.clocks`` and the layers below them.
+``engine.common``, ``engine.notices``, ``engine.docstore``, ``engine.clocks``, ``engine.attachments`` (the files a
+supervision answer brings, listed in its 书面说明) and the layers below them.
 """
 from . import accountability, extensions, facts, handlers, supervision
 from .accountability import detect_candidates

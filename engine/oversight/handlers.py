@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine.attachments import Prepared
 from engine.common import (
     Invalid,
     Result,
@@ -106,10 +107,14 @@ def _supervision_reply(session, actor, ticket, task, data, now) -> Result:
     sup = supervision_of(session, task)
     sup.reply_text, sup.written_explanation, sup.replied_at = reply, explanation, now
     sup.replied_late = now > sup.due_at
-    doc = issue_explanation(session, actor, ticket, sup, now)  # 书面说明, printed and kept
+    # The signed scan first, then the evidence: listed in the 书面说明, pictures printed on pages of their own.
+    files = sorted((f for f in data.get("attachments") or () if isinstance(f, Prepared)),
+                   key=lambda f: f.slot != "scan")
+    doc = issue_explanation(session, actor, ticket, sup, now, [f.annex() for f in files])  # printed and kept
     sup.rounds = [*(sup.rounds or []), {"reply_text": reply, "written_explanation": explanation,
                                         "replied_at": now.isoformat(), "replied_by": actor.label,
-                                        "late": sup.replied_late, "document": doc.number}]
+                                        "late": sup.replied_late, "document": doc.number,
+                                        "attachments": [f.name for f in files]}]
     return {}, "supervision_reply", {"supervision_id": sup.id, "late": sup.replied_late, "document": doc.number}
 
 

@@ -137,8 +137,10 @@ def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervisi
                           unit_id=sup.unit_id)
 
 
-def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, now: datetime):
-    """The unit's 书面说明, printed from what its leader filled in, numbered and kept unchanged."""
+def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, now: datetime,
+                      annexes: list[dict] | None = None):
+    """The unit's 书面说明, printed from what its leader filled in, numbered and kept unchanged; ``annexes`` (the
+    signed scan, the evidence) are listed in it and pictures printed on their own pages."""
     unit = session.get(Unit, sup.unit_id)
     notice = document_view(session, Actor.system(), sup.notice_document_id) if sup.notice_document_id else None
     context = {"unit": unit.name if unit else "—", "ticket_no": ticket.number,
@@ -148,7 +150,7 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
-                         unit_id=sup.unit_id)
+                         unit_id=sup.unit_id, annexes=annexes)
     sup.explanation_document_id = doc.id
     return doc
 
@@ -171,7 +173,10 @@ def _project(session: Session, sup: Supervision, inst, existing: dict, now: date
 
 def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, proj: TaskProjection, data: dict,
                               now: datetime):
-    """Complete a task of a supervision instance; the ticket's own state does not change."""
+    """Complete a task of a supervision instance; the ticket's own state does not change.
+
+    Returns the tasks ready afterwards and the action that was audited.
+    """
     sup = session.get(Supervision, proj.supervision_id)
     bundle_for(session, sup.process_version_id)
     inst = RUNTIME.load(sup.workflow_state)
@@ -189,7 +194,7 @@ def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, pr
     if inst.is_completed():
         sup.status, sup.closed_at = "closed", now
     write_audit(session, ticket.id, actor, action, ticket.status, ticket.status, now, **detail)
-    return ready
+    return ready, action
 
 
 def _red_card_note(req: SupervisionRequest) -> str:

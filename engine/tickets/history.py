@@ -117,6 +117,8 @@ _NOTES = {
     "document_issue": lambda d, _r: [f"{d.get('title') or ''} {d.get('number') or ''}".strip()],
     "document_void": lambda d, _r: [f"{d.get('number') or ''}：{_cut(d.get('reason'))}"],
     "deadline_recomputed": lambda d, _r: [REASON_LABELS.get(d.get("reason"), "节假日安排调整")],
+    "attachment_publish": lambda d, _r: [d.get("name")],
+    "attachment_unpublish": lambda d, _r: [d.get("name")],
     "kb_flag": lambda d, _r: [KB_KINDS.get(d.get("kind"), ""), f"修正期限 {when(d['due_at'])}" if d.get("due_at")
                               else None],
 }

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.attachments import Upload, prepare, store_files
 from engine.clocks import follow as follow_monitor
 from engine.clocks import store_clock
 from engine.common import (
@@ -47,6 +48,19 @@ DEEMING = Actor.system("系统（时限监控）")
 DUE_COLUMN = {"dispatch": "dispatch_due", "county_dispatch": "dispatch_due", "sign": "accept_due",
               "co_handle": "handling_due", "reply": "handling_due", "evaluate": "eval_due"}
 DUE_COLUMNS = {"dispatch_due", "accept_due", "handling_due", "eval_due"}
+# Where a handler finds the files of its step (``engine.attachments.Prepared``): set here only, never by a caller.
+FILES_KEY = "attachments"
+
+
+def _with_files(data: dict | None, files: list) -> dict:
+    """The task data with the step's checked files under ``FILES_KEY``; files named inside the data are refused."""
+    data = dict(data or {})
+    if data.pop(FILES_KEY, None):
+        message = "附件须作为文件上传（网页表单或 multipart 接口），不能写在提交的数据中"
+        raise Invalid(message, "attachments given inside task data", fields={FILES_KEY: message})
+    if files:
+        data[FILES_KEY] = files
+    return data
 
 
 @dataclass
@@ -70,12 +84,14 @@ _LOCK_WITH_TASKS = (select(Ticket, TaskProjection).outerjoin(TaskProjection, Tas
                     .execution_options(populate_existing=True))
 
 
-def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple[Ticket, str, Step]:
-    """Register a 诉求 from any channel; with ``scope`` in ``data`` decide its scope at once.
+def register(session: Session, actor: Actor, data: dict, now: datetime,
+             uploads: list[Upload] | tuple = ()) -> tuple[Ticket, str, Step]:
+    """Register a 诉求 from any channel; with ``scope`` in ``data`` decide its scope at once. ``uploads`` are the
+    citizen's files (photos, documents), stored with the registration or not at all.
 
     Returns the ticket, its query code (shown to the citizen once) and the step.
     :raises Forbidden: for an actor who may not register.
-    :raises Invalid: with per-field Chinese messages for bad input; nothing is written.
+    :raises Invalid: with per-field Chinese messages for bad input or a refused file; nothing is written.
     """
     if not (actor.kind in ("channel", "citizen") or (actor.kind == "user" and actor.role in REGISTER_ROLES)):
         raise Forbidden("您无权登记诉求", f"{actor.label} may not register tickets")
@@ -98,6 +114,8 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
     if errors:
         raise Invalid("提交的信息有误，请修改后重试", f"register refused: {sorted(errors)}", fields=errors)
+    files = prepare(session, uploads, actor=actor)
+    data = _with_files(data, files)
     pv_id, rules_id = active_ids(session)
     ticket = Ticket(query_code_hash="", channel=channel, citizen_name=name, citizen_phone=phone, address=address,
                     content=content, content_key=content_digest(content), ticket_type=ttype, category=category,
@@ -115,6 +133,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
     step = save_instance(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(), channel=channel)
+    store_files(session, actor, ticket.id, files, "register", now)
     if data.get("scope"):
         if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
             raise Forbidden("受理审查须由话务员作出，渠道提交的诉求请勿填写受理决定",
@@ -155,14 +174,17 @@ def load_instance(session: Session, ticket: Ticket) -> Instance:
 
 
 def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str, data: dict,
-                  now: datetime) -> Step:
-    """Complete a ready task (by task uuid or BPMN id) of a ticket as ``actor``.
+                  now: datetime, uploads: list[Upload] | tuple = ()) -> Step:
+    """Complete a ready task (by task uuid or BPMN id) of a ticket as ``actor``; ``uploads`` are the files of
+    this step, checked before the ticket is locked and stored in the same transaction as the step.
 
     :raises NotFound: no such ticket.
     :raises Conflict: the task is no longer ready (someone else completed it first).
     :raises Forbidden: the actor's role or unit does not own the task.
-    :raises Invalid: bad data, with per-field Chinese messages.
+    :raises Invalid: bad data or a refused file, with per-field Chinese messages.
     """
+    files = prepare(session, uploads, actor=actor)  # decoding photos needs no lock
+    data = _with_files(data, files)
     ticket, rows = lock_ticket_with_tasks(session, ticket_id)
     matches = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
     if not matches:
@@ -171,14 +193,17 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     if not mine:
         raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
     if mine[0].supervision_id is not None:
-        ready = complete_supervision_task(session, actor, ticket, mine[0], data, now)
-        return Step(ticket, mine[0].bpmn_id, ready, set())
-    inst = load_instance(session, ticket)
-    task = inst.ready_task(mine[0].task_uuid)
-    if task is None:
-        raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
-    own = {p.task_uuid for p in rows if p.supervision_id is None}
-    return _complete(session, actor, ticket, inst, task, data, now, own)
+        ready, action = complete_supervision_task(session, actor, ticket, mine[0], data, now)
+        step = Step(ticket, action, ready, set())
+    else:
+        inst = load_instance(session, ticket)
+        task = inst.ready_task(mine[0].task_uuid)
+        if task is None:
+            raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
+        own = {p.task_uuid for p in rows if p.supervision_id is None}
+        step = _complete(session, actor, ticket, inst, task, data, now, own)
+    store_files(session, actor, ticket.id, files, step.action, now, supervision_id=mine[0].supervision_id)
+    return step
 
 
 def close_return_window(session: Session, ticket_id: int, now: datetime) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.attachments import for_citizen, for_ticket, link_timeline
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
 from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
@@ -91,6 +92,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
     replies = session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)).all()
     evaluations = session.scalars(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
                                   .order_by(Evaluation.id)).all()
+    files = for_ticket(session, ticket.id, hide_citizen=not reveal)  # the citizen's own files masked like the phone
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
         "status_label": TicketStatus(ticket.status).label,
@@ -132,7 +134,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
                    # what the sign task still offers: 退回 only within the return window (Art. 10(1))
                    **({"decisions": sign_decisions(ticket, now)} if p.form_key == "sign" else {})}
                   for p in tasks],
-        "timeline": timeline(session, ticket.id),
+        "attachments": files, "timeline": link_timeline(timeline(session, ticket.id), files),
     }
 
 
@@ -168,7 +170,7 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "extension": oversight_facts.approved_extension(session, ticket),
             "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,
             "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
-            "ticket_id": ticket.id}
+            "attachments": for_citizen(session, ticket.id), "ticket_id": ticket.id}
 
 
 __all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",

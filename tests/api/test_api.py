@@ -154,7 +154,7 @@ def test_login_lockout_after_repeated_failures(client, db):
 def test_openapi_document_lists_every_route(client, app):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
-    routes = {r.rule.replace("<int:ticket_id>", "{ticket_id}").replace("<task_ref>", "{task_ref}")
+    routes = {r.rule.replace("<int:ticket_id>", "{ticket_id}").replace("<task_ref>", "{task_ref}").replace("<token>", "{token}")
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes - {"/api/v1/openapi.json"} == set(doc["paths"])
 

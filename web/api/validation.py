@@ -16,6 +16,7 @@ from spectree.plugins.flask_plugin import FlaskPlugin
 
 from engine.common import Invalid
 
+from . import attachments_schema
 from .schemas import TASK_BODIES, ErrorOut
 
 TASK_PATH = "/api/v1/tickets/{ticket_id}/tasks/{task_ref}"
@@ -148,6 +149,10 @@ def openapi_document() -> dict:
             "anyOf": refs, "description": "按待办任务的表单键（tasks[].form_key）提交对应的字段；" + "；".join(
                 f"{k or '（流程图自定义字段）'}：{m.__name__}" for k, m in TASK_BODIES.items())}}}}
         doc["x-task-bodies"] = {k: m.__name__ for k, m in TASK_BODIES.items()}
+        # The multipart attachment endpoints (web/api/attachments.py) take the same JSON bodies in a form field;
+        # their description is plain data kept beside them.
+        doc["paths"].update(attachments_schema.PATHS)
+        schemas.update(attachments_schema.SCHEMAS)
     return doc
 
 

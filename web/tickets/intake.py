@@ -13,6 +13,7 @@ import logging
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
+from engine.attachments import SLOT_FIELDS
 from engine.common import Forbidden, Invalid, transaction
 from engine.domain.calendar import TZ
 from engine.knowledge import flags as knowledge_flags
@@ -21,6 +22,7 @@ from engine.tickets import failures, pages, queries, register
 from forms import IntakeForm, ScopeForm
 from forms.base import strip
 
+from ..attachments.files import uploads_from_request
 from ..common import REGISTER_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import now
@@ -106,7 +108,7 @@ def new():
     else:
         form = IntakeForm()
     prepare_scope(form)
-    message, status, gap_error = None, 200, None
+    message, status, gap_error, upload_errors = None, 200, None, {}
     gap = _gap_request() if request.method == "POST" else None
     if submitting():
         if gap is not None and (form.scope.data == "answer" or not form.category.data):
@@ -116,7 +118,10 @@ def new():
         elif form.validate():
             try:
                 with transaction(db.session):
-                    ticket, code, _step = register(db.session, actor(), form.to_command(), now())
+                    # What the caller sent in (photos, papers) is the citizen's material: the office publishes it.
+                    ticket, code, _step = register(db.session, actor(), form.to_command(), now(),
+                                                   uploads=uploads_from_request(("file",), public_choice=False,
+                                                                                location=True))
                     reported = None
                     if gap is not None:
                         reported = knowledge_flags.gap_from_ticket(
@@ -131,7 +136,9 @@ def new():
                     gap_error = "请选择负责补充知识的单位（诉求分类没有对应的责任单位）"
                     message = "知识缺失报告缺少责任单位，登记未保存"
                 else:
-                    message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+                    upload_errors = {k: v for k, v in exc.fields.items() if k in SLOT_FIELDS.values()}
+                    rest = form.add_errors({k: v for k, v in exc.fields.items() if k not in upload_errors})
+                    message = "；".join([exc.message_zh, *rest])
             except Forbidden:
                 raise
             except Exception as exc:  # noqa: BLE001 - the engine refused: the call must not be lost
@@ -148,7 +155,8 @@ def new():
     panels = scope_panels(form, form.citizen_phone.data, form.address.data, words=form.content.data)
     panels |= {"gap": gap or {}, "gap_error": gap_error,
                "gap_units": pages.handling_units(db.session)}
-    return render_template("tickets/intake.html", form=form, message=message, panels=panels, retry=retry), status
+    return render_template("tickets/intake.html", form=form, message=message, panels=panels, retry=retry,
+                           upload_errors=upload_errors), status
 
 
 @bp.get("/kb-suggest")

@@ -10,10 +10,12 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, request
 
+from engine.attachments import FORM_KEY_SLOTS, SLOT_FIELDS
 from engine.common import ACTION_LABELS, Conflict, Forbidden, Invalid, NotFound, can_act, transaction
 from engine.tickets import complete_task, pages, queries
 from forms import FORMS, form_for_task
 
+from ..attachments.files import uploads_from_request
 from ..common import actor, after_task_url
 from ..extensions import db
 from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
@@ -58,15 +60,22 @@ def task(ticket_id: int, task_ref: str):
     info = pages.task_info(db.session, ticket, proj)
     form = _form_class(ticket, proj, info)()
     extra = prepare(info.form_key, form, ticket, a, now(), proj)
-    message, status = None, 200
+    # The files this step takes (a photo of the site, a scan of the signed explanation …); the evaluation's are the
+    # citizen's own material, which only the office publishes.
+    slots = FORM_KEY_SLOTS.get(info.form_key or "", ())
+    message, status, upload_errors = None, 200, {}
     if request.method == "POST" and request.form.get("op", "submit") == "submit":
         if form.validate():
             number, title, command = ticket.number, proj.title, form.to_command()
             try:
                 with transaction(db.session):
-                    step = complete_task(db.session, a, ticket.id, proj.task_uuid, command, now())
+                    step = complete_task(db.session, a, ticket.id, proj.task_uuid, command, now(),
+                                         uploads=uploads_from_request(slots, public_choice=info.form_key != "evaluate",
+                                                                      location=info.form_key == "evaluate"))
             except Invalid as exc:
-                message = "；".join([exc.message_zh, *form.add_errors(exc.fields)])
+                upload_errors = {k: v for k, v in exc.fields.items() if k in SLOT_FIELDS.values()}
+                rest = form.add_errors({k: v for k, v in exc.fields.items() if k not in upload_errors})
+                message = "；".join([exc.message_zh, *rest])
             except (Conflict, Forbidden, NotFound):
                 raise
             except Exception as exc:  # noqa: BLE001 - the engine refused (a broken diagram …): keep what was typed
@@ -84,4 +93,5 @@ def task(ticket_id: int, task_ref: str):
         in_force = pages.clocks_in_force(db.session, ticket)
     return render_template("tickets/task.html", form=form, t=view, task=proj, info=info, message=message,
                            form_key=info.form_key if (info.form_key or "") in FORMS else "declared",
-                           in_force=in_force, OVERSIGHT_TASKS=OVERSIGHT_TASKS, **extra), status
+                           in_force=in_force, OVERSIGHT_TASKS=OVERSIGHT_TASKS, upload_slots=slots,
+                           upload_errors=upload_errors, **extra), status

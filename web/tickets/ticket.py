@@ -5,15 +5,17 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from engine.attachments import link_timeline
 from engine.common import Forbidden, bundle_for, transaction
 from engine.docstore import documents_for_ticket
 from engine.domain.states import TicketStatus
 from engine.models import KnowledgeEntry, ProcessVersion, RefusalReason, Ticket
 from engine.oversight import facts
-from engine.tickets import load_instance, pages, privacy, queries
+from engine.tickets import attached, load_instance, pages, privacy, queries
 from forms import RevealForm
 from forms.base import strip
 
+from ..attachments.files import with_grants
 from ..common import PII_LOG_ROLES, actor, roles_required
 from ..extensions import db
 from ..security import login_required, now
@@ -115,6 +117,10 @@ def reveal(ticket_id: int):
         with transaction(db.session):
             view = queries.ticket_view(db.session, a, ticket, now(), reveal_reason=form.to_command()["reason"])
         view["revealed"] = True
+        # The citizen's own files too, for this page: their links carry a short grant bound to this user.
+        view["attachments"] = with_grants(attached.listing(db.session, a, ticket.id, revealed=True),
+                                          user_id=a.user_id)
+        link_timeline(view["timeline"], view["attachments"])
         return render_template("tickets/ticket.html", **_page_context(ticket, view))
     return render_template("tickets/reveal.html", form=form, ticket=ticket), 400 if form.errors else 200
 
