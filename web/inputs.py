@@ -52,9 +52,10 @@ class HotlineRequest(Request):
             raise Invalid("请求体嵌套层数过多", "JSON body nested too deeply to parse", code="bad_json") from None
 
 
-def bad_text(value: str) -> bool:
-    """True for text no person types: NUL and other control characters, or lone surrogates."""
-    for c in value:
+def bad_text(value: str | None) -> bool:
+    """True for text no person types: NUL and other control characters, or lone surrogates. (A multipart part whose
+    name the parser could not read comes as None: nothing to check, and no view reads it.)"""
+    for c in value or "":
         o = ord(c)
         if (o < 0x20 and c not in _ALLOWED_CONTROLS) or o == 0x7F or 0xD800 <= o <= 0xDFFF:
             return True

@@ -77,7 +77,7 @@ CHILD = textwrap.dedent('''
     from web import create_app
 
     url, mode, mark, ticket_id = sys.argv[1:5]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "SECRET_KEY": "x"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "SECRET_KEY": "attachment-crash-test-key-0123456789"})
     real = lifecycle.store_files
 
     def store_then_die(session, *args, **kwargs):

@@ -29,7 +29,7 @@ def _thumb_and_full(client, page: str, token: str):
     return thumb, full
 
 
-def test_agent_registers_a_call_with_the_citizens_photo_and_the_gps_is_gone(client, db):
+def test_agent_registers_a_call_with_the_citizens_photo_and_the_gps_is_gone(client, db, tickets):
     as_user(client, db, "agent")
     r = post_page(client, "/intake", {**INTAKE, "attachment_location": "永和路18号东侧工地"},
                   {"attachments": [(photo(gps=True), "IMG_0001.JPG")]})
@@ -38,6 +38,9 @@ def test_agent_registers_a_call_with_the_citizens_photo_and_the_gps_is_gone(clie
     [a] = attachments_of(db, t.id)
     assert (a.action, a.origin, a.kind, a.name, a.public) == ("register", "citizen", "image", "IMG_0001.jpg", False)
     assert a.location == "永和路18号东侧工地"  # only what was typed; the photo's own GPS is not kept anywhere
+    # the unit's receiver, whose sign task is open, sees the citizen's material under the office's policy
+    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
+    as_user(client, db, "receiver")
     page = text(client.get(f"/tickets/{t.id}"))
     assert "诉求人提供的材料" not in page and "登记诉求" in page
     thumb, full = _thumb_and_full(client, page, a.token)

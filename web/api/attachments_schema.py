@@ -70,3 +70,13 @@ PATHS = {
                       "404": {"description": "不存在或不在本单位范围"}}}},
 }
 SCHEMAS = {"Attachment": ATTACHMENT}
+
+# The refusals every endpoint can give besides its own: sign-in, permission, scope (another unit's ticket is "not
+# found"), a task already done by someone else, too many attempts.
+_REFUSALS = {"400": "请求有误", "401": "未登录或令牌已失效", "403": "无权办理", "404": "不存在或不在本单位范围",
+             "409": "该任务已被处理或已失效", "429": "尝试次数过多，请稍后再试"}
+_ERROR_JSON = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+for _path in PATHS.values():
+    for _op in _path.values():
+        for _code, _text in _REFUSALS.items():
+            _op["responses"].setdefault(_code, {"description": _text, **_ERROR_JSON})

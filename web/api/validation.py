@@ -64,11 +64,16 @@ def _label(model: type[BaseModel] | None, loc: tuple) -> str:
     return title or (name if isinstance(name, str) else "请求体")
 
 
+ATTACHMENTS_AS_FILES = "附件须作为文件上传（网页表单或 multipart 接口），不能写在提交的数据中"
+
+
 def _message(err: dict, label: str) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind in ("missing", "string_too_short"):
         return f"请填写{label}"
     if kind == "extra_forbidden":
+        if tuple(err["loc"])[-1:] == ("attachments",):
+            return ATTACHMENTS_AS_FILES
         return "不支持该字段，请对照接口文档"
     if kind in ("string_type", "string_unicode"):
         return f"{label}应为文本"
@@ -103,7 +108,9 @@ def refusal(error: ValidationError, model: type[BaseModel] | None = None) -> Inv
         key = str(loc[0]) if loc else "_body"
         if key not in fields:
             fields[key] = _message(err, _label(model or _model_of(error), loc))
-    return Invalid("提交的信息有误，请修改后重试", f"request refused by schema: {sorted(fields)}", fields=fields)
+    # Files sent inside the JSON: say how to send them instead of a general refusal.
+    message = ATTACHMENTS_AS_FILES if fields.get("attachments") == ATTACHMENTS_AS_FILES else "提交的信息有误，请修改后重试"
+    return Invalid(message, f"request refused by schema: {sorted(fields)}", fields=fields)
 
 
 def _model_of(error: ValidationError) -> type[BaseModel] | None:
