@@ -109,7 +109,8 @@ def refusal(error: ValidationError, model: type[BaseModel] | None = None) -> Inv
         if key not in fields:
             fields[key] = _message(err, _label(model or _model_of(error), loc))
     # Files sent inside the JSON: say how to send them instead of a general refusal.
-    message = ATTACHMENTS_AS_FILES if fields.get("attachments") == ATTACHMENTS_AS_FILES else "提交的信息有误，请修改后重试"
+    files_in_json = fields.get("attachments") == ATTACHMENTS_AS_FILES
+    message = ATTACHMENTS_AS_FILES if files_in_json else "提交的信息有误，请修改后重试"
     return Invalid(message, f"request refused by schema: {sorted(fields)}", fields=fields)
 
 
