@@ -6,6 +6,16 @@ from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
 from .failures import FailedSubmission
 from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
+from .matching import (
+    DispatchSuggestion,
+    SimilarIndex,
+    SimilarLink,
+    SurgeAlert,
+    TermStat,
+    TicketMerge,
+    TicketTerm,
+    UnitDuty,
+)
 from .monitor import JobLease, Outbox, SupervisionRequest
 from .org import ApiClient, Unit, User
 from .side import AccountabilityCase, ExtensionRequest, JointReview, Supervision
@@ -16,4 +26,6 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "PiiView", "Reply", "TaskProjection", "Ticket", "JobLease", "Outbox", "SupervisionRequest",
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
-           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission"]
+           "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission",
+           "DispatchSuggestion", "SimilarIndex", "SimilarLink", "SurgeAlert", "TermStat", "TicketMerge",
+           "TicketTerm", "UnitDuty"]
