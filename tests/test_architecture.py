@@ -25,7 +25,8 @@ ARROWS: dict[str, set[str]] = {
     "knowledge": {"common", "notices", "docstore"},
     "clocks": {"common", "notices", "knowledge"},
     "oversight": {"common", "notices", "docstore", "clocks"},
-    "tickets": {"common", "notices", "knowledge", "clocks", "oversight"},
+    "matching": {"common", "notices"},
+    "tickets": {"common", "notices", "knowledge", "clocks", "oversight", "matching"},
     "analytics": {"common", "docstore"},
     "process": {"common", "clocks", "tickets"},
 }

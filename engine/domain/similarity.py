@@ -26,7 +26,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "水管": ("水喉", "自来水管", "供水管", "供水管道", "水管破裂", "爆管", "水管爆裂", "漏水点"),
     "停电": ("断电", "冇电", "没电", "无电", "停咗电", "跳闸", "供电中断", "突然黑了"),
     "电压": ("电压不稳", "电压低", "灯一闪一闪"),
-    "燃气": ("煤气", "天然气", "管道气", "燃气管"),
+    "燃气": ("煤气", "天然气", "管道气", "燃气管", "液化气", "煤气罐", "气罐", "瓶装气", "石油气"),
+    "涨价": ("加价", "乱涨价", "提价", "起价", "涨了价"),
+    "食物中毒": ("拉肚子", "腹泻", "呕吐", "上吐下泻", "肚子痛", "肚痛", "肚子疼", "吃坏肚子", "吃坏"),
     "漏气": ("燃气泄漏", "煤气泄漏", "气味很大", "有煤气味"),
     "噪音": ("噪声", "嘈", "好嘈", "很吵", "吵", "吵闹", "扰民", "轰隆", "太吵", "嘈吵", "吵死", "声音很大",
              "影响休息", "睡不着", "冇得瞓"),
@@ -39,9 +41,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "占道": ("占道经营", "摆摊", "乱摆卖", "流动摊贩", "走鬼", "摊贩", "占用人行道"),
     "油烟": ("餐饮油烟", "烧烤烟", "油烟味", "炒菜烟"),
     "垃圾": ("生活垃圾", "垃圾堆", "垃圾成堆", "冇人收垃圾", "垃圾没人清"),
-    "积水": ("水浸", "浸水", "内涝", "水淹", "涨水", "排水不畅", "下水道堵"),
+    "积水": ("浸水", "内涝", "水淹", "涨水", "排水不畅", "下水道堵", "淹水", "被淹", "蹚水", "水深"),
     "违建": ("违法建设", "违章建筑", "违章搭建", "乱搭建", "私搭乱建", "加建"),
     "欠薪": ("拖欠工资", "欠工资", "不发工资", "工资被拖欠", "讨薪", "冇出粮", "拖欠工钱", "人工未结"),
+    "工资": ("工钱", "人工", "薪水", "薪资", "月工资", "发工资", "出粮", "劳务费"),
+    "跑路": ("走佬", "关门跑路", "找不到人", "老板跑了", "卷款跑路", "失联", "走人"),
+    "喇叭": ("高音喇叭", "大喇叭", "扩音器", "音响", "小蜜蜂"),
+    "店铺": ("铺头", "商铺", "门店", "铺面", "档口"),
+    "无证": ("没有执照", "冇牌照", "无牌", "冇牌", "没有许可证", "无照", "没有资格证", "无资质", "冇证", "没有证"),
+    "吊针": ("打吊针", "输液", "打点滴", "吊盐水"),
     "社保卡": ("社会保障卡", "社保的卡"),
     "公积金": ("住房公积金",),
     "低保": ("最低生活保障", "低保户"),
@@ -58,11 +66,26 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "信号": ("手机信号", "冇信号", "没信号"),
     "入学": ("上学", "读书", "学位", "报名入学"),
     "补课": ("校外培训", "培训班", "补习班"),
-    "食品": ("食物", "吃的", "熟食"),
-    "变质": ("过期", "发霉", "馊了", "坏了的"),
+    "食品": ("食物", "吃的", "熟食", "饭菜"),
+    "变质": ("过期", "发霉", "馊了", "坏了的", "不新鲜", "唔新鲜", "过期奶"),
     "价格": ("乱收费", "收费", "价钱", "多收钱"),
     "路面": ("路坑", "坑洼", "烂路", "路烂", "塌陷"),
 }
+
+#: Words that stand for two canonical words at once ("欠薪" is 拖欠 + 工资).
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "欠薪": ("拖欠", "工资"), "讨薪": ("拖欠", "工资"), "冇出粮": ("拖欠", "工资"),
+    "拖欠工资": ("拖欠", "工资"), "欠工资": ("拖欠", "工资"), "不发工资": ("拖欠", "工资"),
+    "人工未结": ("拖欠", "工资"), "拖欠工钱": ("拖欠", "工资"),
+    "走佬": ("跑路",), "夜间施工": ("夜间", "施工"), "施工噪音": ("施工", "噪音"), "噪音扰民": ("噪音",),
+    "乱收费": ("价格", "收费"), "多收钱": ("价格", "收费"), "水浸": ("积水",), "起楼": ("违建",),
+}
+#: Single characters that are a whole matter in the hotline's speech ("烟好大", "灰好大"); other single characters
+#: say too little and are dropped.
+SINGLE = {"烟": "油烟", "熏": "油烟", "灰": "扬尘", "臭": "臭味", "吵": "噪音", "嘈": "噪音", "吠": "狗叫",
+          "狗": "狗叫", "窿": "路面", "坑": "路面", "漏": "漏水", "钻": "噪音", "电": "电", "水": "水", "气": "燃气"}
+_NUMERIC = re.compile(r"^[零一二三四五六七八九十百千万两几半多\d.]+"
+                      r"[个多元块蚊只条次天年月日周号栋层岁楼点分钟小时米公里]*$")
 
 #: Words that say nothing about the matter; dropped before weighing.
 STOPWORDS = frozenset(
@@ -72,7 +95,7 @@ STOPWORDS = frozenset(
     "那样 然后 因为 所以 但是 还是 就是 不是 不能 不会 应该 一直 一些 非常 特别 很 太 好 真 多 几 个 次 天 号 "
     "希望 尽快 处理 解决 相关 部门 政府 市民 群众 居民 住户 业主 我家 家里 附近 旁边 这边 那边 有关 要求 投诉 "
     "举报 建议 求助 热线 12345 已经 一周 几天 好几天 多次 每天 经常 严重 影响 造成 导致 目前 至今 仍然 依然 "
-    "看看 管管 一下子 人 喺 咗 嘅 唔 系 佢 冇 咁 啲 乜 嘢".split())
+    "看看 管管 一下子 人 喺 咗 嘅 唔 系 佢 冇 咁 啲 乜 嘢 成日 点算 点解 几时 边度 乜嘢 睇下 啦 喇 嘞".split())
 
 #: Endings of place names in a text ("永和路", "江畔花园"): the place is weighed on its own (:func:`parse_place`), so
 #: such words are not counted again as what the matter is about.
@@ -86,46 +109,63 @@ def canonical(word: str) -> str:
     return _VARIANT.get(word, word)
 
 
+def canonical_words(word: str) -> tuple[str, ...]:
+    """The canonical words a word stands for: usually one, two for "欠薪" (拖欠, 工资), none for a number."""
+    if word in EXPANSIONS:
+        return EXPANSIONS[word]
+    if len(word) == 1:
+        return (SINGLE[word],) if word in SINGLE else ()
+    if _NUMERIC.match(word):
+        return ()
+    return (canonical(word),)
+
+
 def vocabulary() -> list[str]:
     """Every variant and canonical word, for the segmenter to keep each as one word."""
-    return sorted(_VARIANT)
+    return sorted(set(_VARIANT) | set(EXPANSIONS))
 
 
-def is_place_word(word: str, place_words: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Whether a word names a place rather than the matter: one of the address's own parts, or a word of two or
-    more characters ending like a place name."""
-    if word in place_words:
+def is_place_word(word: str, place_parts: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a word names a place rather than the matter: a piece of one of the place's own parts (district,
+    town, road, community), or a word of three or more characters ending like a place name. A word of a concept
+    ("工地" in "物流园工地") is the matter even inside a place's name."""
+    if word in _VARIANT or word in EXPANSIONS:
+        return False
+    if any(word in part for part in place_parts):
         return True
-    return len(word) > 2 and word.endswith(PLACE_ENDINGS) and word not in _VARIANT
+    return len(word) > 2 and word.endswith(PLACE_ENDINGS)
 
 
-def matter_terms(words: list[str], place_words: frozenset[str] | set[str] = frozenset()) -> dict[str, int]:
-    """The words a text says about the matter, canonical, counted: stopwords, single characters, numbers and place
-    names dropped."""
-    out: dict[str, int] = {}
-    for w in words:
-        w = canonical(w.strip().lower())
-        if (not w or w in STOPWORDS or (len(w) < 2 and w not in _VARIANT) or w.isdigit()
-                or is_place_word(w, place_words)):
+def matter_terms(words: list[tuple[str, float]], place_parts: frozenset[str] | set[str] = frozenset()
+                 ) -> dict[str, float]:
+    """What a text says about the matter: its (word, weight) pairs made canonical and added up; stopwords,
+    numbers, most single characters and place names dropped."""
+    out: dict[str, float] = {}
+    for raw, weight in words:
+        raw = raw.strip().lower()
+        if not raw or raw in STOPWORDS or raw.isdigit() or is_place_word(raw, place_parts):
             continue
-        out[w] = out.get(w, 0) + 1
+        for w in canonical_words(raw):
+            if w and w not in STOPWORDS:
+                out[w] = out.get(w, 0.0) + weight
     return out
 
 
-def category_terms(category: str | None) -> dict[str, int]:
+def category_terms(category: str | None) -> dict[str, float]:
     """The category as terms: the whole name and its first level ("城乡建设/噪音扰民" → both)."""
     if not category:
         return {}
     name = category.strip()
-    out = {f"类:{name}": 1}
+    out = {f"类:{name}": 1.0}
     if "/" in name:
-        out[f"类:{name.split('/', 1)[0]}"] = 1
+        out[f"类:{name.split('/', 1)[0]}"] = 1.0
     return out
 
 
-def tf_weight(count: int) -> float:
-    """The weight of a word said ``count`` times in one text (sub-linear: a repeated word is not twice the matter)."""
-    return 1.0 + math.log(count) if count > 0 else 0.0
+def tf_weight(count: float) -> float:
+    """The weight of a word said ``count`` times in one text (sub-linear: a repeated word is not twice the matter;
+    a word only found inside a longer one counts less than once)."""
+    return 1.0 + math.log(count) if count >= 1 else max(0.0, count)
 
 
 def idf(df: int, total: int) -> float:
@@ -142,7 +182,8 @@ _DISTRICT = re.compile(rf"([{_CJK}]{{1,5}}?(?:区|县))")
 _TOWN = re.compile(rf"([{_CJK}]{{1,6}}?(?:街道办事处|街道|镇|乡))")
 _ROAD = re.compile(rf"([{_CJK}\d]{{1,8}}?(?:大道|路|街|巷))")
 _COMMUNITY = re.compile(rf"([{_CJK}\d]{{2,12}}?(?:花园小区|小区|花园|家园|新村|山庄|公寓|大厦|广场|社区|苑|村|"
-                        rf"工业园区|工业园|市场|学校|医院|项目|工地))")
+                        rf"工业园区|工业园|物流园|菜市场|市场|学校|医院|项目|工地|公园|隧道|大桥|码头|车站|东站|"
+                        rf"火车站|站|超市|药店|酒楼|快餐店|店|宿舍|步行街|华庭|豪庭|庭|府|居|湾|园))")
 
 
 @dataclass(frozen=True)
@@ -194,20 +235,58 @@ def parse_place(text: str | None) -> Place:
     return Place(key=key, **parts)
 
 
+def place_in_text(text: str | None) -> Place:
+    """The place a text names when no address was given ("幸福里小区冇水" → community 幸福里小区): each part found
+    anywhere in the text; no ``key`` (a text is never "the same address")."""
+    value = normalise_address((text or "")[:300])
+    found = {}
+    for name, pattern in (("district", _DISTRICT), ("town", _TOWN), ("road", _ROAD), ("community", _COMMUNITY)):
+        m = pattern.search(value)
+        found[name] = m.group(1) if m else None
+    # Only a named community, road or town is a place; "区" alone in a story ("小区", "老城区") says too little.
+    if not (found["community"] or found["road"] or found["town"]):
+        return Place()
+    return Place(key="", **found)
+
+
 #: The levels two places can share, most specific first, with their Chinese reason.
 PLACE_LEVELS = (("address", "同一地址"), ("community", "同一小区（村）"), ("road", "同一道路"),
                 ("town", "同一街道（镇）"), ("district", "同一县（区）"))
 PLACE_REASONS = dict(PLACE_LEVELS)
 
 
+def places_differ(a: Place, b: Place) -> bool:
+    """Whether two places are known to be different ones: both name their district (or town) and they differ, and
+    they share no community or road."""
+    if (a.community and a.community == b.community) or (a.road and a.road == b.road):
+        return False
+    return bool((a.district and b.district and a.district != b.district)
+                or (a.town and b.town and a.town != b.town))
+
+
+def text_similarity(query: dict[str, float], doc: dict[str, float]) -> float:
+    """How alike two texts are (0..1) from their weighted words: the mean of the cosine and the overlap
+    coefficient (the weight they share over the smaller text's weight), so a short call ("锦江花园停水") is as
+    close to a long earlier story about it as to another short one."""
+    shared = query.keys() & doc.keys()
+    if not shared:
+        return 0.0
+    qn = math.sqrt(sum(v * v for v in query.values()))
+    dn = math.sqrt(sum(v * v for v in doc.values()))
+    cosine = sum(query[t] * doc[t] for t in shared) / (qn * dn) if qn and dn else 0.0
+    small = min(sum(query.values()), sum(doc.values()))
+    overlap = sum(min(query[t], doc[t]) for t in shared) / small if small else 0.0
+    return min(1.0, (cosine + overlap) / 2)
+
+
 def shared_place(a: Place, b: Place) -> str | None:
     """The most specific level two places share, or None. Parts are compared only where both addresses say them,
     and never across districts both name differently."""
-    if not a.key or not b.key:
+    if not a.words or not b.words:
         return None
     if a.district and b.district and a.district != b.district:
         return None
-    if a.key == b.key:
+    if a.key and a.key == b.key:
         return "address"
     if a.community and a.community == b.community:
         return "community"
@@ -226,9 +305,12 @@ def shared_place(a: Place, b: Place) -> str | None:
 class SimilarityWeights:
     """How much each part adds to the score (0..1); the office can change them in the app's config."""
 
-    text: float = 0.72
-    place: dict = field(default_factory=lambda: {"address": 0.16, "community": 0.12, "road": 0.08, "town": 0.05,
-                                                 "district": 0.02})
+    text: float = 0.7
+    place: dict = field(default_factory=lambda: {"address": 0.2, "community": 0.16, "road": 0.1, "town": 0.05,
+                                                 "district": 0.0})
+    #: Taken off when the two places are known to differ (another district, or another town of it): the same words
+    #: about another place are most likely another matter.
+    elsewhere: float = 0.1
     phone: float = 0.10
     recent: float = 0.06
     #: Days over which the time bonus falls to about a third.
@@ -237,13 +319,19 @@ class SimilarityWeights:
     text_reason: float = 0.2
     #: Hits below this score are not shown.
     min_score: float = 0.18
+    #: A hit must say something alike (this text similarity) unless it is the same caller: a ticket that only
+    #: shares the place is another matter (the 既往工单 panel lists the same address and caller anyway).
+    min_text: float = 0.2
 
 
 def combine(text_sim: float, place_level: str | None, same_phone: bool, hours_apart: float,
-            weights: SimilarityWeights = SimilarityWeights()) -> tuple[float, list[str]]:
-    """The score of an earlier ticket (0..1) and why it matched, most telling reason first."""
+            weights: SimilarityWeights = SimilarityWeights(), *, elsewhere: bool = False) -> tuple[float, list[str]]:
+    """The score of an earlier ticket (0..1) and why it matched, most telling reason first; 0 when it says too
+    little alike and is not the same caller."""
     text_sim = max(0.0, min(1.0, text_sim))
-    score = weights.text * text_sim
+    if text_sim < weights.min_text and not same_phone:
+        return 0.0, []
+    score = weights.text * text_sim - (weights.elsewhere if elsewhere else 0.0)
     reasons: list[str] = []
     if same_phone:
         score += weights.phone
@@ -259,7 +347,7 @@ def combine(text_sim: float, place_level: str | None, same_phone: bool, hours_ap
         reasons.append("24小时内")
     elif days <= 7:
         reasons.append(f"{math.ceil(days)}天内")
-    return round(min(1.0, score), 4), reasons
+    return round(max(0.0, min(1.0, score)), 4), reasons
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class TicketTerm(Base):
 
 class TermStat(Base):
     """How many indexed tickets hold each word (document frequency), refreshed by the scheduler; the row with
-    term ``#docs`` counts the tickets, ``#upto`` is the last ticket id counted."""
+    term ``#docs`` counts the tickets counted."""
 
     __tablename__ = "term_stat"
 
@@ -40,18 +40,21 @@ class TermStat(Base):
 
 
 class SimilarIndex(Base):
-    """That a ticket's words are indexed, where it is (its street or town, for surges), and when its similar open
-    tickets were last looked up (``linked_at``; None until the scheduler or a queue page did it)."""
+    """That a ticket's words are indexed, whether they are counted in ``term_stat`` yet, where it is (its street or
+    town, for surges), and when its similar tickets were last looked up (``linked_at``; None until the scheduler or
+    a queue page did it)."""
 
     __tablename__ = "similar_index"
     __table_args__ = (
         Index("ix_similar_index_area", "area", "created_at"),
         Index("ix_similar_index_unlinked", "linked_at", "created_at"),
+        Index("ix_similar_index_counted", "counted"),
     )
 
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
     created_at: Mapped[datetime]
     area: Mapped[str | None] = mapped_column(String(60))
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_at: Mapped[datetime | None]
 
 

@@ -34,6 +34,7 @@ from engine.domain.calendar import TZ
 from engine.domain.matching import content_digest
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
+from engine.matching import index_ticket
 from engine.models import TaskProjection, Ticket
 from engine.oversight import complete_supervision_task
 from engine.workflow import ReadyTask, WorkflowError
@@ -105,6 +106,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime) -> tuple
     ticket.number = f"HL{now.astimezone(TZ):%Y%m%d}{ticket.id:06d}"
     code = f"{secrets.randbelow(10**6):06d}"
     ticket.query_code_hash = hash_query_code(ticket.id, code)
+    index_ticket(session, ticket)  # found as a similar ticket from now on (issue 21)
     bundle_for(session, pv_id)
     try:
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})

@@ -80,12 +80,14 @@ def upgrade():
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("area", sa.String(length=60), nullable=True),
+        sa.Column("counted", sa.Boolean(), nullable=False),
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"], name=op.f("fk_similar_index_ticket_id_ticket")),
         sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_similar_index")),
     )
     op.create_index("ix_similar_index_area", "similar_index", ["area", "created_at"])
     op.create_index("ix_similar_index_unlinked", "similar_index", ["linked_at", "created_at"])
+    op.create_index("ix_similar_index_counted", "similar_index", ["counted"])
     op.create_table(
         "similar_link",
         sa.Column("ticket_id", sa.Integer(), nullable=False),

@@ -1,0 +1,99 @@
+"""Measure the same-matter search and the dispatch suggestions on the written test sets (tests/matching/data).
+
+Used by tests/matching/test_quality.py (which asserts the targets) and bench/matching_quality.py (which records the
+figures in bench/RESULTS.md). Tickets are registered through the product's own ``register`` on the database given;
+the background is the demo's request generator (its templates and places, never the test sets' places).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from engine.common import Actor
+from engine.demo import content as dc
+from engine.demo import generator as dg
+from engine.domain.roles import Role
+from engine.matching import Query, refresh_stats, search
+from engine.models import User
+from engine.tickets import register
+
+from .data.similar_pairs import PAIRS
+
+BACKGROUND = 300
+
+
+def _agent(session) -> Actor:
+    return Actor.of_user(session.scalar(select(User).where(User.role == Role.AGENT.value).limit(1)))
+
+
+def _phone(i: int) -> str:
+    return f"1390000{i:04d}"
+
+
+def _ticket(session, actor, address, content, category, phone, at):
+    data = {"citizen_name": "测试", "citizen_phone": phone, "address": address or "", "content": content,
+            "ticket_type": "complaint", "category": category or ""}
+    return register(session, actor, data, at)[0]
+
+
+@dataclass
+class SimilarReport:
+    pairs: int = 0
+    found_at_5: int = 0
+    near_misses: int = 0
+    near_in_top3: int = 0
+    misses: list[str] = field(default_factory=list)
+    intruders: list[str] = field(default_factory=list)
+    ranks: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def recall_at_5(self) -> float:
+        return self.found_at_5 / self.pairs if self.pairs else 0.0
+
+
+def load_similar_corpus(session, now: datetime, background: int = BACKGROUND) -> dict:
+    """Register the background, every pair's earlier ticket and its near-misses; return their ids by pair."""
+    actor = _agent(session)
+    rng = random.Random(21)
+    for i in range(background):
+        req = dg.request_for(i, rng)
+        cat = dc.CATEGORIES_BY_CODE[req["category"]]["name"]
+        _ticket(session, actor, req["address"], req["content"], cat, req["phone"],
+                now - timedelta(hours=rng.uniform(1, 24 * 60)))
+    ids = {}
+    for n, pair in enumerate(PAIRS):
+        at = now - timedelta(hours=pair.hours)
+        earlier = _ticket(session, actor, *pair.earlier, _phone(n), at)
+        near = [_ticket(session, actor, *nm, _phone(1000 + n * 10 + k), at + timedelta(minutes=30 + k))
+                for k, nm in enumerate(pair.near)]
+        ids[pair.key] = (earlier.id, [t.id for t in near])
+    session.flush()
+    refresh_stats(session, now)
+    return ids
+
+
+def evaluate_similar(session, ids: dict, now: datetime) -> SimilarReport:
+    """Recall@5 of each pair's earlier ticket for its later call, and near-misses among the three best."""
+    report = SimilarReport()
+    system = Actor.system()
+    for n, pair in enumerate(PAIRS):
+        address, content, category = pair.later
+        phone = _phone(n) if pair.caller else _phone(5000 + n)
+        hits = search(session, system, Query(content, address, category, phone, now), now, limit=5)
+        ranked = [h.ticket_id for h in hits]
+        earlier, near = ids[pair.key]
+        report.pairs += 1
+        report.ranks[pair.key] = ranked.index(earlier) + 1 if earlier in ranked else None
+        if earlier in ranked:
+            report.found_at_5 += 1
+        else:
+            report.misses.append(pair.key)
+        report.near_misses += len(near)
+        bad = [i for i in near if i in ranked[:3]]
+        report.near_in_top3 += len(bad)
+        if bad:
+            report.intruders.append(pair.key)
+    return report
