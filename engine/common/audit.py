@@ -59,6 +59,13 @@ ACTION_LABELS = {
     "kb_flag_warning": "知识库纠错预警",
     "kb_flag_yellow": "知识库纠错黄牌",
     "kb_flag_red": "知识库纠错红牌",
+    "merge": "并单（并入主单）",
+    "merge_in": "并单（并入子单）",
+    "unmerge": "撤销并单",
+    "unmerge_out": "子单撤销并单",
+    "matter_reply": "主单答复送达",
+    "matter_evaluated": "并单回访汇总",
+    "surge": "集中反映预警",
 }
 
 
