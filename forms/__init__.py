@@ -9,6 +9,7 @@ from __future__ import annotations
 from .accounts import LoginForm, RevealForm, UserForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
+from .matching import DismissAlertForm, DutyForm, MergeForm, MergeIntoForm, SurgeMergeForm, UnmergeForm
 from .oversight import (
     CityDecisionForm,
     ConsultForm,
@@ -66,4 +67,5 @@ __all__ = ["FORMS", "form_for_task", "build_form", "CommandForm", "ConfirmForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm",
            "CitizenEvaluateForm", "LoginForm", "RevealForm", "UserForm", "ExtensionReviewForm", "JointMeetingForm",
-           "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm", "SupervisionCheckForm"]
+           "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm", "SupervisionCheckForm",
+           "DismissAlertForm", "DutyForm", "MergeForm", "MergeIntoForm", "SurgeMergeForm", "UnmergeForm"]

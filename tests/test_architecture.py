@@ -25,7 +25,7 @@ ARROWS: dict[str, set[str]] = {
     "knowledge": {"common", "notices", "docstore"},
     "clocks": {"common", "notices", "knowledge"},
     "oversight": {"common", "notices", "docstore", "clocks"},
-    "matching": {"common", "notices"},
+    "matching": {"common", "notices", "oversight"},
     "tickets": {"common", "notices", "knowledge", "clocks", "oversight", "matching"},
     "analytics": {"common", "docstore"},
     "process": {"common", "clocks", "tickets"},

@@ -64,6 +64,8 @@ def roles_required(*roles: Role):
     return deco
 
 
+#: Who merges tickets (并单) and handles 集中反映 alerts.
+MERGE_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 #: Who sees the office's statistics, assessment, briefs and export pages.
 ANALYTICS_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.CITY_LEADER, Role.ADMIN})
 
@@ -98,7 +100,10 @@ def nav_items() -> list[tuple[str, str]]:
                                    ("process.index", "流程管理", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("docs_archive.index", "公文档案", set(Role)),
                                    ("analytics.dashboard", "统计分析", ANALYTICS_ROLES),
-                                   ("reports.index", "考核与导出", ANALYTICS_ROLES)):
+                                   ("reports.index", "考核与导出", ANALYTICS_ROLES),
+                                   ("surges.index", "集中反映", MERGE_ROLES),
+                                   ("matching.duty_units", "职责清单", {Role.DISPATCHER, Role.ADMIN}),
+                                   ("matching.stats", "并单与派单统计", ANALYTICS_ROLES)):
         if r in roles and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items

@@ -11,8 +11,8 @@ same-matter search) and the layers below them.
 from . import failures, handlers, history, matter, merging, pages, queries
 from .handlers import return_window_open
 from .lifecycle import Step, complete_task, load_instance, lock_ticket, register, save_instance
-from .merging import MAIN_STATES, child_problem, main_problem, matter_view, merge, unmerge
+from .merging import MAIN_STATES, child_problem, main_problem, matter_view, merge, merge_surge, surge_plan, unmerge
 
 __all__ = ["MAIN_STATES", "Step", "child_problem", "complete_task", "failures", "handlers", "history",
-           "load_instance", "lock_ticket", "main_problem", "matter", "matter_view", "merge", "merging", "pages",
-           "queries", "register", "return_window_open", "save_instance", "unmerge"]
+           "load_instance", "lock_ticket", "main_problem", "matter", "matter_view", "merge", "merge_surge", "merging",
+           "pages", "queries", "register", "return_window_open", "save_instance", "surge_plan", "unmerge"]

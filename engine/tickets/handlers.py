@@ -26,7 +26,18 @@ from engine.common import text as _text
 from engine.domain.roles import UnitKind
 from engine.domain.states import TicketType
 from engine.knowledge import search as kb_search
-from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
+from engine.models import (
+    Assignment,
+    Category,
+    DispatchSuggestion,
+    Evaluation,
+    JointReview,
+    KnowledgeEntry,
+    RefusalReason,
+    Reply,
+    Ticket,
+    Unit,
+)
 from engine.oversight import request_extension
 
 from .evaluations import dissatisfied_of_round, record_evaluation
@@ -118,10 +129,26 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
         assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.county_office_id = county.id if county else None
     ticket.lead_unit_id = lead.id if lead else None
+    _note_suggestion(session, ticket, (lead or county).id, rnd, now)
     detail = {"round": rnd, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
               "via_county": county.name if county else None}
     return ({"dispatch_action": "dispatch", "lead_unit": lead.id if lead else None,
              "co_units": [u.id for u in cos], "via_county": county.id if county else None}, "dispatch", detail)
+
+
+def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: datetime) -> None:
+    """Record whether the dispatcher took one of the units suggested to them (issue 21), and the category's
+    default unit then (the baseline the suggestions are measured against)."""
+    row = session.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id,
+                                                          DispatchSuggestion.dispatched_at.is_(None))
+                         .order_by(DispatchSuggestion.id.desc()).limit(1))
+    if row is None:
+        return
+    shown = [u.get("unit_id") for u in row.units or []]
+    row.chosen_unit_id, row.dispatch_round, row.dispatched_at = chosen, rnd, now
+    row.taken_rank = shown.index(chosen) + 1 if chosen in shown else None
+    row.default_unit_id = session.scalar(select(Category.default_unit_id).where(Category.name == ticket.category)) \
+        if ticket.category else None
 
 
 @handler("county_dispatch")

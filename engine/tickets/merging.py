@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.clocks import follow as follow_monitor
 from engine.clocks import store_clock
-from engine.common import Actor, Forbidden, Invalid, calendar, iso, rules_for, write_audit
+from engine.common import Actor, Forbidden, Invalid, NotFound, calendar, iso, rules_for, write_audit
 from engine.domain import timelimits as tl
 from engine.domain.roles import Role, mask_name
 from engine.domain.states import CHANNEL_LABELS, MERGEABLE, Channel, TicketStatus, check_transition
@@ -184,3 +184,56 @@ def matter_view(session: Session, ticket: Ticket) -> MatterView:
                 for c in session.scalars(select(Ticket).where(Ticket.main_ticket_id == main.id).order_by(Ticket.id))]
     head = {"id": main.id, "number": main.number, "status_label": main.status_enum.label}
     return MatterView(head if ticket.main_ticket_id else None, children, main.status_enum in MAIN_STATES)
+
+
+# -- 集中反映: the one-step merge of a surge alert ----------------------------------------------------------------
+
+def surge_plan(session: Session, alert: SurgeAlert, main_id: int | None = None) -> tuple[Ticket | None, list, dict]:
+    """What the one-step merge of an alert would do: its main ticket (the one named, else the matter's main ticket
+    already chosen, else the earliest dispatched ticket, else the earliest), the tickets it would merge, and why
+    each other ticket cannot be merged."""
+    tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(alert.ticket_ids)).order_by(Ticket.id)))
+    by_id = {t.id: t for t in tickets}
+    mains = [t for t in tickets if main_problem(t) is None]
+    if main_id is not None:
+        main = by_id.get(main_id) if main_id in by_id and main_problem(by_id[main_id]) is None else None
+    else:
+        main = (next((t for t in mains if t.id == alert.main_ticket_id), None)
+                or next((t for t in mains if t.lead_unit_id is not None), None) or (mains[0] if mains else None))
+    if main is None:
+        return None, [], {}
+    merge_now, problems = [], {}
+    for t in tickets:
+        if t.id == main.id or t.main_ticket_id == main.id:
+            continue
+        problem = child_problem(session, t, main)
+        if problem is None:
+            merge_now.append(t)
+        else:
+            problems[t.id] = problem
+    return main, merge_now, problems
+
+
+def merge_surge(session: Session, actor: Actor, alert_id: int, now: datetime, *, main_id: int | None = None,
+                reason: str | None = None) -> list[TicketMerge]:
+    """Merge an alert's tickets into one main ticket in one step; those that cannot be merged are left as they are.
+
+    :raises NotFound: for an unknown alert.
+    :raises Invalid: a dismissed alert, or no ticket of it can be the main ticket, or nothing to merge.
+    """
+    _require(actor)
+    alert = session.scalar(select(SurgeAlert).where(SurgeAlert.id == alert_id).with_for_update())
+    if alert is None:
+        raise NotFound("预警不存在", f"surge alert {alert_id} not found")
+    if alert.status == "dismissed":
+        raise Invalid("该预警已排除，不能并单", f"surge alert {alert_id} dismissed")
+    main, children, _problems = surge_plan(session, alert, main_id)
+    if main is None:
+        raise Invalid("预警中没有可以作为主单的工单（须已受理、尚未答复）", f"surge alert {alert_id}: no main ticket")
+    if not children:
+        raise Invalid("没有可以并入的工单", f"surge alert {alert_id}: nothing to merge")
+    why = (reason or "").strip() or f"集中反映：{alert.area}{len(alert.ticket_ids)}件“{alert.label}”相似诉求，并单办理"
+    rows = merge(session, actor, main.id, [t.id for t in children], why, now, source="surge", alert=alert)
+    alert.status, alert.main_ticket_id = "merged", main.id
+    alert.handled_by_id, alert.handled_at = actor.user_id, now
+    return rows

@@ -13,9 +13,11 @@ from engine.tickets import complete_task, load_instance, queries, register
 
 from ..extensions import db
 from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user
+from .matching import register as register_matching
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+register_matching(bp)  # similar tickets and dispatch suggestions (web/api/matching.py)
 
 
 def body() -> dict:

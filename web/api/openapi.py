@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of /api/v1, written by hand so it says what the endpoints promise."""
 from __future__ import annotations
 
+from .matching import PATHS as MATCHING_PATHS
+
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
     "properties": {"code": {"type": "string", "examples": ["invalid", "forbidden", "conflict"]},
@@ -111,5 +113,7 @@ def openapi_document() -> dict:
             "/api/v1/kb": {"get": _op("知识库检索（简易）", {"200": _resp("条目")},
                                       params=[{"name": "q", "in": "query", "schema": {"type": "string"}}])},
             "/api/v1/openapi.json": {"get": _op("本文档", {"200": _resp("OpenAPI")}, auth=False)},
+            **{path: {verb: {**op, "responses": {**op["responses"], **ERRORS}} for verb, op in ops.items()}
+               for path, ops in MATCHING_PATHS.items()},
         },
     }
