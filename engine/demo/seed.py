@@ -18,6 +18,7 @@ from engine.tickets import complete_task, register
 from . import content as dc
 from . import generator as dg
 from . import kb as dk
+from .duties import seed_duties
 
 # How far each demo ticket is driven, with weights: a newcomer sees every state.
 STAGES = {"scoping": 4, "refused": 5, "answered": 8, "answered_open": 3, "dispatching": 5, "county": 3,
@@ -83,6 +84,7 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
         by_code[e["code"]] = entry
     session.flush()
     reindex_all(session)  # the knowledge base's Chinese full-text index (jieba words)
+    seed_duties(session, units, now)  # the units' duty lists (职责清单) the dispatch suggestions read
     return by_code
 
 

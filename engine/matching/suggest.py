@@ -29,6 +29,8 @@ from . import similar, text
 
 #: Similar earlier tickets read for the history, and the least score that counts.
 HISTORY_HITS, HISTORY_MIN = 20, 0.3
+#: How much a similar ticket in another county or town (or at an unknown place) counts in the history.
+PLACE_ELSEWHERE, PLACE_UNKNOWN = 0.3, 0.6
 SATISFIED = frozenset({Rating.VERY_SATISFIED.value, Rating.SATISFIED.value, Rating.BASIC.value})
 COUNTY_KINDS = frozenset({UnitKind.COUNTY_GOVERNMENT.value, UnitKind.COUNTY_DEPARTMENT.value})
 
@@ -66,15 +68,21 @@ def _duties(session: Session) -> dict[int, _Unit]:
     return out
 
 
-def _duty_scores(units: dict[int, _Unit], content: str, terms: dict[str, float], category: str | None
-                 ) -> dict[int, tuple[float, list[str]]]:
+def _duty_scores(units: dict[int, _Unit], content: str, terms: dict[str, float], category: str | None,
+                 eligible: set[int]) -> dict[int, tuple[float, list[str]]]:
+    """Per unit: how well its duty list covers what was said; a keyword weighs 1/n when n of the units that may
+    take this address list it (the same duty of the other counties does not make it common)."""
     said = content.lower()
     listed: dict[str, int] = {}
-    for u in units.values():
+    for uid, u in units.items():
+        if uid not in eligible:
+            continue
         for k in u.keywords:
             listed[k] = listed.get(k, 0) + 1
     out = {}
     for uid, u in units.items():
+        if uid not in eligible:
+            continue
         raw, items = 0.0, []
         for k, title in u.keywords.items():
             if k in said or any(c in terms for c in sim.canonical_words(k)):
@@ -106,12 +114,20 @@ def _place_scores(units: dict[int, _Unit], place: sim.Place) -> dict[int, tuple[
     return out
 
 
-def _history(session: Session, ticket_query: similar.Query, now: datetime) -> dict[int, tuple[float, list[str]]]:
+def _history(session: Session, ticket_query: similar.Query, place: sim.Place, now: datetime
+             ) -> dict[int, tuple[float, list[str]]]:
+    """Per unit: its record on the similar earlier tickets (-1..1), a ticket elsewhere counting less (which unit
+    took it there says less about who takes it here)."""
     hits = [h for h in similar.search(session, Actor.system(), ticket_query, now, limit=HISTORY_HITS)
             if h.score >= HISTORY_MIN]
     if not hits:
         return {}
-    weight = {h.ticket_id: h.score for h in hits}
+    weight = {}
+    for h in hits:
+        there = sim.parse_place(h.address)
+        near = 1.0 if sim.shared_place(place, there) else (PLACE_ELSEWHERE if sim.places_differ(place, there)
+                                                           else PLACE_UNKNOWN)
+        weight[h.ticket_id] = h.score * near
     signed: dict[int, float] = {}
     returned: dict[int, float] = {}
     counts: dict[int, list[int]] = {}
@@ -152,9 +168,10 @@ def suggest(session: Session, ticket: Ticket, now: datetime, *, limit: int = 3) 
     place = sim.parse_place(ticket.address)
     if not place.words:
         place = sim.place_in_text(ticket.content)
-    duty = _duty_scores(units, ticket.content or "", terms, ticket.category)
     places = _place_scores(units, place)
-    history = _history(session, similar.query_of(ticket), now)
+    duty = _duty_scores(units, ticket.content or "", terms, ticket.category,
+                        {uid for uid, (p, _r) in places.items() if p is not None})
+    history = _history(session, similar.query_of(ticket), place, now)
     default = session.scalar(select(Category.default_unit_id).where(Category.name == ticket.category)) \
         if ticket.category else None
     candidates = set(duty) | {u for u, (v, _r) in history.items() if v > 0} | ({default} if default else set())

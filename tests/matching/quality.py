@@ -97,3 +97,75 @@ def evaluate_similar(session, ids: dict, now: datetime) -> SimilarReport:
         if bad:
             report.intruders.append(pair.key)
     return report
+
+
+# -- dispatch suggestions ----------------------------------------------------------------------------------------
+
+@dataclass
+class DispatchReport:
+    requests: int = 0
+    top1: int = 0
+    top3: int = 0
+    baseline: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def top1_rate(self) -> float:
+        return self.top1 / self.requests if self.requests else 0.0
+
+    @property
+    def top3_rate(self) -> float:
+        return self.top3 / self.requests if self.requests else 0.0
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.baseline / self.requests if self.requests else 0.0
+
+
+def load_history(session, now: datetime, count: int = 150) -> int:
+    """Earlier tickets dispatched to the unit the demo gives their matter and signed there: the history the
+    suggestions learn from (the demo generator's requests, none of the test set's)."""
+    from engine.models import Unit
+    from engine.tickets import complete_task
+
+    actor = _agent(session)
+    dispatcher = Actor.of_user(session.scalar(select(User).where(User.role == Role.DISPATCHER.value).limit(1)))
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    rng = random.Random(2121)
+    for i in range(count):
+        req = dg.request_for(10_000 + i, rng)
+        at = now - timedelta(days=rng.uniform(2, 120))
+        cat = dc.CATEGORIES_BY_CODE[req["category"]]["name"]
+        data = {"citizen_name": req["citizen_name"], "citizen_phone": req["phone"], "address": req["address"],
+                "content": req["content"], "ticket_type": "complaint", "category": cat, "scope": "accept"}
+        ticket = register(session, actor, data, at)[0]
+        lead = units[req["local_unit"] or req["unit"]]
+        complete_task(session, dispatcher, ticket.id, "dispatch", {"lead_unit": lead.id}, at + timedelta(hours=1))
+        receiver = Actor("user", f"{lead.name}受理人", None, Role.RECEIVER, lead.id)
+        complete_task(session, receiver, ticket.id, "sign", {"decision": "sign"}, at + timedelta(hours=3))
+    session.flush()
+    refresh_stats(session, now)
+    return count
+
+
+def evaluate_dispatch(session, now: datetime) -> DispatchReport:
+    """Top-1 and top-3 of the suggestions for each written request, and the category default as the baseline."""
+    from engine.matching import suggest as suggestions
+    from engine.models import Category, Unit
+
+    from .data.dispatch_requests import REQUESTS
+
+    actor = _agent(session)
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    defaults = dict(session.execute(select(Category.name, Category.default_unit_id)).all())
+    report = DispatchReport()
+    for n, (address, content, category, expected) in enumerate(REQUESTS):
+        ticket = _ticket(session, actor, address, content, category, _phone(7000 + n), now)
+        shown = [codes[s.unit_id] for s in suggestions.suggest(session, ticket, now)]
+        report.requests += 1
+        report.top1 += shown[:1] == [expected]
+        report.top3 += expected in shown
+        report.baseline += category is not None and codes.get(defaults.get(category)) == expected
+        if shown[:1] != [expected]:
+            report.misses.append(f"{n}:{expected}->{shown}")
+    return report
