@@ -19,6 +19,7 @@ from . import content as dc
 from . import generator as dg
 from . import kb as dk
 from .duties import seed_duties
+from .matters import seed_matters
 
 # How far each demo ticket is driven, with weights: a newcomer sees every state.
 STAGES = {"scoping": 4, "refused": 5, "answered": 8, "answered_open": 3, "dispatching": 5, "county": 3,
@@ -211,4 +212,5 @@ def seed_demo(session: Session, now: datetime, tickets: int = 300, seed: int = 1
         logins = seed_users(session, units, now)
         kb = seed_reference(session, units, now)
     seed_tickets(session, units, kb, now, tickets, seed)
+    seed_matters(session, units, now)  # a water cut-off surge and a construction site's merged complaints
     return logins

@@ -85,7 +85,7 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
 SINGLE = {"烟": "油烟", "熏": "油烟", "灰": "扬尘", "臭": "臭味", "吵": "噪音", "嘈": "噪音", "吠": "狗叫",
           "狗": "狗叫", "窿": "路面", "坑": "路面", "漏": "漏水", "钻": "噪音", "电": "电", "水": "水", "气": "燃气"}
 _NUMERIC = re.compile(r"^[零一二三四五六七八九十百千万两几半多\d.]+"
-                      r"[个多元块蚊只条次天年月日周号栋层岁楼点分钟小时米公里]*$")
+                      r"[个多元块蚊只条次天年月日周号栋层岁楼点分钟小时米公里期]*$")
 
 #: Words that say nothing about the matter; dropped before weighing.
 STOPWORDS = frozenset(
@@ -95,7 +95,9 @@ STOPWORDS = frozenset(
     "那样 然后 因为 所以 但是 还是 就是 不是 不能 不会 应该 一直 一些 非常 特别 很 太 好 真 多 几 个 次 天 号 "
     "希望 尽快 处理 解决 相关 部门 政府 市民 群众 居民 住户 业主 我家 家里 附近 旁边 这边 那边 有关 要求 投诉 "
     "举报 建议 求助 热线 12345 已经 一周 几天 好几天 多次 每天 经常 严重 影响 造成 导致 目前 至今 仍然 依然 "
-    "看看 管管 一下子 人 喺 咗 嘅 唔 系 佢 冇 咁 啲 乜 嘢 成日 点算 点解 几时 边度 乜嘢 睇下 啦 喇 嘞".split())
+    "看看 管管 一下子 人 喺 咗 嘅 唔 系 佢 冇 咁 啲 乜 嘢 成日 点算 点解 几时 边度 乜嘢 睇下 啦 喇 嘞 "
+    "开始 中午 上午 下午 早上 小时 回来 看到 是不是 做不了 不了 整片 收到 没收到 一滴 一点 这么 那么 怎么样 "
+    "还有 以后 之前 以前 马上 立即 现在 一样 这些 那些 其他 有没有 能不能 可不可以 到底 究竟".split())
 
 #: Endings of place names in a text ("永和路", "江畔花园"): the place is weighed on its own (:func:`parse_place`), so
 #: such words are not counted again as what the matter is about.
@@ -267,7 +269,10 @@ def places_differ(a: Place, b: Place) -> bool:
 def text_similarity(query: dict[str, float], doc: dict[str, float]) -> float:
     """How alike two texts are (0..1) from their weighted words: the mean of the cosine and the overlap
     coefficient (the weight they share over the smaller text's weight), so a short call ("锦江花园停水") is as
-    close to a long earlier story about it as to another short one."""
+    close to a long earlier story about it as to another short one. The category counts only when both have one
+    (a call whose category is not picked yet is not less alike for that)."""
+    if not (_has_category(query) and _has_category(doc)):
+        query, doc = _without_category(query), _without_category(doc)
     shared = query.keys() & doc.keys()
     if not shared:
         return 0.0
@@ -277,6 +282,14 @@ def text_similarity(query: dict[str, float], doc: dict[str, float]) -> float:
     small = min(sum(query.values()), sum(doc.values()))
     overlap = sum(min(query[t], doc[t]) for t in shared) / small if small else 0.0
     return min(1.0, (cosine + overlap) / 2)
+
+
+def _has_category(terms: dict[str, float]) -> bool:
+    return any(t.startswith("类:") for t in terms)
+
+
+def _without_category(terms: dict[str, float]) -> dict[str, float]:
+    return {t: w for t, w in terms.items() if not t.startswith("类:")}
 
 
 def shared_place(a: Place, b: Place) -> str | None:
@@ -356,8 +369,9 @@ class SurgeRule:
 
     count: int = 5
     minutes: int = 120
-    #: Two tickets are the same matter for a surge from this text similarity on.
-    min_text: float = 0.3
+    #: Two tickets at the same street or town are the same matter for a surge from this text similarity on (a
+    #: surge alerts a person, who merges or dismisses it).
+    min_text: float = 0.2
 
 
 def surge_groups(pairs: list[tuple[int, int]], ids: list[int], count: int) -> list[list[int]]:

@@ -32,7 +32,7 @@ CANDIDATES = 120
 MAX_POSTINGS = 30_000
 MAX_LIMIT = 50
 #: A link (for the dispatcher's queue and surges) is kept from this score and this text similarity on.
-LINK_SCORE, LINK_TEXT = 0.35, 0.25
+LINK_SCORE, LINK_TEXT = 0.3, 0.2
 FIELDS = (("content", "诉求内容", 5000, True), ("address", "地址或地点", 255, False),
           ("category", "诉求分类", 80, False), ("citizen_phone", "联系电话", 40, False))
 

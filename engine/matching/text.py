@@ -15,7 +15,7 @@ from engine.models.matching import TERM_CHARS
 _lock = threading.Lock()
 _tokenizer = None
 #: Words of the hotline's matters the default dictionary splits, kept whole besides the concept variants.
-EXTRA_WORDS = ("社保卡", "居住证", "公积金", "异地就医", "医保", "不动产",
+EXTRA_WORDS = ("没收到", "社保卡", "居住证", "公积金", "异地就医", "医保", "不动产",
                "新生儿", "随迁子女", "燃气", "报修", "补办", "挂失", "泥头车", "油烟", "违建", "欠薪", "积水",
                "水压", "水质", "路灯", "占道", "电梯", "物业", "出租车", "拒载", "校外培训", "低保")
 #: At most this many characters of a text are segmented (a long story says what it is about early on).

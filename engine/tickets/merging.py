@@ -117,7 +117,9 @@ def _merge_one(session, actor, main, child, reason, now, source, alert) -> Ticke
                       assignment_ids=[a.id for a in active], merged_by_id=actor.user_id, merged_by=actor.label,
                       merged_at=now)
     session.add(row)
-    child.status, child.main_ticket_id, child.updated_at = TicketStatus.MERGED.value, main.id, now
+    # Its unit is the main ticket's now; without a lead unit of its own the matter is assessed once (on the main).
+    child.status, child.main_ticket_id, child.lead_unit_id, child.updated_at = (TicketStatus.MERGED.value, main.id,
+                                                                                None, now)
     follow_monitor(child, child.status)  # its own clocks stop: nothing pending, no card while it follows
     write_audit(session, child.id, actor, "merge", before, child.status, now, main=main.number, reason=reason,
                 source=source)
@@ -143,6 +145,8 @@ def unmerge(session: Session, actor: Actor, child_id: int, reason: str | None, n
                          .order_by(TicketMerge.id.desc()).limit(1))
     for a in session.scalars(select(Assignment).where(Assignment.id.in_(row.assignment_ids or []))):
         a.active = True
+        if a.role == "lead":
+            child.lead_unit_id = a.unit_id
     child.main_ticket_id = None
     if row.child_status in (TicketStatus.HANDLING.value, TicketStatus.CO_HANDLING.value):
         # The handling clock starts again from the un-merge (the time it followed the main ticket is not its own).
