@@ -2,7 +2,7 @@
 them, and handling a 集中反映 alert. Shape only; the services check meaning."""
 from __future__ import annotations
 
-from .base import CommandForm, MultiCheck, OptionalInt, opt_int, text
+from .base import CommandForm, MultiCheck, OptionalInt, opt_int, options, text
 
 
 class DutyForm(CommandForm):
@@ -15,7 +15,7 @@ class DutyForm(CommandForm):
     basis = text("依据（三定方案、权责清单条目）", 255, required=False)
 
     def set_categories(self, names: list[str]) -> None:
-        self.categories.choices = [(n, n) for n in names]
+        self.categories.choices = options([(n, n) for n in names])
 
     def to_command(self) -> dict:
         return {"title": self.title.data, "keywords": self.keywords.data or "", "categories": self.categories.data,
@@ -29,7 +29,7 @@ class MergeForm(CommandForm):
     reason = text("并单理由", 2000, area=True, message="请写明并单理由（为什么是同一事项）")
 
     def set_tickets(self, hits: list[dict]) -> None:
-        self.ticket_ids.choices = [(h["ticket_id"], h["number"]) for h in hits]
+        self.ticket_ids.choices = options([(h["ticket_id"], h["number"]) for h in hits])
 
     def to_command(self) -> dict:
         return {"child_ids": list(self.ticket_ids.data), "reason": self.reason.data}

@@ -223,8 +223,9 @@ def unlinked(session: Session, now: datetime, *, days: int = 3, limit: int = 200
 
 def open_similar(session: Session, ticket_ids: list[int], now: datetime, *, link_missing: int = 30
                  ) -> dict[int, list[dict]]:
-    """For each ticket, the open tickets linked to it as similar (either way), best first; the tickets not linked
-    yet are linked now, at most ``link_missing`` of them (the scheduler links the rest)."""
+    """For each ticket, the open tickets linked to it as similar (either way, merged tickets left out), best
+    first; the tickets not linked yet are linked now, at most ``link_missing`` of them (the scheduler links the
+    rest)."""
     if not ticket_ids:
         return {}
     missing = list(session.scalars(select(SimilarIndex.ticket_id).where(
@@ -236,8 +237,9 @@ def open_similar(session: Session, ticket_ids: list[int], now: datetime, *, link
     pairs = session.execute(select(SimilarLink.ticket_id, SimilarLink.other_id, SimilarLink.score).where(
         SimilarLink.ticket_id.in_(ticket_ids) | SimilarLink.other_id.in_(ticket_ids))).all()
     others = {b for a, b, _ in pairs} | {a for a, b, _ in pairs}
+    # A merged ticket (并单) is handled as its main ticket: it is not another open ticket of the matter.
     info = {r.id: r for r in session.execute(select(Ticket.id, Ticket.number, Ticket.status).where(
-        Ticket.id.in_(others), Ticket.status.not_in(final)))} if others else {}
+        Ticket.id.in_(others), Ticket.status.not_in(final), Ticket.main_ticket_id.is_(None)))} if others else {}
     for a, b, score in pairs:
         for mine, other in ((a, b), (b, a)):
             if mine in out and other in info and all(x["ticket_id"] != other for x in out[mine]):
