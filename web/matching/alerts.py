@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.common import Forbidden, Invalid, transaction
+from engine.domain.roles import Role
 from engine.matching import surges
 from engine.tickets import merge_surge, surge_plan
 from forms import ConfirmForm, DismissAlertForm, SurgeMergeForm
@@ -16,6 +17,8 @@ from .panels import MERGE_ROLES
 
 bp = Blueprint("surges", __name__, url_prefix="/matching/alerts")
 STATUSES = (("open", "待处理"), ("merged", "已并单"), ("dismissed", "已排除"))
+#: Who opens supervision (督办, Art. 18): the office's reviewers and supervisors, not the dispatcher.
+SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN})
 
 
 @bp.get("")
@@ -35,7 +38,8 @@ def _page(alert_id: int, merge_form=None, dismiss_form=None, message=None, statu
                            tickets=surges.alert_tickets(db.session, alert), main=main,
                            children={t.id for t in children}, problems=problems, merge_form=merge_form,
                            dismiss_form=dismiss_form or DismissAlertForm(prefix="dismiss"),
-                           confirm=ConfirmForm(), message=message), status
+                           confirm=ConfirmForm(), message=message,
+                           may_supervise=actor().role in SUPERVISE_ROLES), status
 
 
 @bp.get("/<int:alert_id>")
