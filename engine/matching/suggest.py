@@ -83,11 +83,16 @@ def _duty_scores(units: dict[int, _Unit], content: str, terms: dict[str, float],
     for uid, u in units.items():
         if uid not in eligible:
             continue
-        raw, items = 0.0, []
+        # One concept counts once, however many of the unit's keywords say it ("过期" and "变质").
+        concepts: dict[tuple, float] = {}
+        items: list[str] = []
         for k, title in u.keywords.items():
             if k in said or any(c in terms for c in sim.canonical_words(k)):
-                raw += 1.0 / listed[k]
-                items.append(title) if title not in items else None
+                key = sim.canonical_words(k) or (k,)
+                concepts[key] = max(concepts.get(key, 0.0), 1.0 / listed[k])
+                if title not in items:
+                    items.append(title)
+        raw = sum(concepts.values())
         if category and category in u.categories:
             raw += 0.8
         if raw:

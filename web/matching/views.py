@@ -97,7 +97,7 @@ def duty_active(unit_id: int, duty_id: int):
 def stats():
     """并单与智能派单: calls per merged matter, and how often dispatchers took a suggestion and what followed."""
     days = PERIODS.get(request.args.get("days") or "30", 30)
-    end = now()
+    end = now() + timedelta(minutes=1)  # up to this moment (periods are half-open)
     start = end - timedelta(days=days)
     return render_template("matching/stats.html", days=days, periods=PERIODS,
                            matters=matters.merged_matters(db.session, start, end),
