@@ -1,5 +1,6 @@
 """The command line (`flask --app web …`), one module per command group: setup (init-db, seed-demo, kb-reindex),
-accounts (create-user, create-api-client), jobs (run-jobs, scheduler), bpmn, calendar and documents.
+accounts (create-user, create-api-client), jobs (run-jobs, scheduler), bpmn, calendar, documents and matching
+(similar-index).
 
 May import the ``engine`` packages and ``web`` helpers; the app factory registers it.
 """
@@ -12,6 +13,7 @@ from .bpmn import register_bpmn_cli
 from .calendar import register_calendar_cli
 from .documents import register_documents_cli
 from .jobs import register_jobs_cli
+from .matching import register_matching_cli
 from .setup import init_database, register_setup_cli
 
 __all__ = ["init_database", "register_cli"]
@@ -25,3 +27,4 @@ def register_cli(app: Flask) -> None:
     register_bpmn_cli(app)
     register_calendar_cli(app)
     register_documents_cli(app)
+    register_matching_cli(app)
