@@ -29,8 +29,9 @@ def _agent(session) -> Actor:
     return Actor.of_user(session.scalar(select(User).where(User.role == Role.AGENT.value).limit(1)))
 
 
-def _phone(i: int) -> str:
-    return f"1390000{i:04d}"
+def _phone(i: int, kind: int = 0) -> str:
+    """A fictional number: kind 0 earlier tickets, 1 near-misses, 2 later calls, 3 dispatch requests."""
+    return f"139{kind}{i:07d}"
 
 
 def _ticket(session, actor, address, content, category, phone, at):
@@ -54,7 +55,7 @@ class SimilarReport:
         return self.found_at_5 / self.pairs if self.pairs else 0.0
 
 
-def load_similar_corpus(session, now: datetime, background: int = BACKGROUND) -> dict:
+def load_similar_corpus(session, now: datetime, background: int = BACKGROUND, pairs=PAIRS, base: int = 0) -> dict:
     """Register the background, every pair's earlier ticket and its near-misses; return their ids by pair."""
     actor = _agent(session)
     rng = random.Random(21)
@@ -64,10 +65,10 @@ def load_similar_corpus(session, now: datetime, background: int = BACKGROUND) ->
         _ticket(session, actor, req["address"], req["content"], cat, req["phone"],
                 now - timedelta(hours=rng.uniform(1, 24 * 60)))
     ids = {}
-    for n, pair in enumerate(PAIRS):
+    for n, pair in enumerate(pairs):
         at = now - timedelta(hours=pair.hours)
-        earlier = _ticket(session, actor, *pair.earlier, _phone(n), at)
-        near = [_ticket(session, actor, *nm, _phone(1000 + n * 10 + k), at + timedelta(minutes=30 + k))
+        earlier = _ticket(session, actor, *pair.earlier, _phone(base + n), at)
+        near = [_ticket(session, actor, *nm, _phone(base + n * 10 + k, 1), at + timedelta(minutes=30 + k))
                 for k, nm in enumerate(pair.near)]
         ids[pair.key] = (earlier.id, [t.id for t in near])
     session.flush()
@@ -75,13 +76,13 @@ def load_similar_corpus(session, now: datetime, background: int = BACKGROUND) ->
     return ids
 
 
-def evaluate_similar(session, ids: dict, now: datetime) -> SimilarReport:
+def evaluate_similar(session, ids: dict, now: datetime, pairs=PAIRS, base: int = 0) -> SimilarReport:
     """Recall@5 of each pair's earlier ticket for its later call, and near-misses among the three best."""
     report = SimilarReport()
     system = Actor.system()
-    for n, pair in enumerate(PAIRS):
+    for n, pair in enumerate(pairs):
         address, content, category = pair.later
-        phone = _phone(n) if pair.caller else _phone(5000 + n)
+        phone = _phone(base + n) if pair.caller else _phone(base + n, 2)
         hits = search(session, system, Query(content, address, category, phone, now), now, limit=5)
         ranked = [h.ticket_id for h in hits]
         earlier, near = ids[pair.key]
@@ -148,19 +149,21 @@ def load_history(session, now: datetime, count: int = 150) -> int:
     return count
 
 
-def evaluate_dispatch(session, now: datetime) -> DispatchReport:
+def evaluate_dispatch(session, now: datetime, requests=None) -> DispatchReport:
     """Top-1 and top-3 of the suggestions for each written request, and the category default as the baseline."""
     from engine.matching import suggest as suggestions
     from engine.models import Category, Unit
 
     from .data.dispatch_requests import REQUESTS
 
+    requests = REQUESTS if requests is None else requests
     actor = _agent(session)
     codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     defaults = dict(session.execute(select(Category.name, Category.default_unit_id)).all())
     report = DispatchReport()
-    for n, (address, content, category, expected) in enumerate(REQUESTS):
-        ticket = _ticket(session, actor, address, content, category, _phone(7000 + n), now)
+    offset = 0 if requests is REQUESTS else 1000
+    for n, (address, content, category, expected) in enumerate(requests):
+        ticket = _ticket(session, actor, address, content, category, _phone(offset + n, 3), now)
         shown = [codes[s.unit_id] for s in suggestions.suggest(session, ticket, now)]
         report.requests += 1
         report.top1 += shown[:1] == [expected]
