@@ -1,7 +1,7 @@
 """A ticket's words for the same-matter search: jieba segmentation with its own dictionary, canonical words.
 
 The search has a tokenizer of its own (``jieba.Tokenizer``), not jieba's global one: it is taught every variant of
-:data:`engine.domain.similarity.CONCEPTS` as one word, and teaching the global tokenizer would change how the
+:data:`engine.domain.vocabulary.CONCEPTS` as one word, and teaching the global tokenizer would change how the
 knowledge base's index segments new entries against its old ones.
 """
 from __future__ import annotations

@@ -100,6 +100,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
         "masked": not reveal, "address": ticket.address, "content": ticket.content,
         "scope": ticket.scope, "refusal_code": ticket.refusal_code, "refusal_explanation": ticket.refusal_explanation,
         "related_ticket_id": ticket.related_ticket_id, "kb_entry_id": ticket.kb_entry_id,
+        "main_ticket_id": ticket.main_ticket_id,  # 并单: the main ticket this one follows
         "answer_text": ticket.answer_text, "lead_unit_id": ticket.lead_unit_id,
         "county_office_id": ticket.county_office_id, "return_count": ticket.return_count,
         "redo_count": ticket.redo_count, "created_at": iso(ticket.created_at), "closed_at": iso(ticket.closed_at),

@@ -111,3 +111,15 @@ def test_the_openapi_document_describes_them(client):
     for path in ("/api/v1/tickets/{ticket_id}/similar", "/api/v1/similar",
                  "/api/v1/tickets/{ticket_id}/dispatch-suggestions"):
         assert path in paths and "400" in next(iter(paths[path].values()))["responses"]
+
+
+def test_a_merged_ticket_names_its_main_ticket(client, db, clock, tickets):
+    from engine.tickets import merge
+    from tests.support.helpers import user
+
+    a, b, _other = _tickets(tickets, db, clock)
+    with transaction(db.session):
+        merge(db.session, user(db.session, "dispatcher"), a.id, [b.id], "同一小区停水", clock())
+    r = client.get(f"/api/v1/tickets/{b.id}", headers=login(client, "dispatcher"))
+    assert r.status_code == 200 and (r.json["main_ticket_id"], r.json["status_label"]) == (a.id, "已并单（随主单办理）")
+    assert [e["action_label"] for e in r.json["timeline"]][-1] == "并单（并入主单）"
