@@ -12,7 +12,7 @@ from engine.domain.states import TicketStatus
 from .common import Actor
 from .domain.similarity import SurgeRule
 from .knowledge import kb_monitor_pass
-from .matching import backfill, refresh_stats, surges
+from .matching import backfill, link, refresh_stats, surges, unlinked
 from .models import TaskProjection, Ticket
 from .oversight import RepeatRule, detect_candidates, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, complete_task
@@ -43,10 +43,12 @@ def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
     return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)
 
 
-def similar_upkeep(session: Session, now: datetime, limit: int = 500) -> int:
-    """Index the tickets the same-matter search does not know yet, and count new tickets' words (issue 21)."""
+def similar_upkeep(session: Session, now: datetime, limit: int = 500, link_limit: int = 100) -> int:
+    """Index the tickets the same-matter search does not know yet, count new tickets' words, and look up the similar
+    tickets of recent ones (the dispatcher's queue marks those with similar open ones) (issue 21)."""
     indexed = backfill(session, now, limit=limit)
-    return indexed + refresh_stats(session, now)
+    counted = refresh_stats(session, now)
+    return indexed + counted + link(session, unlinked(session, now, limit=link_limit), now)
 
 
 def side_process_steps(rule: RepeatRule = RepeatRule(), templates: Mapping[str, str] | None = None,

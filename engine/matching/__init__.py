@@ -8,9 +8,20 @@ surge's supervision, Art. 18(3)) and the layers below them.
 """
 from . import duties, index, similar, suggest, surges, text
 from .index import backfill, index_ticket, refresh_stats
-from .similar import Hit, Query, check_draft, check_limit, link, open_similar, query_of, search, similar_to_ticket
+from .similar import (
+    Hit,
+    Query,
+    check_draft,
+    check_limit,
+    link,
+    open_similar,
+    query_of,
+    search,
+    similar_to_ticket,
+    unlinked,
+)
 from .suggest import Suggestion, record_shown
 
 __all__ = ["Hit", "Query", "Suggestion", "backfill", "check_draft", "check_limit", "duties", "index", "index_ticket",
            "link", "open_similar", "query_of", "record_shown", "refresh_stats", "search", "similar",
-           "similar_to_ticket", "suggest", "surges", "text"]
+           "similar_to_ticket", "suggest", "surges", "text", "unlinked"]

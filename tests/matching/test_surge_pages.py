@@ -136,3 +136,14 @@ def test_a_merged_matter_counts_once_for_the_unit_and_each_citizen_rates(db, clo
     assert (zjj.dispatched, zjj.closed, zjj.replied) == (1, 1, 1)  # one matter
     assert (zjj.evaluated, zjj.satisfied) == (2, 2)  # satisfaction per citizen as rated
     assert db.session.scalar(select(Ticket.lead_unit_id).where(Ticket.id == b.id)) is None
+
+
+def test_the_scheduler_links_recent_tickets_for_the_queue_marks(db, clock, tickets):
+    from engine.models import SimilarIndex, SimilarLink
+
+    first, second = _surge(tickets, clock, n=2)
+    with transaction(db.session):
+        done = side_process_pass(db.session, clock())
+    assert done["similar_index"] >= 2  # counted and linked
+    assert all(db.session.get(SimilarIndex, t.id).linked_at is not None for t in (first, second))
+    assert db.session.scalar(select(SimilarLink.other_id).where(SimilarLink.ticket_id == second.id)) == first.id
