@@ -10,6 +10,7 @@ Unit scoping applies: an actor gets only the tickets it may see.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ MAX_POSTINGS = 30_000
 MAX_LIMIT = 50
 #: A link (for the dispatcher's queue and surges) is kept from this score and this text similarity on.
 LINK_SCORE, LINK_TEXT = 0.3, 0.2
+#: Characters no person types (PostgreSQL refuses NUL in text): dropped from whatever is compared.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = (("content", "诉求内容", 5000, True), ("address", "地址或地点", 255, False),
           ("category", "诉求分类", 80, False), ("citizen_phone", "联系电话", 40, False))
 
@@ -133,6 +136,7 @@ def _candidates(session: Session, weights: dict[str, float], st: index.Stats, si
 def search(session: Session, actor: Actor, query: Query, now: datetime, *, limit: int = 10,
            window_days: int = WINDOW_DAYS, weights: sim.SimilarityWeights = sim.SimilarityWeights()) -> list[Hit]:
     """The tickets most like ``query`` that ``actor`` may see, best first, each with its score and reasons."""
+    query = _clean(query)
     at = query.at or now
     since = now - timedelta(days=window_days)
     st = index.stats(session)
@@ -170,6 +174,13 @@ def search(session: Session, actor: Actor, query: Query, now: datetime, *, limit
     hits = hits[:limit]
     _name_mains(session, hits)
     return hits
+
+
+def _clean(query: Query) -> Query:
+    def clean(value: str | None) -> str | None:
+        return _CONTROL.sub("", value) if value else value
+    return Query(clean(query.content) or "", clean(query.address), clean(query.category), clean(query.phone),
+                 query.at, query.exclude_id)
 
 
 def _place(address: str | None, content: str | None) -> sim.Place:
