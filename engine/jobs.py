@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from engine.domain.states import TicketStatus
 
 from .common import Actor
+from .domain.similarity import SurgeRule
 from .knowledge import kb_monitor_pass
+from .matching import backfill, link, refresh_stats, surges, unlinked
 from .models import Assignment, TaskProjection, Ticket
 from .oversight import RepeatRule, detect_candidates, flag_overdue, supervise_repeated, take_red_cards
 from .tickets import Step, close_return_window, complete_task
@@ -46,12 +48,22 @@ def expire_evaluation(session: Session, ticket_id: int, now: datetime) -> Step:
     return complete_task(session, SYSTEM, ticket_id, "evaluate", {}, now)
 
 
+def similar_upkeep(session: Session, now: datetime, limit: int = 500, link_limit: int = 100) -> int:
+    """Index the tickets the same-matter search does not know yet, count new tickets' words, and look up the similar
+    tickets of recent ones (the dispatcher's queue marks those with similar open ones) (issue 21)."""
+    indexed = backfill(session, now, limit=limit)
+    counted = refresh_stats(session, now)
+    return indexed + counted + link(session, unlinked(session, now, limit=link_limit), now)
+
+
 def side_process_steps(rule: RepeatRule = RepeatRule(), templates: Mapping[str, str] | None = None,
-                       office: str = "12345热线"):
-    """The side-process pass as named steps, each to run in its own transaction: supervision for red cards and
-    repeated reports, overdue supervisions, accountability candidates, knowledge-base flags (with the deployment's
-    notice templates and office name). Every step is idempotent."""
-    return [("red_cards", take_red_cards), ("repeated", lambda s, now: supervise_repeated(s, now, rule)),
+                       office: str = "12345热线", surge: SurgeRule = SurgeRule()):
+    """The side-process pass as named steps, each to run in its own transaction: the same-matter index and 集中反映
+    alerts, supervision for red cards and repeated reports, overdue supervisions, accountability candidates,
+    knowledge-base flags (with the deployment's notice templates and office name). Every step is idempotent."""
+    return [("similar_index", similar_upkeep),
+            ("surges", lambda s, now: len(surges.detect(s, now, surge, office=office))),
+            ("red_cards", take_red_cards), ("repeated", lambda s, now: supervise_repeated(s, now, rule)),
             ("overdue_supervisions", flag_overdue), ("accountability", lambda s, now: detect_candidates(s, now, rule)),
             ("knowledge_flags", lambda s, now: kb_monitor_pass(s, now, office=office, templates=templates).flags)]
 

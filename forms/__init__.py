@@ -10,6 +10,7 @@ from .accounts import LoginForm, PasswordForm, PrivacyForm, RevealForm, UserForm
 from .attachments import AttachmentLimitsForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
+from .matching import DismissAlertForm, DutyForm, MergeForm, MergeIntoForm, SurgeMergeForm, UnmergeForm
 from .oversight import (
     CityDecisionForm,
     ConsultForm,
@@ -69,4 +70,5 @@ __all__ = ["AttachmentLimitsForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm", "CitizenEvaluateForm",
            "LoginForm", "PasswordForm", "PrivacyForm", "RevealForm", "UserForm", "ExtensionReviewForm",
            "JointMeetingForm", "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm",
-           "SupervisionCheckForm"]
+           "SupervisionCheckForm", "DismissAlertForm", "DutyForm", "MergeForm", "MergeIntoForm",
+           "SurgeMergeForm", "UnmergeForm"]

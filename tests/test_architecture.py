@@ -26,7 +26,8 @@ ARROWS: dict[str, set[str]] = {
     "knowledge": {"common", "notices", "docstore"},
     "clocks": {"common", "notices", "knowledge"},
     "oversight": {"common", "notices", "docstore", "clocks", "attachments"},
-    "tickets": {"common", "notices", "knowledge", "clocks", "oversight", "attachments"},
+    "matching": {"common", "notices", "oversight"},
+    "tickets": {"common", "notices", "knowledge", "clocks", "oversight", "attachments", "matching"},
     "analytics": {"common", "docstore"},
     "process": {"common", "clocks", "tickets"},
 }

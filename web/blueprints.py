@@ -14,6 +14,9 @@ from .clocks import views as clocks
 from .common import register_template_helpers
 from .docstore import views as docstore
 from .knowledge import views as knowledge
+from .matching import alerts as matching_alerts
+from .matching import merges as matching_merges
+from .matching import views as matching
 from .notices import views as notices
 from .oversight import views as oversight
 from .process import views as process
@@ -25,6 +28,7 @@ BLUEPRINTS = {
     "tickets": (intake, queues, tickets, tasks, citizen, failed),
     "oversight": (oversight,),
     "knowledge": (knowledge,),
+    "matching": (matching, matching_alerts, matching_merges),
     "clocks": (clocks,),
     "notices": (notices,),
     "docstore": (docstore,),

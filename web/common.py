@@ -65,6 +65,8 @@ def roles_required(*roles: Role):
     return deco
 
 
+#: Who merges tickets (并单) and handles 集中反映 alerts.
+MERGE_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 #: Who sees the office's statistics, assessment, briefs and export pages.
 ANALYTICS_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR, Role.CITY_LEADER, Role.ADMIN})
 
@@ -101,7 +103,10 @@ def nav_items() -> list[tuple[str, str]]:
                                    ("analytics.dashboard", "统计分析", ANALYTICS_ROLES),
                                    ("reports.index", "考核与导出", ANALYTICS_ROLES),
                                    ("attachments.log", "附件查看记录", set(PII_LOG_ROLES)),
-                                   ("attachments.settings", "附件上限", {Role.ADMIN})):
+                                   ("attachments.settings", "附件上限", {Role.ADMIN}),
+                                   ("surges.index", "集中反映", MERGE_ROLES),
+                                   ("matching.duty_units", "职责清单", {Role.DISPATCHER, Role.ADMIN}),
+                                   ("matching.stats", "并单与派单统计", ANALYTICS_ROLES)):
         if r in roles and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items

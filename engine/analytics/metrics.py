@@ -23,6 +23,7 @@ from engine.models import (
     Reply,
     Supervision,
     Ticket,
+    TicketMerge,
     Unit,
 )
 
@@ -116,9 +117,15 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
 
 # -- unit assessment ----------------------------------------------------------------------------------------------
 
+#: Tickets merged into a main ticket (并单): a merged matter is assessed once, on its main ticket; a merged ticket's
+#: own dispatches before the merge do not count again (the table is small, so the test is a hashed subplan).
+_MERGED = select(TicketMerge.child_ticket_id).where(TicketMerge.unmerged_at.is_(None))
+
+
 def _sign_parts(start, end):
     settled = or_(Assignment.signed_at.is_not(None), Assignment.returned_at.is_not(None))
-    where = and_(Assignment.role == "lead", in_period(Assignment.dispatched_at, start, end))
+    where = and_(Assignment.role == "lead", in_period(Assignment.dispatched_at, start, end),
+                 Assignment.ticket_id.not_in(_MERGED))
     return Assignment.unit_id, Assignment.ticket_id, where, {
         "dispatched": None, "settled": settled, "signed_timely": and_(settled, Assignment.sign_on_time.is_(True)),
         "returned": Assignment.returned_at.is_not(None)}, Assignment

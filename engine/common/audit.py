@@ -63,6 +63,13 @@ ACTION_LABELS = {
     "setting_change": "修改热线办设置",
     "attachment_publish": "公开附件",
     "attachment_unpublish": "取消公开附件",
+    "merge": "并单（并入主单）",
+    "merge_in": "并单（并入子单）",
+    "unmerge": "撤销并单",
+    "unmerge_out": "子单撤销并单",
+    "matter_reply": "主单答复送达",
+    "matter_evaluated": "并单回访汇总",
+    "surge": "集中反映预警",
 }
 
 

@@ -14,7 +14,9 @@ from engine.models import Category, KnowledgeEntry, KnowledgeVersion, Unit, User
 
 from . import content as dc
 from . import kb as dk
+from .duties import seed_duties
 from .history import Progress, live_year
+from .matters import seed_matters
 
 
 def seed_units(session: Session) -> dict[str, Unit]:
@@ -75,6 +77,7 @@ def seed_reference(session: Session, units: dict[str, Unit], now: datetime) -> d
         by_code[e["code"]] = entry
     session.flush()
     reindex_all(session)  # the knowledge base's Chinese full-text index (jieba words)
+    seed_duties(session, units, now)  # the units' duty lists (职责清单) the dispatch suggestions read
     return by_code
 
 
@@ -98,4 +101,5 @@ def seed_demo(session: Session, now: datetime, tickets: int = DEFAULT_TICKETS, s
         kb = seed_reference(session, units, since)
     say("单位、账号和知识库已就绪")
     live_year(session, units, kb, now, per_month=tickets / months, months=months, seed=seed, progress=say)
+    seed_matters(session, units, now)  # a water cut-off surge and a construction site's merged complaints
     return logins

@@ -203,6 +203,15 @@ def ticket_record(session: Session, ticket_id: int) -> Facts:
         context["reply"] = {"handled_at": local(reply.handled_at), "department": reply.department,
                             "handler": reply.handler_name, "result": reply.result, "basis": reply.basis,
                             "contact_note": reply.contact_method}
+    # 并单: a main ticket's record lists the tickets merged into it (one matter, many citizens); a merged ticket's
+    # names its main ticket.
+    merged = session.scalars(select(Ticket).where(Ticket.main_ticket_id == ticket.id).order_by(Ticket.id)).all()
+    if merged:
+        context["merged"] = [{"number": t.number, "channel": CHANNEL_LABELS[Channel(t.channel)],
+                              "received_at": local(t.created_at), "citizen": mask_name(t.citizen_name),
+                              "status": TicketStatus(t.status).label} for t in merged]
+    if ticket.main_ticket_id:
+        context["merged_into"] = session.scalar(select(Ticket.number).where(Ticket.id == ticket.main_ticket_id))
     if evaluation is not None:
         context["evaluation"] = {"intake": _rating(evaluation.intake_rating),
                                  "handling": _rating(evaluation.handling_rating) or "—",

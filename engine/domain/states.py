@@ -15,6 +15,7 @@ class TicketStatus(str, Enum):
     REVIEWING = "reviewing"
     EVALUATING = "evaluating"
     REDO_DECIDING = "redo_deciding"
+    MERGED = "merged"
     REFUSED = "refused"
     ARCHIVED = "archived"
 
@@ -38,6 +39,7 @@ STATUS_LABELS = {
     TicketStatus.REVIEWING: "待审核",
     TicketStatus.EVALUATING: "待回访评价",
     TicketStatus.REDO_DECIDING: "待重办审定",
+    TicketStatus.MERGED: "已并单（随主单办理）",
     TicketStatus.REFUSED: "不予受理（已归档）",
     TicketStatus.ARCHIVED: "已归档",
 }
@@ -45,19 +47,24 @@ STATUS_LABELS = {
 FINAL_STATUSES = frozenset({TicketStatus.REFUSED, TicketStatus.ARCHIVED})
 
 S = TicketStatus
+#: The states a ticket may be merged from as a 子单 (并单, DOMAIN.md §12): before its own unit has replied.
+MERGEABLE = frozenset({S.DISPATCHING, S.COUNTY_DISPATCHING, S.SIGNING, S.CO_HANDLING, S.HANDLING})
 # BPMN decides what comes next; this table decides what is legal, so a wrong diagram
 # cannot produce an illegal ticket. Staying in the same state is always legal.
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.SCOPING: frozenset({S.DISPATCHING, S.REFUSED, S.EVALUATING}),
-    S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING, S.JOINT_REVIEW}),
-    S.COUNTY_DISPATCHING: frozenset({S.SIGNING}),
-    S.SIGNING: frozenset({S.DISPATCHING, S.JOINT_REVIEW, S.CO_HANDLING, S.HANDLING}),
+    S.DISPATCHING: frozenset({S.COUNTY_DISPATCHING, S.SIGNING, S.JOINT_REVIEW, S.MERGED}),
+    S.COUNTY_DISPATCHING: frozenset({S.SIGNING, S.MERGED}),
+    S.SIGNING: frozenset({S.DISPATCHING, S.JOINT_REVIEW, S.CO_HANDLING, S.HANDLING, S.MERGED}),
     S.JOINT_REVIEW: frozenset({S.DISPATCHING, S.SIGNING}),
-    S.CO_HANDLING: frozenset({S.HANDLING}),
-    S.HANDLING: frozenset({S.REVIEWING}),
+    S.CO_HANDLING: frozenset({S.HANDLING, S.MERGED}),
+    S.HANDLING: frozenset({S.REVIEWING, S.MERGED}),
     S.REVIEWING: frozenset({S.HANDLING, S.EVALUATING}),
-    S.EVALUATING: frozenset({S.ARCHIVED, S.REDO_DECIDING}),
+    # A merged ticket's own evaluation done, it follows its main ticket again (a redo, then the archive).
+    S.EVALUATING: frozenset({S.ARCHIVED, S.REDO_DECIDING, S.MERGED}),
     S.REDO_DECIDING: frozenset({S.HANDLING, S.ARCHIVED}),
+    # 子单: back to where it was (un-merge, until the reply), the main ticket's reply reaches it, archived with it.
+    S.MERGED: MERGEABLE | {S.EVALUATING, S.ARCHIVED},
     S.REFUSED: frozenset(),
     S.ARCHIVED: frozenset(),
 }

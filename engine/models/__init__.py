@@ -16,6 +16,16 @@ from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
 from .failures import FailedSubmission
 from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
+from .matching import (
+    DispatchSuggestion,
+    SimilarIndex,
+    SimilarLink,
+    SurgeAlert,
+    TermStat,
+    TicketMerge,
+    TicketTerm,
+    UnitDuty,
+)
 from .monitor import JobLease, Outbox, SupervisionRequest
 from .org import ApiClient, AttemptCounter, Unit, User
 from .side import AccountabilityCase, ExtensionRequest, JointReview, Supervision
@@ -27,4 +37,5 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "ProcessDraft", "DocumentCounter", "IssuedDocument", "PrintBatch", "AccountabilityCase",
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
            "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting",
-           "Attachment", "AttachmentAccess", "AttachmentSettings"]
+           "Attachment", "AttachmentAccess", "AttachmentSettings", "DispatchSuggestion", "SimilarIndex", "SimilarLink",
+           "SurgeAlert", "TermStat", "TicketMerge", "TicketTerm", "UnitDuty"]

@@ -56,6 +56,8 @@ class Ticket(Base):
     refusal_code: Mapped[int | None] = mapped_column(Integer)
     refusal_explanation: Mapped[str | None] = mapped_column(Text)
     related_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    # 并单 (issue 21): the main ticket this one is merged into and follows (its dispatch, handling and reply).
+    main_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     kb_entry_id: Mapped[int | None] = mapped_column(ForeignKey("kb_entry.id"))
     answer_text: Mapped[str | None] = mapped_column(Text)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -215,6 +217,9 @@ class TaskProjection(Base):
     due_at: Mapped[datetime | None]
     # Set when the task belongs to a side process instance (a supervision) rather than the ticket's own.
     supervision_id: Mapped[int | None] = mapped_column(ForeignKey("supervision.id"), index=True)
+    # Set when the task belongs to a merged matter (并单) rather than the ticket's workflow: the main ticket's id.
+    # Such a task (each citizen's 回访评价) is completed by engine.tickets.matter, not by the workflow.
+    matter_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
 
 
 class AuditLog(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.models import AccountabilityCase, Evaluation, KnowledgeFlag, Reply, Supervision, Ticket, Unit
 
-from .supervision import RepeatRule, repeated_groups
+from .supervision import RepeatRule, merged_groups, repeated_groups
 
 SITUATIONS = {
     1: "推诿扯皮、弄虚作假、不作为、乱作为", 2: "办理不力被退回重办", 3: "无正当理由逾期办理", 4: "未答复诉求人",
@@ -85,8 +85,18 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
         made += _add(session, 9, f"kb_flag:{f.id}", f.unit_id, [f.source_ticket_id] if f.source_ticket_id else [], [
             f"市热线办于{_local(f.flagged_at)}指出知识库{'知识缺失' if f.kind == 'gap' else '信息错误'}：{f.text}",
             f"应于{_local(f.due_at)}前修正，{state}。"], now)
-    # (7) the same matter reported 3+ times and still not resolved
+    # (7) the same matter reported 3+ times and still not resolved; a merged matter (并单) when its main ticket
+    # passed its handling deadline without an accepted reply, or was archived with a citizen still dissatisfied
+    merged = merged_groups(session, now, rule)
+    for ids in merged:
+        main = session.get(Ticket, ids[0])
+        facts = _merged_unresolved(session, main, ids, now)
+        if facts:
+            made += _add(session, 7, "matter:" + str(main.id), main.lead_unit_id, ids, facts, now)
+    seen = {tuple(g) for g in merged}
     for ids in repeated_groups(session, now, rule):
+        if tuple(ids) in seen:
+            continue
         tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
         unresolved = [t for t in tickets if t.status != "archived" or t.handling_rating in ("dissatisfied",
                                                                                             "very_dissatisfied")]
@@ -95,6 +105,21 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
                 f"同一事项{rule.days}天内被反映{len(tickets)}次（{'、'.join(t.number for t in tickets)}），"
                 f"其中{len(unresolved)}件未解决或诉求人不满意。"], now)
     return made
+
+
+def _merged_unresolved(session: Session, main: Ticket, ids: list[int], now: datetime) -> list[str]:
+    """Why a merged matter is unresolved (Art. 19(7)), or nothing while it is being handled in time."""
+    calls = f"同一事项被{len(ids)}位诉求人反映并单办理（主单{main.number}）"
+    replied = session.scalar(select(Reply.id).where(Reply.ticket_id == main.id, Reply.review_decision == "accept")
+                             .limit(1)) is not None
+    if not replied and main.handling_due is not None and main.handling_due < now:
+        return [f"{calls}，办理时限{_local(main.handling_due)}已过，截至{_local(now)}仍未答复。"]
+    unhappy = session.scalar(select(func.count()).select_from(Evaluation).where(
+        Evaluation.ticket_id.in_(ids), Evaluation.round == main.redo_count + 1,
+        Evaluation.handling_rating.in_(("dissatisfied", "very_dissatisfied"))))
+    if main.status == "archived" and unhappy:
+        return [f"{calls}，办结时仍有{unhappy}位诉求人对办理不满意。"]
+    return []
 
 
 def add_case(session: Session, actor: Actor, situation: int, unit_id: int, facts: list[str], now: datetime,

@@ -176,7 +176,14 @@ def redo_facts(session: Session, ticket: Ticket) -> dict:
                         .order_by(Evaluation.id.desc()).limit(1))
     reply = session.scalar(select(Reply).where(Reply.ticket_id == ticket.id, Reply.review_decision == "accept")
                            .order_by(Reply.id.desc()).limit(1))
-    out: dict = {"evaluation": None, "reply": None, "redo_count": ticket.redo_count}
+    out: dict = {"evaluation": None, "reply": None, "redo_count": ticket.redo_count,
+                 "matter": _matter_evaluations(session, ticket)}
+    if out["matter"]:  # a merged matter (并单): the dissatisfied citizen's rating is the one to adjudicate
+        ev = session.scalar(select(Evaluation).where(
+            Evaluation.ticket_id.in_([ticket.id, *_merged_ids(session, ticket)]),
+            Evaluation.round == ticket.redo_count + 1,
+            Evaluation.handling_rating.in_(("dissatisfied", "very_dissatisfied")))
+            .order_by(Evaluation.id).limit(1)) or ev
     if ev is not None:
         out["evaluation"] = {
             "intake_label": RATING_LABELS[Rating(ev.intake_rating)],
@@ -189,6 +196,25 @@ def redo_facts(session: Session, ticket: Ticket) -> dict:
                         "contact_method": reply.contact_method, "citizen_informed": reply.citizen_informed,
                         "redo": reply.redo, "unit": _names(session, Unit, [reply.unit_id]).get(reply.unit_id)}
     return out
+
+
+def _merged_ids(session: Session, ticket: Ticket) -> list[int]:
+    return list(session.scalars(select(Ticket.id).where(Ticket.main_ticket_id == ticket.id).order_by(Ticket.id)))
+
+
+def _matter_evaluations(session: Session, ticket: Ticket) -> list[dict]:
+    """Every citizen's rating of a merged matter's current round (并单), the main ticket's first; empty otherwise."""
+    merged = _merged_ids(session, ticket)
+    if not merged:
+        return []
+    numbers = dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_([ticket.id, *merged]))).all())
+    rows = session.scalars(select(Evaluation).where(Evaluation.ticket_id.in_([ticket.id, *merged]),
+                                                    Evaluation.round == ticket.redo_count + 1)
+                           .order_by(Evaluation.ticket_id != ticket.id, Evaluation.id)).all()
+    return [{"number": numbers.get(e.ticket_id), "handling_label": RATING_LABELS[Rating(e.handling_rating)]
+             if e.handling_rating else "—", "method_label": METHOD_LABELS[EvaluationMethod(e.method)],
+             "comment": e.comment, "dissatisfied": e.handling_rating in ("dissatisfied", "very_dissatisfied")}
+            for e in rows]
 
 
 # -- the record on the ticket page ------------------------------------------------------------------------------------

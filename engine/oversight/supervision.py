@@ -260,11 +260,24 @@ def flag_overdue(session: Session, now: datetime) -> int:
     return n
 
 
+def merged_groups(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> list[list[int]]:
+    """Merged matters (并单) reported ``rule.count`` times or more: the main ticket first, then the tickets merged
+    into it, at least one of them registered within ``rule.days`` days (集中反映, Art. 18(3))."""
+    since = now - timedelta(days=rule.days)
+    q = (select(Ticket.main_ticket_id).where(Ticket.main_ticket_id.is_not(None))
+         .group_by(Ticket.main_ticket_id).having(func.count() + 1 >= rule.count, func.max(Ticket.created_at) >= since))
+    groups = []
+    for main_id in session.scalars(q):
+        groups.append([main_id, *session.scalars(select(Ticket.id).where(Ticket.main_ticket_id == main_id)
+                                                 .order_by(Ticket.id))])
+    return groups
+
+
 def repeated_groups(session: Session, now: datetime, rule: RepeatRule = RepeatRule()) -> list[list[int]]:
     """Groups of open tickets reporting the same matter: the same citizen or the same place, in the same
-    category, ``rule.count`` times or more within ``rule.days`` days."""
+    category, ``rule.count`` times or more within ``rule.days`` days; and merged matters of that many calls."""
     since = now - timedelta(days=rule.days)
-    groups = []
+    groups = merged_groups(session, now, rule)
     for key in (Ticket.citizen_phone, Ticket.address):
         q = (select(key, Ticket.category, func.count()).where(Ticket.created_at >= since, key.is_not(None),
                                                                Ticket.category.is_not(None), Ticket.scope == "accept")
@@ -286,8 +299,10 @@ def supervise_repeated(session: Session, now: datetime, rule: RepeatRule = Repea
         if session.scalar(select(Supervision.id).where(Supervision.ticket_id.in_(ids),
                                                        Supervision.reason == "repeated")) is not None:
             continue
+        # The matter's main ticket answers for it: a ticket merged into another (并单) is never the target.
         target = session.scalar(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.status.not_in(final),
-                                                        Ticket.lead_unit_id.is_not(None))
+                                                        Ticket.lead_unit_id.is_not(None),
+                                                        Ticket.main_ticket_id.is_(None))
                                 .order_by(Ticket.id.desc()).limit(1))
         if target is None:
             continue

@@ -24,10 +24,23 @@ from engine.common import (
 )
 from engine.common import text as _text
 from engine.domain.roles import UnitKind
-from engine.domain.states import DISSATISFIED, DISSATISFIED_MESSAGE, EvaluationMethod, Rating, TicketType
+from engine.domain.states import TicketType
 from engine.knowledge import search as kb_search
-from engine.models import Assignment, Evaluation, JointReview, KnowledgeEntry, RefusalReason, Reply, Ticket, Unit
+from engine.models import (
+    Assignment,
+    Category,
+    DispatchSuggestion,
+    Evaluation,
+    JointReview,
+    KnowledgeEntry,
+    RefusalReason,
+    Reply,
+    Ticket,
+    Unit,
+)
 from engine.oversight import request_extension
+
+from .evaluations import dissatisfied_of_round, record_evaluation
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
 _LEAD = select(Assignment).where(Assignment.ticket_id == bindparam("ticket_id"), Assignment.role == "lead",
@@ -116,10 +129,26 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
         assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.county_office_id = county.id if county else None
     ticket.lead_unit_id = lead.id if lead else None
+    _note_suggestion(session, ticket, (lead or county).id, rnd, now)
     detail = {"round": rnd, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
               "via_county": county.name if county else None}
     return ({"dispatch_action": "dispatch", "lead_unit": lead.id if lead else None,
              "co_units": [u.id for u in cos], "via_county": county.id if county else None}, "dispatch", detail)
+
+
+def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: datetime) -> None:
+    """Record whether the dispatcher took one of the units suggested to them (issue 21), and the category's
+    default unit then (the baseline the suggestions are measured against)."""
+    row = session.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id,
+                                                          DispatchSuggestion.dispatched_at.is_(None))
+                         .order_by(DispatchSuggestion.id.desc()).limit(1))
+    if row is None:
+        return
+    shown = [u.get("unit_id") for u in row.units or []]
+    row.chosen_unit_id, row.dispatch_round, row.dispatched_at = chosen, rnd, now
+    row.taken_rank = shown.index(chosen) + 1 if chosen in shown else None
+    row.default_unit_id = session.scalar(select(Category.default_unit_id).where(Category.name == ticket.category)) \
+        if ticket.category else None
 
 
 @handler("county_dispatch")
@@ -251,48 +280,10 @@ def _review(session, actor, ticket, task, data, now) -> Result:
     return {"review_decision": decision}, action, {"reason": reason} if reason else {}
 
 
-RATINGS = {r.value for r in Rating if r != Rating.NONE}
-METHODS = {m.value for m in EvaluationMethod if m != EvaluationMethod.TIMEOUT}
-
-
 @handler("evaluate")
 def _evaluate(session, actor, ticket, task, data, now) -> Result:
-    errors: dict[str, str] = {}
-    if actor.kind == "system":
-        intake = handling = Rating.NONE.value
-        method, comment = EvaluationMethod.TIMEOUT.value, None
-        if ticket.eval_due is not None and now < ticket.eval_due:
-            raise Invalid("评价期限未满", f"ticket {ticket.id}: evaluation timeout before due")
-        handling = handling if ticket.scope == "accept" else None
-        action = "evaluation_timeout"
-    else:
-        intake = data.get("intake_rating")
-        handling = data.get("handling_rating")
-        method = "online" if actor.kind == "citizen" else data.get("method")
-        if intake not in RATINGS:
-            errors["intake_rating"] = "请选择对热线受理的评价（非常满意/满意/基本满意/不满意/非常不满意）"
-        if ticket.scope == "accept":
-            if handling not in RATINGS:
-                errors["handling_rating"] = "请选择对承办单位办理的评价"
-        else:
-            handling = None
-        if method not in METHODS:
-            errors["method"] = "请选择评价方式（人工回访/语音/短信/网上）"
-        comment = _text(data, "comment", "评价意见", errors, required=False, max_len=2000)
-        if not comment and "comment" not in errors and (intake in DISSATISFIED or handling in DISSATISFIED):
-            errors["comment"] = DISSATISFIED_MESSAGE  # every channel: page, API, the agent's callback form
-        if list(errors) == ["comment"] and errors["comment"] == DISSATISFIED_MESSAGE:
-            raise Invalid(DISSATISFIED_MESSAGE, f"ticket {ticket.id}: dissatisfied rating without a reason",
-                          fields=errors, code="reason_required")
-        fail(errors, "evaluation")
-        action = "evaluate"
-    rnd = ticket.redo_count + 1
-    session.add(Evaluation(ticket_id=ticket.id, round=rnd, intake_rating=intake, handling_rating=handling,
-                           method=method, comment=comment, recorded_by_id=actor.user_id, evaluated_at=now,
-                           unit_id=ticket.lead_unit_id))
-    ticket.intake_rating, ticket.handling_rating = intake, handling
-    return ({"intake_rating": intake, "handling_rating": handling}, action,
-            {"intake": intake, "handling": handling, "method": method})
+    return record_evaluation(session, actor, ticket, data, now, round_no=ticket.redo_count + 1,
+                             unit_id=ticket.lead_unit_id)
 
 
 @handler("redo_decision")
@@ -310,9 +301,10 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
         errors["reasonable"] = "请认定不满意的理由是否合理（合理／不合理／恶意）"
     reason = _text(data, "reason", "认定理由", errors, max_len=2000)
     fail(errors, "redo decision")
-    ev = session.scalar(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
-                        .order_by(Evaluation.id.desc()).limit(1))
-    if ev is not None:
+    # A merged matter (并单): every citizen's dissatisfied rating of this round is decided at once.
+    evs = dissatisfied_of_round(session, ticket) or session.scalars(
+        select(Evaluation).where(Evaluation.ticket_id == ticket.id).order_by(Evaluation.id.desc()).limit(1)).all()
+    for ev in evs:
         ev.redo_reasonable, ev.redo_reason = value, reason
         ev.redo_decided_by_id, ev.redo_decided_at = actor.user_id, now
         # Art. 15: a rating found unreasonable or malicious is kept but does not count in assessment.

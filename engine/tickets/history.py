@@ -92,7 +92,7 @@ _NOTES = {
         f"批准延期{d.get('days')}个工作日，新的办理时限 {when(d.get('due'))}" if d.get("decision") == "approve"
         else f"不予延期：{_cut(d.get('reason'))}"],
     "extension_approve": lambda d, _r: [f"办理时限由 {when(d.get('before_due'))} 顺延至 {when(d.get('due'))}"],
-    "evaluate": lambda d, _r: [_evaluation(d)],
+    "evaluate": lambda d, _r: [_evaluation(d), f"（并单：主单 {d['main']}）" if d.get("main") else None],
     "evaluation_timeout": lambda d, _r: ["3个工作日内未评价，记为未评价"],
     "redo_decision": lambda d, _r: [f"{REDO_KINDS.get(d.get('kind'), '')}：{_cut(d.get('reason'))}",
                                     d.get("refused")],
@@ -121,6 +121,17 @@ _NOTES = {
     "attachment_unpublish": lambda d, _r: [d.get("name")],
     "kb_flag": lambda d, _r: [KB_KINDS.get(d.get("kind"), ""), f"修正期限 {when(d['due_at'])}" if d.get("due_at")
                               else None],
+    "merge": lambda d, _r: [f"并入主单 {d.get('main')}", _cut(d.get("reason")),
+                            "集中反映一键并单" if d.get("source") == "surge" else None],
+    "merge_in": lambda d, _r: [f"并入 {'、'.join(d.get('children') or [])}", _cut(d.get("reason"))],
+    "unmerge": lambda d, _r: [f"自主单 {d.get('main')} 撤出，恢复单独办理", _cut(d.get("reason"))],
+    "unmerge_out": lambda d, _r: [f"{d.get('child')} 撤销并单", _cut(d.get("reason"))],
+    "matter_reply": lambda d, _r: [f"主单 {d.get('main')} 的{'重办' if d.get('redo') else ''}答复已送达诉求人"
+                                   + (f"（{d['unit']}）" if d.get("unit") else "")],
+    "matter_evaluated": lambda d, _r: [f"本事项各诉求人已评价：办理{_rating(d.get('handling')) or '未评价'}"
+                                       + ("（有诉求人不满意，转重办审定）" if d.get("handling") in
+                                          ("dissatisfied", "very_dissatisfied") else "")],
+    "surge": lambda d, _r: [f"{d.get('area') or ''} {d.get('label') or ''}：{d.get('count')}件相似诉求".strip()],
 }
 
 

@@ -35,12 +35,16 @@ from engine.domain.matching import content_digest
 from engine.domain.phones import PhoneError, normalize_phone
 from engine.domain.roles import Role
 from engine.domain.states import TASK_STATUS, Channel, IllegalTransition, TicketStatus, TicketType, check_transition
+from engine.matching import index_ticket
 from engine.models import Assignment, TaskProjection, Ticket
 from engine.oversight import complete_supervision_task
 from engine.workflow import ReadyTask, WorkflowError
 from engine.workflow.runtime import Instance
 
-from . import handlers  # noqa: F401  (register the form-key handlers)
+from . import (
+    handlers,  # noqa: F401  (register the form-key handlers)
+    matter,
+)
 
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
 DEEMING = Actor.system("系统（时限监控）")
@@ -127,6 +131,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     ticket.number = f"HL{now.astimezone(TZ):%Y%m%d}{ticket.id:06d}"
     code = f"{secrets.randbelow(10**6):06d}"
     ticket.query_code_hash = hash_query_code(ticket.id, code)
+    index_ticket(session, ticket)  # found as a similar ticket from now on (issue 21)
     bundle_for(session, pv_id)
     try:
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})
@@ -195,6 +200,8 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     if mine[0].supervision_id is not None:
         ready, action = complete_supervision_task(session, actor, ticket, mine[0], data, now)
         step = Step(ticket, action, ready, set())
+    elif mine[0].matter_ticket_id is not None:
+        step = _complete_matter_task(session, actor, ticket, mine[0], data, now)
     else:
         inst = load_instance(session, ticket)
         task = inst.ready_task(mine[0].task_uuid)
@@ -232,6 +239,29 @@ def _local_iso(instant: datetime | None) -> str | None:
     return instant.astimezone(TZ).isoformat() if instant is not None else None
 
 
+def _complete_matter_task(session, actor, ticket, proj: TaskProjection, data, now) -> Step:
+    """One citizen of a merged matter evaluated; the last of the round lets the main ticket's workflow go on."""
+    done = matter.evaluate(session, actor, ticket, proj, data, now)
+    if done.routing is None:
+        return Step(ticket, done.action, [], set())
+    main = done.main
+    inst = load_instance(session, main)
+    task = next((t for t in inst.ready_tasks() if t.bpmn_id == "evaluate"), None)
+    if task is None:
+        raise ServiceError("主单不在回访评价环节，请联系流程管理员", f"main ticket {main.id} has no evaluate task")
+    try:
+        inst.complete(task.uuid, done.routing)
+    except WorkflowError as exc:
+        raise ServiceError("流程无法继续，请联系流程管理员", f"ticket {main.id} matter evaluation: {exc}") from exc
+    own = set(session.scalars(select(TaskProjection.task_uuid).where(
+        TaskProjection.ticket_id == main.id, TaskProjection.supervision_id.is_(None),
+        TaskProjection.matter_ticket_id.is_(None))))
+    step = save_instance(session, main, inst, Actor.system("系统（并单回访汇总）"), now, "matter_evaluated",
+                         main.status_enum, own, intake=done.routing["intake_rating"],
+                         handling=done.routing["handling_rating"])
+    return Step(ticket, done.action, step.ready, set())
+
+
 def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str]) -> Step:
     before = ticket.status_enum
     wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
@@ -267,6 +297,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     ready = inst.ready_tasks()
     new = [t for t in ready if t.uuid not in existing]
     after = _derive_status(ticket, inst, ready)
+    # 并单: the reply of a main ticket with merged tickets reaches every citizen, and each evaluates separately.
+    matter_reply = any(t.bpmn_id == "evaluate" for t in new) and matter.has_children(session, ticket.id)
     _on_ready(session, ticket, inst, new, actor, now, after)
     try:
         check_transition(before, after)
@@ -281,6 +313,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket.id, "uuids": gone})
     rows = []
     for t in new:
+        if matter_reply and t.bpmn_id == "evaluate":
+            continue
         unit = t.unit_var_value if isinstance(t.unit_var_value, int) else None
         due_col = t.properties.get("due") or DUE_COLUMN.get(t.bpmn_id)
         rows.append({
@@ -289,6 +323,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
             "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None})
     if rows:
         conn.execute(_INSERT_TASKS, rows)
+    if matter_reply:
+        matter.reply_reached(session, ticket, actor, now)
     ticket.status = after.value
     ticket.updated_at = now
     if after.is_final and ticket.closed_at is None:
@@ -297,6 +333,7 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
+        matter.main_archived(session, ticket, now)
     return Step(ticket, action, ready, ready_ids)
 
 

@@ -105,6 +105,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
         "privacy_mode": seen.mode, "address": ticket.address, "content": ticket.content,
         "scope": ticket.scope, "refusal_code": ticket.refusal_code, "refusal_explanation": ticket.refusal_explanation,
         "related_ticket_id": ticket.related_ticket_id, "kb_entry_id": ticket.kb_entry_id,
+        "main_ticket_id": ticket.main_ticket_id,  # 并单: the main ticket this one follows
         "answer_text": ticket.answer_text, "lead_unit_id": ticket.lead_unit_id,
         "county_office_id": ticket.county_office_id, "return_count": ticket.return_count,
         "redo_count": ticket.redo_count, "created_at": iso(ticket.created_at), "closed_at": iso(ticket.closed_at),
@@ -146,10 +147,13 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
     ticket = session.scalar(select(Ticket).where(Ticket.number == (number or "").strip()))
     if ticket is None or not hmac.compare_digest(ticket.query_code_hash, hash_query_code(ticket.id, code or "")):
         raise NotFound("工单编号或查询码不正确", "citizen lookup with wrong number or code")
-    accepted = session.scalar(select(Reply).where(Reply.ticket_id == ticket.id, Reply.review_decision == "accept")
+    # A merged ticket (并单) is answered by its main ticket's reply.
+    accepted = session.scalar(select(Reply).where(Reply.ticket_id == (ticket.main_ticket_id or ticket.id),
+                                                  Reply.review_decision == "accept")
                               .order_by(Reply.id.desc()).limit(1))
     public = {"register", "scope_accept", "refuse", "answer", "dispatch", "sign", "deemed_accept", "reply",
-              "review_accept", "evaluate", "evaluation_timeout", "redo", "archive", "extension_approve"}
+              "review_accept", "evaluate", "evaluation_timeout", "redo", "archive", "extension_approve",
+              "merge", "unmerge", "matter_reply"}
     steps = [{"at": e["at"], "action_label": e["action_label"]} for e in timeline(session, ticket.id)
              if e["action"] in public]
     can_evaluate = session.scalar(select(TaskProjection.id).where(TaskProjection.ticket_id == ticket.id,
@@ -170,7 +174,8 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "extension": oversight_facts.approved_extension(session, ticket),
             "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,
             "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
-            "attachments": for_citizen(session, ticket.id), "ticket_id": ticket.id}
+            "attachments": for_citizen(session, ticket.id), "merged": ticket.main_ticket_id is not None,
+            "ticket_id": ticket.id}
 
 
 __all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",

@@ -43,11 +43,14 @@ def test_a_ticket_lives_its_whole_life_by_clicking(people, db, shot):
     shot(agent, "02-intake-done")
     assert ticket_by_number(db, number).status == "dispatching"
 
-    # 派单员: the queue, then dispatch to the category's unit (preselected).
+    # 派单员: the queue, then dispatch to the unit suggested first (nothing is preselected; the dispatcher picks).
     dispatcher = people.signed_in("dispatcher")
     assert dispatcher.url.endswith("/dispatch")
     shot(dispatcher, "03-dispatch-queue")
     dispatcher.locator("tr", has_text=number).get_by_role("link", name="派单").click()
+    assert dispatcher.locator("#lead_unit").input_value() == ""
+    assert "河源市住房和城乡建设局" in dispatcher.inner_text("#dispatch-suggestions")
+    dispatcher.locator("#dispatch-suggestions li", has_text="河源市住房和城乡建设局").get_by_role("button", name="选用").click()
     assert dispatcher.locator("#lead_unit option:checked").inner_text() == "河源市住房和城乡建设局"
     shot(dispatcher, "04-dispatch-form")
     dispatcher.click("button:has-text('提交')")

@@ -42,7 +42,9 @@ def test_full_life_by_form_posts(client, db, clock):
     assert t.number in queue
     form = text(client.get(task_url(t.id, "dispatch")))
     zjj = unit_id(db, "HY-ZJJ")
-    assert re.search(rf'<option selected value="{zjj}">|<option value="{zjj}" selected', form), "default unit"
+    # Suggested with reasons, never preselected: the dispatcher decides (issue 21).
+    assert not re.search(rf'<option selected value="{zjj}">|<option value="{zjj}" selected', form)
+    assert "河源市住房和城乡建设局" in form.split('id="dispatch-suggestions"')[1].split("</section>")[0]
     complete(client, t.id, "dispatch", {"mode": "direct", "lead_unit": zjj})
     assert fresh(db, t.id).status == "signing"
 

@@ -229,6 +229,26 @@ class KbQuery(Query):
     q: Text(200) | None = Field(None, title="检索词")
 
 
+class SimilarQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=50)] = Field(10, title="条数")
+
+
+class SuggestionsQuery(Query):
+    """Dispatch suggestions are always the top three: ``limit`` is refused by the view."""
+
+    limit: Text(20) | None = Field(None, title="条数（不接受）")
+
+
+class SimilarDraftIn(Body):
+    """A request being typed at intake: what to find similar tickets for."""
+
+    content: Text(5000, True) = Field(title="诉求内容")
+    address: Text(255) | None = Field(None, title="地址或地点")
+    category: Text(80) | None = Field(None, title="诉求分类")
+    citizen_phone: Text(40) | None = Field(None, title="联系电话")
+    limit: Annotated[int, Field(ge=1, le=50)] | None = Field(None, title="条数")
+
+
 # -- responses -----------------------------------------------------------------------------------------------------
 
 class Out(BaseModel):
@@ -334,3 +354,25 @@ class KbOut(BaseModel):
 
 class SignedOut(BaseModel):
     revoked: bool = Field(description="本账号此前签发的访问令牌均已失效")
+
+
+class SimilarHit(BaseModel):
+    ticket_id: int
+    number: str
+    score: float = Field(description="相似程度，0–1")
+    reasons: list[str] = Field(description="相似的理由，如「同一地址」「内容相近 0.82」「同一来电人」")
+
+
+class SimilarOut(BaseModel):
+    similar: list[SimilarHit]
+
+
+class Suggestion(BaseModel):
+    unit_id: int
+    unit_name: str
+    score: float
+    reasons: list[str]
+
+
+class SuggestionsOut(BaseModel):
+    suggestions: list[Suggestion]

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import jobs
 from engine.clocks import calendar_admin, monitor
 from engine.common import ServiceError, transaction
+from engine.domain.similarity import SurgeRule
 from engine.models import CalendarYear, JobLease
 from engine.notices import outbox as notify
 from engine.oversight import RepeatRule
@@ -64,6 +65,9 @@ NOTIFY_DEFAULTS: dict[str, Any] = {
     # Art. 18(3): this many tickets on the same matter within this many days open a supervision.
     "SUPERVISION_REPEAT_COUNT": 3,
     "SUPERVISION_REPEAT_DAYS": 30,
+    # 集中反映 (issue 21): this many similar tickets at one street or town within this many minutes alert the office.
+    "SURGE_COUNT": 5,
+    "SURGE_MINUTES": 120,
 }
 
 
@@ -226,9 +230,9 @@ class ClockRunner:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime], settings: monitor.MonitorSettings,
                  gateways: Mapping[str, notify.Gateway], policy: notify.RetryPolicy,
                  lock: LeaderLock | None = None, drain_batch: int = 200,
-                 repeat_rule: RepeatRule = RepeatRule()) -> None:
+                 repeat_rule: RepeatRule = RepeatRule(), surge_rule: SurgeRule = SurgeRule()) -> None:
         self.engine, self.clock, self.settings = engine, clock, settings
-        self.repeat_rule = repeat_rule
+        self.repeat_rule, self.surge_rule = repeat_rule, surge_rule
         self.gateways, self.policy = gateways, policy
         self.lock = lock or leader_lock(engine)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -272,7 +276,7 @@ class ClockRunner:
                         log.warning("clock job %s skipped ticket %s: %s", key, ticket_id, exc.log_en)
             # supervision from red cards and repeated reports, overdue supervisions, accountability candidates
             for name, step in jobs.side_process_steps(self.repeat_rule, self.settings.templates,
-                                                         self.settings.office_name or "12345热线"):
+                                                         self.settings.office_name or "12345热线", self.surge_rule):
                 try:
                     with transaction(session):
                         done[name] = step(session, now)
@@ -351,6 +355,7 @@ def runner_for(app: Flask) -> ClockRunner:
                        gateways=gateways(config), policy=retry_policy(config),
                        repeat_rule=RepeatRule(int(setting(config, "SUPERVISION_REPEAT_COUNT")),
                                               int(setting(config, "SUPERVISION_REPEAT_DAYS"))),
+                       surge_rule=SurgeRule(int(setting(config, "SURGE_COUNT")), int(setting(config, "SURGE_MINUTES"))),
                        lock=leader_lock(db.engine, float(setting(config, "SCHEDULER_LEASE_SECONDS"))))
 
 

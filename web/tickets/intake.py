@@ -25,6 +25,7 @@ from forms.base import strip
 from ..attachments.files import uploads_from_request
 from ..common import REGISTER_ROLES, actor, roles_required
 from ..extensions import db
+from ..matching.panels import draft_similar, ticket_similar
 from ..security import now
 from .failed import keep_failure
 
@@ -62,7 +63,11 @@ def scope_panels(form: ScopeForm, phone: str | None, address: str | None, exclud
     results = pages.kb_search(db.session, query, now())
     if selected and all(e["id"] != selected["id"] for e in results):
         results.insert(0, selected)
-    return {"kb_q": kb_q, "kb_source": source, "kb_results": results,
+    if exclude_id is not None:
+        similar = ticket_similar(actor(), db.session.get(Ticket, exclude_id))
+    else:
+        similar = draft_similar(actor(), words, address, form.category.data, phone)
+    return {"kb_q": kb_q, "kb_source": source, "kb_results": results, "similar": similar,
             "earlier": pages.earlier_tickets(db.session, phone, address, exclude_id=exclude_id),
             "reasons": pages.refusal_reasons(db.session)}
 

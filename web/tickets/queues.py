@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from engine.common import transaction
 from engine.domain.roles import Role
+from engine.matching import open_similar
 from engine.models import Unit
 from engine.tickets import pages, queries
 
@@ -20,8 +22,11 @@ def dispatch():
     a = actor()
     tasks = queries.worklist(db.session, a, limit=200)
     returns = pages.returns_of(db.session, [t["ticket_id"] for t in tasks])
+    with transaction(db.session):  # tickets not linked yet are looked up now (the scheduler links the rest)
+        similar = open_similar(db.session, [t["ticket_id"] for t in tasks], now())
     for t in tasks:
         t["returned"] = returns.get(t["ticket_id"])
+        t["similar"] = similar.get(t["ticket_id"], [])
     title = "县级派单队列" if a.role == Role.COUNTY_DISPATCHER else "派单队列"
     return render_template("tickets/queue_dispatch.html", tasks=tasks, title=title)
 

@@ -16,6 +16,7 @@ from engine.oversight import extension_refusal
 from engine.tickets import pages, return_window_open
 
 from ..extensions import db
+from ..matching.panels import dispatch_suggestions
 from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
 from .intake import prepare_scope, scope_panels
 
@@ -50,9 +51,9 @@ def _dispatch(form, ticket, actor, now) -> dict:
     units = pages.handling_units(db.session)
     form.set_units(units, grouped=True)
     form.set_counties(pages.county_offices(db.session))
-    if request.method == "GET":
-        form.lead_unit.data = pages.default_unit_for_category(db.session, ticket.category)
-    return {"returned": pages.returns_of(db.session, [ticket.id]).get(ticket.id)}
+    # The suggested units are shown, never preselected: a person decides (issue 21); what was shown is kept.
+    return {"returned": pages.returns_of(db.session, [ticket.id]).get(ticket.id),
+            "suggestions": dispatch_suggestions(actor, ticket, record=request.method == "GET")}
 
 
 @prepares("county_dispatch")
@@ -93,4 +94,6 @@ def _reply(form, ticket, actor, now) -> dict:
 def _evaluate(form, ticket, actor, now) -> dict:
     if ticket.scope != "accept":
         form.drop_handling()
-    return {}
+    # A merged ticket (并单) is answered by its main ticket's reply; the citizen evaluates that.
+    main_reply = pages.latest_reply(db.session, ticket.main_ticket_id) if ticket.main_ticket_id else None
+    return {"main_reply": main_reply}

@@ -18,6 +18,7 @@ from forms.base import strip
 from ..attachments.files import with_grants
 from ..common import PII_LOG_ROLES, actor, roles_required
 from ..extensions import db
+from ..matching.panels import ticket_matter
 from ..security import login_required, now
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -39,7 +40,7 @@ def index():
                            status=status, number=number or "", statuses=[(s.value, s.label) for s in TicketStatus])
 
 
-def _page_context(ticket: Ticket, view: dict) -> dict:
+def page_context(ticket: Ticket, view: dict) -> dict:
     """What the ticket page shows beyond the ticket view: reason label, KB entry, linked ticket, clocks."""
     reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
     entry = db.session.get(KnowledgeEntry, ticket.kb_entry_id) if ticket.kb_entry_id else None
@@ -57,6 +58,7 @@ def _page_context(ticket: Ticket, view: dict) -> dict:
             "card": pages.card(db.session, ticket, now()), "in_force": pages.clocks_in_force(db.session, ticket),
             "record": facts.oversight_record(db.session, ticket),
             "documents": documents_for_ticket(db.session, ticket.id, actor()),
+            "same_matter": ticket_matter(actor(), ticket),
             "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
 
 
@@ -84,7 +86,7 @@ def show(ticket_id: int):
     with transaction(db.session):
         ticket = queries.get_visible_ticket(db.session, a, ticket_id)
         view = queries.ticket_view(db.session, a, ticket, now())
-    return render_template("tickets/ticket.html", **_page_context(ticket, view))
+    return render_template("tickets/ticket.html", **page_context(ticket, view))
 
 
 @bp.get("/<int:ticket_id>/diagram.json")
@@ -121,7 +123,7 @@ def reveal(ticket_id: int):
         view["attachments"] = with_grants(attached.listing(db.session, a, ticket.id, revealed=True),
                                           user_id=a.user_id)
         link_timeline(view["timeline"], view["attachments"])
-        return render_template("tickets/ticket.html", **_page_context(ticket, view))
+        return render_template("tickets/ticket.html", **page_context(ticket, view))
     return render_template("tickets/reveal.html", form=form, ticket=ticket), 400 if form.errors else 200
 
 
