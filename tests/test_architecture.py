@@ -188,6 +188,8 @@ def test_the_map_in_docs_matches_the_tree():
     named = set()
     for row in rows:
         for path in re.findall(r"`([^`]+)`", row):
+            if path.startswith("../"):
+                continue  # outside the repository (the shared domain rules): a clean clone does not have it
             if "/" in path or path.endswith(".py"):
                 named.add(path.rstrip("/"))
                 assert (ROOT / path.rstrip("/")).exists(), f"docs/architecture.md names {path}, which does not exist"

@@ -26,7 +26,7 @@ def register(bp: Blueprint) -> None:
     """Add the same-matter endpoints to the API blueprint."""
 
     @bp.get("/tickets/<int:ticket_id>/similar")
-    @SPEC.validate(query=s.SimilarQuery, resp=Response(("HTTP_200", s.SimilarOut), *ERRORS))
+    @SPEC.validate(query=s.SimilarQuery, resp=Response(**dict([("HTTP_200", s.SimilarOut), *ERRORS])))
     def ticket_similar(ticket_id: int):
         """相似工单（按内容、地点、时间排序，按单位范围）。"""
         actor = require_user(api_actor())
@@ -36,7 +36,7 @@ def register(bp: Blueprint) -> None:
         return jsonify({"similar": [h.as_json() for h in hits]})
 
     @bp.post("/similar")
-    @SPEC.validate(json=s.SimilarDraftIn, resp=Response(("HTTP_200", s.SimilarOut), *ERRORS[:3]))
+    @SPEC.validate(json=s.SimilarDraftIn, resp=Response(**dict([("HTTP_200", s.SimilarOut), *ERRORS[:3]])))
     def draft_similar():
         """尚未登记的诉求的相似工单（登记时实时查看）。"""
         actor = require_user(api_actor())
@@ -47,7 +47,7 @@ def register(bp: Blueprint) -> None:
         return jsonify({"similar": [h.as_json() for h in hits]})
 
     @bp.get("/tickets/<int:ticket_id>/dispatch-suggestions")
-    @SPEC.validate(query=s.SuggestionsQuery, resp=Response(("HTTP_200", s.SuggestionsOut), *ERRORS))
+    @SPEC.validate(query=s.SuggestionsQuery, resp=Response(**dict([("HTTP_200", s.SuggestionsOut), *ERRORS])))
     def dispatch_suggestions(ticket_id: int):
         """派单建议（职责清单、相似工单办理情况、属地）：前三个单位及理由，不预选。"""
         actor = require_user(api_actor())
