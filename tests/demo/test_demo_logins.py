@@ -81,12 +81,24 @@ def test_a_co_handling_unit_clicks_its_part_through_with_its_printed_login(clien
 def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(client, db, clock):
     demo_tickets(db, clock)
     named = {u["unit"] for u in dc.NAMED_USERS}
-    codes = dict(db.session.execute(select(Unit.id, Unit.code)).all())
-    task = next(p for p in db.session.scalars(select(TaskProjection).where(TaskProjection.bpmn_id == "sign")
-                                               .order_by(TaskProjection.id)) if codes[p.unit_id] not in named)
-    ticket_id, username = task.ticket_id, login_of(db, task.unit_id, "receiver")
-    assert username == f"{codes[task.unit_id].lower()}-receiver"
-    login(client, username)
+    waiting = db.session.scalar(select(TaskProjection).where(TaskProjection.bpmn_id == "dispatch")
+                                .order_by(TaskProjection.id).limit(1))
+    assert waiting is not None, "the demo has a ticket waiting for dispatch"
+    unit = db.session.scalar(select(Unit).where(Unit.code == "HY-SCJGJ"))
+    assert unit.code not in named
+    ticket_id = waiting.ticket_id
+    login(client, "dispatcher")  # the office sends it to a unit none of the named logins belong to
+    r = post(client, f"/tickets/{ticket_id}/tasks/{waiting.task_uuid}", {"mode": "direct", "lead_unit": str(unit.id)})
+    assert r.status_code == 302, text(r)[:1500]
+    db.session.expire_all()
+    task = db.session.scalar(select(TaskProjection).where(TaskProjection.ticket_id == ticket_id,
+                                                          TaskProjection.bpmn_id == "sign"))
+    assert task is not None and task.unit_id == unit.id
+    username = login_of(db, unit.id, "receiver")
+    assert username == "hy-scjgj-receiver"
+    client.get("/logout")
+    login(client, username)  # the printed login of that unit's receiver, with the demo password
+    assert db.session.get(Ticket, ticket_id).number in text(client.get("/inbox"))
     r = post(client, f"/tickets/{ticket_id}/tasks/{task.task_uuid}", {"decision": "sign"})
     assert r.status_code == 302, text(r)[:1500]
     db.session.expire_all()
