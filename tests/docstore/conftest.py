@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 
 import pypdf
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from engine.common.db import transaction
@@ -18,6 +16,7 @@ from engine.tickets.lifecycle import complete_task, register
 
 # test_browser.py drives the batch page in headless chromium with the browser suite's own fixtures.
 from tests.support.helpers import CITIZEN, REPLY, unit, user
+from tests.support.pages import Client
 
 DOCUMENT_TABLES = ("print_batch", "issued_document", "document_counter")
 T0 = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
@@ -109,18 +108,9 @@ def flow(db):
     return Flow(db)
 
 
-class Client(FlaskClient):
-    """Requests start with fresh per-request globals (the ``db`` fixture keeps one app context open)."""
-
-    def open(self, *args, **kwargs):
-        for key in ("user", "csrf_token"):
-            g.pop(key, None)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app, db):
-    return Client(app, app.response_class)
+    return Client(app, app.response_class)  # fresh request globals per request
 
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

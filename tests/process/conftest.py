@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql
 
@@ -16,6 +14,7 @@ from engine.models import ProcessDraft, ProcessVersion, RuleSet
 from engine.process.deploy import activate
 from engine.process.drafts import activate_rule_set
 from engine.workflow.bundle import MAIN_PROCESS
+from tests.support.pages import Client
 
 from ..conftest import TICKET_TABLES
 
@@ -23,22 +22,6 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 OWNERS = ["process_owner", "admin"]
 OTHERS = ["agent", "dispatcher", "reviewer", "supervisor", "county_dispatcher", "receiver", "handler", "unit_leader",
           "kb_editor", "city_leader"]
-
-
-class Client(FlaskClient):
-    """A test client whose requests start with fresh request globals (the ``db`` fixture keeps one app context
-    open for the whole test, so Flask would otherwise reuse ``g`` and its cached user and CSRF token)."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            for key in ("user", "csrf_token"):
-                g.pop(key, None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app, db):
-    return Client(app, app.response_class)
 
 
 def text(r) -> str:
@@ -61,6 +44,11 @@ def login(client, username: str) -> None:
     r = client.post("/login", data={"csrf_token": token(client, "/login"), "username": username,
                                     "password": "demo12345"})
     assert r.status_code == 302, text(r)[:500]
+
+
+@pytest.fixture
+def client(app, db):
+    return Client(app, app.response_class)  # fresh request globals per request
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
-from flask import g
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -30,8 +30,9 @@ class Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        for key in ("user", "csrf_token"):
-            g.pop(key, None)
+        if has_app_context():
+            for key in ("user", "csrf_token"):
+                g.pop(key, None)
         return super().open(*args, **kwargs)
 
 
