@@ -112,9 +112,11 @@ def test_killing_the_leader_mid_pass_loses_and_repeats_no_notice(db, database_ur
             app = db.session.scalar(text(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"))
-            return app.removeprefix("scheduler_") if app else None
-        holder = db.session.scalar(select(JobLease.holder).where(JobLease.name == "clock_jobs"))
-        pid = int(holder.split(":")[1]) if holder else None
+            # the leader names its lock session ``hotline-scheduler host:pid`` (what the operator's page shows)
+            pid = int(app.rsplit(":", 1)[1]) if app and app.startswith("hotline-scheduler ") else None
+        else:
+            holder = db.session.scalar(select(JobLease.holder).where(JobLease.name == "clock_jobs"))
+            pid = int(holder.split(":")[1]) if holder else None
         return next((n for n, p in procs.items() if p.pid == pid), None)
 
     def pending() -> int:
