@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
@@ -179,9 +180,12 @@ def load_instance(session: Session, ticket: Ticket) -> Instance:
 
 
 def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str, data: dict,
-                  now: datetime, uploads: list[Upload] | tuple = ()) -> Step:
+                  now: datetime, uploads: list[Upload] | tuple = (),
+                  check: Callable[[str | None, dict], dict] | None = None) -> Step:
     """Complete a ready task (by task uuid or BPMN id) of a ticket as ``actor``; ``uploads`` are the files of
     this step, checked before the ticket is locked and stored in the same transaction as the step.
+    ``check(form_key, data)`` (the API's schema of the task's form key) validates the data as soon as the task
+    is found under the lock, so the caller needs no read of its own to learn the form key.
 
     :raises NotFound: no such ticket.
     :raises Conflict: the task is no longer ready (someone else completed it first).
@@ -194,6 +198,8 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     matches = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
     if not matches:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"task {task_ref} of ticket {ticket_id} is not ready")
+    if check is not None:
+        data = check(matches[0].form_key, data)
     mine = [p for p in matches if can_act(actor, p)]
     if not mine:
         raise Forbidden("您无权办理该任务", f"{actor.label} may not act on task {task_ref} of ticket {ticket_id}")
