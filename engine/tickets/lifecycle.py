@@ -132,15 +132,19 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     ticket.number = f"HL{now.astimezone(TZ):%Y%m%d}{ticket.id:06d}"
     code = f"{secrets.randbelow(10**6):06d}"
     ticket.query_code_hash = hash_query_code(ticket.id, code)
-    index_ticket(session, ticket)  # found as a similar ticket from now on (issue 21)
+    index_ticket(session, ticket, new=True)  # found as a similar ticket from now on (issue 21)
     bundle_for(session, pv_id)
     try:
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})
     except WorkflowError as exc:
         raise ServiceError("流程启动失败，请联系流程管理员", f"workflow start failed: {exc}") from exc
-    step = save_instance(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(), channel=channel)
+    # With the scope decided at once, the first state is audited but neither stored nor projected: the decision
+    # below stores the ticket once, with the tasks that follow it (one blob and two statements fewer).
+    decided = bool(data.get("scope"))
+    step = save_instance(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(),
+                         persist=not decided, channel=channel)
     store_files(session, actor, ticket.id, files, "register", now)
-    if data.get("scope"):
+    if decided:
         if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
             raise Forbidden("受理审查须由话务员作出，渠道提交的诉求请勿填写受理决定",
                             f"{actor.label} tried to decide scope at registration")
@@ -297,9 +301,11 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
 
 
 def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
-          before: TicketStatus, existing: set[str], **detail) -> Step:
+          before: TicketStatus, existing: set[str], persist: bool = True, **detail) -> Step:
     """Store the instance, project its ready tasks (``existing`` = the task uuids projected before the action),
-    derive and check the new state, write the audit row."""
+    derive and check the new state, write the audit row. ``persist=False``: another action follows in this
+    transaction and saves (registration with the scope decided at once): neither blob nor projection rows now,
+    and the step's ``task_uuids`` is empty, as nothing was projected."""
     ready = inst.ready_tasks()
     new = [t for t in ready if t.uuid not in existing]
     after = _derive_status(ticket, inst, ready)
@@ -313,6 +319,10 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     # Plain statements on the session's connection: projection rows are written and dropped here only, never
     # changed through the ORM, and the unit of work would cost several times the statements themselves.
     ready_ids = {t.uuid for t in ready}
+    if not persist:
+        ticket.status = after.value
+        write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
+        return Step(ticket, action, ready, set())
     gone = [uuid for uuid in existing if uuid not in ready_ids]
     conn = session.connection()
     if gone:

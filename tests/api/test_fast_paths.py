@@ -110,3 +110,23 @@ def test_api_answers_set_no_session_cookie_but_pages_still_do(client, db):
     assert r.status_code == 201 and "Set-Cookie" not in r.headers
     assert "Set-Cookie" not in client.get("/api/v1/tasks", headers=agent).headers
     assert "Set-Cookie" in client.get("/login").headers
+
+
+def test_registering_with_the_scope_decided_stores_the_decided_state_once(client, db):
+    from engine.models import TaskProjection
+    from engine.tickets import load_instance
+
+    agent = login(client, "agent")
+    decided = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "accept"}, headers=agent).json
+    waiting = client.post("/api/v1/tickets", json=CITIZEN, headers=agent).json
+    for body, tasks, actions in ((decided, ["dispatch"], ["register", "scope_accept"]),
+                                 (waiting, ["decide_scope"], ["register"])):
+        tid = body["ticket"]["id"]
+        assert [t["task"] for t in body["tasks"]] == tasks
+        rows = db.session.scalars(select(TaskProjection).where(TaskProjection.ticket_id == tid)).all()
+        assert [(p.bpmn_id, p.task_uuid) for p in rows] == [(t["task"], t["task_id"]) for t in body["tasks"]]
+        assert list(db.session.scalars(select(AuditLog.action).where(AuditLog.ticket_id == tid)
+                                       .order_by(AuditLog.id))) == actions
+        ticket = db.session.get(Ticket, tid)
+        assert [t.uuid for t in load_instance(db.session, ticket).ready_tasks()] == [p.task_uuid for p in rows]
+        assert ticket.number.endswith(f"{tid:06d}") and ticket.status == body["ticket"]["status"]
