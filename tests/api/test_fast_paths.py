@@ -130,3 +130,29 @@ def test_registering_with_the_scope_decided_stores_the_decided_state_once(client
         ticket = db.session.get(Ticket, tid)
         assert [t.uuid for t in load_instance(db.session, ticket).ready_tasks()] == [p.task_uuid for p in rows]
         assert ticket.number.endswith(f"{tid:06d}") and ticket.status == body["ticket"]["status"]
+
+
+def test_after_every_action_the_task_rows_are_the_ready_tasks_and_the_audit_is_in_order(client, db):
+    """On PostgreSQL the task rows and the audit row of an action are written in one statement: same rows."""
+    from engine.models import TaskProjection
+    from engine.tickets import load_instance
+
+    who = {u: login(client, u) for u in ("agent", "dispatcher", "receiver", "handler", "reviewer")}
+    tid = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "accept"}, headers=who["agent"]).json["ticket"]["id"]
+    steps = [("dispatcher", "dispatch", {"lead_unit": unit_id(db, "HY-ZJJ")}), ("receiver", "sign", {"decision": "sign"}),
+             ("handler", "reply", REPLY), ("reviewer", "review", {"decision": "back", "reason": "答复未说明依据"}),
+             ("handler", "reply", REPLY), ("reviewer", "review", {"decision": "accept"}),
+             ("agent", "evaluate", {"intake_rating": "satisfied", "handling_rating": "satisfied", "method": "callback"})]
+    for user, task, data in steps:
+        r = client.post(f"/api/v1/tickets/{tid}/tasks/{task}", json=data, headers=who[user])
+        assert r.status_code == 200, r.json
+        db.session.expire_all()
+        ticket = db.session.get(Ticket, tid)
+        ready = {t.uuid: t.bpmn_id for t in load_instance(db.session, ticket).ready_tasks()}
+        rows = {p.task_uuid: p.bpmn_id for p in db.session.scalars(
+            select(TaskProjection).where(TaskProjection.ticket_id == tid, TaskProjection.supervision_id.is_(None)))}
+        assert rows == ready == {t["task_id"]: t["task"] for t in r.json["tasks"]}
+    assert ticket.status == "archived"
+    assert list(db.session.scalars(select(AuditLog.action).where(AuditLog.ticket_id == tid).order_by(AuditLog.id))) \
+        == ["register", "scope_accept", "dispatch", "sign", "reply", "review_back", "reply", "review_accept",
+            "evaluate", "archive"]
