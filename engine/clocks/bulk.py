@@ -3,6 +3,7 @@ levels of a whole batch of tickets in one UPDATE."""
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -41,7 +42,7 @@ def insert_many(session: Session, model, rows: list[dict]) -> None:
 
 
 # COPY's text format: backslash, newline, carriage return and tab escaped; NULL is \N.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
 
 
 def _copy_field(value, is_json: bool) -> str:
@@ -64,7 +65,9 @@ def _copy_field(value, is_json: bool) -> str:
         return str(value)
     elif not isinstance(value, str):
         raise TypeError(type(value).__name__)
-    return value.translate(_COPY_ESCAPES)
+    if _COPY_SPECIAL.search(value) is None:  # the usual case; str.translate costs ~3 µs on Chinese text
+        return value
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 _LEVELS_SQL = text("""
