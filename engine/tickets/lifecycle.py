@@ -10,8 +10,6 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.attachments import Upload, prepare, store_files
-from engine.clocks import follow as follow_monitor
-from engine.clocks import store_clock
 from engine.common import (
     AUDIT_INSERT,
     RUNTIME,
@@ -24,15 +22,12 @@ from engine.common import (
     active_ids,
     audit_values,
     bundle_for,
-    calendar,
     can_act,
     handle,
     hash_query_code,
-    rules_for,
     write_audit,
 )
 from engine.common import text as _text
-from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.domain.matching import content_digest
 from engine.domain.phones import PhoneError, normalize_phone
@@ -48,6 +43,7 @@ from . import (
     handlers,  # noqa: F401  (register the form-key handlers)
     matter,
 )
+from .ready import start_clocks
 
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
 DEEMING = Actor.system("系统（时限监控）")
@@ -313,7 +309,7 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     after = _derive_status(ticket, inst, ready)
     # 并单: the reply of a main ticket with merged tickets reaches every citizen, and each evaluates separately.
     matter_reply = any(t.bpmn_id == "evaluate" for t in new) and matter.has_children(session, ticket.id)
-    _on_ready(session, ticket, inst, new, actor, now, after)
+    start_clocks(session, ticket, inst, new, actor, now, after)
     try:
         check_transition(before, after)
     except IllegalTransition as exc:
@@ -367,45 +363,3 @@ def _together(ticket_id: int, gone: list[str], rows: list[dict]):
     if rows:
         stmt = stmt.add_cte(insert(_TP).values(rows).cte("new"))
     return stmt
-
-
-def _on_ready(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], actor: Actor, now: datetime,
-              after: TicketStatus) -> None:
-    """Start the clocks of tasks that just became ready; keep the ticket's counters and monitor in step."""
-    if not new:
-        return
-    data = inst.data()
-    cal = calendar(session)
-    rules = rules_for(session, ticket.rule_set_id)
-    ids = {t.bpmn_id for t in new}
-    restarted: set[str] = set()
-    ticket.return_count = int(data.get("return_count") or 0)
-    if "dispatch" in ids:
-        clock = tl.dispatch_clock(cal, rules, now, several_units=ticket.return_count > 0)
-        ticket.dispatch_due = clock.due
-        ticket.deadline_provisional = clock.provisional
-        restarted.add("dispatch")
-    if "sign" in ids:
-        ticket.received_at = now
-        acceptance = tl.acceptance_clock(cal, rules, now)
-        handling = tl.handling_clock(cal, rules, ticket.ticket_type, now)
-        ticket.handling_started_at = now
-        store_clock(ticket, acceptance)
-        store_clock(ticket, handling)
-        ticket.deadline_provisional = handling.provisional or acceptance.provisional
-        restarted.update(("acceptance", "handling"))
-    redo_count = int(data.get("redo_count") or 0)
-    if "reply" in ids and redo_count > ticket.redo_count:
-        ticket.redo_count = redo_count
-        handling = tl.handling_clock(cal, rules, ticket.ticket_type, now, redo=True)
-        ticket.handling_started_at = now
-        store_clock(ticket, handling)
-        ticket.deadline_provisional = handling.provisional
-        restarted.add("handling")
-        write_audit(session, ticket.id, actor, "redo", ticket.status, ticket.status, now,
-                    due=handling.due.isoformat())
-    if "evaluate" in ids:
-        evaluation = tl.evaluation_clock(cal, rules, now)
-        ticket.eval_due = evaluation.due
-        ticket.deadline_provisional = evaluation.provisional
-    follow_monitor(ticket, after.value, restarted)
