@@ -34,11 +34,13 @@ def insert_many(session: Session, model, rows: list[dict]) -> None:
             try:
                 lines.append("\t".join([_copy_field(row[c], js) for c, js in flags]) + "\n")
             except TypeError:  # a value of another type: psycopg's own adaptation for that row
-                out.write("".join(lines))
-                lines.clear()
+                if lines:
+                    out.write("".join(lines))
+                    lines.clear()
                 out.write_row([json.dumps(row[c], ensure_ascii=False) if js and row[c] is not None else row[c]
                                for c, js in flags])
-        out.write("".join(lines))
+        if lines:
+            out.write("".join(lines))
 
 
 # COPY's text format: backslash, newline, carriage return and tab escaped; NULL is \N.
