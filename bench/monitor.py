@@ -187,22 +187,6 @@ def timed(session_maker, fn, runs: int) -> list[float]:
     return out
 
 
-def driver_formatted(fn):
-    """``fn`` with every COPY row left to psycopg's ``write_row`` (the pass before issue 20), for comparison."""
-    from engine.clocks import bulk
-
-    def refuse(value, is_json):
-        raise TypeError("bench: psycopg formats this row")
-
-    def run(session):
-        real, bulk._copy_field = bulk._copy_field, refuse
-        try:
-            return fn(session)
-        finally:
-            bulk._copy_field = real
-    return run
-
-
 def ms(values: list[float]) -> str:
     return f"{statistics.median(values):,.2f} ms"
 
@@ -259,10 +243,7 @@ def bench_monitor() -> None:
                                     {"now": NOW}).scalar()
             assert due_now == count, (due_now, count)
             reps = 2 if QUICK else 3
-            passes, before = [], []
-            for _ in range(reps):  # interleaved with the pass as it wrote COPY rows before issue 20
-                passes += timed(maker, pass_, 1)
-                before += timed(maker, driver_formatted(pass_), 1)
+            passes = timed(maker, pass_, reps)
             base = timed(maker, bare_select(count), reps)
             with maker() as s:
                 check = monitor_pass(s, NOW, settings)
@@ -272,9 +253,6 @@ def bench_monitor() -> None:
             say(f"| {count:,} due ({check.notices:,} notices, {count:,} audit rows) | {ms(passes)} "
                 f"({statistics.median(passes) / count * 1000:,.0f} µs per ticket) | {ms(base)} | "
                 f"{statistics.median(passes) / statistics.median(base):,.1f}× |")
-            say(f"| same, COPY rows adapted by psycopg per value (as before issue 20), interleaved | {ms(before)} "
-                f"({statistics.median(before) / count * 1000:,.0f} µs per ticket) | {ms(base)} | "
-                f"{statistics.median(before) / statistics.median(base):,.1f}× |")
         say(f"| contrast: read every open ticket's clock and compare in Python (no stored pending threshold) | "
             f"{ms(scans)} | — | — |")
         idle_ms = statistics.median(idle)
