@@ -97,3 +97,10 @@ def test_a_blob_of_another_serializer_version_is_left_to_the_library(monkeypatch
     older = json.dumps(dct)
     assert [t.bpmn_id for t in rt.load(older).ready_tasks()] == ["decide_scope"]
     assert calls == [older]
+
+
+def test_the_supervision_process_saves_and_loads_as_the_library_does(monkeypatch):
+    checked = Checked(paths.SUP_RT.blob)
+    monkeypatch.setattr(paths.SUP_RT, "blob", checked)
+    paths.test_supervision_reply_sent_back_then_accepted(True)
+    assert checked.fast_dumps == checked.dumps >= 4 and checked.fast_loads == checked.loads
