@@ -81,9 +81,14 @@ def write_audit(session: Session, ticket_id: int | None, actor: Actor, action: s
     through the session, and on the hot path (one or two per action) the unit of work costs several times the
     statement itself. The ticket must already be in the database (flushed) when ``ticket_id`` is given.
     """
-    session.connection().execute(_INSERT, {
-        "ticket_id": ticket_id, "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
-        "before_status": before, "after_status": after, "detail": detail or None, "at": now})
+    session.connection().execute(AUDIT_INSERT, audit_values(ticket_id, actor, action, before, after, now, **detail))
 
 
-_INSERT = insert(AuditLog.__table__)
+def audit_values(ticket_id: int | None, actor: Actor, action: str, before: str | None, after: str | None,
+                 now: datetime, **detail) -> dict:
+    """The column values of one audit row (for a caller that writes it within a statement of its own)."""
+    return {"ticket_id": ticket_id, "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
+            "before_status": before, "after_status": after, "detail": detail or None, "at": now}
+
+
+AUDIT_INSERT = insert(AuditLog.__table__)

@@ -30,12 +30,14 @@ _TERM = TicketTerm.__table__
 _INDEX = SimilarIndex.__table__
 
 
-def index_ticket(session: Session, ticket: Ticket) -> int:
-    """Index a (flushed) ticket's words and place; return the number of words. Re-indexing replaces the words."""
+def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
+    """Index a (flushed) ticket's words and place; return the number of words. Re-indexing replaces the words;
+    ``new``: the ticket was inserted in this transaction, so there is nothing to replace (two statements fewer)."""
     found = text.terms(ticket.content, ticket.category, ticket.address)
     conn = session.connection()
-    conn.execute(delete(_TERM).where(_TERM.c.ticket_id == ticket.id))
-    conn.execute(delete(_INDEX).where(_INDEX.c.ticket_id == ticket.id))
+    if not new:
+        conn.execute(delete(_TERM).where(_TERM.c.ticket_id == ticket.id))
+        conn.execute(delete(_INDEX).where(_INDEX.c.ticket_id == ticket.id))
     if found:
         conn.execute(insert(_TERM), [{"ticket_id": ticket.id, "term": t, "weight": w, "created_at": ticket.created_at}
                                      for t, w in found.items()])

@@ -139,9 +139,11 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
 def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: datetime) -> None:
     """Record whether the dispatcher took one of the units suggested to them (issue 21), and the category's
     default unit then (the baseline the suggestions are measured against)."""
-    row = session.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id,
-                                                          DispatchSuggestion.dispatched_at.is_(None))
-                         .order_by(DispatchSuggestion.id.desc()).limit(1))
+    # No autoflush: the ticket's new unit is written once, with the rest of the action, not a statement early.
+    with session.no_autoflush:
+        row = session.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id,
+                                                              DispatchSuggestion.dispatched_at.is_(None))
+                             .order_by(DispatchSuggestion.id.desc()).limit(1))
     if row is None:
         return
     shown = [u.get("unit_id") for u in row.units or []]

@@ -10,6 +10,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .bundle import Bundle
+from .fastblob import FastBlob
 from .scripting import SCRIPT_ENGINE
 from .serializer import make_serializer
 
@@ -115,6 +116,8 @@ class Runtime:
     def __init__(self, lookup: Callable[[str], Bundle]):
         self.lookup = lookup
         self.serializer = make_serializer(lookup, SCRIPT_ENGINE)
+        # The library's format, written and read without its registry walk (engine/workflow/fastblob.py).
+        self.blob = FastBlob(self.serializer, lookup, SCRIPT_ENGINE)
 
     def start(self, ref: str, data: dict) -> Instance:
         """Start an instance on the version ``ref`` with initial ``data`` and run to the first wait.
@@ -131,8 +134,8 @@ class Runtime:
         return Instance(wf, bundle)
 
     def load(self, blob: str) -> Instance:
-        wf = self.serializer.deserialize_json(blob)
+        wf = self.blob.load(blob)
         return Instance(wf, self.lookup(wf.spec.spec_ref))
 
     def dump(self, instance: Instance) -> str:
-        return self.serializer.serialize_json(instance.wf)
+        return self.blob.dump(instance.wf)

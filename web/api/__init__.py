@@ -5,7 +5,7 @@ OpenAPI document at /api/v1/openapi.json is generated from the same declarations
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from spectree import Response
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from engine.clocks import explain_ticket_clocks
 from engine.common import Actor, Invalid, transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.knowledge import search as kb
-from engine.models import KnowledgeEntry, RefusalReason, TaskProjection, Unit
+from engine.models import KnowledgeEntry, RefusalReason, Unit, User
 from engine.tickets import complete_task, load_instance, queries, register
 
 from ..extensions import db
@@ -64,7 +64,7 @@ def login():
 def logout():
     """退出登录：本账号此前签发的全部访问令牌随即失效。"""
     actor = require_user(api_actor())
-    revoke_tokens(g.user)
+    revoke_tokens(db.session.get(User, actor.user_id))
     db.session.commit()
     return jsonify({"revoked": True, "user_id": actor.user_id})
 
@@ -77,7 +77,7 @@ def create_ticket():
     data = body()
     with transaction(db.session):
         ticket, code, step = register(db.session, actor, data, now())
-    out = step_json(step)
+        out = step_json(step)  # read before the commit expires the ticket: no reload for the answer
     out["query_code"] = code
     return jsonify(out), 201
 
@@ -128,23 +128,21 @@ def my_tasks():
 def complete(ticket_id: int, task_ref: str):
     """办理一项待办任务（task_ref 为任务 ID 或流程节点 ID），请求体按该任务的表单键。"""
     actor = require_user(api_actor())
-    data = task_body(ticket_id, task_ref)
-    with transaction(db.session):
-        step = complete_task(db.session, actor, ticket_id, task_ref, data, now())
-    return jsonify(step_json(step))
-
-
-def task_body(ticket_id: int, task_ref: str) -> dict:
-    """The request body checked against the schema of the task's form key (unknown task: the service answers)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         check_body(s.Body, data)  # refuses with "应为 JSON 对象"
-    form_key = db.session.scalar(select(TaskProjection.form_key).where(
-        TaskProjection.ticket_id == ticket_id,
-        (TaskProjection.task_uuid == task_ref) | (TaskProjection.bpmn_id == task_ref)).limit(1))
-    if form_key is None and data is not None:
+    with transaction(db.session):
+        step = complete_task(db.session, actor, ticket_id, task_ref, data, now(), check=task_body)
+        out = step_json(step)  # read before the commit expires the ticket: no reload for the answer
+    return jsonify(out)
+
+
+def task_body(form_key: str | None, data: dict) -> dict:
+    """The request body checked against the schema of the task's form key, found by the service under the lock (a
+    task without a form key takes the body as sent; an unknown task is the service's 409)."""
+    if form_key is None:
         return data
-    return check_body(TASK_BODIES.get(form_key or "", TASK_BODIES[""]), data)
+    return check_body(TASK_BODIES.get(form_key, TASK_BODIES[""]), data)
 
 
 @bp.post("/progress")
@@ -169,8 +167,9 @@ def citizen_evaluate():
             raise Invalid("该工单当前不在评价阶段", f"ticket {found['number']} not awaiting evaluation",
                           code="not_evaluating")
         step = complete_task(db.session, Actor.citizen(), found["ticket_id"], "evaluate", data, now())
-    return jsonify({"number": step.ticket.number, "status": step.ticket.status,
-                    "status_label": step.ticket.status_enum.label})
+        out = {"number": step.ticket.number, "status": step.ticket.status,
+               "status_label": step.ticket.status_enum.label}
+    return jsonify(out)
 
 
 @bp.get("/meta")

@@ -71,7 +71,7 @@ def complete_with_files(ticket_id: int, task_ref: str):
         step = complete_task(db.session, actor, ticket_id, task_ref, data, now(),
                              uploads=uploads_from_request(STAFF_SLOTS, location=True))
         files = attached.listing(db.session, actor, ticket_id)
-    out = step_json(step)
+        out = step_json(step)  # read before the commit expires the ticket
     out["attachments"] = listed(files)
     return jsonify(out)
 

@@ -1,0 +1,106 @@
+"""engine/workflow/fastblob.py writes the library's own bytes and restores the library's own workflow (issue 20).
+
+Every path of tests/workflow/test_paths.py is run again with a save/restore around every step, and at every save and
+every load the fast path is compared with SpiffWorkflow's serializer: the same JSON, byte for byte, and the same
+workflow back (the library's dump of what each load restored is the blob itself).
+"""
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+
+from engine.workflow.fastblob import FastBlob
+from tests.workflow import test_paths as paths
+
+
+class Checked:
+    """Wraps the runtime's ``FastBlob``; compares each call with the library and counts the calls it served."""
+
+    def __init__(self, fast: FastBlob):
+        self.fast, self.stock = fast, fast.serializer
+        self.dumps = self.loads = self.fast_dumps = self.fast_loads = 0
+
+    def dump(self, wf) -> str:
+        blob = self.fast.dump(wf)
+        assert blob == self.stock.serialize_json(wf)
+        self.dumps += 1
+        self.fast_dumps += not wf.subprocesses
+        return blob
+
+    def load(self, blob: str):
+        wf = self.fast.load(blob)
+        assert self.stock.serialize_json(wf) == blob
+        assert self.stock.serialize_json(self.stock.deserialize_json(blob)) == blob
+        assert [(t.id, t.state, t.task_spec.name, t.data) for t in wf.get_tasks()] == \
+            [(t.id, t.state, t.task_spec.name, t.data) for t in self.stock.deserialize_json(blob).get_tasks()]
+        assert wf.script_engine is self.fast.script_engine  # ours, never the library's unrestricted default
+        self.loads += 1
+        self.fast_loads += not json.loads(blob)["subprocesses"]
+        return wf
+
+
+PATHS = [f for name, f in vars(paths).items() if name.startswith("test_")
+         and list(inspect.signature(f).parameters) == ["journey"]]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[f.__name__[5:] for f in PATHS])
+def test_every_path_saves_and_loads_as_the_library_does(path, monkeypatch):
+    checked = Checked(paths.RUNTIME.blob)
+    monkeypatch.setattr(paths.RUNTIME, "blob", checked)
+    path(paths.Journey(roundtrip=True))
+    assert checked.dumps == checked.loads
+
+
+def test_the_fast_path_serves_the_usual_blob_and_co_handling(monkeypatch):
+    checked = Checked(paths.RUNTIME.blob)
+    monkeypatch.setattr(paths.RUNTIME, "blob", checked)
+    paths.test_happy_path(paths.Journey(roundtrip=True))
+    paths.test_co_handled(paths.Journey(roundtrip=True))
+    assert checked.fast_dumps == checked.dumps >= 10 and checked.fast_loads == checked.loads
+
+
+def _library_loads(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    stock = paths.RUNTIME.serializer
+    real = stock.deserialize_json
+    monkeypatch.setattr(stock, "deserialize_json", lambda blob: calls.append(blob) or real(blob))
+    return calls
+
+
+def test_a_blob_the_fast_path_does_not_know_goes_through_the_library(monkeypatch):
+    rt = paths.RUNTIME
+    inst = rt.start("test", {"ticket_type": "complaint", "channel": "phone"})
+    task = inst.ready_tasks()[0]
+    # Text that reads like a converted object's marker: the library's own restore decides what it is.
+    inst.complete(task.uuid, {"scope": "accept", "q": 'say "typename'})
+    blob = rt.dump(inst)
+    assert blob == rt.serializer.serialize_json(inst.wf)
+    calls = _library_loads(monkeypatch)
+    again = rt.load(blob)
+    assert calls == [blob]
+    assert rt.serializer.serialize_json(again.wf) == blob
+    assert again.data()["q"] == 'say "typename'
+    assert [t.bpmn_id for t in again.ready_tasks()] == ["dispatch"]
+
+
+def test_a_blob_of_another_serializer_version_is_left_to_the_library(monkeypatch):
+    rt = paths.RUNTIME
+    inst = rt.start("test", {"ticket_type": "complaint", "channel": "phone"})
+    plain = rt.dump(inst)
+    calls = _library_loads(monkeypatch)
+    rt.load(plain)
+    assert calls == []  # the usual blob: the fast path
+    dct = json.loads(plain)
+    dct["serializer_version"] = "9.9"  # not ours: whatever the library makes of it
+    older = json.dumps(dct)
+    assert [t.bpmn_id for t in rt.load(older).ready_tasks()] == ["decide_scope"]
+    assert calls == [older]
+
+
+def test_the_supervision_process_saves_and_loads_as_the_library_does(monkeypatch):
+    checked = Checked(paths.SUP_RT.blob)
+    monkeypatch.setattr(paths.SUP_RT, "blob", checked)
+    paths.test_supervision_reply_sent_back_then_accepted(True)
+    assert checked.fast_dumps == checked.dumps >= 4 and checked.fast_loads == checked.loads
