@@ -20,12 +20,12 @@ from .matching import views as matching
 from .notices import views as notices
 from .oversight import views as oversight
 from .process import views as process
-from .tickets import citizen, failed, intake, queues, tasks
+from .tickets import citizen, failed, handoffs, intake, queues, tasks
 from .tickets import ticket as tickets
 
 BLUEPRINTS = {
     "accounts": (auth, admin),
-    "tickets": (intake, queues, tickets, tasks, citizen, failed),
+    "tickets": (intake, queues, tickets, tasks, citizen, failed, handoffs),
     "oversight": (oversight,),
     "knowledge": (knowledge,),
     "matching": (matching, matching_alerts, matching_merges),

@@ -19,11 +19,13 @@ from engine.tickets import complete_task, load_instance, queries, register
 from ..extensions import db
 from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user, revoke_tokens
 from . import schemas as s
+from .interop import register as register_interop
 from .matching import register as register_matching
 from .validation import SPEC, TASK_BODIES, check_body, remember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 register_matching(bp)  # similar tickets and dispatch suggestions (web/api/matching.py)
+register_interop(bp)  # 12345 ↔ 110 handoff statistics (web/api/interop.py)
 E400, E401, E403, E404, E409, E429 = tuple((f"HTTP_{n}", s.ErrorOut) for n in (400, 401, 403, 404, 409, 429))
 
 

@@ -32,6 +32,7 @@ from engine.clocks import calendar_admin, monitor
 from engine.common import ServiceError, transaction
 from engine.domain.similarity import SurgeRule
 from engine.models import CalendarYear, JobLease
+from engine.notices import emergency_gateway_from_settings
 from engine.notices import outbox as notify
 from engine.oversight import RepeatRule
 
@@ -58,6 +59,9 @@ NOTIFY_DEFAULTS: dict[str, Any] = {
     "SMS_GATEWAY_TEMPLATE_IDS": {},
     "VOICE_GATEWAY_URL": None, "VOICE_GATEWAY_TOKEN": None, "VOICE_GATEWAY_APP_ID": None,
     "VOICE_GATEWAY_TEMPLATE_IDS": {},
+    # 12345 ↔ 110 (Art. 6(2)): handoff records and replies to the emergency lines' linkage platform
+    "EMERGENCY_GATEWAY": "dev",  # 'dev' records what would be sent; 'http' posts to EMERGENCY_GATEWAY_URL
+    "EMERGENCY_GATEWAY_URL": None, "EMERGENCY_GATEWAY_TOKEN": None, "EMERGENCY_GATEWAY_APP_ID": None,
     "MONITOR_OFFICE_PHONES": (),  # phones told when dispatch runs late; empty = the city office's dispatchers
     "MONITOR_CHANNELS": {"warning": ("voice", "sms"), "yellow": ("voice", "sms"), "red": ("voice", "sms")},
     "MONITOR_BATCH_SIZE": 1000,
@@ -93,7 +97,7 @@ def monitor_settings(config: Mapping[str, Any]) -> monitor.MonitorSettings:
     notify.check_templates(templates)
     channels = {level: tuple(kinds) for level, kinds in setting(config, "MONITOR_CHANNELS").items()}
     for level, kinds in channels.items():
-        if level not in ("warning", "yellow", "red") or not set(kinds) <= set(notify.KIND_LABELS):
+        if level not in ("warning", "yellow", "red") or not set(kinds) <= {"sms", "voice"}:
             raise ValueError(f"MONITOR_CHANNELS: bad entry {level!r}: {kinds!r}")
     return monitor.MonitorSettings(channels=channels, templates=templates,
                                    office_phones=_phones(setting(config, "MONITOR_OFFICE_PHONES")),
@@ -108,7 +112,8 @@ def retry_policy(config: Mapping[str, Any]) -> notify.RetryPolicy:
 
 
 def gateways(config: Mapping[str, Any]) -> dict[str, notify.Gateway]:
-    return notify.gateways_from_settings({name: setting(config, name) for name in NOTIFY_DEFAULTS})
+    settings = {name: setting(config, name) for name in NOTIFY_DEFAULTS}
+    return {**notify.gateways_from_settings(settings), "emergency": emergency_gateway_from_settings(settings)}
 
 
 # -- one leader per deployment -----------------------------------------------------------------------------------
