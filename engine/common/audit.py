@@ -76,6 +76,8 @@ ACTION_LABELS = {
     "caller_flag": "标记恶意来电",
     "caller_flag_confirm": "复核确认恶意来电标记",
     "caller_flag_lift": "解除恶意来电标记",
+    "caller_flag_shown": "登记时提示来电人标记",
+    "caller_referral": "出具移送函",
 }
 
 

@@ -38,7 +38,7 @@ from engine.models import (
     Ticket,
     Unit,
 )
-from engine.oversight import request_extension
+from engine.oversight import callers, request_extension
 
 from . import handoff
 from .evaluations import dissatisfied_of_round, record_evaluation
@@ -318,8 +318,9 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
         ev.redo_reasonable, ev.redo_reason = value, reason
         ev.redo_decided_by_id, ev.redo_decided_at = actor.user_id, now
         # Art. 15: a rating found unreasonable or malicious is kept but does not count in assessment.
-        ev.excluded_from_assessment = not value
-        ev.exclusion_kind = None if value else kind
+        if ev.exclusion_kind != callers.FLAG_EXCLUSION:  # a flagged harasser's rating stays out whatever the grounds
+            ev.excluded_from_assessment = not value
+            ev.exclusion_kind = None if value else kind
     detail = {"reasonable": value, "kind": kind, "reason": reason}
     if value and ticket.redo_count >= 1:
         detail["refused"] = "已重办过一次，不再重办"
