@@ -67,13 +67,13 @@ def _status(flag: CallerFlag, now: datetime) -> tuple[str, str]:
 
 def _names(session: Session, ids) -> dict[int, str]:
     ids = {i for i in ids if i}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))) if ids else {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
 
 
 def flag_view(session: Session, flag: CallerFlag, now: datetime, names: dict[int, str] | None = None) -> dict:
     names = names if names is not None else _names(session, (flag.created_by_id, flag.confirmed_by_id,
                                                              flag.lifted_by_id))
-    numbers = dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(flag.evidence or []))))
+    numbers = dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(flag.evidence or []))).all())
     status, label = _status(flag, now)
     return {"id": flag.id, "phone": flag.phone, "phone_masked": mask_phone(flag.phone), "kind": flag.kind,
             "kind_label": FLAG_KIND_LABELS[flag.kind], "reason": flag.reason,
@@ -139,9 +139,15 @@ def propose_flag(session: Session, actor: Actor, data: dict, now: datetime) -> C
     elif own != set(evidence):
         errors["evidence"] = "证据工单须为该来电人的工单"
     ends_on = data.get("ends_on")
+    if isinstance(ends_on, str):  # from the API: 2026-12-31
+        try:
+            ends_on = date.fromisoformat(ends_on.strip())
+        except ValueError:
+            errors["ends_on"] = "截止日期格式不正确，应为年-月-日，如 2026-12-31"
+            ends_on = None
     today = now.astimezone(TZ).date()
     if not isinstance(ends_on, date):
-        errors["ends_on"] = "请填写标记的截止日期"
+        errors.setdefault("ends_on", "请填写标记的截止日期")
     elif not today <= ends_on <= today + timedelta(days=MAX_FLAG_DAYS):
         errors["ends_on"] = f"截止日期须在今天至{MAX_FLAG_DAYS}天之内"
     fail(errors, "caller flag")
