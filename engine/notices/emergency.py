@@ -10,9 +10,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from .outbox import DevGateway, Gateway, HttpGateway, Message
+from .outbox import DevGateway, Gateway, HttpGateway, Message, gateways_from_settings
 
 log = logging.getLogger("hotline.emergency")
+
+# Settings (app config, or HOTLINE_<NAME> in the environment): 'dev' records what would be sent, 'http' posts it.
+SETTINGS: dict[str, Any] = {"EMERGENCY_GATEWAY": "dev", "EMERGENCY_GATEWAY_URL": None,
+                            "EMERGENCY_GATEWAY_TOKEN": None, "EMERGENCY_GATEWAY_APP_ID": None}
 
 # Events sent to an emergency line's linkage platform.
 EVENT_HANDOFF = "handoff.out"  # 12345 handed a caller over (转接) — the record of the handoff
@@ -59,3 +63,11 @@ def emergency_gateway_from_settings(settings: Mapping[str, Any]) -> Gateway:
                                 token=settings.get("EMERGENCY_GATEWAY_TOKEN"),
                                 app_id=settings.get("EMERGENCY_GATEWAY_APP_ID"),
                                 timeout=float(settings.get("NOTIFY_TIMEOUT_SECONDS", 5)))
+
+
+def with_emergency(settings: Mapping[str, Any]) -> dict[str, Gateway]:
+    """Every gateway the outbox drain needs: SMS and voice (``gateways_from_settings``) and the emergency line's.
+
+    :raises ValueError: for an unknown choice or a missing URL.
+    """
+    return {**gateways_from_settings(settings), "emergency": emergency_gateway_from_settings(settings)}

@@ -15,10 +15,11 @@ from engine.tickets import handoff
 
 from ..extensions import db
 from ..security import api_actor, now, require_user
-from . import schemas as s
+from . import interop_schema as s
+from .schemas import ErrorOut
 from .validation import SPEC
 
-ERRORS = tuple((f"HTTP_{n}", s.ErrorOut) for n in (400, 401, 403))
+ERRORS = tuple((f"HTTP_{n}", ErrorOut) for n in (400, 401, 403))
 
 
 def register(bp: Blueprint) -> None:
@@ -37,7 +38,7 @@ def register(bp: Blueprint) -> None:
 
 def register_callers(bp: Blueprint) -> None:
     """Add the caller record and flag endpoints (Art. 27) to the API blueprint; office desk users only."""
-    errors = tuple((f"HTTP_{n}", s.ErrorOut) for n in (400, 401, 403, 404, 409))
+    errors = tuple((f"HTTP_{n}", ErrorOut) for n in (400, 401, 403, 404, 409))
 
     def office():
         actor = require_user(api_actor())
