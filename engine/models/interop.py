@@ -1,9 +1,10 @@
-"""Emergency-line handoffs (12345 ↔ 110, Art. 6(2)) and flags on malicious callers (Art. 27, Art. 6(9))."""
+"""Emergency-line handoffs (12345 ↔ 110, Art. 6(2)), flags on malicious callers (Art. 27, Art. 6(9)) and the
+Open311 GeoReport v2 facts of a request filed by a city's app."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.domain.interop import DIRECTION_LABELS, FLAG_KIND_LABELS, LINE_LABELS, OUTCOME_LABELS
@@ -74,3 +75,20 @@ class CallerFlag(Base):
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     lifted_at: Mapped[datetime | None]
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Open311Request(Base):
+    """What an Open311 client filed beside the ticket: the service code it chose and where (lat/long)."""
+
+    __tablename__ = "open311_request"
+    __table_args__ = (
+        CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat"),
+        CheckConstraint("long IS NULL OR (long >= -180 AND long <= 180)", name="long"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
+    client: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(index=True)

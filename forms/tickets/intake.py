@@ -8,8 +8,9 @@ from ..base import Choice, CommandForm, OptionalInt, Radio, blank, check_phone, 
 
 SCOPE_CHOICES = options([("accept", "受理（转派单）"), ("refuse", "不予受理"), ("answer", "即时答复（知识库）")])
 TYPE_CHOICES = options((t.value, label) for t, label in TYPE_LABELS.items())
-# 110's matters come through its own API client with the 110 case number, not typed in by an agent.
-CHANNEL_CHOICES = options((c.value, label) for c, label in CHANNEL_LABELS.items() if c is not Channel.P110)
+# 110's matters and Open311 requests come through their own API clients, not typed in by an agent.
+CHANNEL_CHOICES = options((c.value, label) for c, label in CHANNEL_LABELS.items()
+                          if c not in (Channel.P110, Channel.OPEN311))
 LINE_CHOICES = options(LINE_LABELS.items())
 OUTCOME_CHOICES = options(OUTCOME_LABELS.items())
 

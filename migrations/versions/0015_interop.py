@@ -1,11 +1,11 @@
-"""interoperability: emergency-line handoffs (12345 ↔ 110), the `110` channel, the emergency outbox kind, flags on
-malicious callers
+"""interoperability: emergency-line handoffs (12345 ↔ 110), the `110` and `open311` channels, the emergency outbox
+kind, flags on malicious callers, Open311 requests
 
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 20:30:00
 
-Hand-written. The two widened checks (ticket.channel gains '110', outbox.kind gains 'emergency') are changed on
+Hand-written. The two widened checks (ticket.channel gains '110' and 'open311', outbox.kind gains 'emergency') are changed on
 SQLite by editing the stored table definition, as 0014 does for the ticket's state check (rebuilding `ticket`
 would trip the foreign keys that point at it); allowing one more value cannot make an existing row invalid.
 PostgreSQL drops and re-creates the named constraints.
@@ -20,7 +20,7 @@ depends_on = None
 
 _CHECKS = (  # table, constraint, old condition, new condition
     ("ticket", "ck_ticket_channel", "channel IN ('phone', 'web', 'wechat', 'app')",
-     "channel IN ('phone', 'web', 'wechat', 'app', '110')"),
+     "channel IN ('phone', 'web', 'wechat', 'app', '110', 'open311')"),
     ("outbox", "ck_outbox_kind", "kind IN ('sms', 'voice')", "kind IN ('sms', 'voice', 'emergency')"),
 )
 
@@ -107,9 +107,24 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_caller_flag")),
     )
     op.create_index(op.f("ix_caller_flag_phone"), "caller_flag", ["phone"])
+    op.create_table(
+        "open311_request",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("service_code", sa.String(length=100), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("long", sa.Float(), nullable=True),
+        sa.Column("client", sa.String(length=80), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name=op.f("ck_open311_request_lat")),
+        sa.CheckConstraint("long IS NULL OR (long >= -180 AND long <= 180)", name=op.f("ck_open311_request_long")),
+        sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"], name=op.f("fk_open311_request_ticket_id_ticket")),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_open311_request")),
+    )
+    op.create_index(op.f("ix_open311_request_requested_at"), "open311_request", ["requested_at"])
 
 
 def downgrade():
+    op.drop_table("open311_request")
     op.drop_table("caller_flag")
     op.drop_table("emergency_handoff")
     _swap_checks(False)
