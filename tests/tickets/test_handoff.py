@@ -141,6 +141,8 @@ def test_110_sends_a_matter_with_its_case_number_and_gets_the_answer_back(app, c
         task = db.session.scalar(select(Ticket).where(Ticket.id == t.id))
         page = text(client.get(f"/tickets/{task.id}"))
         assert "110转来" in page and "HY110-20261125-0042" in page and "办理结果待反馈110" in page
+        scope_page = text(client.get(f"/tickets/{task.id}/tasks/decide_scope"))
+        assert 'id="from-110"' in scope_page and "HY110-20261125-0042" in scope_page
         tickets.act("agent", t, "decide_scope", scope="accept")
         tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
         tickets.act("receiver", t, "sign", decision="sign")
