@@ -19,7 +19,7 @@ from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.roles import Role
 from engine.knowledge import entries as kb_entries
 from engine.knowledge import flags as kb_flags
-from engine.models import KnowledgeEntry, TaskProjection, Ticket, Unit, User
+from engine.models import Assignment, KnowledgeEntry, TaskProjection, Ticket, Unit, User
 from engine.tickets import complete_task
 
 from .generator import GIVEN_NAMES, SURNAMES
@@ -88,12 +88,18 @@ class Staff:
         return found
 
     def _account(self, unit: Unit, role: Role) -> User:
-        """An account of the unit's staff for a role no demo login covers (named, with a staff mobile)."""
+        """An account of the unit's staff for a role no demo login covers (named, with a staff mobile).
+
+        It records who wrote the unit's entries but cannot sign in: only the logins ``seed-demo`` prints do."""
+        username = f"{unit.code.lower()}-{role.value}"
+        known = self.session.scalar(select(User).where(User.username == username))
+        if known is not None:  # a database seeded before keeps its authors
+            return known
         n = 700 + len(self._made)
         name = SURNAMES[n % len(SURNAMES)] + GIVEN_NAMES[(n * 7) % len(GIVEN_NAMES)]
-        user = User(username=f"{unit.code.lower()}-{role.value}", password_hash=self.password_hash,
+        user = User(username=username, password_hash=self.password_hash,
                     display_name=name, phone=f"1380000{n:04d}", role=role.value, unit_id=unit.id,
-                    created_at=self.since)
+                    created_at=self.since, active=False)
         self.session.add(user)
         self.session.flush()
         return user
@@ -144,7 +150,7 @@ class TicketLife:
                 if when is None:
                     when = self._when(bpmn_id, unit_id, now)
                     if when is None:
-                        waits.append(self._recheck(bpmn_id))
+                        waits.append(self._recheck(bpmn_id, now))
                         continue
                     self.planned[uuid] = when
                 if when <= now and due is None:
@@ -178,12 +184,18 @@ class TicketLife:
                 "answered_open": bpmn_id == "evaluate", "redo_deciding": bpmn_id == "redo_decision",
                 "redo_handling": bpmn_id == "reply" and self.redone}.get(stop or "", False)
 
-    def _recheck(self, bpmn_id: str) -> datetime | None:
-        """When to look again at a task left to the scheduler (deemed acceptance); None when nothing follows."""
+    def _recheck(self, bpmn_id: str, now: datetime) -> datetime | None:
+        """When to look again at a task left to the scheduler (deemed acceptance); None when nothing follows.
+
+        Always later than ``now``: the clock pass that deems acceptance runs only after working days, so a deadline
+        that passed on a Friday is acted on days later, and a recheck at a time already past would wake this life
+        again at the same instant for ever."""
         if bpmn_id != "sign":
             return None
         ticket = self.w.session.get(Ticket, self.ticket_id)
-        return ticket.accept_due + timedelta(hours=10) if ticket.accept_due else None
+        if not ticket.accept_due:
+            return None
+        return max(ticket.accept_due + timedelta(hours=10), now + timedelta(hours=6))
 
     # -- when -----------------------------------------------------------------------------------------------------
 
@@ -196,7 +208,7 @@ class TicketLife:
             return clock.office_after(now, rng.uniform(0.5, 6.0) * quick, every_day=True)
         if bpmn_id == "sign":
             if p.deemed and not self.returned:
-                return None
+                return self._sign_after_deeming(now)
             hurry = p.fast or (p.will_return and not self.returned)
             hours = rng.uniform(0.2, 1.5) if hurry else rng.uniform(*self._habits(unit_id).sign_hours)
             ticket = self.w.session.get(Ticket, self.ticket_id)
@@ -218,6 +230,18 @@ class TicketLife:
             at = clock.office_after(now, rng.uniform(1.0, 12.0) * quick, every_day=True)
             return min(at, ticket.eval_due - timedelta(hours=2)) if ticket.eval_due else at
         return clock.office_after(now, rng.uniform(1, 8))  # a task a process owner added
+
+    def _sign_after_deeming(self, now: datetime) -> datetime | None:
+        """A unit that let its return window pass signs later, before the acceptance 黄牌: None until deemed."""
+        lead = self.w.session.scalar(select(Assignment.sign_mode).where(
+            Assignment.ticket_id == self.ticket_id, Assignment.role == "lead", Assignment.active.is_(True)))
+        if lead != "deemed":
+            return None  # the scheduler has not closed the window yet: look again later (``_recheck``)
+        ticket = self.w.session.get(Ticket, self.ticket_id)
+        at = self.w.clock.office_after(now, self.rng.uniform(2.0, 14.0))
+        if ticket.accept_yellow_at is not None:
+            at = min(at, ticket.accept_yellow_at - timedelta(hours=2))
+        return max(at, now)
 
     def _reply_time(self, unit_id: int | None, now: datetime) -> datetime:
         ticket = self.w.session.get(Ticket, self.ticket_id)
@@ -258,7 +282,7 @@ class TicketLife:
             data = {"lead_unit": p.first.id}
         elif bpmn_id == "sign":
             actor = staff.of(unit_id, Role.RECEIVER)
-            if p.will_return and not self.returned:
+            if p.will_return and not self.returned and not p.deemed:  # deemed acceptance ends the right to return
                 data = {"decision": "return", "return_reason": "该事项不属于本单位法定职责，建议按属地管理原则转办",
                         "return_basis": "《河源市12345政府服务热线管理办法》第十条"}
                 self.returned = True
@@ -282,6 +306,8 @@ class TicketLife:
                     "method": rng.choice(("callback", "callback", "sms", "ivr"))}
             if rating in ("dissatisfied", "very_dissatisfied"):
                 data["comment"] = rng.choice(("问题没有解决", "处理太慢，态度敷衍", "只回电话没有到现场"))
+            elif data["intake_rating"] == "dissatisfied":  # a reason is required for either rating (Art. 17)
+                data["comment"] = rng.choice(("热线等待时间太长", "话务员没有听清我的问题"))
         elif bpmn_id == "redo_decision":
             actor = staff.office("reviewer")
             if p.reasonable and not self.redone:

@@ -36,7 +36,7 @@ SHOWCASE = {
     "reviewing": (("social.pension", "social.wage"), ("DY", "LC", "LP")),
     "redo_deciding": (("construction.noise",), ("LP",)),
     "co_handling": (("construction.property",), ("LC",)),
-    "handling": (("construction.property", "social.wage"), ("DY", "LC", "LP")),
+    "handling": (("construction.property",), ("DY", "LC", "LP")),
     "redo_handling": (("social.wage",), ("DY",)),
 }
 #: When in the day people call (hour → weight); the hotline answers around the clock.
@@ -177,7 +177,7 @@ class Planner:
         if stop in ("redo_deciding", "redo_handling"):
             rating, late = "dissatisfied", "on_time"
         return Plan(data, reply, first=first, second=second, co=co, county=county if via and local else None,
-                    will_return=will_return, late=late, deemed=rng.random() < h.deemed,
+                    will_return=will_return, late=late, deemed=rng.random() < h.deemed and stop is None,
                     sent_back=stop is None and rng.random() < 0.03, evaluated=stop is not None or rng.random() > 0.07,
                     rating=rating, reasonable=stop == "redo_handling" or rng.random() < h.grounds, stop=stop,
                     fast=stop is not None)

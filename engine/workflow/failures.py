@@ -23,6 +23,10 @@ def explain(exc: BaseException, model: Model) -> str:
     """A Chinese sentence for an engine failure (a ``WorkflowError`` or the library exception behind it)."""
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     log.info("engine failure explained: %s", cause)
+    chain = (exc, cause, cause.__cause__, cause.__context__)
+    bound = next((x.message_zh for x in chain if getattr(x, "message_zh", None)), None)
+    if bound:  # a script or condition stopped at a size or time bound, already said in Chinese with its element
+        return _end(bound)
     text = str(cause)
     spec = getattr(cause, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)

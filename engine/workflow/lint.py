@@ -12,7 +12,7 @@ from engine.domain.roles import ROLE_LABELS, Role, role_for_lane
 
 from .elements import Element, Model, describe, flows
 from .problems import Problem
-from .scripting import compile_check
+from .scripting import WHAT_ZH, compile_check
 from .variables import Analysis, check_reads
 
 FIELD_TYPES = {"string": "文本", "long": "整数", "boolean": "是/否", "date": "日期", "enum": "选项"}
@@ -29,6 +29,9 @@ def compile_message(source: str, mode: str) -> str | None:
         return None
     if "imports are not allowed" in err:
         return "不允许 import（条件和脚本不能导入模块）"
+    m = re.match(r"constant expression too large: (a \w+) would exceed", err)
+    if m:  # 9**9**9: refused at every evaluation, so refused here
+        return f"常量表达式的运算结果过大（{WHAT_ZH.get(m.group(1), m.group(1))}），超出大小限制，请改小"
     m = re.search(r"name '(__\w*)' is not allowed", err)
     if m:
         return f"不允许使用以双下划线开头的名字 {m.group(1)}"

@@ -42,13 +42,13 @@ class _Timeout(BaseException):
     """Raised asynchronously in an evaluation past its time (a BaseException, so no script can catch it)."""
 
 
-_WHAT_ZH = {"a power": "乘方", "a product": "乘积", "a repetition": "重复", "a shift": "移位", "a range": "range",
+WHAT_ZH = {"a power": "乘方", "a product": "乘积", "a repetition": "重复", "a shift": "移位", "a range": "range",
             "a concatenation": "拼接"}
 
 
 def _too_big(what: str) -> ScriptLimitError:
     return ScriptLimitError(f"{what} would exceed {MAX_INT_BITS} bits or {MAX_ITEMS} items",
-                            f"的运算结果过大（{_WHAT_ZH[what]}），超出大小限制")
+                            f"的运算结果过大（{WHAT_ZH[what]}），超出大小限制")
 
 
 def _bits(x: Any) -> float:

@@ -1,27 +1,61 @@
 """Every journey of the demo can be clicked through with the printed logins: each unit a demo ticket is dispatched
 to — lead, co-handler or county office — has a demo user for each of its tasks, the demo drives tickets as those
-users, and ``seed-demo`` prints them."""
+users, and ``seed-demo`` prints them.
+
+Two months of the demo (about 90 registrations) are seeded once, in a database of this module's own: the demo
+uploads policies and flags knowledge entries, which must not reach the other tests' database."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from engine.common.context import reset_caches
 from engine.demo import content as dc
-from engine.demo.history import live_year
-from engine.demo.seed import seed_reference, seed_units
+from engine.demo import seed_demo
 from engine.models import Assignment, AuditLog, TaskProjection, Ticket, Unit, User
-from tests.support.pages import login, post, text
+from tests.conftest import FrozenClock
+from tests.support.pages import Client, login, post, text
+
+from .conftest import NOW, demo_app_for, fresh_database
 
 NEEDED = {"lead": ("receiver", "handler", "unit_leader"), "co": ("receiver", "handler", "unit_leader"),
           "county": ("county_dispatcher",)}
 
 
-def demo_tickets(db, clock, count: int = 90) -> None:
-    units = seed_units(db.session)
-    kb = seed_reference(db.session, units, clock())
-    db.session.commit()
-    # two months of the demo's life through the services, about ``count`` registrations
-    live_year(db.session, units, kb, clock(), per_month=count / 2, months=2, seed=12345)
-    db.session.expire_all()
+@pytest.fixture(scope="module")
+def months(tmp_path_factory):
+    """The demo app over two months of the demo's life through the services."""
+    from web.cli import init_database
+    from web.extensions import db
+
+    url, drop = fresh_database(tmp_path_factory, "months")
+    clock = FrozenClock(NOW)
+    reset_caches()
+    app = demo_app_for(url, clock)
+    with app.app_context():
+        init_database()
+        seed_demo(db.session, clock(), tickets=90, months=2)  # ``seed-demo``'s own path, two months only
+        db.session.remove()
+    reset_caches()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    reset_caches()
+    drop()
+
+
+@pytest.fixture
+def db(months):
+    from web.extensions import db as _db
+
+    with months.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(months, db):
+    return Client(months, months.response_class)
 
 
 def users_of(db, unit_id: int) -> dict[str, list[str]]:
@@ -31,8 +65,7 @@ def users_of(db, unit_id: int) -> dict[str, list[str]]:
     return out
 
 
-def test_every_unit_a_demo_ticket_is_dispatched_to_has_a_demo_user_for_each_task(db, clock):
-    demo_tickets(db, clock)
+def test_every_unit_a_demo_ticket_is_dispatched_to_has_a_demo_user_for_each_task(db):
     rows = db.session.execute(select(Assignment.role, Assignment.unit_id).distinct()).all()
     assert {role for role, _ in rows} == {"lead", "co", "county"}  # the demo covers every kind of dispatch
     missing = []
@@ -47,8 +80,7 @@ def test_every_unit_a_demo_ticket_is_dispatched_to_has_a_demo_user_for_each_task
             assert username in demo
 
 
-def test_the_demo_acts_as_those_users_so_the_timeline_names_them(db, clock):
-    demo_tickets(db, clock, count=40)
+def test_the_demo_acts_as_those_users_so_the_timeline_names_them(db):
     actors = set(db.session.scalars(select(AuditLog.actor_label).where(AuditLog.action.in_(("sign", "co_part")))))
     assert actors and all(label.startswith(("何秀英", "张伟强", "温晓峰")) or "受理人" in label or "经办人" in label
                           for label in actors)
@@ -60,8 +92,7 @@ def login_of(db, unit_id: int, role: str) -> str:
                                                          User.active.is_(True)).order_by(User.id).limit(1))
 
 
-def test_a_co_handling_unit_clicks_its_part_through_with_its_printed_login(client, db, clock):
-    demo_tickets(db, clock)
+def test_a_co_handling_unit_clicks_its_part_through_with_its_printed_login(client, db):
     task = db.session.scalar(select(TaskProjection).where(TaskProjection.bpmn_id == "co_handle")
                              .order_by(TaskProjection.id).limit(1))
     assert task is not None, "the demo has a ticket waiting for a co-handler"
@@ -78,23 +109,34 @@ def test_a_co_handling_unit_clicks_its_part_through_with_its_printed_login(clien
     assert db.session.scalar(select(TaskProjection.id).where(TaskProjection.id == task_id)) is None
 
 
-def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(client, db, clock):
-    demo_tickets(db, clock)
+def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(months, client, db):
     named = {u["unit"] for u in dc.NAMED_USERS}
-    codes = dict(db.session.execute(select(Unit.id, Unit.code)).all())
-    task = next(p for p in db.session.scalars(select(TaskProjection).where(TaskProjection.bpmn_id == "sign")
-                                               .order_by(TaskProjection.id)) if codes[p.unit_id] not in named)
-    ticket_id, username = task.ticket_id, login_of(db, task.unit_id, "receiver")
-    assert username == f"{codes[task.unit_id].lower()}-receiver"
-    login(client, username)
+    waiting = db.session.scalar(select(TaskProjection).where(TaskProjection.bpmn_id == "dispatch")
+                                .order_by(TaskProjection.id).limit(1))
+    assert waiting is not None, "the demo has a ticket waiting for dispatch"
+    unit = db.session.scalar(select(Unit).where(Unit.code == "HY-SCJGJ"))
+    assert unit.code not in named
+    ticket_id = waiting.ticket_id
+    login(client, "dispatcher")  # the office sends it to a unit none of the named logins belong to
+    r = post(client, f"/tickets/{ticket_id}/tasks/{waiting.task_uuid}", {"mode": "direct", "lead_unit": str(unit.id)})
+    assert r.status_code == 302, text(r)[:1500]
+    db.session.expire_all()
+    task = db.session.scalar(select(TaskProjection).where(TaskProjection.ticket_id == ticket_id,
+                                                          TaskProjection.bpmn_id == "sign"))
+    assert task is not None and task.unit_id == unit.id
+    username = login_of(db, unit.id, "receiver")
+    assert username == "hy-scjgj-receiver"
+    client = Client(months, months.response_class)
+    login(client, username)  # the printed login of that unit's receiver, with the demo password
+    assert db.session.get(Ticket, ticket_id).number in text(client.get("/inbox"))
     r = post(client, f"/tickets/{ticket_id}/tasks/{task.task_uuid}", {"decision": "sign"})
     assert r.status_code == 302, text(r)[:1500]
     db.session.expire_all()
     assert db.session.get(Ticket, ticket_id).status in ("handling", "co_handling")
 
 
-def test_seed_demo_prints_every_login(app, db):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--tickets", "0"])
+def test_seed_demo_prints_every_login(months, db):
+    result = months.test_cli_runner().invoke(args=["seed-demo", "--tickets", "0"])
     assert result.exit_code == 0, result.output
     for user in dc.DEMO_USERS:
         assert user["username"] in result.output, user["username"]

@@ -5,28 +5,30 @@ both. Each returns the facts the template ``oversight/tasks/<form key>.html`` sh
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Callable
 
 from flask import request
 
-from engine.common import Actor
-from engine.models import TaskProjection, Ticket
 from engine.oversight import facts
 from engine.tickets import pages
 
 from ..extensions import db
 
-Prepare = Callable[[object, Ticket, Actor, datetime, TaskProjection], dict]
-PREPARE: dict[str, Prepare] = {}
+
+def registry() -> tuple[dict[str, Callable], Callable]:
+    """A table of functions by form key and the decorator that fills it (``@prepares("key", ...)``)."""
+    table: dict[str, Callable] = {}
+
+    def register(*keys: str):
+        def deco(fn):
+            for k in keys:
+                table[k] = fn
+            return fn
+        return deco
+    return table, register
 
 
-def prepares(*keys: str):
-    def deco(fn):
-        for k in keys:
-            PREPARE[k] = fn
-        return fn
-    return deco
+PREPARE, prepares = registry()
 
 
 @prepares("extension_review")

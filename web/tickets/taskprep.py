@@ -5,7 +5,6 @@ The side processes' keys (extension, joint review, supervision, redo) are in ``w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
 from flask import request
 
@@ -18,18 +17,10 @@ from engine.tickets import pages, return_window_open
 from ..extensions import db
 from ..matching.panels import dispatch_suggestions
 from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
+from ..oversight.taskprep import registry
 from .intake import prepare_scope, scope_panels
 
-Prepare = Callable[[object, Ticket, Actor, datetime], dict]
-PREPARE: dict[str, Prepare] = {}
-
-
-def prepares(*keys: str):
-    def deco(fn):
-        for k in keys:
-            PREPARE[k] = fn
-        return fn
-    return deco
+PREPARE, prepares = registry()
 
 
 def prepare(form_key: str | None, form, ticket: Ticket, actor: Actor, now: datetime, proj: TaskProjection) -> dict:
