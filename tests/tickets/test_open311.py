@@ -147,6 +147,12 @@ def test_keys_formats_and_filters_are_checked(city, api_key, noise_code, live_se
     error = xmltodict.parse(r.content)["errors"]["error"]
     assert r.status_code == 403 and error["code"] == "403"
     assert requests.get(f"{base}/services.yaml", timeout=10).status_code == 404
+    r = requests.get(f"{base}/nothing-here.json", timeout=10)  # the app's own 404, still the spec's shape
+    assert r.status_code == 404 and r.json()[0]["code"] == 404
+    r = requests.put(f"{base}/requests.json", timeout=10)
+    assert r.status_code == 405 and r.json()[0]["code"] == 405
+    r = requests.post(f"{base}/requests.xml", data={"description": "路灯\x01不亮", "api_key": api_key}, timeout=10)
+    assert r.status_code == 400 and xmltodict.parse(r.content)["errors"]["error"]["code"] == "400"
     for query in ("status=pending", "start_date=yesterday", "service_request_id=" + ",".join(["HL1"] * 51),
                   "start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z"):
         r = requests.get(f"{base}/requests.json?{query}", timeout=10)

@@ -59,10 +59,15 @@ def answer(fmt: str, root: str, data, status: int = 200) -> Response:
     return resp
 
 
+def error_array(status: int, description: str) -> Response:
+    """The spec's error answer: ``[{code, description}]`` (``<errors><error>`` in XML) with the HTTP status."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return answer(fmt, "errors", [{"code": status, "description": description}], status)
+
+
 @bp.errorhandler(open311.Open311Error)
 def _error(exc: open311.Open311Error):
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    return answer(fmt, "errors", [{"code": exc.status, "description": exc.description}], exc.status)
+    return error_array(exc.status, exc.description)
 
 
 @bp.get("/services.<fmt>")
