@@ -8,6 +8,8 @@ LOCK := requirements-lock.txt
 PG_URL ?= postgresql+psycopg://root@127.0.0.1:5432/postgres
 PIP_TOOLS := pip-tools==7.6.2
 PORT ?= 5000
+# Test processes (pytest-xdist): each has its own databases, so the suite spreads over the machine's cores.
+WORKERS ?= 2
 
 .PHONY: setup system-deps run test test-sqlite test-postgres lint lock bench clean
 
@@ -43,11 +45,11 @@ lint: setup
 	$(BIN)/ruff check .
 
 test-sqlite: setup
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS)
 
 test-postgres: setup
 	@scripts/ensure-postgres.sh
-	HOTLINE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider
+	HOTLINE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS)
 
 test: lint test-sqlite test-postgres
 

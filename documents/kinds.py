@@ -112,6 +112,11 @@ KINDS: tuple[Kind, ...] = (
         _requires_when("reason_code", REFUSAL_REASONS, {8: ("earlier_ticket_no",)}),
     ),
     Kind(
+        "police_referral", "移送函", "移",
+        ("addressee", "caller_phone", "kind_label", "law", "facts", "flagged_at", "evidence"),
+        "Refers a malicious caller to the public security organ with the flag's evidence (Art. 27).",
+    ),
+    Kind(
         "return_explanation", "退回说明", "退",
         ("unit", "ticket_no", "ticket_type", "content_summary", "received_at", "returned_at", "reason",
          "legal_basis"),

@@ -317,7 +317,30 @@ def _kb_correction_notice() -> dict:
     }
 
 
+def _police_referral() -> dict:
+    return {
+        "number": doc_number("police_referral", 3),
+        "date": dt.date(2026, 11, 26),
+        "addressee": "河源市公安局源城分局",
+        "caller_phone": "13900002222",
+        "caller_name": "王某",
+        "kind_label": "骚扰",
+        "law": "《中华人民共和国治安管理处罚法》第四十二条",
+        "facts": "该来电人自2026年11月1日起反复拨打热线，无实质诉求，辱骂话务员，累计占线时长逾6小时。",
+        "flagged_by": "话务员 陈静",
+        "confirmed_by": "审核员 王晓敏",
+        "flagged_at": at(2026, 11, 20, 9, 30),
+        "evidence": [
+            {"number": "HL20261101000012", "at": "2026-11-01 22:10", "content": "无实质诉求，辱骂话务员。",
+             "refused_9": True},
+            {"number": "HL20261105000031", "at": "2026-11-05 23:40", "content": "反复来电占线，拒绝说明诉求。",
+             "refused_9": True},
+        ],
+    }
+
+
 _BUILDERS = {
+    "police_referral": _police_referral,
     "refusal_notice": _refusal_notice,
     "return_explanation": _return_explanation,
     "extension_form": _extension_form,

@@ -24,7 +24,8 @@ PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 TICKET_TABLES = ("dispatch_suggestion", "ticket_merge", "surge_alert", "similar_link", "similar_index", "ticket_term",
                  "term_stat", "attachment_access", "attachment", "attempt_counter", "failed_submission", "kb_flag", "kb_edit_request", "print_batch", "pii_view", "audit_log", "task_projection", "supervision", "issued_document",
                  "document_counter", "extension_request", "joint_review", "accountability_case", "outbox",
-                 "supervision_request", "evaluation", "reply", "assignment", "ticket")
+                 "supervision_request", "evaluation", "reply", "assignment", "emergency_handoff", "caller_flag",
+                 "open311_request", "ticket")
 
 
 class FrozenClock:

@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import register_errors
     from .inputs import register_input_checks
+    from .open311.views import bp as open311_bp
     from .security import register_security
 
     register_input_checks(app)
@@ -62,6 +63,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_files_bp)
     csrf.exempt(api_bp)
     csrf.exempt(api_files_bp)
+    app.register_blueprint(open311_bp)  # Open311 GeoReport v2: form posts with an api_key, no session, no CSRF
+    csrf.exempt(open311_bp)
     register_views(app)
     register_errors(app)
     register_security(app)

@@ -18,15 +18,16 @@ from .matching import alerts as matching_alerts
 from .matching import merges as matching_merges
 from .matching import views as matching
 from .notices import views as notices
+from .oversight import callers
 from .oversight import views as oversight
 from .process import views as process
-from .tickets import citizen, failed, intake, queues, tasks
+from .tickets import citizen, failed, handoffs, intake, queues, tasks
 from .tickets import ticket as tickets
 
 BLUEPRINTS = {
     "accounts": (auth, admin),
-    "tickets": (intake, queues, tickets, tasks, citizen, failed),
-    "oversight": (oversight,),
+    "tickets": (intake, queues, tickets, tasks, citizen, failed, handoffs),
+    "oversight": (oversight, callers),
     "knowledge": (knowledge,),
     "matching": (matching, matching_alerts, matching_merges),
     "clocks": (clocks,),

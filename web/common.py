@@ -97,6 +97,9 @@ def nav_items() -> list[tuple[str, str]]:
         items += [("用户", url_for("admin.users")), ("单位", url_for("admin.units"))]
     # Pages other features register, shown when they are installed.
     for endpoint, label, roles in (("notices.outbox", "发送记录", OFFICE_ROLES),
+                                   ("handoffs.index", "紧急专线联动", OFFICE_ROLES),
+                                   ("callers.lookup", "来电人档案", {Role.AGENT, Role.DISPATCHER, Role.REVIEWER,
+                                                                Role.SUPERVISOR, Role.ADMIN}),
                                    ("clocks.calendar_page", "工作日历", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("process.index", "流程管理", {Role.ADMIN, Role.PROCESS_OWNER}),
                                    ("docs_archive.index", "公文档案", set(Role)),

@@ -10,6 +10,7 @@ from engine.common import ServiceError
 from engine.workflow import DiagramError
 
 from .extensions import db
+from .open311.views import error_array
 
 log = logging.getLogger("hotline.web")
 
@@ -23,6 +24,8 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if request.path.startswith("/open311/"):  # GeoReport v2's own error array, in the format asked for
+        return error_array(status, "；".join([message, *(fields or {}).values()]))
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if fields:

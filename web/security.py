@@ -158,11 +158,19 @@ def api_actor() -> Actor:
         if data.get("gen") != row.token_generation:
             raise Unauthorized("访问令牌已失效，请重新登录", f"revoked token of user {uid}")
         return Actor("user", row.display_name, uid, Role(row.role), row.unit_id)
+    actor = channel_actor(token)
+    if actor is None:
+        raise Unauthorized("访问令牌无效", "unknown channel token")
+    return actor
+
+
+def channel_actor(token: str | None) -> Actor | None:
+    """The active channel client holding ``token`` (create-api-client), as an actor; None for anything else."""
+    if not token or len(token) > 200:
+        return None
     client = db.session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token),
                                                        ApiClient.active.is_(True)))
-    if client is None:
-        raise Unauthorized("访问令牌无效", "unknown channel token")
-    return Actor.channel_client(client.name, client.channel)
+    return Actor.channel_client(client.name, client.channel) if client is not None else None
 
 
 def current_user() -> User | None:

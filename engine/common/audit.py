@@ -70,6 +70,14 @@ ACTION_LABELS = {
     "matter_reply": "主单答复送达",
     "matter_evaluated": "并单回访汇总",
     "surge": "集中反映预警",
+    "handoff_sent": "转接紧急服务专线（记录已报送）",
+    "handoff_reply": "向110反馈办理结果",
+    "caller_view": "查看来电人档案",
+    "caller_flag": "标记恶意来电",
+    "caller_flag_confirm": "复核确认恶意来电标记",
+    "caller_flag_lift": "解除恶意来电标记",
+    "caller_flag_shown": "登记时提示来电人标记",
+    "caller_referral": "出具移送函",
 }
 
 

@@ -24,7 +24,7 @@ from engine.common import Actor, calendar
 from engine.domain.calendar import TZ
 from engine.knowledge import kb_monitor_pass
 from engine.models import KnowledgeEntry, Supervision, TaskProjection, Unit, User
-from engine.notices import outbox
+from engine.notices import emergency, outbox
 from engine.oversight import detect_candidates, flag_overdue, supervise_repeated, take_red_cards
 
 from . import content as dc
@@ -76,7 +76,8 @@ class ClockPass:
 
     def __init__(self, world: World, rng: random.Random):
         self.w, self.rng = world, rng
-        self.gateways = {"sms": outbox.DevGateway(), "voice": outbox.DevGateway()}
+        self.gateways = {"sms": outbox.DevGateway(), "voice": outbox.DevGateway(),
+                         "emergency": emergency.DevEmergencyGateway()}  # the handoffs of reason-2 refusals
         self.known: set[int] = set()
 
     def run(self, now: datetime) -> None:

@@ -151,6 +151,8 @@ class Planner:
         if stop == "refused" or (stop is None and incident is None and rng.random() < 0.04):
             code = rng.choice(dp.REFUSAL_CODES)
             data.update(scope="refuse", refusal_code=code, refusal_explanation=EXPLANATION_TEMPLATES[code])
+            if code == 2:  # Art. 6(2): the agent hands the caller over (no draw: the demo's random stream stays)
+                data.update(handoff_line="110", handoff_outcome="transferred")
             return Plan(data, reply)
         return self._dispatched(data, reply, req, rng, stop)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from documents import DocumentError, get_kind
 from engine.common import ACTION_LABELS, Invalid, NotFound
 from engine.domain.calendar import TZ
+from engine.domain.interop import LINE_LABELS, OUTCOME_LABELS
 from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import (
     CHANNEL_LABELS,
@@ -28,7 +29,18 @@ from engine.domain.states import (
     TicketStatus,
     TicketType,
 )
-from engine.models import Assignment, Attachment, AuditLog, Evaluation, RefusalReason, Reply, Ticket, Unit, User
+from engine.models import (
+    Assignment,
+    Attachment,
+    AuditLog,
+    EmergencyHandoff,
+    Evaluation,
+    RefusalReason,
+    Reply,
+    Ticket,
+    Unit,
+    User,
+)
 from engine.models.attachments import ATTACHMENT_KIND_LABELS, size_text
 
 #: Chinese names of the facts, for telling a user which one is missing.
@@ -244,6 +256,11 @@ def refusal_notice(session: Session, ticket_id: int, *, contact: Mapping | str |
     if related is not None:
         context["earlier_ticket_no"] = related.number
         context["earlier_status"] = TicketStatus(related.status).label
+    handed = session.scalar(select(EmergencyHandoff).where(EmergencyHandoff.ticket_id == ticket.id,
+                                                           EmergencyHandoff.direction == "out"))
+    if handed is not None:  # Art. 6(2): where the matter went
+        context["handoff"] = {"line": LINE_LABELS[handed.line], "outcome": OUTCOME_LABELS[handed.outcome],
+                              "at": local(handed.at)}
     return Facts("refusal_notice", context, ticket.id, None)
 
 

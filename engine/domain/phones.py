@@ -93,7 +93,8 @@ def _mobile(digits: str, raw: str) -> Phone:
 
 
 def _landline(digits: str, extension: str, raw: str) -> Phone:
-    area = 3 if digits[1] in "12" else 4  # 010 and 02X have 3 digits, every other area code 4
+    # 010 and 02X have 3 digits, every other area code 4; a lone "0" has no second digit and is refused below
+    area = 3 if digits[1:2] in ("1", "2") else 4  # 010 and 02X have 3 digits, every other area code 4
     local = digits[area:]
     if digits.startswith("00") or not 7 <= len(local) <= 8 or local[0] in "01":
         raise PhoneError("固定电话格式不正确：区号后应为7至8位号码，如0762-3388123", raw)

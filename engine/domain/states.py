@@ -135,13 +135,16 @@ class Channel(str, Enum):
     WEB = "web"
     WECHAT = "wechat"
     APP = "app"
+    P110 = "110"  # non-police matters 110 sends on to 12345 (Art. 6(2))
+    OPEN311 = "open311"  # a city's app or mini-program through the Open311 GeoReport v2 interface
 
     @property
     def label(self) -> str:
         return CHANNEL_LABELS[self]
 
 
-CHANNEL_LABELS = {Channel.PHONE: "电话", Channel.WEB: "网站", Channel.WECHAT: "微信", Channel.APP: "手机APP"}
+CHANNEL_LABELS = {Channel.PHONE: "电话", Channel.WEB: "网站", Channel.WECHAT: "微信", Channel.APP: "手机APP",
+                  Channel.P110: "110转来", Channel.OPEN311: "开放接口"}
 
 
 class Rating(str, Enum):

@@ -15,6 +15,7 @@ from .config import (
 from .documents import DocumentCounter, IssuedDocument, PrintBatch
 from .drafts import ProcessDraft
 from .failures import FailedSubmission
+from .interop import CallerFlag, EmergencyHandoff, Open311Request
 from .knowledge import KnowledgeEditRequest, KnowledgeFlag, KnowledgeVersion
 from .matching import (
     DispatchSuggestion,
@@ -38,4 +39,5 @@ __all__ = ["Base", "UTCDateTime", "CalendarDay", "CalendarYear", "Category", "Kn
            "ExtensionRequest", "JointReview", "Supervision", "KnowledgeEditRequest", "KnowledgeFlag",
            "KnowledgeVersion", "AssessmentWeights", "ExportLog", "ExportRequest", "FailedSubmission", "OfficeSetting",
            "Attachment", "AttachmentAccess", "AttachmentSettings", "DispatchSuggestion", "SimilarIndex", "SimilarLink",
-           "SurgeAlert", "TermStat", "TicketMerge", "TicketTerm", "UnitDuty"]
+           "SurgeAlert", "TermStat", "TicketMerge", "TicketTerm", "UnitDuty", "CallerFlag", "EmergencyHandoff",
+           "Open311Request"]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-OUTBOX_KINDS = ("sms", "voice")
+OUTBOX_KINDS = ("sms", "voice", "emergency")
 OUTBOX_STATUSES = ("pending", "sent", "failed")
 
 

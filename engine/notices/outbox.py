@@ -24,9 +24,10 @@ from engine.models import Outbox, Ticket, Unit, User
 
 log = logging.getLogger("hotline.notify")
 
-KIND_LABELS = {"sms": "短信", "voice": "语音电话"}
+KIND_LABELS = {"sms": "短信", "voice": "语音电话", "emergency": "紧急专线联动"}
 STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-ROLE_LABELS = {"receiver": "受理人", "leader": "分管领导", "office": "热线办", "citizen": "诉求人"}
+ROLE_LABELS = {"receiver": "受理人", "leader": "分管领导", "office": "热线办", "citizen": "诉求人",
+               "line": "紧急服务专线"}
 
 # Placeholders a template may use; the monitor fills every one of them.
 PLACEHOLDERS = frozenset({"office", "number", "type", "stage", "level", "unit", "due", "threshold", "days"})

@@ -9,6 +9,7 @@ from engine.common import Invalid, Result, fail
 from engine.common import text as _text
 from engine.domain.states import DISSATISFIED, DISSATISFIED_MESSAGE, EvaluationMethod, Rating
 from engine.models import Evaluation, Ticket
+from engine.oversight import callers
 
 RATINGS = {r.value for r in Rating if r != Rating.NONE}
 METHODS = {m.value for m in EvaluationMethod if m != EvaluationMethod.TIMEOUT}
@@ -49,9 +50,12 @@ def record_evaluation(session, actor, ticket, data, now, *, round_no: int, unit_
                           fields=errors, code="reason_required")
         fail(errors, "evaluation")
         action = "evaluate"
+    # Art. 27: ratings from a caller while flagged for harassment are kept but do not count, like malicious ones.
+    flagged = actor.kind != "system" and callers.flagged_for_harassment(session, ticket.citizen_phone, now)
     session.add(Evaluation(ticket_id=ticket.id, round=round_no, intake_rating=intake, handling_rating=handling,
                            method=method, comment=comment, recorded_by_id=actor.user_id, evaluated_at=now,
-                           unit_id=unit_id))
+                           unit_id=unit_id, excluded_from_assessment=flagged,
+                           exclusion_kind=callers.FLAG_EXCLUSION if flagged else None))
     ticket.intake_rating, ticket.handling_rating = intake, handling
     return ({"intake_rating": intake, "handling_rating": handling}, action,
             {"intake": intake, "handling": handling, "method": method})

@@ -38,8 +38,9 @@ from engine.models import (
     Ticket,
     Unit,
 )
-from engine.oversight import request_extension
+from engine.oversight import callers, request_extension
 
+from . import handoff
 from .evaluations import dissatisfied_of_round, record_evaluation
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
@@ -76,10 +77,16 @@ def _scope(session, actor, ticket, task, data, now) -> Result:
             related = session.get(Ticket, related_id)
             if related is None or related.id == ticket.id:
                 errors["related_ticket_id"] = "关联的工单不存在"
+        emergency = (handoff.check_outbound(data, errors, ticket.content)
+                     if code == handoff.EMERGENCY_REFUSAL_CODE else None)
         fail(errors, "refusal")
         ticket.refusal_code, ticket.refusal_explanation = code, explanation
         ticket.related_ticket_id = related_id
         detail = {"refusal_code": code, "related_ticket_id": related_id}
+        if emergency is not None:  # Art. 6(2): the caller is handed over to the line, not left alone
+            handoff.record_outbound(session, actor, ticket, emergency, now)
+            detail["handoff"] = emergency["line"]
+        handoff.report_back(session, actor, ticket, f"不予受理。{explanation}", now)
     elif scope == "answer":
         entry_id = as_id(data.get("kb_entry_id"))
         entry = session.get(KnowledgeEntry, entry_id) if entry_id else None
@@ -91,6 +98,7 @@ def _scope(session, actor, ticket, task, data, now) -> Result:
         ticket.kb_entry_id = entry.id
         # What the citizen is told: the agent's words, or the entry's text without its markup.
         ticket.answer_text = (data.get("answer_text") or "").strip() or kb_search.plain_text(entry.content)
+        handoff.report_back(session, actor, ticket, ticket.answer_text, now)
         detail = {"kb_entry_id": entry.id, "kb_title": entry.title, "kb_version": entry.current_version}
     fail(errors, "scope")
     ticket.scope = scope
@@ -278,6 +286,8 @@ def _review(session, actor, ticket, task, data, now) -> Result:
     if reply is not None:
         reply.review_decision, reply.review_reason = decision, reason
         reply.reviewed_by_id, reply.reviewed_at = actor.user_id, now
+        if decision == "accept":  # a matter 110 sent us: 110 is told the result too
+            handoff.report_back(session, actor, ticket, reply.result, now)
     action = "review_accept" if decision == "accept" else "review_back"
     return {"review_decision": decision}, action, {"reason": reason} if reason else {}
 
@@ -310,8 +320,9 @@ def _redo_decision(session, actor, ticket, task, data, now) -> Result:
         ev.redo_reasonable, ev.redo_reason = value, reason
         ev.redo_decided_by_id, ev.redo_decided_at = actor.user_id, now
         # Art. 15: a rating found unreasonable or malicious is kept but does not count in assessment.
-        ev.excluded_from_assessment = not value
-        ev.exclusion_kind = None if value else kind
+        if ev.exclusion_kind != callers.FLAG_EXCLUSION:  # a flagged harasser's rating stays out whatever the grounds
+            ev.excluded_from_assessment = not value
+            ev.exclusion_kind = None if value else kind
     detail = {"reasonable": value, "kind": kind, "reason": reason}
     if value and ticket.redo_count >= 1:
         detail["refused"] = "已重办过一次，不再重办"

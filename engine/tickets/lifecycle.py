@@ -41,6 +41,7 @@ from engine.workflow.runtime import Instance
 
 from . import (
     handlers,  # noqa: F401  (register the form-key handlers)
+    handoff,
     matter,
 )
 from .ready import start_clocks
@@ -101,7 +102,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     errors: dict[str, str] = {}
     channel = actor.channel if actor.kind == "channel" else data.get("channel") or "phone"
     if channel not in {c.value for c in Channel}:
-        errors["channel"] = "渠道不正确，应为电话、网站、微信或手机APP"
+        errors["channel"] = "渠道不正确，应为电话、网站、微信、手机APP或110转来"
     ttype = data.get("ticket_type")
     if ttype not in {t.value for t in TicketType}:
         errors["ticket_type"] = "请选择诉求类型（咨询/求助/投诉/举报/建议/经济违法）"
@@ -115,6 +116,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     address = _text(data, "address", "地址或地点", errors, required=False)
     content = _text(data, "content", "诉求内容", errors, max_len=5000)
     category = _text(data, "category", "诉求分类", errors, required=False, max_len=80)
+    case_110 = handoff.check_case_number(data, errors) if channel == Channel.P110.value else None
     if errors:
         raise Invalid("提交的信息有误，请修改后重试", f"register refused: {sorted(errors)}", fields=errors)
     files = prepare(session, uploads, actor=actor)
@@ -131,6 +133,8 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     code = f"{secrets.randbelow(10**6):06d}"
     ticket.query_code_hash = hash_query_code(ticket.id, code)
     index_ticket(session, ticket, new=True)  # found as a similar ticket from now on (issue 21)
+    if case_110:  # 110 sent this non-police matter on (Art. 6(2)): keep its case number, answer it back later
+        handoff.record_inbound(session, ticket, case_110, now)
     bundle_for(session, pv_id)
     try:
         inst = RUNTIME.start(str(pv_id), {"ticket_type": ttype, "channel": channel})

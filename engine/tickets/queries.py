@@ -16,6 +16,7 @@ from engine.oversight import facts as oversight_facts
 
 from . import history, privacy
 from .handlers import return_window_open, sign_decisions
+from .handoff import handoff_view
 
 # While a unit has the ticket, the citizen sees the handling deadline in force (extension included).
 OPEN_WITH_UNIT = {"signing", "co_handling", "handling", "reviewing"}
@@ -106,6 +107,7 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
         "scope": ticket.scope, "refusal_code": ticket.refusal_code, "refusal_explanation": ticket.refusal_explanation,
         "related_ticket_id": ticket.related_ticket_id, "kb_entry_id": ticket.kb_entry_id,
         "main_ticket_id": ticket.main_ticket_id,  # 并单: the main ticket this one follows
+        "handoffs": handoff_view(session, ticket.id),  # 12345 ↔ 110 (Art. 6(2))
         "answer_text": ticket.answer_text, "lead_unit_id": ticket.lead_unit_id,
         "county_office_id": ticket.county_office_id, "return_count": ticket.return_count,
         "redo_count": ticket.redo_count, "created_at": iso(ticket.created_at), "closed_at": iso(ticket.closed_at),
@@ -175,6 +177,9 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,
             "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
             "attachments": for_citizen(session, ticket.id), "merged": ticket.main_ticket_id is not None,
+            # where a matter for an emergency line went (Art. 6(2)); never the agent or the summary
+            "handoffs": [{k: h[k] for k in ("line_label", "outcome_label", "at")}
+                         for h in handoff_view(session, ticket.id) if h["direction"] == "out"],
             "ticket_id": ticket.id}
 
 

@@ -1,13 +1,18 @@
 """The call agent's forms: the scope decision (受理审查) and the intake form that registers and decides at once."""
 from __future__ import annotations
 
-from engine.domain.states import CHANNEL_LABELS, TYPE_LABELS
+from engine.domain.interop import EMERGENCY_REFUSAL_CODE, LINE_LABELS, OUTCOME_LABELS
+from engine.domain.states import CHANNEL_LABELS, TYPE_LABELS, Channel
 
 from ..base import Choice, CommandForm, OptionalInt, Radio, blank, check_phone, opt_int, options, text
 
 SCOPE_CHOICES = options([("accept", "受理（转派单）"), ("refuse", "不予受理"), ("answer", "即时答复（知识库）")])
 TYPE_CHOICES = options((t.value, label) for t, label in TYPE_LABELS.items())
-CHANNEL_CHOICES = options((c.value, label) for c, label in CHANNEL_LABELS.items())
+# 110's matters and Open311 requests come through their own API clients, not typed in by an agent.
+CHANNEL_CHOICES = options((c.value, label) for c, label in CHANNEL_LABELS.items()
+                          if c not in (Channel.P110, Channel.OPEN311))
+LINE_CHOICES = options(LINE_LABELS.items())
+OUTCOME_CHOICES = options(OUTCOME_LABELS.items())
 
 
 class ScopeForm(CommandForm):
@@ -19,6 +24,9 @@ class ScopeForm(CommandForm):
     refusal_code = Choice("不予受理理由（第六条）", coerce=opt_int, choices=[blank()])
     refusal_explanation = text("向诉求人的解释说明", 2000, required=False, area=True)
     related_ticket_id = OptionalInt("关联的此前工单")
+    handoff_line = Choice("转接的紧急服务专线", choices=[blank(), *LINE_CHOICES])
+    handoff_outcome = Radio("转接结果", choices=OUTCOME_CHOICES)
+    handoff_summary = text("转接摘要（告知专线的要点，不填则用诉求内容）", 2000, required=False, area=True)
     kb_entry_id = OptionalInt("作答的知识库条目")
     answer_text = text("答复内容（不填则用知识库条目原文）", 5000, required=False, area=True)
 
@@ -32,6 +40,10 @@ class ScopeForm(CommandForm):
         if self.scope.data == "refuse":
             data.update(refusal_code=self.refusal_code.data, refusal_explanation=self.refusal_explanation.data,
                         related_ticket_id=self.related_ticket_id.data)
+            if self.refusal_code.data == EMERGENCY_REFUSAL_CODE:  # Art. 6(2): handed over to the line
+                data.update(handoff_line=self.handoff_line.data or None,
+                            handoff_outcome=self.handoff_outcome.data or None,
+                            handoff_summary=self.handoff_summary.data or None)
         elif self.scope.data == "answer":
             data.update(kb_entry_id=self.kb_entry_id.data, answer_text=self.answer_text.data)
         return data

@@ -1,6 +1,8 @@
 """The same journeys through the JSON API, plus auth, scoping, errors and the OpenAPI document."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -83,8 +85,14 @@ def test_full_journey_through_the_api(client, db, clock):
 
 def test_refusal_and_immediate_answer_through_the_api(client, db):
     agent = login(client, "agent")
-    r = client.post("/api/v1/tickets", json={**CITIZEN, "scope": "refuse", "refusal_code": 2,
-                                             "refusal_explanation": "请拨打110报警。"}, headers=agent)
+    refusal = {**CITIZEN, "scope": "refuse", "refusal_code": 2, "refusal_explanation": "请拨打110报警。"}
+    r = client.post("/api/v1/tickets", json=refusal, headers=agent)  # reason 2 hands the caller over (Art. 6(2))
+    assert r.status_code == 400 and set(r.json["error"]["fields"]) == {"handoff_line", "handoff_outcome"}
+    r = client.post("/api/v1/tickets", json={**refusal, "handoff_line": "911", "handoff_outcome": "transferred"},
+                    headers=agent)
+    assert r.status_code == 400 and "handoff_line" in r.json["error"]["fields"]
+    r = client.post("/api/v1/tickets", json={**refusal, "handoff_line": "110", "handoff_outcome": "transferred"},
+                    headers=agent)
     assert r.status_code == 201 and r.json["ticket"]["status"] == "refused"
     entry = db.session.scalar(select(KnowledgeEntry).limit(1))
     r = client.post("/api/v1/tickets", json={**CITIZEN, "ticket_type": "consult", "scope": "answer",
@@ -154,7 +162,7 @@ def test_login_lockout_after_repeated_failures(client, db):
 def test_openapi_document_lists_every_route(client, app):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
-    routes = {r.rule.replace("<int:ticket_id>", "{ticket_id}").replace("<task_ref>", "{task_ref}").replace("<token>", "{token}")
+    routes = {re.sub(r"<(?:int:)?(\w+)>", r"{\1}", r.rule)
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes - {"/api/v1/openapi.json"} == set(doc["paths"])
 

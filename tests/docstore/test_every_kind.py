@@ -21,7 +21,7 @@ from engine.common.db import transaction
 from engine.docstore import configure_heading, heading, issue_document
 from engine.knowledge import flags as kb_flags
 from engine.models import ExtensionRequest, IssuedDocument, KnowledgeEntry, Supervision, TaskProjection, Ticket, Unit
-from engine.oversight import accountability, supervision
+from engine.oversight import accountability, callers, supervision
 from engine.tickets.lifecycle import complete_task
 from tests.support.helpers import user
 from web import create_app
@@ -89,8 +89,25 @@ def produce_refusal_notice(ctx) -> list[IssuedDocument]:
     same = ctx.flow.new()
     ctx.flow.act("agent", same, "decide_scope", scope="refuse", refusal_code=8, related_ticket_id=earlier.id,
                  refusal_explanation="该事项已登记为工单并正在办理，您未提供新的情况和理由。")
-    return [_page_issue(ctx.client, ctx.db, "refusal_notice", plain),
-            _page_issue(ctx.client, ctx.db, "refusal_notice", same)]
+    handed = ctx.flow.new()
+    ctx.flow.act("agent", handed, "decide_scope", scope="refuse", refusal_code=2, handoff_line="119",
+                 handoff_outcome="transferred", refusal_explanation="该事项属于火警，已为您转接119。")
+    docs = [_page_issue(ctx.client, ctx.db, "refusal_notice", t) for t in (plain, same, handed)]
+    assert "转接119火警（已转接）" in pdf_text(docs[-1].pdf)
+    return docs
+
+
+def produce_police_referral(ctx) -> list[IssuedDocument]:
+    refused = ctx.flow.refused(code=9, explanation="您的来电无实质诉求内容，不予受理。")
+
+    def flag_and_refer(session, now):
+        flag = callers.propose_flag(session, user(session, "agent"), {
+            "phone": refused.citizen_phone, "kind": "harassment", "reason": "多次来电辱骂话务员，无实质诉求。",
+            "evidence": [refused.id], "ends_on": now.date() + timedelta(days=90)}, now)
+        callers.confirm_flag(session, user(session, "reviewer"), flag.id, now)
+        callers.refer_to_police(session, user(session, "reviewer"), flag.id, {
+            "organ": "东源县公安局", "law": "《中华人民共和国治安管理处罚法》第四十二条"}, now)
+    return _system_issue(ctx.db, ctx.flow.tick(), flag_and_refer)
 
 
 def produce_ticket_record(ctx) -> list[IssuedDocument]:

@@ -51,7 +51,7 @@ def specimens() -> dict[str, bytes]:
 
 # --- Kinds, numbers, dates ----------------------------------------------------------------------------------------
 
-def test_the_thirteen_kinds_of_domain_section_11():
+def test_the_kinds_of_domain_section_11():
     expected = {
         "refusal_notice": ("不予受理告知", "不"),
         "return_explanation": ("退回说明", "退"),
@@ -67,6 +67,7 @@ def test_the_thirteen_kinds_of_domain_section_11():
         "work_brief": ("工作简报", "简"),
         "assessment_bulletin": ("考核通报", "考"),
         "special_report": ("专报", "专"),
+        "police_referral": ("移送函", "移"),  # Art. 27: a malicious caller referred to public security
     }
     assert {kind.code: (kind.title, kind.abbr) for kind in KINDS} == expected
     for kind in KINDS:

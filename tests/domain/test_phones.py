@@ -76,3 +76,9 @@ def test_every_stored_form_fits_the_column_and_reads_back_unchanged():
     for typed in ("+86 138 0000 1234", "0762-33881234转12345", "400-830-0123", "12345"):
         stored = normalize_phone(typed)
         assert len(stored) <= 20 and normalize_phone(stored) == stored
+
+
+@pytest.mark.parametrize("typed", ["0", "02", "0-"])
+def test_a_lone_trunk_prefix_is_refused_with_a_message_not_a_crash(typed):
+    with pytest.raises(PhoneError, match="phone"):
+        normalize_phone(typed)

@@ -61,7 +61,8 @@ def test_the_tracking_page_tells_the_citizen_what_art_12_owes(client, db, ticket
         assert said in progress
     assert REPLY["handler_name"] not in progress  # the handler's own name stays inside the office
 
-    refused, code = tickets.new_with_code(scope="refuse", refusal_code=2, refusal_explanation="请拨打110报警。")
+    refused, code = tickets.new_with_code(scope="refuse", refusal_code=2, refusal_explanation="请拨打110报警。",
+                                          handoff_line="110", handoff_outcome="hung_up")
     page = text(post(client, "/public/track", {"number": refused.number, "code": code}))
     assert "依据《管理办法》第六条第2项" in page and "请拨打110报警。" in page
 

@@ -138,7 +138,9 @@ def test_channel_ticket_is_scoped_on_its_task_page(client, db, tickets):
     assert "受理审查" in page and "不予受理理由" in page
     complete(client, t.id, "decide_scope", {"scope": "refuse"}, expect=400)
     complete(client, t.id, "decide_scope", {"scope": "refuse", "refusal_code": "2",
-                                             "refusal_explanation": "请拨打110。"})
+                                             "refusal_explanation": "请拨打110。"}, expect=400)  # no handoff yet
+    complete(client, t.id, "decide_scope", {"scope": "refuse", "refusal_code": "2", "handoff_line": "110",
+                                             "handoff_outcome": "transferred", "refusal_explanation": "请拨打110。"})
     assert fresh(db, t.id).status == "refused"
 
 

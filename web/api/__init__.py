@@ -14,16 +14,21 @@ from engine.common import Actor, Invalid, transaction
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS
 from engine.knowledge import search as kb
 from engine.models import KnowledgeEntry, RefusalReason, Unit, User
+from engine.oversight import callers
 from engine.tickets import complete_task, load_instance, queries, register
 
 from ..extensions import db
 from ..security import api_actor, authenticate, check_lookup, issue_user_token, now, require_user, revoke_tokens
 from . import schemas as s
+from .interop import register as register_interop
+from .interop import register_callers
 from .matching import register as register_matching
 from .validation import SPEC, TASK_BODIES, check_body, remember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 register_matching(bp)  # similar tickets and dispatch suggestions (web/api/matching.py)
+register_interop(bp)  # 12345 ↔ 110 handoff statistics (web/api/interop.py)
+register_callers(bp)  # callers' records and flags, Art. 27 (web/api/interop.py)
 E400, E401, E403, E404, E409, E429 = tuple((f"HTTP_{n}", s.ErrorOut) for n in (400, 401, 403, 404, 409, 429))
 
 
@@ -78,7 +83,11 @@ def create_ticket():
     with transaction(db.session):
         ticket, code, step = register(db.session, actor, data, now())
         out = step_json(step)  # read before the commit expires the ticket: no reload for the answer
+        phone = ticket.citizen_phone
     out["query_code"] = code
+    if callers.may_see_flags(actor):  # the intake banner (Art. 27): the call is registered all the same
+        with transaction(db.session):
+            out["caller_flags"] = callers.intake_banner(db.session, actor, phone, now())
     return jsonify(out), 201
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from engine.domain.interop import LINE_LABELS, OUTCOME_LABELS
 from engine.domain.states import Channel, EvaluationMethod, Rating, TicketType
 
 MAX_ID = 2**31 - 1
@@ -35,6 +36,8 @@ Ids = Annotated[list[Id], Field(max_length=20)]
 
 TicketTypes = Literal[tuple(t.value for t in TicketType)]  # type: ignore[valid-type]
 Channels = Literal[tuple(c.value for c in Channel)]  # type: ignore[valid-type]
+Lines = Literal[tuple(LINE_LABELS)]  # type: ignore[valid-type]
+Outcomes = Literal[tuple(OUTCOME_LABELS)]  # type: ignore[valid-type]
 Ratings = Literal[tuple(r.value for r in Rating if r != Rating.NONE)]  # type: ignore[valid-type]
 Methods = Literal[tuple(m.value for m in EvaluationMethod if m not in (EvaluationMethod.TIMEOUT,))]  # type: ignore
 
@@ -76,6 +79,9 @@ class ScopeFields(Body):
     refusal_code: Id | None = Field(None, title="不予受理理由")
     refusal_explanation: Text(2000) | None = Field(None, title="向诉求人的解释说明")
     related_ticket_id: Id | None = Field(None, title="关联工单")
+    handoff_line: Lines | None = Field(None, title="转接的紧急服务专线")
+    handoff_outcome: Outcomes | None = Field(None, title="转接结果")
+    handoff_summary: Text(2000) | None = Field(None, title="转接摘要")
     kb_entry_id: Id | None = Field(None, title="知识库条目")
     answer_text: Text(5000) | None = Field(None, title="答复内容")
 
@@ -88,12 +94,16 @@ class TicketIn(Body):
     citizen_phone: Text(20, True) = Field(title="联系电话")
     address: Text(255) | None = Field(None, title="地址或地点")
     content: Text(5000, True) = Field(title="诉求内容")
+    case_number_110: Text(40) | None = Field(None, title="110接警单号")
     ticket_type: TicketTypes = Field(title="诉求类型")
     category: Text(80) | None = Field(None, title="诉求分类")
     scope: Literal["accept", "refuse", "answer"] | None = Field(None, title="受理决定")
     refusal_code: Id | None = Field(None, title="不予受理理由")
     refusal_explanation: Text(2000) | None = Field(None, title="向诉求人的解释说明")
     related_ticket_id: Id | None = Field(None, title="关联工单")
+    handoff_line: Lines | None = Field(None, title="转接的紧急服务专线")
+    handoff_outcome: Outcomes | None = Field(None, title="转接结果")
+    handoff_summary: Text(2000) | None = Field(None, title="转接摘要")
     kb_entry_id: Id | None = Field(None, title="知识库条目")
     answer_text: Text(5000) | None = Field(None, title="答复内容")
 
@@ -297,6 +307,7 @@ class StepOut(BaseModel):
     action: str
     tasks: list[ReadyTaskOut]
     query_code: str | None = Field(None, description="仅在创建时返回一次，供诉求人查询进度")
+    caller_flags: list[dict[str, Any]] | None = Field(None, description="来电人的有效恶意来电标记（仅热线办可见）")
 
 
 class TicketOut(Out):
@@ -376,3 +387,4 @@ class Suggestion(BaseModel):
 
 class SuggestionsOut(BaseModel):
     suggestions: list[Suggestion]
+

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.common import transaction
 from engine.domain.roles import ROLE_LABELS, Role
+from engine.domain.states import Channel
 from engine.models import ApiClient, Unit, User
 
 from ..extensions import db
@@ -80,7 +81,7 @@ def register_accounts_cli(app: Flask) -> None:
 
     @app.cli.command("create-api-client")
     @click.argument("name")
-    @click.option("--channel", type=click.Choice(["phone", "web", "wechat", "app"]), required=True)
+    @click.option("--channel", type=click.Choice([c.value for c in Channel]), required=True)
     def create_api_client_cmd(name, channel):
         """Create a channel client and print its token once."""
         token = new_channel_token()

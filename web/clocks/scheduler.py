@@ -1,10 +1,9 @@
 """The clock jobs and the rule that exactly one process per deployment runs them.
 
 Every tick the runner first makes sure it is the leader — a session-level PostgreSQL advisory lock held on a
-connection of its own, or on SQLite a lease row in ``job_lease`` — and only then runs the monitor pass, the
-closing of return windows (视同接受, which leaves the sign task open), 未评价, the side-process pass and the outbox
-drain. Each step is idempotent on its own as well: rows are locked and re-checked, so even two leaders would send
-a notice once.
+connection of its own, or on SQLite a lease row in ``job_lease`` — and only then runs the monitor pass, the closing
+of return windows (视同接受, which leaves the sign task open), 未评价, the side-process pass and the outbox drain.
+Each step is idempotent on its own as well: rows are locked and re-checked, so even two leaders send a notice once.
 """
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ from engine.clocks import calendar_admin, monitor
 from engine.common import ServiceError, transaction
 from engine.domain.similarity import SurgeRule
 from engine.models import CalendarYear, JobLease
+from engine.notices import emergency
 from engine.notices import outbox as notify
 from engine.oversight import RepeatRule
 
@@ -52,12 +52,12 @@ NOTIFY_DEFAULTS: dict[str, Any] = {
     "NOTIFY_TEMPLATES": {},  # overrides of engine.notices.outbox.DEFAULT_TEMPLATES, by event key
     "NOTIFY_TIMEOUT_SECONDS": 5,
     "NOTIFY_MAX_ATTEMPTS": 8,
-    "NOTIFY_RETRY_BASE_SECONDS": 60,
-    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    "NOTIFY_RETRY_BASE_SECONDS": 60, "NOTIFY_RETRY_MAX_SECONDS": 3600,
     "SMS_GATEWAY_URL": None, "SMS_GATEWAY_TOKEN": None, "SMS_GATEWAY_APP_ID": None, "SMS_GATEWAY_SIGN": None,
     "SMS_GATEWAY_TEMPLATE_IDS": {},
     "VOICE_GATEWAY_URL": None, "VOICE_GATEWAY_TOKEN": None, "VOICE_GATEWAY_APP_ID": None,
     "VOICE_GATEWAY_TEMPLATE_IDS": {},
+    **emergency.SETTINGS,  # 12345 ↔ 110 (Art. 6(2)): the linkage platform's gateway (engine/notices/emergency.py)
     "MONITOR_OFFICE_PHONES": (),  # phones told when dispatch runs late; empty = the city office's dispatchers
     "MONITOR_CHANNELS": {"warning": ("voice", "sms"), "yellow": ("voice", "sms"), "red": ("voice", "sms")},
     "MONITOR_BATCH_SIZE": 1000,
@@ -93,7 +93,7 @@ def monitor_settings(config: Mapping[str, Any]) -> monitor.MonitorSettings:
     notify.check_templates(templates)
     channels = {level: tuple(kinds) for level, kinds in setting(config, "MONITOR_CHANNELS").items()}
     for level, kinds in channels.items():
-        if level not in ("warning", "yellow", "red") or not set(kinds) <= set(notify.KIND_LABELS):
+        if level not in ("warning", "yellow", "red") or not set(kinds) <= {"sms", "voice"}:
             raise ValueError(f"MONITOR_CHANNELS: bad entry {level!r}: {kinds!r}")
     return monitor.MonitorSettings(channels=channels, templates=templates,
                                    office_phones=_phones(setting(config, "MONITOR_OFFICE_PHONES")),
@@ -108,7 +108,7 @@ def retry_policy(config: Mapping[str, Any]) -> notify.RetryPolicy:
 
 
 def gateways(config: Mapping[str, Any]) -> dict[str, notify.Gateway]:
-    return notify.gateways_from_settings({name: setting(config, name) for name in NOTIFY_DEFAULTS})
+    return emergency.with_emergency({name: setting(config, name) for name in NOTIFY_DEFAULTS})
 
 
 # -- one leader per deployment -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from engine.common import Forbidden, Invalid, transaction
 from engine.domain.calendar import TZ
 from engine.knowledge import flags as knowledge_flags
 from engine.models import Ticket, Unit
+from engine.oversight import callers
 from engine.tickets import failures, pages, queries, register
 from forms import IntakeForm, ScopeForm
 from forms.base import strip
@@ -67,7 +68,9 @@ def scope_panels(form: ScopeForm, phone: str | None, address: str | None, exclud
         similar = ticket_similar(actor(), db.session.get(Ticket, exclude_id))
     else:
         similar = draft_similar(actor(), words, address, form.category.data, phone)
-    return {"kb_q": kb_q, "kb_source": source, "kb_results": results, "similar": similar,
+    with transaction(db.session):  # showing a caller's flag is audited
+        flags = callers.intake_banner(db.session, actor(), phone, now())
+    return {"kb_q": kb_q, "kb_source": source, "kb_results": results, "similar": similar, "caller_flags": flags,
             "earlier": pages.earlier_tickets(db.session, phone, address, exclude_id=exclude_id),
             "reasons": pages.refusal_reasons(db.session)}
 
@@ -182,5 +185,7 @@ def done(ticket_id: int):
     ticket = queries.get_visible_ticket(db.session, actor(), ticket_id)
     shown = session.pop("registered", None)
     code = shown["code"] if shown and shown.get("id") == ticket.id else None
-    return render_template("tickets/intake_done.html", ticket=ticket, code=code,
+    with transaction(db.session):  # the flag stays in view after registering; showing it is audited
+        banner = callers.intake_banner(db.session, actor(), ticket.citizen_phone, now())
+    return render_template("tickets/intake_done.html", ticket=ticket, code=code, banner=banner,
                            status_label=ticket.status_enum.label)
