@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from engine.common.db import transaction
 from engine.models import KnowledgeEntry, User
 from engine.oversight.accountability import add_case
+from engine.oversight.callers import propose_flag
 from tests.conftest import TICKET_TABLES
 from tests.support.helpers import user
 from tests.support.pages import ROLES, Tickets, unit_id
@@ -23,6 +24,8 @@ UNIT_STAFF = ZJJ_STAFF | {"receiver2", "handler2", "receiver3", "handler3"}
 # The office's default privacy policy on the HY-ZJJ ticket waiting to be signed (engine/domain/privacy.py): the
 # receiver has its task there and sees the contact details; kb_editor and process_owner may never see them.
 SHOWN = {"receiver"}
+# The office's desk that keeps callers' records and flags (Art. 27); the process owner and city leader do not.
+FLAG_DESK = {"agent", "dispatcher", "reviewer", "supervisor", "admin"}
 NEVER = {"kb_editor", "process_owner"}
 
 
@@ -110,13 +113,18 @@ ROUTES = [
     ("/kb/flags", only(OFFICE, "kb_editor")),
     ("/kb/mine", only(OFFICE, "kb_editor")),
     ("/kb/{entry}/versions/1", signed_in),
+    ("/handoffs", only(OFFICE)),
+    ("/callers", only(FLAG_DESK)),
+    ("/callers/flags/{flag}", only(FLAG_DESK)),
 ]
 POST_ONLY = {"/logout", "/admin/locks/unlock", "/public/evaluate", "/failures/<int:failure_id>/resolve", "/admin/notices/<int:outbox_id>/resend", "/admin/calendar/import",
              "/oversight/accountability/detect", "/oversight/accountability/<int:case_id>/confirm",
              "/oversight/accountability/<int:case_id>/dismiss", "/oversight/accountability/<int:case_id>/propose",
              "/oversight/accountability/<int:case_id>/outcome",
              "/kb/<int:entry_id>/status", "/kb/<int:entry_id>/flag", "/kb/<int:entry_id>/requests/<int:request_id>",
-             "/kb/flags/<int:flag_id>/fix", "/kb/flags/<int:flag_id>/notice"}
+             "/kb/flags/<int:flag_id>/fix", "/kb/flags/<int:flag_id>/notice", "/callers/flags",
+             "/callers/flags/<int:flag_id>/confirm", "/callers/flags/<int:flag_id>/lift",
+             "/callers/flags/<int:flag_id>/referral"}
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +142,11 @@ def world(app, clock):
             case = add_case(db.session, user(db.session, "supervisor"), 8, unit_id(db, "HY-ZJJ"), ["泄露诉求人电话"],
                             clock(), ticket_ids=[zjj.id])
         entry = db.session.scalar(select(KnowledgeEntry.id).where(KnowledgeEntry.title == "社会保障卡挂失与补办"))
-        ids = {"zjj": zjj.id, "county": county.id, "case": case.id, "entry": entry}
+        with transaction(db.session):
+            flag = propose_flag(db.session, user(db.session, "supervisor"),
+                                {"phone": zjj.citizen_phone, "kind": "harassment", "reason": "多次辱骂话务员",
+                                 "evidence": [zjj.id], "ends_on": "2027-05-25"}, clock())
+        ids = {"zjj": zjj.id, "county": county.id, "case": case.id, "entry": entry, "flag": flag.id}
         users = dict(db.session.execute(select(User.username, User.id)).all())
         db.session.remove()
     yield ids, users
@@ -155,6 +167,7 @@ def test_every_page_route_is_in_the_table(app):
     pages = {rule for rule, endpoint in rules.items() if endpoint.split(".")[0] in names}
     listed = {url.replace("{zjj}", "<int:ticket_id>").replace("{county}", "<int:ticket_id>")
               .replace("{case}", "<int:case_id>").replace("{entry}", "<int:entry_id>")
+              .replace("{flag}", "<int:flag_id>")
               .replace("/tasks/sign", "/tasks/<task_ref>").replace("/tasks/county_dispatch", "/tasks/<task_ref>")
               .replace("/versions/1", "/versions/<int:version>")
               for url, _ in ROUTES} | POST_ONLY
