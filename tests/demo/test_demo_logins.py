@@ -18,6 +18,9 @@ from tests.support.pages import Client, login, post, text
 
 from .conftest import NOW, demo_app_for, fresh_database
 
+# The two months are seeded once per test process: keep these tests in one (pytest-xdist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_months")
+
 NEEDED = {"lead": ("receiver", "handler", "unit_leader"), "co": ("receiver", "handler", "unit_leader"),
           "county": ("county_dispatcher",)}
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 import lxml.html
+import pytest
 from sqlalchemy import func, select
 
 from engine.analytics import metrics
@@ -15,6 +16,9 @@ from engine.models import AuditLog, Evaluation, KnowledgeEntry, KnowledgeFlag, S
 from tests.conftest import FrozenClock
 
 from .conftest import NOW
+
+# The year is seeded once per test process: keep its tests in one (make test runs pytest-xdist with loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_year")
 
 
 def table(client, url: str, table_id: str) -> list[dict[str, str]]:
