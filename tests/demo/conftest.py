@@ -28,21 +28,20 @@ def demo_app_for(url: str, clock: FrozenClock):
                        "SCHEDULER_ENABLED": False, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    """The demo app over the seeded year; yields (app, progress lines)."""
+def seeded(tmp_path_factory, name: str, **size):
+    """Yield (app, progress lines) over a database of its own seeded through ``seed-demo``'s code path."""
     from engine.demo import seed_demo
     from web.cli import init_database
     from web.extensions import db
 
-    url, drop = fresh_database(tmp_path_factory, "demo")
+    url, drop = fresh_database(tmp_path_factory, name)
     clock = FrozenClock(NOW)
     reset_caches()
     app = demo_app_for(url, clock)
     said: list[str] = []
     with app.app_context():
         init_database()
-        seed_demo(db.session, clock(), progress=said.append)
+        seed_demo(db.session, clock(), progress=said.append, **size)
         db.session.remove()
     reset_caches()
     yield app, said
@@ -50,6 +49,12 @@ def demo(tmp_path_factory):
         db.engine.dispose()
     reset_caches()
     drop()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo app over the seeded year; yields (app, progress lines)."""
+    yield from seeded(tmp_path_factory, "demo")
 
 
 @pytest.fixture

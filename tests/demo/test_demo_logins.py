@@ -9,14 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.common.context import reset_caches
 from engine.demo import content as dc
-from engine.demo import seed_demo
 from engine.models import Assignment, AuditLog, TaskProjection, Ticket, Unit, User
-from tests.conftest import FrozenClock
 from tests.support.pages import Client, login, post, text
 
-from .conftest import NOW, demo_app_for, fresh_database
+from .conftest import seeded
 
 # The two months are seeded once per test process: keep these tests in one (pytest-xdist loadgroup).
 pytestmark = pytest.mark.xdist_group("demo_months")
@@ -27,24 +24,9 @@ NEEDED = {"lead": ("receiver", "handler", "unit_leader"), "co": ("receiver", "ha
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory):
-    """The demo app over two months of the demo's life through the services."""
-    from web.cli import init_database
-    from web.extensions import db
-
-    url, drop = fresh_database(tmp_path_factory, "months")
-    clock = FrozenClock(NOW)
-    reset_caches()
-    app = demo_app_for(url, clock)
-    with app.app_context():
-        init_database()
-        seed_demo(db.session, clock(), tickets=90, months=2)  # ``seed-demo``'s own path, two months only
-        db.session.remove()
-    reset_caches()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    reset_caches()
-    drop()
+    """The demo app over two months of the demo's life through the services (``seed-demo``'s own path)."""
+    for app, _said in seeded(tmp_path_factory, "months", tickets=90, months=2):
+        yield app
 
 
 @pytest.fixture
