@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from documents import DocumentError, get_kind
+from documents.render import format_when_text
 from engine.common import ACTION_LABELS, Invalid, NotFound
 from engine.domain.calendar import TZ
-from engine.domain.interop import LINE_LABELS, OUTCOME_LABELS
+from engine.domain.interop import LINE_LABELS, OUTCOME_LABELS, handoff_sentence
 from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import (
     CHANNEL_LABELS,
@@ -260,7 +261,8 @@ def refusal_notice(session: Session, ticket_id: int, *, contact: Mapping | str |
                                                            EmergencyHandoff.direction == "out"))
     if handed is not None:  # Art. 6(2): where the matter went
         context["handoff"] = {"line": LINE_LABELS[handed.line], "outcome": OUTCOME_LABELS[handed.outcome],
-                              "at": local(handed.at)}
+                              "at": local(handed.at), "sentence": handoff_sentence(
+                                  handed.line, handed.outcome, format_when_text(local(handed.at)))}
     return Facts("refusal_notice", context, ticket.id, None)
 
 

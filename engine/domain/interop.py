@@ -7,6 +7,19 @@ MALICIOUS_REFUSAL_CODE = 9  # Art. 6(9): unlawful, against public order, malicio
 LINE_LABELS = {"110": "110报警服务台", "119": "119火警", "120": "120急救", "122": "122交通事故报警"}
 OUTCOME_LABELS = {"transferred": "已转接", "no_answer": "对方未接", "hung_up": "诉求人挂断"}
 DIRECTION_LABELS = {"out": "12345转紧急服务专线", "in": "110转来12345"}
+
+
+def handoff_sentence(line: str, outcome: str, at: str) -> str:
+    """What the citizen is told about a handoff (tracking page, refusal notice, Open311 status notes).
+
+    Only a call that was put through is "转接"; when the line did not answer or the caller hung up first, the citizen
+    must not believe help is on its way, and is told to call the line at once.
+    """
+    name = LINE_LABELS[line]
+    if outcome == "transferred":
+        return f"您反映的事项属于{name}的职责，已于{at}转接{name}。如情况紧急，请直接拨打{line}。"
+    why = "对方未接听" if outcome == "no_answer" else "转接完成前通话已中断"
+    return f"您反映的事项属于{name}的职责，{at}尝试为您转接{name}，{why}，转接未成功。请立即自行拨打{line}。"
 INBOUND_LINE = "110"
 
 FLAG_KIND_LABELS = {"false_report": "虚假举报", "malicious_attack": "恶意攻击", "harassment": "骚扰",

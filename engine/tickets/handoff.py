@@ -22,6 +22,7 @@ from engine.domain.interop import (
     INBOUND_LINE,
     LINE_LABELS,
     OUTCOME_LABELS,
+    handoff_sentence,
 )
 from engine.models import EmergencyHandoff, Ticket
 from engine.notices import EVENT_HANDOFF, EVENT_REPLY, enqueue
@@ -101,7 +102,9 @@ def handoff_view(session: Session, ticket_id: int) -> list[dict]:
     return [{"direction": r.direction, "direction_label": DIRECTION_LABELS[r.direction], "line": r.line,
              "line_label": LINE_LABELS[r.line], "at": r.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
              "outcome_label": OUTCOME_LABELS.get(r.outcome or "", ""), "summary": r.summary,
-             "case_number": r.case_number,
+             "case_number": r.case_number, "put_through": r.outcome == "transferred",
+             "sentence": handoff_sentence(r.line, r.outcome, r.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"))
+             if r.direction == "out" and r.outcome else None,
              "reported": r.reported_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if r.reported_at else None}
             for r in rows]
 

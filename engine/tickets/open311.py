@@ -18,6 +18,7 @@ from engine.common import Actor, Invalid
 from engine.domain.states import STATUS_LABELS, TYPE_LABELS, TicketStatus, TicketType
 from engine.models import Category, Open311Request, RefusalReason, Reply, Ticket, Unit
 
+from .handoff import handoff_view
 from .lifecycle import register
 
 CLOSED = frozenset({TicketStatus.EVALUATING.value, TicketStatus.ARCHIVED.value, TicketStatus.REFUSED.value})
@@ -192,7 +193,8 @@ def _notes(session: Session, ticket: Ticket) -> str | None:
         return ticket.answer_text
     if ticket.status == TicketStatus.REFUSED.value:
         label = session.scalar(select(RefusalReason.label).where(RefusalReason.code == ticket.refusal_code))
-        return f"不予受理（第六条第{ticket.refusal_code}项：{label}）。{ticket.refusal_explanation or ''}"
+        handed = " ".join(h["sentence"] for h in handoff_view(session, ticket.id) if h["sentence"])
+        return f"不予受理（第六条第{ticket.refusal_code}项：{label}）。{ticket.refusal_explanation or ''}{handed}"
     return STATUS_LABELS[TicketStatus(ticket.status)]
 
 

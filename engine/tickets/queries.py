@@ -178,7 +178,7 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "can_evaluate": can_evaluate, "needs_handling_rating": ticket.scope == "accept", "steps": steps,
             "attachments": for_citizen(session, ticket.id), "merged": ticket.main_ticket_id is not None,
             # where a matter for an emergency line went (Art. 6(2)); never the agent or the summary
-            "handoffs": [{k: h[k] for k in ("line_label", "outcome_label", "at")}
+            "handoffs": [{k: h[k] for k in ("line_label", "outcome_label", "at", "sentence")}
                          for h in handoff_view(session, ticket.id) if h["direction"] == "out"],
             "ticket_id": ticket.id}
 

@@ -93,7 +93,8 @@ def produce_refusal_notice(ctx) -> list[IssuedDocument]:
     ctx.flow.act("agent", handed, "decide_scope", scope="refuse", refusal_code=2, handoff_line="119",
                  handoff_outcome="transferred", refusal_explanation="该事项属于火警，已为您转接119。")
     docs = [_page_issue(ctx.client, ctx.db, "refusal_notice", t) for t in (plain, same, handed)]
-    assert "转接119火警（已转接）" in pdf_text(docs[-1].pdf)
+    assert "的职责，已于2026年11月25日" in (printed := "".join(pdf_text(docs[-1].pdf).split()))
+    assert "转接119火警。如情况紧急，请直接拨打119。" in printed
     return docs
 
 

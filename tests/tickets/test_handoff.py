@@ -81,12 +81,17 @@ def test_the_citizen_and_the_refusal_notice_say_where_the_matter_went(client, db
                                     handoff_line="120", handoff_outcome="no_answer")
     r = post(client, "/public/track", {"number": t.number, "code": code})
     page = text(r)
-    assert "已于" in page and "转接120急救（对方未接）" in page
-    assert "诉求人挂断" not in page and CITIZEN["content"] not in page.split("handoff-note")[1][:300]
+    # a call that was not put through is never told "已转接": the citizen is told to call the line now
+    note = page.split('id="handoff-note"')[1][:300]
+    assert "尝试为您转接120急救，对方未接听，转接未成功。请立即自行拨打120。" in note and "已于" not in note
+    assert "诉求人挂断" not in page and CITIZEN["content"] not in note
     doc = issue_document(db.session, "refusal_notice", facts.refusal_notice(db.session, t.id).context,
                          user(db.session, "agent"), clock(), ticket_id=t.id)
     db.session.commit()
-    assert "转接120急救（对方未接）" in pdf_text(doc.pdf)
+    printed = "".join(pdf_text(doc.pdf).split())
+    assert "尝试为您转接120急救，对方未接听，转接未成功。请立即自行拨打120。" in printed and "已于" not in printed
+    as_user(client, db, "agent")
+    assert "转接未成功 <strong>120急救</strong>：对方未接" in text(client.get(f"/tickets/{t.id}"))
 
 
 def test_the_emergency_gateway_records_in_development_and_posts_json_in_production(db, tickets, clock):
