@@ -79,7 +79,7 @@ def flag_view(session: Session, flag: CallerFlag, now: datetime, names: dict[int
             "kind_label": FLAG_KIND_LABELS[flag.kind], "reason": flag.reason,
             "guidance": flag.guidance or FLAG_GUIDANCE[flag.kind], "status": status, "status_label": label,
             "evidence": [{"id": i, "number": numbers.get(i)} for i in flag.evidence or []],
-            "ends": flag.ends_at.astimezone(TZ).strftime("%Y-%m-%d"),
+            "ends": last_day(flag.ends_at),
             "created_by": names.get(flag.created_by_id), "created": _local(flag.created_at),
             "created_by_id": flag.created_by_id,
             "confirmed_by": names.get(flag.confirmed_by_id), "confirmed": _local(flag.confirmed_at),
@@ -111,6 +111,11 @@ def caller_record(session: Session, actor: Actor, phone: str, now: datetime) -> 
                          "handling": RATING_LABELS[Rating(e.handling_rating)] if e.handling_rating else "—",
                          "excluded": e.excluded_from_assessment} for e, number in ratings],
             "flags": [flag_view(session, f, now, names) for f in flags]}
+
+
+def last_day(ends_at: datetime) -> str:
+    """The last day a flag is in force, as the office entered it: it ends at 24:00 of that day (the next midnight)."""
+    return (ends_at.astimezone(TZ) - timedelta(microseconds=1)).strftime("%Y-%m-%d")
 
 
 def _end_of(day: date) -> datetime:
@@ -224,7 +229,7 @@ def intake_banner(session: Session, actor: Actor, phone: str | None, now: dateti
         write_audit(session, None, actor, "caller_flag_shown", None, None, now, phone=phone,
                     flags=[f.id for f in flags])
     return [{"kind_label": FLAG_KIND_LABELS[f.kind], "reason": f.reason,
-             "guidance": f.guidance or FLAG_GUIDANCE[f.kind], "ends": f.ends_at.astimezone(TZ).strftime("%Y-%m-%d")}
+             "guidance": f.guidance or FLAG_GUIDANCE[f.kind], "ends": last_day(f.ends_at)}
             for f in flags]
 
 

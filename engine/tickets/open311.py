@@ -26,12 +26,16 @@ MAX_IDS, MAX_RESULTS, WINDOW = 50, 1000, timedelta(days=90)
 DESCRIPTION_MAX = 4000
 
 
+ANONYMOUS = "未留姓名"
+
+
 class Open311Error(Exception):
     """A request Open311 answers with an error array: ``status`` is the HTTP status, ``description`` Chinese."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *more: str):
         super().__init__(description)
         self.status, self.description = status, description
+        self.descriptions = [description, *more]  # one entry of the error array each
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def create(session: Session, actor: Actor, form: dict, now: datetime) -> tuple[T
         raise Open311Error(400, "请填写诉求内容（description）")
     if len(description) > DESCRIPTION_MAX:
         raise Open311Error(400, f"诉求内容（description）不能超过{DESCRIPTION_MAX}字")
-    name = "".join((form.get("last_name") or "", form.get("first_name") or "")).strip()
+    # Names are optional in GeoReport v2: a request without one is registered as such, never refused.
+    name = "".join((form.get("last_name") or "", form.get("first_name") or "")).strip() or ANONYMOUS
     if lat is not None:
         address = f"{address}（{lat:.6f}, {lon:.6f}）" if address else f"经纬度 {lat:.6f}, {lon:.6f}"
     data = {"citizen_name": name, "citizen_phone": form.get("phone"), "address": address[:255],
@@ -109,10 +114,10 @@ def create(session: Session, actor: Actor, form: dict, now: datetime) -> tuple[T
     try:
         ticket, code, _step = register(session, actor, data, now)
     except Invalid as exc:
-        names = {"citizen_name": "姓名（first_name/last_name）", "citizen_phone": "联系电话（phone）"}
-        said = "；".join(f"{names.get(k, '')}{v}" if k not in names else f"{v}（{names[k]}）"
-                        for k, v in exc.fields.items()) or exc.message_zh
-        raise Open311Error(400, said) from None
+        names = {"citizen_name": "first_name/last_name", "citizen_phone": "phone", "address": "address_string",
+                 "content": "description"}
+        said = [f"{v}（{names[k]}）" if k in names else v for k, v in exc.fields.items()] or [exc.message_zh]
+        raise Open311Error(400, *said) from None
     session.add(Open311Request(ticket_id=ticket.id, service_code=svc.code, lat=lat, long=lon, client=actor.name,
                                requested_at=now))
     session.flush()

@@ -71,6 +71,7 @@ def test_two_people_flag_intake_warns_and_registers_and_the_flag_is_lifted(clien
                                                                          [caller[1].id, caller[2].id], None)
     page = text(client.get(r.headers["Location"]))
     assert "待复核" in page and "须由另一名热线办工作人员复核确认" in page and 'id="confirm-form"' not in page
+    assert "<dt>有效至</dt><dd>2026-12-31</dd>" in page  # the last day as entered (in force until its 24:00)
     r = post(client, f"/callers/flags/{flag.id}/confirm", get_url=f"/callers/flags/{flag.id}")
     assert r.status_code == 409 and "另一名" in text(r) and flag_row(db).confirmed_at is None
     # Not yet in force: no banner.

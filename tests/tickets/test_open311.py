@@ -160,3 +160,18 @@ def test_keys_formats_and_filters_are_checked(city, api_key, noise_code, live_se
     r = requests.post(f"{base}/requests.json", data={"service_code": noise_code, "api_key": api_key, "lat": "91",
                                                       "long": "114", "description": "x", **PERSON}, timeout=10)
     assert r.status_code == 400 and "纬度" in r.json()[0]["description"]
+
+
+def test_names_are_optional_and_each_error_is_its_own_entry(api_key, noise_code, db, live_server):
+    form = {"service_code": noise_code, "api_key": api_key, "address_string": "源城区永和路18号",
+            "description": "路灯不亮", "phone": "13800001234"}
+    r = requests.post(f"{live_server}/open311/v2/requests.json", data=form, timeout=10)
+    assert r.status_code == 201, r.text  # GeoReport v2 makes first_name/last_name optional
+    db.session.rollback()
+    ticket = db.session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
+    assert ticket.citizen_name == "未留姓名" and ticket.channel == "open311"
+    r = requests.post(f"{live_server}/open311/v2/requests.json",
+                      data={**form, "phone": "12", "last_name": "张" * 200}, timeout=10)
+    said = [e["description"] for e in r.json()]
+    assert r.status_code == 400 and all(e["code"] == 400 for e in r.json()) and len(said) >= 2, said
+    assert any(d.endswith("（phone）") for d in said) and not any("（（" in d or "））" in d for d in said)

@@ -59,15 +59,15 @@ def answer(fmt: str, root: str, data, status: int = 200) -> Response:
     return resp
 
 
-def error_array(status: int, description: str) -> Response:
-    """The spec's error answer: ``[{code, description}]`` (``<errors><error>`` in XML) with the HTTP status."""
+def error_array(status: int, *descriptions: str) -> Response:
+    """The spec's error answer: ``[{code, description}]``, one entry per error (``<errors><error>`` in XML)."""
     fmt = "xml" if request.path.endswith(".xml") else "json"
-    return answer(fmt, "errors", [{"code": status, "description": description}], status)
+    return answer(fmt, "errors", [{"code": status, "description": d} for d in descriptions], status)
 
 
 @bp.errorhandler(open311.Open311Error)
 def _error(exc: open311.Open311Error):
-    return error_array(exc.status, exc.description)
+    return error_array(exc.status, *exc.descriptions)
 
 
 @bp.get("/services.<fmt>")
