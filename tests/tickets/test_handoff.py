@@ -37,6 +37,8 @@ def test_the_agent_hands_the_caller_over_to_110_from_the_intake_page(client, db,
     r = post(client, "/intake", {**REFUSE_2, "handoff_line": "110", "handoff_outcome": "transferred",
                                  "handoff_summary": "来电称永和路18号门口有人持刀打架"})
     assert r.status_code == 302, text(r)[:3000]
+    done = text(client.get(r.headers["Location"]))  # the agent's 登记完成 page confirms where the call went
+    assert "已转接110报警服务台（已转接，" in done
     ticket = last_ticket(db)
     assert ticket.status == "refused" and ticket.refusal_code == 2
     [h] = handoffs(db)
