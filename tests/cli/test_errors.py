@@ -173,6 +173,14 @@ def test_the_issue_reproductions_in_a_real_process(app, database_url):
     assert out.returncode == 1 and out.stderr == "错误：流程版本 99 不存在\n"
 
 
+def test_a_short_signing_key_is_refused_in_one_chinese_line(database_url):
+    out = run("-m", "web.cli.main", "bpmn", "versions", env={"HOTLINE_DATABASE_URL": database_url,
+                                                            "HOTLINE_SECRET_KEY": "short"})
+    assert out.returncode == 1 and out.stdout == "" and "Traceback" not in out.stderr
+    assert out.stderr.startswith("错误：签名密钥不安全：HOTLINE_SECRET_KEY 是公开的默认值或少于16个字符") \
+        and "内部错误" not in out.stderr
+
+
 def test_the_hotline_command_is_declared_and_works_from_anywhere(app, database_url, tmp_path):
     """pyproject.toml declares `hotline`; where make installed it (.venv/bin/hotline) it answers from any folder,
     whatever FLASK_APP or another `flask` on PATH say."""

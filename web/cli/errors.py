@@ -19,6 +19,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from engine.common import ServiceError
 from engine.workflow import DiagramError
 
+from ..secret import InsecureSecretKey
+
 GUARDED = "__hotline_guarded__"
 LOG_NAME = "cli-errors.log"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -164,6 +166,10 @@ def translate(exc: Exception) -> CliError:
         return CliError("已中断", exit_code=130)
     if isinstance(exc, UnicodeDecodeError):
         return CliError("文件编码无法识别，请另存为 UTF-8 文本后重试")
+    if isinstance(exc, InsecureSecretKey):
+        return CliError("签名密钥不安全：HOTLINE_SECRET_KEY 是公开的默认值或少于16个字符。请设置随机密钥（例如 "
+                        "python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出），"
+                        "或不设置、由系统自动生成")
     path = record_internal_error(exc)
     where = f"，详细信息已记入 {path}" if path else ""
     if isinstance(exc, SQLAlchemyError):
@@ -211,6 +217,8 @@ def _guard_parsing(command: click.Command) -> None:
             except click.UsageError as exc:
                 exc.ctx = exc.ctx or ctx
                 raise CliError(usage_message(exc), exit_code=2) from None
+            except InsecureSecretKey as exc:  # the app is loaded to find a command: its refusal in one line
+                raise translate(exc) from None
         command.resolve_command = guarded_resolve
 
 
