@@ -170,3 +170,23 @@ def test_screenshots_of_the_other_main_pages(people, db, tickets, shot):
     admin.goto("/tickets/pii-views")
     assert "红牌督办需电话联系诉求人" in admin.inner_text("body")
     shot(admin, "17-pii-views")
+
+
+def test_the_handoff_fields_show_only_for_reason_2_and_the_done_page_says_where_the_call_went(people, db):
+    agent = people.signed_in("agent")
+    register_by_clicking(agent, content="家门口有人持刀打架，请马上派警察")
+    agent.check("input[name=scope][value=refuse]")
+    assert not agent.is_visible("#handoff")  # nothing to fill for the other reasons
+    agent.select_option("#refusal_code", "2")
+    assert agent.is_visible("#handoff")
+    agent.select_option("#refusal_code", "4")
+    assert not agent.is_visible("#handoff")  # changing the reason takes the transfer fields away again
+    agent.select_option("#refusal_code", "2")
+    agent.select_option("#handoff_line", "110")
+    agent.check("input[name=handoff_outcome][value=no_answer]")
+    agent.fill("#refusal_explanation", "该事项属于110报警服务台职责，请立即拨打110。")
+    agent.click("button:has-text('提交登记')")
+    said = agent.inner_text("#handoff-done")
+    assert "转接未成功" in said and "110报警服务台" in said and "请告知诉求人立即自行拨打110" in said
+    number = agent.inner_text("#ticket-number").strip()
+    assert ticket_by_number(db, number).status == "refused"
