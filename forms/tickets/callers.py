@@ -1,6 +1,8 @@
 """The office's forms on callers (Art. 27): look a caller up, flag them, lift a flag, refer them to the police."""
 from __future__ import annotations
 
+from wtforms.validators import DataRequired
+
 from engine.domain.interop import FLAG_KIND_LABELS
 
 from ..base import Choice, CommandForm, LocalDateField, MultiCheck, blank, check_phone, options, text
@@ -25,8 +27,13 @@ class FlagForm(CommandForm):
                   required="请选择标记类型（虚假举报、恶意攻击、骚扰或恶意占线）")
     reason = text("标记理由（事实经过）", 2000, area=True)
     evidence = MultiCheck("证据工单", coerce=int, choices=[], required="请选择作为证据的工单（该来电人的工单）")
-    ends_on = LocalDateField("截止日期")
+    ends_on = LocalDateField("截止日期", validators=[DataRequired("请填写标记的截止日期")],
+                             render_kw={"placeholder": "2027-05-31"})
     guidance = text("处置提示（不填则用该类型的标准提示）", 1000, required=False, area=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ends_on.hint = "格式：年-月-日，今天起366天之内；标记到该日24时失效，可提前解除"
 
     def set_tickets(self, tickets: list[dict]) -> None:
         self.evidence.choices = options((t["id"], f"{t['number']} {t['created']} {t['content'][:30]}")
