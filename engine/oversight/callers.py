@@ -156,6 +156,10 @@ def propose_flag(session: Session, actor: Actor, data: dict, now: datetime) -> C
     elif not today <= ends_on <= today + timedelta(days=MAX_FLAG_DAYS):
         errors["ends_on"] = f"截止日期须在今天至{MAX_FLAG_DAYS}天之内"
     fail(errors, "caller flag")
+    if session.scalar(select(CallerFlag.id).where(CallerFlag.phone == phone, CallerFlag.kind == kind,
+                                                  _in_force_or_pending(now))):
+        raise Conflict("该号码已有同类标记（待复核或生效中），请在原标记上复核或解除后再标记",
+                       f"caller flag of kind {kind} already open for this phone")
     flag = CallerFlag(phone=phone, kind=kind, reason=reason, guidance=guidance, evidence=evidence,
                       ends_at=_end_of(ends_on), created_by_id=actor.user_id, created_at=now)
     session.add(flag)
@@ -208,6 +212,10 @@ def lift_flag(session: Session, actor: Actor, flag_id: int, reason: str | None, 
     write_audit(session, None, actor, "caller_flag_lift", before, "lifted", now, flag_id=flag.id, phone=flag.phone,
                 reason=reason)
     return flag
+
+
+def _in_force_or_pending(now: datetime):
+    return (CallerFlag.lifted_at.is_(None)) & (CallerFlag.ends_at > now)
 
 
 def _in_force(phone: str, now: datetime):

@@ -74,6 +74,8 @@ def test_two_people_flag_intake_warns_and_registers_and_the_flag_is_lifted(clien
     assert "<dt>有效至</dt><dd>2026-12-31</dd>" in page  # the last day as entered (in force until its 24:00)
     r = post(client, f"/callers/flags/{flag.id}/confirm", get_url=f"/callers/flags/{flag.id}")
     assert r.status_code == 409 and "另一名" in text(r) and flag_row(db).confirmed_at is None
+    r = propose(client, db, caller)  # the same kind again while the first waits: refused on the page
+    assert r.status_code == 409 and "该号码已有同类标记" in text(r) and 'id="flag-form"' in text(r)
     # Not yet in force: no banner.
     r = post(client, "/intake", {**INTAKE, "citizen_phone": PHONE, "op": "history"})
     assert 'id="caller-flag"' not in text(r)
@@ -177,6 +179,8 @@ def test_the_caller_api(client, db, caller):
     r = client.post("/api/v1/callers/flags", json=body, headers=agent)
     assert r.status_code == 201 and r.get_json()["status"] == "pending"
     flag_id = r.get_json()["id"]
+    r = client.post("/api/v1/callers/flags", json=body, headers=reviewer)  # the same kind twice on one number
+    assert r.status_code == 409 and "该号码已有同类标记" in text(r)
     assert client.post(f"/api/v1/callers/flags/{flag_id}/confirm", headers=agent).status_code == 409
     r = client.post(f"/api/v1/callers/flags/{flag_id}/confirm", headers=reviewer)
     assert r.status_code == 200 and r.get_json()["status_label"] == "生效中"

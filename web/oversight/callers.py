@@ -41,6 +41,8 @@ def lookup():
             phone = callers.phone_of(form.phone.data)
         except Invalid as exc:
             form.add_errors(exc.fields)
+        except Conflict as exc:  # the number already has an open flag of this kind: shown, nothing written
+            return _record_page(phone, flag_form=form, message=exc.message_zh, status=409)
         else:
             return _record_page(phone)
     with transaction(db.session):
@@ -62,6 +64,8 @@ def propose():
                 flag = callers.propose_flag(db.session, actor(), {**form.to_command(), "phone": phone}, now())
         except Invalid as exc:
             form.add_errors(exc.fields)
+        except Conflict as exc:  # the number already has an open flag of this kind: shown, nothing written
+            return _record_page(phone, flag_form=form, message=exc.message_zh, status=409)
         else:
             flash("已提交标记，须由另一名热线办工作人员复核确认后生效", "ok")
             return redirect(url_for("callers.show", flag_id=flag.id))
