@@ -19,8 +19,7 @@ from engine.domain.calendar import TZ
 from engine.knowledge import flags as knowledge_flags
 from engine.models import Ticket, Unit
 from engine.oversight import callers
-from engine.tickets import failures, pages, queries, register
-from engine.tickets.handoff import handoff_view
+from engine.tickets import failures, handoff, pages, queries, register
 from forms import IntakeForm, ScopeForm
 from forms.base import strip
 
@@ -188,6 +187,6 @@ def done(ticket_id: int):
     code = shown["code"] if shown and shown.get("id") == ticket.id else None
     with transaction(db.session):  # the flag stays in view after registering; showing it is audited
         banner = callers.intake_banner(db.session, actor(), ticket.citizen_phone, now())
-    handoffs = [h for h in handoff_view(db.session, ticket.id) if h["direction"] == "out"]
+    handoffs = [h for h in handoff.handoff_view(db.session, ticket.id) if h["direction"] == "out"]
     return render_template("tickets/intake_done.html", ticket=ticket, code=code, banner=banner,
                            status_label=ticket.status_enum.label, handoffs=handoffs)
