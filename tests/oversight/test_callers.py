@@ -29,7 +29,7 @@ def caller(db, tickets):
 
 def audits(db, action: str) -> list[AuditLog]:
     db.session.rollback()
-    return list(db.session.scalars(select(AuditLog).where(AuditLog.action == action)))
+    return list(db.session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
 
 
 def flag_row(db) -> CallerFlag:
