@@ -66,16 +66,19 @@ def test_a_users_new_unit_and_name_apply_to_the_same_token_at_once(client, db):
     tid = registered(client, db, agent, dispatcher)
     zjj = unit_id(db, "HY-ZJJ")
     other = db.session.scalar(select(Unit.id).where(Unit.kind == "department", Unit.id != zjj).limit(1))
+    name = db.session.scalar(select(User.display_name).where(User.username == "receiver"))
     set_user(db, "receiver", unit_id=other)
     try:
         r = client.post(f"/api/v1/tickets/{tid}/tasks/sign", json={"decision": "sign"}, headers=receiver)
         assert r.status_code == 403 and r.json["error"]["message"] == "您无权办理该任务"
-    finally:
         set_user(db, "receiver", unit_id=zjj, display_name="新名字")
-    r = client.post(f"/api/v1/tickets/{tid}/tasks/sign", json={"decision": "sign"}, headers=receiver)
-    assert r.status_code == 200 and r.json["ticket"]["status"] == "handling"
-    label = db.session.scalar(select(AuditLog.actor_label).where(AuditLog.ticket_id == tid, AuditLog.action == "sign"))
-    assert label.startswith("新名字")
+        r = client.post(f"/api/v1/tickets/{tid}/tasks/sign", json={"decision": "sign"}, headers=receiver)
+        assert r.status_code == 200 and r.json["ticket"]["status"] == "handling"
+        label = db.session.scalar(select(AuditLog.actor_label).where(AuditLog.ticket_id == tid,
+                                                                     AuditLog.action == "sign"))
+        assert label.startswith("新名字")
+    finally:  # the shared demo user keeps its unit and name for the tests after this one
+        set_user(db, "receiver", unit_id=zjj, display_name=name)
 
 
 def test_a_bad_task_body_is_refused_by_its_form_key_and_nothing_is_written(client, db):
