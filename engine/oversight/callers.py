@@ -215,12 +215,13 @@ def lift_flag(session: Session, actor: Actor, flag_id: int, reason: str | None, 
 
 
 def _in_force_or_pending(now: datetime):
-    return (CallerFlag.lifted_at.is_(None)) & (CallerFlag.ends_at > now)
+    """Not lifted and not past its last day (confirmed or still waiting for the second person)."""
+    return CallerFlag.lifted_at.is_(None) & (CallerFlag.ends_at > now)
 
 
 def _in_force(phone: str, now: datetime):
     return select(CallerFlag).where(CallerFlag.phone == phone, CallerFlag.confirmed_at.is_not(None),
-                                    CallerFlag.lifted_at.is_(None), CallerFlag.ends_at > now)
+                                    _in_force_or_pending(now))
 
 
 def intake_banner(session: Session, actor: Actor, phone: str | None, now: datetime) -> list[dict]:
