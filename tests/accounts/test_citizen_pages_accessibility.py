@@ -4,6 +4,7 @@ critical violation, in every state a citizen meets (empty, with errors, with res
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import axe_violations, horizontal_overflow
 from tests.support.helpers import REPLY
@@ -38,12 +39,13 @@ def test_citizen_pages_are_accessible(db, people, tickets, zoom):
     page.fill("#username", "nobody")
     page.fill("#password", "wrong-password")
     page.click("button:has-text('登录')")
-    assert page.locator(".alert").is_visible()
+    expect(page.locator(".alert")).to_be_visible()
     check(page, "login with an error")
 
     page.goto("/public/submit")
     check(page, "submit")
     page.click("button:has-text('提交')")  # nothing filled in: every error shows
+    expect(page.locator(".err").first).to_be_visible()
     assert page.locator(".err").count() >= 3
     check(page, "submit with errors")
     page.fill("#citizen_name", "王小明")
@@ -64,7 +66,7 @@ def test_citizen_pages_are_accessible(db, people, tickets, zoom):
     page.fill("#number", number)
     page.fill("#code", code)
     page.click("button:has-text('查询')")
-    assert page.locator("#evaluate-form").is_visible()
+    expect(page.locator("#evaluate-form")).to_be_visible()
     check(page, "track with the evaluation form")
     page.click("button:has-text('提交评价')")  # no rating chosen
     check(page, "evaluation with errors")

@@ -62,6 +62,7 @@ def test_a_ticket_lives_its_whole_life_by_clicking(people, db, shot):
     assert receiver.url.endswith("/inbox")
     shot(receiver, "05-unit-inbox-phone")
     receiver.locator("li.item", has_text=number).get_by_role("link", name="签收或退回").click()
+    receiver.wait_for_load_state()
     assert receiver.locator("input[name=decision][value=return]").count() == 1
     receiver.check("input[name=decision][value=sign]")
     shot(receiver, "06-sign-phone")
@@ -133,6 +134,7 @@ def test_a_bad_form_shows_chinese_errors_and_saves_nothing(people, db, shot):
     agent.fill("#content", "   ")
     agent.check("input[name=scope][value=refuse]")
     agent.click("button:has-text('提交登记')")
+    agent.wait_for_load_state()
     errors = agent.locator(".err").all_inner_texts()
     assert "请填写诉求人姓名" in " ".join(errors)
     assert any("联系电话格式不正确" in e for e in errors) and any("请填写诉求内容" in e for e in errors)
