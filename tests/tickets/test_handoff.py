@@ -15,6 +15,7 @@ from tests.docstore.conftest import pdf_text
 from tests.notices.test_outbox import FakeProvider
 from tests.support.helpers import CITIZEN, REPLY, user
 from tests.support.pages import INTAKE, as_user, count, last_ticket, post, text, unit_id
+from web.tickets.handoffs import YEARS
 
 REFUSE_2 = {**INTAKE, "content": "家门口有人持刀打架，现场很乱，请赶快处理！", "scope": "refuse", "refusal_code": "2",
             "refusal_explanation": "该事项属于110报警服务台职责，已为您转接110。"}
@@ -185,3 +186,17 @@ def test_only_the_110_channel_carries_case_numbers_and_only_the_office_sees_the_
     r = client.post("/api/v1/session", json={"username": "receiver", "password": "demo12345"})
     assert client.get("/api/v1/handoffs", headers={"Authorization": f"Bearer {r.get_json()['token']}"}
                       ).status_code == 403
+
+
+def test_a_year_that_cannot_be_shown_says_so_and_shows_this_year(client, db):
+    as_user(client, db, "dispatcher")
+    message = f"只能查看{YEARS[0]}年至{YEARS[1]}年的统计，已显示2026年。"  # the test clock is in 2026
+    for asked in (YEARS[0] - 1, YEARS[1] + 1, "abc", "2026年"):
+        r = client.get(f"/handoffs?year={asked}")
+        page = text(r)
+        assert r.status_code == 200 and message in page and 'role="alert"' in page, asked
+        assert "2026年按月统计" in page and re.search(r"<tr><td>11月</td>", page)
+    for asked in ("", str(YEARS[0])):
+        page = text(client.get(f"/handoffs?year={asked}"))
+        assert "只能查看" not in page and 'role="alert"' not in page
+    assert f"{YEARS[0]}年按月统计" in page
