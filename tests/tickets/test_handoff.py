@@ -26,6 +26,12 @@ def handoffs(db) -> list[EmergencyHandoff]:
     return list(db.session.scalars(select(EmergencyHandoff).order_by(EmergencyHandoff.id)))
 
 
+def month_counts(page: str, month: str) -> dict[str, int]:
+    """One month's row of the statistics table as printed, keyed by its column titles (each cell's data-label)."""
+    row = re.search(rf'<tr><td data-label="月份">{month}</td>(.*?)</tr>', page).group(1)
+    return {label: int(n) for label, n in re.findall(r'<td data-label="([^"]+)">(\d+)</td>', row)}
+
+
 def emergency_outbox(db) -> list[Outbox]:
     db.session.rollback()
     return list(db.session.scalars(select(Outbox).where(Outbox.kind == "emergency").order_by(Outbox.id)))
@@ -53,8 +59,7 @@ def test_the_agent_hands_the_caller_over_to_110_from_the_intake_page(client, db,
     shown = text(client.get(f"/tickets/{ticket.id}"))
     assert "已转接 <strong>110报警服务台</strong>：已转接" in shown
     stats = text(client.get("/handoffs"))
-    november = re.search(r"<tr><td>11月</td>(.*?)</tr>", stats).group(1)
-    assert re.findall(r"<td>(\d+)</td>", november) == ["1", "0", "0", "0", "0"]
+    assert month_counts(stats, "11月") == {"转110": 1, "转119": 0, "转120": 0, "转122": 0, "110转来": 0}
     assert ticket.number in stats
 
 
@@ -162,8 +167,8 @@ def test_110_sends_a_matter_with_its_case_number_and_gets_the_answer_back(app, c
         assert row.params["case_number"] == "HY110-20261125-0042" and row.params["reply"] == REPLY["result"]
         assert handoffs(db)[0].reported_at is not None
         as_user(client, db, "dispatcher")
-        november = re.search(r"<tr><td>11月</td>(.*?)</tr>", text(client.get("/handoffs"))).group(1)
-        assert re.findall(r"<td>(\d+)</td>", november) == ["0", "0", "0", "0", "1"]
+        assert month_counts(text(client.get("/handoffs")), "11月") == {"转110": 0, "转119": 0, "转120": 0, "转122": 0,
+                                                                      "110转来": 1}
     finally:
         db.session.rollback()
         db.session.execute(ApiClient.__table__.delete().where(ApiClient.name == "110联动平台"))
@@ -195,7 +200,7 @@ def test_a_year_that_cannot_be_shown_says_so_and_shows_this_year(client, db):
         r = client.get(f"/handoffs?year={asked}")
         page = text(r)
         assert r.status_code == 200 and message in page and 'role="alert"' in page, asked
-        assert "2026年按月统计" in page and re.search(r"<tr><td>11月</td>", page)
+        assert "2026年按月统计" in page and month_counts(page, "11月")
     for asked in ("", str(YEARS[0])):
         page = text(client.get(f"/handoffs?year={asked}"))
         assert "只能查看" not in page and 'role="alert"' not in page
