@@ -15,6 +15,7 @@ from tests.docstore.conftest import pdf_text
 from tests.notices.test_outbox import FakeProvider
 from tests.support.helpers import CITIZEN, REPLY, user
 from tests.support.pages import INTAKE, as_user, count, last_ticket, post, text, unit_id
+from web.tickets.handoffs import YEARS
 
 REFUSE_2 = {**INTAKE, "content": "家门口有人持刀打架，现场很乱，请赶快处理！", "scope": "refuse", "refusal_code": "2",
             "refusal_explanation": "该事项属于110报警服务台职责，已为您转接110。"}
@@ -23,6 +24,12 @@ REFUSE_2 = {**INTAKE, "content": "家门口有人持刀打架，现场很乱，�
 def handoffs(db) -> list[EmergencyHandoff]:
     db.session.rollback()
     return list(db.session.scalars(select(EmergencyHandoff).order_by(EmergencyHandoff.id)))
+
+
+def month_counts(page: str, month: str) -> dict[str, int]:
+    """One month's row of the statistics table as printed, keyed by its column titles (each cell's data-label)."""
+    row = re.search(rf'<tr><td data-label="月份">{month}</td>(.*?)</tr>', page).group(1)
+    return {label: int(n) for label, n in re.findall(r'<td data-label="([^"]+)">(\d+)</td>', row)}
 
 
 def emergency_outbox(db) -> list[Outbox]:
@@ -52,8 +59,7 @@ def test_the_agent_hands_the_caller_over_to_110_from_the_intake_page(client, db,
     shown = text(client.get(f"/tickets/{ticket.id}"))
     assert "已转接 <strong>110报警服务台</strong>：已转接" in shown
     stats = text(client.get("/handoffs"))
-    november = re.search(r"<tr><td>11月</td>(.*?)</tr>", stats).group(1)
-    assert re.findall(r"<td>(\d+)</td>", november) == ["1", "0", "0", "0", "0"]
+    assert month_counts(stats, "11月") == {"转110": 1, "转119": 0, "转120": 0, "转122": 0, "110转来": 0}
     assert ticket.number in stats
 
 
@@ -161,8 +167,8 @@ def test_110_sends_a_matter_with_its_case_number_and_gets_the_answer_back(app, c
         assert row.params["case_number"] == "HY110-20261125-0042" and row.params["reply"] == REPLY["result"]
         assert handoffs(db)[0].reported_at is not None
         as_user(client, db, "dispatcher")
-        november = re.search(r"<tr><td>11月</td>(.*?)</tr>", text(client.get("/handoffs"))).group(1)
-        assert re.findall(r"<td>(\d+)</td>", november) == ["0", "0", "0", "0", "1"]
+        assert month_counts(text(client.get("/handoffs")), "11月") == {"转110": 0, "转119": 0, "转120": 0, "转122": 0,
+                                                                      "110转来": 1}
     finally:
         db.session.rollback()
         db.session.execute(ApiClient.__table__.delete().where(ApiClient.name == "110联动平台"))
@@ -185,3 +191,17 @@ def test_only_the_110_channel_carries_case_numbers_and_only_the_office_sees_the_
     r = client.post("/api/v1/session", json={"username": "receiver", "password": "demo12345"})
     assert client.get("/api/v1/handoffs", headers={"Authorization": f"Bearer {r.get_json()['token']}"}
                       ).status_code == 403
+
+
+def test_a_year_that_cannot_be_shown_says_so_and_shows_this_year(client, db):
+    as_user(client, db, "dispatcher")
+    message = f"只能查看{YEARS[0]}年至{YEARS[1]}年的统计，已显示2026年。"  # the test clock is in 2026
+    for asked in (YEARS[0] - 1, YEARS[1] + 1, "abc", "2026年"):
+        r = client.get(f"/handoffs?year={asked}")
+        page = text(r)
+        assert r.status_code == 200 and message in page and 'role="alert"' in page, asked
+        assert "2026年按月统计" in page and month_counts(page, "11月")
+    for asked in ("", str(YEARS[0])):
+        page = text(client.get(f"/handoffs?year={asked}"))
+        assert "只能查看" not in page and 'role="alert"' not in page
+    assert f"{YEARS[0]}年按月统计" in page

@@ -131,6 +131,20 @@ def test_immediate_answer_from_the_knowledge_base_search(client, db):
     assert t.status == "evaluating" and t.kb_entry_id == entry.id and t.answer_text == kb_search.plain_text(entry.content)
 
 
+def test_the_scope_hints_name_the_panels_shown_and_not_where_they_sit(client, db, tickets):
+    # On a phone the panels come under the form, not to its right: the hints name them by their headings instead.
+    t = tickets.new(scope=None)
+    login(client, "agent")
+    for url in ("/intake", task_url(t.id, "decide_scope")):
+        page = text(client.get(url))
+        assert "须在“既往工单”栏中选定关联的工单" in page and "在“知识库”栏中选定作答条目" in page, url
+        assert "右侧" not in page, url
+        panels = re.findall(r"在“(.+?)”栏中", page)
+        assert sorted(panels) == ["既往工单", "知识库"], (url, panels)
+        for panel in panels:  # each panel a hint names is on the page under that heading
+            assert re.search(rf"<h2>{panel}[ <]", page), (url, panel)
+
+
 def test_channel_ticket_is_scoped_on_its_task_page(client, db, tickets):
     t = tickets.new(scope=None)
     login(client, "agent")
