@@ -25,3 +25,16 @@ def test_a_flags_tickets_are_readable_on_a_phone(client, db, caller, people, sho
     # Each stacked cell still says which column it is (the header row is hidden on a phone).
     assert [c["label"] for c in cells[:5]] == ["工单", "登记时间", "类型", "状态", "内容"]
     shot(page, "caller-flag-phone")
+
+
+def test_the_list_of_flags_is_readable_on_a_phone(client, db, caller, people):  # noqa: F811
+    as_user(client, db, "agent")
+    assert propose(client, db, caller).status_code == 302
+    page = people.signed_in("agent", phone=True)
+    page.goto("/callers")
+    table = page.locator("#flag-list")
+    assert "查看" in table.inner_text()
+    assert horizontal_overflow(page)["page"] == 0
+    cells = table.evaluate(CELLS)
+    assert len(cells) == 7 and min(c["width"] for c in cells) >= READABLE, cells
+    assert [c["label"] for c in cells] == ["号码", "类型", "状态", "有效至", "标记人", "复核人", "操作"]
