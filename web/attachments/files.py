@@ -4,7 +4,9 @@ URLs pages and the API show — ``public_url`` is the Open311 ``media_url`` hook
 """
 from __future__ import annotations
 
-from flask import Response, current_app, request, url_for
+import io
+
+from flask import Response, current_app, request, send_file, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from engine.attachments import SLOT_FIELDS, Upload
@@ -111,8 +113,9 @@ def send(a, data: bytes, *, thumb: bool = False, download: bool = False, cache: 
     """The attachment's bytes: pictures and PDFs shown in the browser, office files (and ``download``) saved."""
     inline = not download and (thumb or a.kind in ("image", "pdf"))
     mime = "image/jpeg" if thumb and a.kind == "image" else a.mime
-    resp = Response(data, mimetype=mime)
-    resp.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=a.name)
+    # Flask's send_file writes the name as RFC 6266 says: an ASCII fallback plus ``filename*=UTF-8''…``; a header
+    # holding the raw Chinese name cannot be sent (WSGI headers are latin-1) and the download never arrives.
+    resp = send_file(io.BytesIO(data), mimetype=mime, as_attachment=not inline, download_name=a.name, etag=False)
     resp.headers["Cache-Control"] = cache
     resp.headers["Content-Security-Policy"] = (IMAGE_CSP if a.kind == "image" else PDF_CSP) if inline else DOWNLOAD_CSP
     resp.headers["X-Frame-Options"] = "SAMEORIGIN"
