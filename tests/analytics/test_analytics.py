@@ -181,7 +181,7 @@ def test_public_page_and_open_data_have_no_personal_data(db, client, clock):
     assert body["total"] == 5 and body["by_type"]["complaint"] == 5
     assert body["period"] == {"from": "2026-11-01", "to": "2026-12-31"}  # the JSON keeps its English keys
     csv_resp = client.get("/public/data.csv" + q)
-    assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
+    assert csv_resp.status_code == 200 and csv_resp.content_type == "text/csv; charset=utf-8"  # one charset
     rows = by_header(csv_table(csv_resp.get_data()))
     zjj_row = next(r for r in rows if r["承办单位"] == unit(db.session, "HY-ZJJ").name)
     assert zjj_row == {"统计起始日期": "2026-11-01", "统计截止日期": "2026-12-31", "承办单位": zjj["unit"],

@@ -40,7 +40,7 @@ def test_ranking_downloads_and_the_log(client, db):
                        + re.search(r"unit_id=(\d+)&amp;metric=sign_rate", page).group(1))
     assert drill.status_code == 200 and "计入分母的工单" in text(drill)
     csv_resp = client.get("/reports/assessment.csv" + Q)
-    assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
+    assert csv_resp.status_code == 200 and csv_resp.content_type == "text/csv; charset=utf-8"  # one charset
     assert "76.75" in csv_resp.get_data().decode("utf-8-sig")
     xlsx = client.get("/reports/assessment.xlsx" + Q + "&version=2026-2")
     assert xlsx.status_code == 200

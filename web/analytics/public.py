@@ -94,6 +94,6 @@ def data_csv():
     data = _data()
     name = f"12345热线公开统计_{data['period']['from']}_{data['period']['to']}.csv"
     ascii_name = f"hotline-public-{data['period']['from']}-{data['period']['to']}.csv"
-    return Response(open_data.public_csv(data), mimetype="text/csv; charset=utf-8",
+    return Response(open_data.public_csv(data), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
                                                     f"filename*=UTF-8''{quote(name)}"})

@@ -104,7 +104,7 @@ def assessment_download(fmt: str):
         exports.log_assessment_download(db.session, actor(), fmt, n, start, end, report["weights_version"], now())
     spool.seek(0)
     name = f"考核结果_{d_from.isoformat()}_{d_to.isoformat()}_{report['weights_version']}.{fmt}"
-    return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv")
 
 
 @bp.get("/drill")
@@ -317,7 +317,7 @@ def export_download(request_id: int, fmt: str):
     spool.seek(0)
     d = _describe(req)
     name = f"工单数据_申请{req.id}_{d['from'].isoformat()}至{d['to'].isoformat()}.{fmt}"
-    return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv")
 
 
 @bp.get("/exports/log")
