@@ -153,10 +153,13 @@ class Choice(_Choice, SelectField):
 class Radio(_Choice, RadioField):
     """A group of radio buttons."""
 
+    shown_as = "radio"  # web/templates/_macros.html draws it by this, so subclasses keep the look
+
 
 class MultiCheck(_Choice, SelectMultipleField):
     """A group of check boxes; submits a list."""
 
+    shown_as = "checks"
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 

@@ -268,6 +268,11 @@ def test_page(client, db, tickets, bpmn_id):
     assert info.title in page
     for snippet in scenario.shows:
         assert snippet in page, f"{bpmn_id}: the page does not show {snippet!r}"
+    # Every choice is drawn like the others (a label one can tap, no list bullets): none falls back to WTForms'
+    # bare <ul> list, as the sign page's 签收/退回 once did.
+    choices = lxml.html.fromstring(page).xpath("//form//input[@type='radio' or @type='checkbox']")
+    bare = [i.get("name") for i in choices if i.getparent().tag != "label" and i.xpath("ancestor::ul")]
+    assert not bare, f"{bpmn_id}: choices drawn as a bare list: {bare}"
     body, _shown = fill_form(page, {k: _unit_value(db, v) for k, v in scenario.fill.items()})
     for name, expected in scenario.prefilled.items():
         expected = user(db.session, expected).name if name == "handler_name" else expected
