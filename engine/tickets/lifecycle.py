@@ -49,8 +49,11 @@ from .ready import start_clocks
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
 DEEMING = Actor.system("系统（时限监控）")
 # Which ticket column holds the due instant of a task, unless the diagram names one with the `due` property.
+# The 时限 a task shows in the work lists. An extension is decided before the unit's own handling deadline runs
+# out: until then the unit cannot reply, so the reviewer's task carries that deadline.
 DUE_COLUMN = {"dispatch": "dispatch_due", "county_dispatch": "dispatch_due", "sign": "accept_due",
-              "co_handle": "handling_due", "reply": "handling_due", "evaluate": "eval_due"}
+              "co_handle": "handling_due", "reply": "handling_due", "extension_review": "handling_due",
+              "evaluate": "eval_due"}
 DUE_COLUMNS = {"dispatch_due", "accept_due", "handling_due", "eval_due"}
 # Where a handler finds the files of its step (``engine.attachments.Prepared``): set here only, never by a caller.
 FILES_KEY = "attachments"

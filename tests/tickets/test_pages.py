@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from sqlalchemy import select
 
 from engine.common.db import transaction
@@ -285,9 +286,14 @@ def test_unit_asks_for_an_extension_and_the_office_approves_it(client, db, ticke
     assert "延期天数须为1至" in text(r) and count(db, ExtensionRequest) == 0
     r = complete(client, t.id, "reply", {"action": "extension", "days": "5", "reason": "需协调多个部门现场核查"})
     flashed = text(client.get(r.headers["Location"]))
-    assert "已申请延期5个工作日，待热线办审核员审批" in flashed and "「办理答复」已完成" not in flashed
+    assert "已申请延期5个工作日，待热线办审核员在原办理时限（2026-12-09 24:00）前审批" in flashed
+    assert "审批期间暂不能提交答复" in flashed and "「办理答复」已完成" not in flashed
     assert count(db, ExtensionRequest) == 1
     login(client, "reviewer")
+    # The reviewer's work list gives the approval the unit's deadline: after it, an approval comes too late.
+    row = next(li for li in lxml.html.fromstring(client.get("/tasks").get_data(as_text=True)).xpath("//tr|//li")
+               if t.number in li.text_content() and "延期审批" in li.text_content())
+    assert "2026-12-09 24:00" in row.text_content()
     assert "待审批的延期申请" in text(client.get("/office/review"))
     page = text(client.get(task_url(t.id, "extension_review")))
     # What the approver decides on: the days, the unit's reason, the deadline now and the one approval gives.

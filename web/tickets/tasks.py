@@ -16,7 +16,7 @@ from engine.tickets import complete_task, pages, queries
 from forms import FORMS, form_for_task
 
 from ..attachments.files import uploads_from_request
-from ..common import actor, after_task_url
+from ..common import actor, after_task_url, fmt_due
 from ..extensions import db
 from ..oversight.taskprep import PREPARE as OVERSIGHT_PREPARE
 from ..security import login_required, now
@@ -41,8 +41,9 @@ def done_message(number: str, title: str, step, data: dict) -> str:
     """What the flash says after a task: the action that was taken, not only the task's name."""
     status = step.ticket.status_enum.label
     if step.action == "extension_request":
-        return (f"工单 {number} 已申请延期{data.get('days')}个工作日，待热线办审核员审批；"
-                f"审批前仍按原办理时限办理。当前状态：{status}")
+        return (f"工单 {number} 已申请延期{data.get('days')}个工作日，待热线办审核员在原办理时限"
+                f"（{fmt_due(step.ticket.handling_due)}）前审批；审批期间暂不能提交答复，审批后可继续办理答复，"
+                f"未获批准的仍按原办理时限办理。当前状态：{status}")
     label = ACTION_LABELS.get(step.action)
     if label and label != title:
         return f"工单 {number}「{title}」已完成（{label}），当前状态：{status}"
