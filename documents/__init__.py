@@ -6,7 +6,16 @@ stored by the caller; issued PDFs are stored by the caller and never re-rendered
 """
 
 from .kinds import KINDS, DocumentError, Kind, format_number, get_kind
-from .render import DEFAULTS, chinese_date, render_batch, render_html, render_pdf
+from .render import (
+    DEFAULTS,
+    chinese_date,
+    format_deadline,
+    format_period_end,
+    format_when_text,
+    render_batch,
+    render_html,
+    render_pdf,
+)
 from .specimens import specimen_context
 
 __all__ = [
@@ -15,7 +24,10 @@ __all__ = [
     "DocumentError",
     "Kind",
     "chinese_date",
+    "format_deadline",
     "format_number",
+    "format_period_end",
+    "format_when_text",
     "get_kind",
     "render_batch",
     "render_html",

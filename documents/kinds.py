@@ -33,6 +33,15 @@ SUPERVISION_REASONS: dict[str, tuple[str, str, int]] = {
     "other": ("其他", "其他需要督办的事项", 4),
 }
 
+#: The 书面说明's second section, worded by why the ticket was supervised (the 督办通知单's reason code): only a red
+#: card means something was not done in time.
+EXPLANATION_HEADINGS: dict[str, str] = {
+    "red_card": "未按时限办理的原因及整改措施",
+    "leader_instruction": "落实领导批示的情况",
+    "repeated": "群众多次或集中反映的原因及处理措施",
+    "other": "督办事项的情况说明",
+}
+
 #: Art. 19: situations in which the office proposes accountability, by item number.
 ACCOUNTABILITY_SITUATIONS: dict[int, str] = {
     1: "在办理工单过程中出现推诿扯皮、弄虚作假、行政不作为、违法行政，不履行职责的",
@@ -75,6 +84,19 @@ def _requires_when(key: str, allowed: Mapping, needs: Mapping[str, tuple[str, ..
         return [extra for extra in needs.get(value, ()) if _is_missing(context.get(extra))]
 
     return check
+
+
+def _explanation_check(context: Mapping) -> list[str]:
+    """A 书面说明 needs the unit's explanation; facts issued before it had one (``situation`` and ``rectification``,
+    printed in the earlier layout) still render when a batch prints them again."""
+    reason = context.get("reason_code")
+    if not _is_missing(reason) and (not isinstance(reason, str) or reason not in EXPLANATION_HEADINGS):
+        raise DocumentError(f"reason_code={reason!r} is not one of {sorted(EXPLANATION_HEADINGS)}")
+    if not _is_missing(context.get("explanation")):
+        return []
+    if not _is_missing(context.get("situation")):
+        return [key for key in ("rectification",) if _is_missing(context.get(key))]
+    return ["explanation"]
 
 
 @dataclass(frozen=True)
@@ -140,9 +162,9 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "written_explanation", "书面说明", "说",
-        ("unit", "ticket_no", "supervision_number", "content_summary", "situation", "rectification", "result",
-         "handler", "leader", "replied_at"),
+        ("unit", "ticket_no", "supervision_number", "content_summary", "result", "handler", "leader", "replied_at"),
         "A unit's written explanation answering a supervision notice (Art. 18).",
+        _explanation_check,
     ),
     Kind(
         "redo_notice", "重办通知", "重",

@@ -19,6 +19,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from . import fonts as compact_fonts
 from .kinds import (
     ACCOUNTABILITY_SITUATIONS,
+    EXPLANATION_HEADINGS,
     EXTENSION_DECISIONS,
     JOINT_REVIEW_OUTCOMES,
     REFUSAL_REASONS,
@@ -116,6 +117,16 @@ def format_when_text(value: object) -> str:
     return format_when(value)
 
 
+def format_period_end(value: object) -> str:
+    """Write the end of a period in running text without its weekday: 00:00 is 24时 of the day before
+    (2026年12月22日24时); other moments as :func:`format_when_text`."""
+    value = _parse_when(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        day = value.date() - dt.timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日24时"
+    return format_when_text(value)
+
+
 def format_deadline(value: object) -> str:
     """Write a deadline with its weekday; a datetime at 00:00 is shown as 24时 of the day before."""
     value = _parse_when(value)
@@ -138,6 +149,15 @@ def _paragraphs(value: object) -> list[str]:
     if isinstance(value, Iterable):
         return [str(item) for item in value]
     return [str(value)]
+
+
+def _ends_with_thanks(value: object) -> bool:
+    """Whether the last sentence of a text (or of its last paragraph) thanks the reader (感谢…, 谢谢…)."""
+    paragraphs = _paragraphs(value)
+    if not paragraphs:
+        return False
+    sentences = [part for part in paragraphs[-1].rstrip("。！!. ").split("。") if part.strip()]
+    return bool(sentences) and ("感谢" in sentences[-1] or "谢谢" in sentences[-1])
 
 
 def _contact(value: object) -> str:
@@ -236,8 +256,10 @@ def _build_environment() -> jinja2.Environment:
         when=format_when,
         when_text=format_when_text,
         deadline=format_deadline,
+        period_end=format_period_end,
         paragraphs=_paragraphs,
         contact=_contact,
+        ends_with_thanks=_ends_with_thanks,
         seal_glyphs=_seal_glyphs,
     )
     env.globals.update(
@@ -245,6 +267,7 @@ def _build_environment() -> jinja2.Environment:
         SUPERVISION_REASONS=SUPERVISION_REASONS,
         ACCOUNTABILITY_SITUATIONS=ACCOUNTABILITY_SITUATIONS,
         EXTENSION_DECISIONS=EXTENSION_DECISIONS,
+        EXPLANATION_HEADINGS=EXPLANATION_HEADINGS,
         JOINT_REVIEW_OUTCOMES=JOINT_REVIEW_OUTCOMES,
     )
     return env

@@ -153,8 +153,8 @@ def apply_extension(session: Session, ticket: Ticket, days: int, actor: Actor, n
     ticket.deadline_provisional = clock.provisional
     ticket.monitor_level = tl.monitoring_level(clock, now)
     reschedule(ticket)
-    write_audit(session, ticket.id, actor, EXTENSION_ACTION, ticket.status, ticket.status, now, days=days,
-                before_due=_iso(before), due=_iso(clock.due), requested_at=_iso(asked))
+    write_audit(session, ticket.id, actor, EXTENSION_ACTION, ticket.status, ticket.status, now, follows_action=True,
+                days=days, before_due=_iso(before), due=_iso(clock.due), requested_at=_iso(asked))
     return clock
 
 

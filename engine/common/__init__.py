@@ -8,7 +8,7 @@ from . import throttle
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
 from .assignments import assign, deactivate, dispatch_round, next_round
-from .audit import ACTION_LABELS, AUDIT_INSERT, audit_values, write_audit
+from .audit import ACTION_LABELS, AUDIT_INSERT, action_first, audit_values, write_audit
 from .context import (
                       RUNTIME,
                       active_ids,
@@ -31,4 +31,4 @@ __all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invali
            "calendar", "can_act", "configure_sqlite", "deactivate", "dispatch_round", "fail", "forget_active",
            "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "next_round", "put_setting",
            "reset_caches", "rules_for", "session_factory", "text", "throttle", "transaction", "unit_field",
-           "units_field", "visible_filter", "write_audit", "AUDIT_INSERT", "audit_values"]
+           "units_field", "visible_filter", "write_audit", "AUDIT_INSERT", "action_first", "audit_values"]

@@ -1,6 +1,8 @@
 """Audit rows: every action on a ticket, with actor, before/after state and time."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -81,15 +83,47 @@ ACTION_LABELS = {
 }
 
 
+_HELD = "audit_rows_after_the_action"
+
+
 def write_audit(session: Session, ticket_id: int | None, actor: Actor, action: str, before: str | None,
-                after: str | None, now: datetime, **detail) -> None:
+                after: str | None, now: datetime, *, follows_action: bool = False, **detail) -> None:
     """Append one audit row at once, in the caller's transaction.
 
     A plain INSERT on the session's connection rather than an ORM object: audit rows are never changed or read back
     through the session, and on the hot path (one or two per action) the unit of work costs several times the
     statement itself. The ticket must already be in the database (flushed) when ``ticket_id`` is given.
+
+    ``follows_action``: the row is a consequence of the action being completed (the extension its approval grants,
+    the document its answer prints). Inside :func:`action_first` it is held and written after the action's own row,
+    which is written last (its after-state is known only then); timelines order rows of one instant by id, so the
+    decision reads before what it caused. Outside, it is written at once.
     """
-    session.connection().execute(AUDIT_INSERT, audit_values(ticket_id, actor, action, before, after, now, **detail))
+    values = audit_values(ticket_id, actor, action, before, after, now, **detail)
+    held = session.info.get(_HELD) if follows_action else None
+    if held is not None:
+        held.append(values)
+    else:
+        session.connection().execute(AUDIT_INSERT, values)
+
+
+@contextmanager
+def action_first(session: Session) -> Iterator[None]:
+    """Hold the rows written with ``follows_action`` inside the block; write them, in order, when it ends well.
+
+    Nested blocks leave the rows to the outermost one. An error discards them with the rest of the transaction.
+    """
+    if session.info.get(_HELD) is not None:
+        yield
+        return
+    held: list[dict] = []
+    session.info[_HELD] = held
+    try:
+        yield
+    finally:
+        session.info.pop(_HELD, None)
+    for values in held:  # one by one: ids in write order on every database
+        session.connection().execute(AUDIT_INSERT, values)
 
 
 def audit_values(ticket_id: int | None, actor: Actor, action: str, before: str | None, after: str | None,

@@ -174,7 +174,7 @@ def issue_document(session: Session, kind: str, context: Mapping, actor: Actor, 
     session.flush()
     if ticket is not None:
         write_audit(session, ticket.id, actor, "document_issue", ticket.status, ticket.status, now,
-                    kind=spec.code, title=spec.title, number=doc.number, document_id=doc.id)
+                    follows_action=True, kind=spec.code, title=spec.title, number=doc.number, document_id=doc.id)
     return doc
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from documents import format_deadline, format_when_text
 from engine.common import Actor, Forbidden, Invalid, NotFound
 from engine.docstore import issue_document
 from engine.domain.calendar import TZ
@@ -27,7 +28,13 @@ PROPOSE_TO = ("市纪委监委", "市委组织部")
 
 
 def _local(dt: datetime | None) -> str:
-    return f"{dt.astimezone(TZ):%Y年%m月%d日%H时%M分}" if dt else "—"
+    """A moment as the documents write it in running text: 2026年5月26日0时10分."""
+    return format_when_text(dt.astimezone(TZ)) if dt else "—"
+
+
+def _end(dt: datetime | None) -> str:
+    """A period's end as the notices that set it print it: 2026年5月28日（星期四）24时, not 5月29日00时00分."""
+    return format_deadline(dt.astimezone(TZ)) if dt else "—"
 
 
 def _add(session: Session, situation: int, key: str, unit_id: int | None, ticket_ids: list[int], facts: list[str],
@@ -61,10 +68,10 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
         late_at = first.submitted_at if first is not None else None
         if first is None and t.status in ("handling", "co_handling", "signing"):
             made += _add(session, 3, f"ticket:{t.id}", t.lead_unit_id, [t.id], [
-                f"工单{t.number}办理时限为{_local(t.handling_due)}，截至{_local(now)}仍未答复。"], now)
+                f"工单{t.number}办理时限为{_end(t.handling_due)}，截至{_local(now)}仍未答复。"], now)
         elif late_at is not None and late_at > t.handling_due:
             made += _add(session, 3, f"ticket:{t.id}", t.lead_unit_id, [t.id], [
-                f"工单{t.number}办理时限为{_local(t.handling_due)}，{_local(late_at)}才答复，"
+                f"工单{t.number}办理时限为{_end(t.handling_due)}，{_local(late_at)}才答复，"
                 "逾期且无批准的延期。"], now)
     # (4) the unit replied without telling the citizen
     for r, t in session.execute(select(Reply, Ticket).join(Ticket, Ticket.id == Reply.ticket_id)
@@ -75,7 +82,7 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
     for s, t in session.execute(select(Supervision, Ticket).join(Ticket, Ticket.id == Supervision.ticket_id)
                                 .where(Supervision.overdue_flagged_at.is_not(None))).all():
         made += _add(session, 6, f"supervision:{s.id}", s.unit_id, [t.id], [
-            f"工单{t.number}于{_local(s.opened_at)}列入督办，应于{_local(s.due_at)}前答复并提交书面说明，"
+            f"工单{t.number}于{_local(s.opened_at)}列入督办，应于{_end(s.due_at)}前答复并提交书面说明，"
             + (f"{_local(s.replied_at)}才答复。" if s.replied_at else "逾期未答复。")], now)
     # (9) a knowledge-base gap or error the unit let run past its 5-working-day fix deadline
     for f in session.scalars(select(KnowledgeFlag).where(KnowledgeFlag.due_at < now,
@@ -84,7 +91,7 @@ def detect_candidates(session: Session, now: datetime, rule: RepeatRule = Repeat
         state = f"{_local(f.fixed_at)}才修正" if f.fixed_at else f"截至{_local(now)}仍未修正"
         made += _add(session, 9, f"kb_flag:{f.id}", f.unit_id, [f.source_ticket_id] if f.source_ticket_id else [], [
             f"市热线办于{_local(f.flagged_at)}指出知识库{'知识缺失' if f.kind == 'gap' else '信息错误'}：{f.text}",
-            f"应于{_local(f.due_at)}前修正，{state}。"], now)
+            f"应于{_end(f.due_at)}前修正，{state}。"], now)
     # (7) the same matter reported 3+ times and still not resolved; a merged matter (并单) when its main ticket
     # passed its handling deadline without an accepted reply, or was archived with a citizen still dissatisfied
     merged = merged_groups(session, now, rule)
@@ -113,7 +120,7 @@ def _merged_unresolved(session: Session, main: Ticket, ids: list[int], now: date
     replied = session.scalar(select(Reply.id).where(Reply.ticket_id == main.id, Reply.review_decision == "accept")
                              .limit(1)) is not None
     if not replied and main.handling_due is not None and main.handling_due < now:
-        return [f"{calls}，办理时限{_local(main.handling_due)}已过，截至{_local(now)}仍未答复。"]
+        return [f"{calls}，办理时限{_end(main.handling_due)}已过，截至{_local(now)}仍未答复。"]
     unhappy = session.scalar(select(func.count()).select_from(Evaluation).where(
         Evaluation.ticket_id.in_(ids), Evaluation.round == main.redo_count + 1,
         Evaluation.handling_rating.in_(("dissatisfied", "very_dissatisfied"))))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from documents import format_period_end
 from engine.common import (
     RUNTIME,
     Actor,
@@ -15,6 +16,7 @@ from engine.common import (
     Invalid,
     NotFound,
     ServiceError,
+    action_first,
     bundle_for,
     calendar,
     handle,
@@ -128,9 +130,13 @@ def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervisi
                "ticket_type": TYPE_LABELS[TicketType(ticket.ticket_type)], "received_at": _local(ticket.received_at),
                "deadline": _local(ticket.handling_due), "content_summary": ticket.content[:300],
                "reason_code": {"supervisor": "other"}.get(sup.reason, sup.reason), "opened_at": _local(now),
-               "reply_due": _local(sup.due_at), "contact": office_name(session),
-               "instruction": sup.instruction or sup.note or REASON_LABELS[sup.reason],
-               "instructed_by": sup.instructed_by or actor.label}
+               "reply_due": _local(sup.due_at), "contact": office_name(session), "reason_detail": sup.note}
+    # Only a leader's instruction is a 批示; the scheduler's own account (red card, repeated reports) is the reason's
+    # detail, and a supervisor's decision is printed as its text, without an author.
+    if sup.reason == "leader_instruction":
+        context.update(instruction=sup.instruction, instructed_by=sup.instructed_by)
+    elif sup.reason == "supervisor":
+        context.update(instruction=sup.instruction or sup.note or REASON_LABELS[sup.reason], reason_detail=None)
     # A city leader instructs; the office issues the notice on the instruction (the leader issues no documents).
     issuer = Actor.system(f"{office_name(session)}（依{actor.label}批示）") if actor.role == Role.CITY_LEADER else actor
     return issue_document(session, "supervision_notice", context, issuer, now, ticket_id=ticket.id,
@@ -145,8 +151,11 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
     notice = document_view(session, Actor.system(), sup.notice_document_id) if sup.notice_document_id else None
     context = {"unit": unit.name if unit else "—", "ticket_no": ticket.number,
                "supervision_number": notice["number"] if notice else "—",
-               "content_summary": ticket.content[:300], "situation": [sup.reply_text],
-               "rectification": [sup.written_explanation], "result": sup.reply_text, "handler": actor.name,
+               "content_summary": ticket.content[:300],
+               # The heading of the explanation's section follows the reason the notice gave; the answer is printed
+               # once, as what was done, after the explanation.
+               "reason_code": {"supervisor": "other"}.get(sup.reason, sup.reason),
+               "explanation": sup.written_explanation, "result": sup.reply_text, "handler": actor.name,
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
@@ -183,28 +192,27 @@ def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, pr
     task = inst.ready_task(proj.task_uuid)
     if task is None:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"supervision task {proj.task_uuid} is stale")
-    wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
-    try:
-        inst.complete(task.uuid, wf_data)
-    except WorkflowError as exc:
-        raise ServiceError("督办流程无法继续，请联系流程管理员", f"supervision {sup.id}: {exc}") from exc
-    existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection)
-                                                         .where(TaskProjection.supervision_id == sup.id))}
-    ready = _project(session, sup, inst, existing, now)
-    if inst.is_completed():
-        sup.status, sup.closed_at = "closed", now
-    write_audit(session, ticket.id, actor, action, ticket.status, ticket.status, now, **detail)
+    with action_first(session):  # the 书面说明 the answer prints is audited after the answer
+        wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
+        try:
+            inst.complete(task.uuid, wf_data)
+        except WorkflowError as exc:
+            raise ServiceError("督办流程无法继续，请联系流程管理员", f"supervision {sup.id}: {exc}") from exc
+        existing = {p.task_uuid: p for p in session.scalars(select(TaskProjection)
+                                                             .where(TaskProjection.supervision_id == sup.id))}
+        ready = _project(session, sup, inst, existing, now)
+        if inst.is_completed():
+            sup.status, sup.closed_at = "closed", now
+        write_audit(session, ticket.id, actor, action, ticket.status, ticket.status, now, **detail)
     return ready, action
 
 
 def _red_card_note(req: SupervisionRequest) -> str:
-    """What the 督办通知单 says about the red card: the clock in Chinese and its threshold as people read it."""
-    local = req.threshold_at.astimezone(TZ)
-    when = f"{local - timedelta(days=1):%Y-%m-%d} 24:00" if local.time() == datetime.min.time() \
-        else f"{local:%Y-%m-%d %H:%M}"
+    """Why the red card opened supervision, worded for the 督办通知单 and the ticket page alike: the stage in
+    Chinese and the card's moment as the documents write a period end (2026年12月26日24时)."""
     stage = tl.STAGE_LABELS.get(req.stage, req.stage)
-    what = "仍未签收" if req.stage == "acceptance" else "仍未办结"
-    return f"{stage}环节红牌：{when}{what}，自动列入督办"
+    what = "签收" if req.stage == "acceptance" else "办结"
+    return f"因{stage}环节红牌（至{format_period_end(req.threshold_at.astimezone(TZ))}仍未{what}），自动列入督办"
 
 
 def _open_red_card(session: Session, req: SupervisionRequest) -> bool:

@@ -19,6 +19,7 @@ from engine.common import (
     Invalid,
     NotFound,
     ServiceError,
+    action_first,
     active_ids,
     audit_values,
     bundle_for,
@@ -279,12 +280,14 @@ def _complete_matter_task(session, actor, ticket, proj: TaskProjection, data, no
 
 def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str]) -> Step:
     before = ticket.status_enum
-    wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
-    try:
-        inst.complete(task.uuid, wf_data)
-    except WorkflowError as exc:
-        raise ServiceError("流程无法继续，请联系流程管理员", f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
-    return save_instance(session, ticket, inst, actor, now, action, before, existing, **detail)
+    with action_first(session):  # what the action caused is audited after the action itself
+        wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
+        try:
+            inst.complete(task.uuid, wf_data)
+        except WorkflowError as exc:
+            raise ServiceError("流程无法继续，请联系流程管理员",
+                               f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
+        return save_instance(session, ticket, inst, actor, now, action, before, existing, **detail)
 
 
 def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> TicketStatus:

@@ -46,7 +46,7 @@ def start_clocks(session, ticket: Ticket, inst: Instance, new: list[ReadyTask], 
         store_clock(ticket, handling)
         ticket.deadline_provisional = handling.provisional
         restarted.add("handling")
-        write_audit(session, ticket.id, actor, "redo", ticket.status, ticket.status, now,
+        write_audit(session, ticket.id, actor, "redo", ticket.status, ticket.status, now, follows_action=True,
                     due=handling.due.isoformat())
     if "evaluate" in ids:
         evaluation = tl.evaluation_clock(cal, rules, now)

@@ -143,7 +143,7 @@ def test_still_unsigned_after_three_working_days_red_card_opens_supervision(clie
     [sup] = db.session.scalars(select(Supervision).where(Supervision.ticket_id == t.id)).all()
     assert (sup.reason, sup.status, sup.unit_id) == ("red_card", "open", t.lead_unit_id)
     assert iso8(sup.due_at) == "2026-10-14T00:00:00+08:00"
-    assert sup.note == "签收环节红牌：2026-10-09 24:00仍未签收，自动列入督办"
+    assert sup.note == "因签收环节红牌（至2026年10月9日24时仍未签收），自动列入督办"
     notice = db.session.get(IssuedDocument, sup.notice_document_id)
     pdf_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(notice.pdf)).pages)
     assert "签收环节红牌" in "".join(pdf_text.split()) and "acceptance" not in pdf_text
