@@ -36,7 +36,7 @@ VOID_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 #: Kinds a unit writes itself; a unit user may issue them for its own unit only.
 UNIT_KINDS = frozenset({"return_explanation", "written_explanation"})
 #: Kinds of which a ticket (and unit) has at most one live document: void the wrong one, then issue again.
-ONE_PER_TICKET = frozenset({"refusal_notice", "return_explanation", "redo_notice"})
+ONE_PER_TICKET = frozenset({"refusal_notice", "return_explanation", "extension_form", "redo_notice"})
 #: Kinds only the office and the unit concerned may read, even where the ticket is shared.
 UNIT_PRIVATE_KINDS = frozenset({"accountability_proposal"})
 STATUS_LABELS = {"issued": "有效", "void": "已作废"}

@@ -1,8 +1,8 @@
 """Gather the facts a formal document rests on from the database, as plain dicts ready for ``documents``.
 
-Ticket-bound kinds (工单办理单, 不予受理告知, 退回说明, 重办通知) are built from the ticket's own rows; every other
-kind is issued from the values its process or the office passes (:func:`from_values`). Instants are given in
-Beijing time, citizens' names and phones masked where the document is not addressed to the citizen.
+Ticket-bound kinds (工单办理单, 不予受理告知, 退回说明, 延期申请审批单, 重办通知) are built from the ticket's own
+rows; every other kind is issued from the values its process or the office passes (:func:`from_values`). Instants
+are given in Beijing time, citizens' names and phones masked where the document is not addressed to the citizen.
 """
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ from engine.models import (
     AuditLog,
     EmergencyHandoff,
     Evaluation,
+    ExtensionRequest,
+    Outbox,
     RefusalReason,
     Reply,
     Ticket,
@@ -296,6 +298,44 @@ def return_explanation(session: Session, ticket_id: int, assignment_id: int | No
     return Facts("return_explanation", context, ticket.id, unit.id)
 
 
+# --- 延期申请审批单 ------------------------------------------------------------------------------------------------
+
+def extension_form(session: Session, ticket_id: int) -> Facts:
+    """Facts of a 延期申请审批单: the unit's request and the office's decision, from the ticket's extension request.
+
+    Only what the system recorded is printed: no opinion of the unit's leader (the product has no such step), and
+    the citizen's notice only when its SMS was queued.
+    :raises Invalid: when the ticket has no decided extension request.
+    """
+    ticket = _ticket(session, ticket_id)
+    req = session.scalar(select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id))
+    if req is None or req.decision is None:
+        raise Invalid("该工单没有已审批的延期申请，不能出具延期申请审批单",
+                      f"ticket {ticket.id}: no decided extension request")
+    unit = session.get(Unit, req.unit_id or ticket.lead_unit_id)
+    applicant = session.get(User, req.requested_by_id) if req.requested_by_id else None
+    reviewer = session.get(User, req.decided_by_id) if req.decided_by_id else None
+    approved = req.decision == "approve"
+    told = session.scalar(select(Outbox.created_at).where(Outbox.dedupe_key == f"extension:{ticket.id}")) \
+        if approved else None
+    context = {
+        **_ticket_basics(ticket),
+        "unit": unit.name if unit else "—", "content_summary": ticket.content,
+        "received_at": local(ticket.received_at or ticket.created_at), "original_deadline": local(req.due_before),
+        "requested_days": req.days, "reason": req.reason, "applied_at": local(req.requested_at),
+        "applicant": applicant.display_name if applicant else "—",
+        "applicant_phone": (applicant.phone if applicant and applicant.phone else unit.phone if unit else None),
+        "decision": "approved" if approved else "denied",
+        "decision_reason": req.decision_reason, "reviewer": reviewer.display_name if reviewer else "—",
+        "decided_at": local(req.decided_at),
+    }
+    if approved:
+        context["new_deadline"] = context["requested_deadline"] = local(req.due_after or ticket.handling_due)
+    if told is not None:
+        context["citizen_informed"] = (f"已于{format_when_text(local(told))}以短信告知诉求人延期情况及新的办理时限。")
+    return Facts("extension_form", context, ticket.id, unit.id if unit else None)
+
+
 # --- 重办通知 ----------------------------------------------------------------------------------------------------
 
 def redo_notice(session: Session, ticket_id: int, *, contact: Mapping | str | None = None,
@@ -368,6 +408,7 @@ TICKET_BUILDERS: dict[str, Callable[..., Facts]] = {
     "ticket_record": ticket_record,
     "refusal_notice": refusal_notice,
     "return_explanation": return_explanation,
+    "extension_form": extension_form,
     "redo_notice": redo_notice,
 }
 

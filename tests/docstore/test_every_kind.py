@@ -5,8 +5,8 @@ The 不予受理告知 once read 「属于{{ measures }}第六条…」 because 
 specimen gave ``basis`` and hid it. Here each kind comes from the data its product path uses: the archive page
 issues the ticket-bound kinds from a ticket number, the monitor and the supervision process issue the 督办通知单 and
 the 书面说明, the accountability and knowledge-base services their notices, the analytics their reports.
-延期申请审批单, 联合审定纪要 and 拟办意见 have no issuing path in the product yet: they are issued here from the
-ticket's own rows (extension request, joint review) over a specimen's wording.
+联合审定纪要 and 拟办意见 have no issuing path in the product yet: they are issued here from the ticket's own rows
+(joint review) over a specimen's wording.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from engine.clocks.monitor import monitor_pass
 from engine.common.db import transaction
 from engine.docstore import configure_heading, heading, issue_document
 from engine.knowledge import flags as kb_flags
-from engine.models import ExtensionRequest, IssuedDocument, KnowledgeEntry, Supervision, TaskProjection, Ticket, Unit
+from engine.models import IssuedDocument, KnowledgeEntry, Supervision, TaskProjection, Ticket, Unit
 from engine.oversight import accountability, callers, supervision
 from engine.tickets.lifecycle import complete_task
 from tests.support.helpers import user
@@ -218,20 +218,13 @@ def _local(value: datetime | None) -> str | None:
 
 
 def produce_extension_form(ctx) -> list[IssuedDocument]:
-    t = ctx.flow.dispatched()
-    ctx.flow.act("receiver", t, "sign", decision="sign")
-    ctx.flow.act("handler", t, "reply", action="extension", days=3, reason="需等待第三方噪声检测报告")
-    ctx.flow.act("reviewer", t, "extension_review", decision="approve", reason="理由充分")
-    db = ctx.db
-    db.session.expire_all()
-    t = db.session.get(Ticket, t.id)
-    req = db.session.scalar(select(ExtensionRequest).where(ExtensionRequest.ticket_id == t.id))
-    unit = db.session.get(Unit, t.lead_unit_id)
-    return _from_rows(ctx, "extension_form", t, {
-        "unit": unit.name, "ticket_no": t.number, "content_summary": t.content, "received_at": _local(t.received_at),
-        "original_deadline": _local(req.due_before), "requested_days": req.days, "reason": req.reason,
-        "applied_at": _local(req.requested_at), "decision": "approved", "decision_reason": req.decision_reason,
-        "decided_at": _local(req.decided_at), "new_deadline": _local(t.handling_due)})
+    approved, denied = ctx.flow.dispatched(), ctx.flow.dispatched()
+    for t, decision in ((approved, "approve"), (denied, "deny")):
+        ctx.flow.act("receiver", t, "sign", decision="sign")
+        ctx.flow.act("handler", t, "reply", action="extension", days=3, reason="需等待第三方噪声检测报告")
+        ctx.flow.act("reviewer", t, "extension_review", decision=decision, reason="理由充分" if decision == "approve"
+                     else "检测报告可在原时限内取得")
+    return [_page_issue(ctx.client, ctx.db, "extension_form", t) for t in (approved, denied)]
 
 
 def _disputed(ctx) -> Ticket:

@@ -22,7 +22,7 @@ from ..security import current_user, login_required, now
 bp = Blueprint("docs_archive", __name__, url_prefix="/documents")
 PAGE_SIZE = 50
 #: Kinds the archive page can issue straight from a ticket number (their facts come from the ticket).
-FROM_TICKET = ("ticket_record", "refusal_notice", "return_explanation", "redo_notice")
+FROM_TICKET = ("ticket_record", "refusal_notice", "return_explanation", "extension_form", "redo_notice")
 _executor_lock = threading.Lock()
 
 
@@ -143,7 +143,7 @@ def void(doc_id: int):
 @bp.post("/issue")
 @login_required
 def issue():
-    """Issue a ticket's 工单办理单, 不予受理告知, 退回说明 or 重办通知 by its ticket number."""
+    """Issue a ticket's 工单办理单, 不予受理告知, 退回说明, 延期申请审批单 or 重办通知 by its ticket number."""
     a = _actor()
     kind = request.form.get("kind") or ""
     number = (request.form.get("ticket_no") or "").strip()[:32]
