@@ -211,3 +211,12 @@ def test_behind_the_trusted_proxy_sign_in_locks_are_per_citizen(proxied, db):
     db.session.rollback()
     addresses = set(db.session.scalars(select(AttemptCounter.address).where(AttemptCounter.kind == "login")))
     assert "198.51.100.1" in addresses and "127.0.0.1" not in addresses
+
+
+@pytest.mark.parametrize("hops", [-1, "1", True])
+def test_a_wrong_number_of_proxies_stops_the_app_at_start(database_url, clock, hops):
+    from web import create_app
+
+    with pytest.raises(ValueError, match="HOTLINE_TRUSTED_PROXIES"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock, "SCHEDULER_ENABLED": False,
+                    "TESTING": True, "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": hops})
