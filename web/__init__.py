@@ -22,6 +22,23 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the headers the trusted proxies set (TRUSTED_PROXIES hops).
+
+    Only X-Forwarded-For and X-Forwarded-Proto: nginx (deploy/nginx/hotline.conf) appends the address it saw to the
+    first and overwrites the second, so their last entry is the proxy's word. It passes X-Forwarded-Host, -Port and
+    -Prefix through from the client untouched (it sends Host itself), so trusting those would let anyone choose the
+    host and path of the links the app builds (url_for(_external=True)).
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
+        raise ValueError(f"HOTLINE_TRUSTED_PROXIES must be a whole number of proxies, 0 or more, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``test_config`` overrides any setting of :class:`Config`."""
     app = Flask(__name__, instance_relative_config=True)
@@ -30,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     configure_secret_key(app)
+    _trust_proxies(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -25,6 +25,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("HOTLINE_SECURE_COOKIES", "0") == "1"
+    # How many reverse proxies stand in front of the app (nginx of deploy/: 1). With N, the client's address and
+    # scheme are read from the N-th last entry of X-Forwarded-For / X-Forwarded-Proto (Werkzeug's ProxyFix), so
+    # sign-in locks and the citizens' look-up limit count per citizen, not per proxy. 0 (the default): the headers
+    # are ignored and the address is the connection's, so a client reaching the app directly cannot forge one.
+    TRUSTED_PROXIES = int(os.environ.get("HOTLINE_TRUSTED_PROXIES", 0))
     # Login lockout: this many failures lock the account for LOCKOUT_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOCKOUT_MINUTES = 15

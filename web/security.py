@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine.common import Actor, Forbidden, ServiceError, throttle
 from engine.domain.roles import Role
 from engine.models import ApiClient, User
+from engine.tickets import queries
 
 from .extensions import db
 
@@ -32,18 +33,35 @@ LOOKUP_LIMIT = throttle.Limit(attempts=10, window=timedelta(minutes=10), lock_fo
 _DUMMY_HASH: list[str] = []
 
 
-def check_lookup(number) -> None:
-    """Count one citizen look-up per client address and per ticket number (shared by every worker).
+def citizen_lookup(number, code) -> dict:
+    """A citizen's look-up of a ticket by number and query code, limited against guessing the code.
 
-    :raises TooManyAttempts: past 10 within 10 minutes, with a Chinese message.
+    Only wrong number/code pairs count: 10 within 10 minutes from one client address, or for one ticket number,
+    lock both out for 10 minutes. Every attempt is counted *before* the code is checked (forty parallel guesses get
+    ten checks, never more) and a right code gives its attempt back at once, so a citizen who looks up or evaluates
+    their own ticket any number of times is never refused unless somebody is guessing.
+
+    The failures already counted stay after a right code, under the address and under the number: wiping them
+    would let a guesser holding one good code (their own ticket) clear their address between guesses, and would give
+    whoever is guessing a number a fresh ten every time its citizen looks it up. A citizen's own typos cost them
+    nothing: they are fewer than ten and expire with the window.
+    :raises TooManyAttempts: with a Chinese message, before any check, while the address or the number is locked.
+    :raises NotFound: a wrong number or code (counted).
     """
     number = number.strip() if isinstance(number, str) else ""
-    for key in (throttle.key_for("lookup", "ip", request.remote_addr or ""), throttle.key_for("lookup", "no", number)):
-        until = throttle.reserve(db.session, key, LOOKUP_LIMIT, now(), kind="lookup",
-                                 address=request.remote_addr)
-        db.session.commit()
+    code = code if isinstance(code, str) else ""
+    address = request.remote_addr or ""
+    keys = (throttle.key_for("lookup", "ip", address), throttle.key_for("lookup", "no", number))
+    for key in keys:
+        until = throttle.reserve(db.session, key, LOOKUP_LIMIT, now(), kind="lookup", address=address)
+        db.session.commit()  # counted for every worker before the check, even if the check fails
         if until is not None:
             raise TooManyAttempts("查询过于频繁，请10分钟后再试", f"too many lookups ({key})")
+    found = queries.citizen_lookup(db.session, number, code, now())
+    for key in keys:  # the same order as above: two look-ups never wait for each other's rows crosswise
+        throttle.refund(db.session, key, LOOKUP_LIMIT)
+    db.session.commit()
+    return found
 
 
 def now():

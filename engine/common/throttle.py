@@ -67,6 +67,24 @@ def reserve(session: Session, key: str, limit: Limit, now: datetime, *, kind: st
     return None
 
 
+def refund(session: Session, key: str, limit: Limit) -> None:
+    """Give back one attempt :func:`reserve` counted under ``key`` that proved not to be a guess (the right answer).
+
+    The attempt was counted before the check so that parallel guesses never get more than ``limit`` checks; once
+    the check has passed, it no longer counts. A lock this attempt (or a parallel one) set by reaching the limit is
+    lifted when the attempts left are below it: a lock means ``limit.attempts`` attempts that were not given back.
+    Flush only; the caller commits.
+    """
+    row = session.scalars(select(AttemptCounter).where(AttemptCounter.key == key).with_for_update()
+                          .execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.count <= 0:
+        return
+    row.count -= 1
+    if row.locked_until is not None and row.count < limit.attempts:
+        row.locked_until = None
+    session.flush()
+
+
 def clear(session: Session, key: str) -> None:
     """Forget the attempts under ``key`` (a successful sign-in)."""
     session.execute(delete(AttemptCounter).where(AttemptCounter.key == key))

@@ -8,6 +8,7 @@ The figures go to test-output/deployment.json and, by hand, to docs/deployment.m
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -30,7 +31,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from engine.models import AuditLog, Outbox, Ticket, Unit
+from engine.models import AttemptCounter, AuditLog, Outbox, Ticket, Unit
 from tests.support.helpers import CITIZEN, REPLY
 
 from ..conftest import PG
@@ -63,6 +64,24 @@ def unit_command(unit: str, **subs: str) -> list[str]:
         return [str(local), *argv[1:]]
     module = {"hotline": "web.cli.main"}.get(program.name, program.name)  # `hotline` before `pip install -e .`
     return [sys.executable, "-m", module, *argv[1:]]
+
+
+def unit_environment(unit: str) -> dict[str, str]:
+    """The Environment= settings of a unit file; the environment file's settings override them, as under systemd."""
+    lines = (DEPLOY / "systemd" / unit).read_text(encoding="utf-8").splitlines()
+    return dict(line[len("Environment="):].split("=", 1) for line in lines if line.startswith("Environment="))
+
+
+def progress_from(source: str, port: int, number: str, forged: str | None = None) -> int:
+    """A citizen's wrong look-up through nginx from the loopback address ``source`` (their own machine), with an
+    X-Forwarded-For of their choosing if ``forged``; return the status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    headers = {"Content-Type": "application/json", **({"X-Forwarded-For": forged} if forged else {})}
+    try:
+        conn.request("POST", "/api/v1/progress", json.dumps({"number": number, "code": "123456"}), headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
 
 
 def nginx_site(port: int, nodes: list[int], down: int | None = None) -> str:
@@ -241,9 +260,10 @@ def test_two_web_nodes_behind_nginx_and_two_schedulers_lose_nothing(database, tm
     port = free_port()
     try:
         web = []
+        web_env = {**unit_environment("hotline-web@.service"), **env}
         for node in nodes:
             argv = unit_command("hotline-web@.service", **{"%i": str(node), "${HOTLINE_WEB_WORKERS}": "2"})
-            web.append(Lines(argv, env, tmp_path / f"web-{node}.log"))
+            web.append(Lines(argv, web_env, tmp_path / f"web-{node}.log"))
         processes += web
         conf = tmp_path / "nginx.conf"
         (tmp_path / "site.conf").write_text(nginx_site(port, nodes), encoding="utf-8")
@@ -269,6 +289,11 @@ def test_two_web_nodes_behind_nginx_and_two_schedulers_lose_nothing(database, tm
         # Static files come from the checkout through nginx, not from a node.
         with urllib.request.urlopen(api.base + "/static/app.css", timeout=5) as r:
             assert r.status == 200 and r.read() == (ROOT / "web" / "static" / "app.css").read_bytes()
+        # Each citizen's wrong look-ups count under their own address, over both nodes: the eleventh from one machine
+        # waits, whatever X-Forwarded-For it forges, while another machine's are answered.
+        guesses = [progress_from("127.0.0.2", port, f"HL20260000{i:06d}", forged="127.0.0.9") for i in range(11)]
+        assert guesses == [404] * 10 + [429]
+        assert progress_from("127.0.0.3", port, "HL20260000999999") == 404
 
         first = Lines(unit_command("hotline-scheduler.service"), env, tmp_path / "scheduler-1.log")
         processes.append(first)
@@ -285,6 +310,8 @@ def test_two_web_nodes_behind_nginx_and_two_schedulers_lose_nothing(database, tm
         engine = create_engine(database)
         with engine.connect() as conn:
             unit_id = conn.scalar(select(Unit.id).where(Unit.code == "HY-ZJJ"))
+            looked_up_from = set(conn.scalars(select(AttemptCounter.address).where(AttemptCounter.kind == "lookup")))
+        assert looked_up_from == {"127.0.0.2", "127.0.0.3"}  # the citizens' addresses, not nginx's nor a forged one
 
         done: list[int] = []
         errors: list[BaseException] = []

@@ -17,7 +17,7 @@ from engine.tickets import attached, complete_task, queries, register
 
 from ..attachments.files import api_url, send, uploads_from_request
 from ..extensions import db
-from ..security import api_actor, check_lookup, now, require_user
+from ..security import api_actor, citizen_lookup, now, require_user
 from . import step_json
 
 bp = Blueprint("api_files", __name__, url_prefix="/api/v1")
@@ -79,9 +79,8 @@ def complete_with_files(ticket_id: int, task_ref: str):
 @bp.post("/progress/evaluate/multipart")
 def citizen_evaluate_with_files():
     data = multipart_data()
-    check_lookup(str(data.get("number") or ""))
+    found = citizen_lookup(str(data.get("number") or ""), str(data.get("code") or ""))  # a wrong pair counts
     with transaction(db.session):
-        found = queries.citizen_lookup(db.session, str(data.get("number") or ""), str(data.get("code") or ""), now())
         if not found["can_evaluate"]:
             raise Invalid("该工单当前不在评价阶段", f"ticket {found['number']} not awaiting evaluation",
                           code="not_evaluating")

@@ -12,7 +12,7 @@ from forms import CitizenEvaluateForm, CitizenSubmitForm, TrackForm
 
 from ..attachments.files import uploads_from_request, with_grants
 from ..extensions import db
-from ..security import TooManyAttempts, check_lookup, now
+from ..security import TooManyAttempts, citizen_lookup, now
 from .failed import keep_failure
 
 bp = Blueprint("citizen", __name__, url_prefix="/public")
@@ -86,8 +86,7 @@ def track():
     message, status = None, 200
     if form.validate_on_submit():
         try:
-            check_lookup(form.number.data)
-            found = queries.citizen_lookup(db.session, form.number.data, form.code.data, now())
+            found = citizen_lookup(form.number.data, form.code.data)
         except (NotFound, TooManyAttempts) as exc:
             message, status = exc.message_zh, exc.status
         else:
@@ -103,8 +102,9 @@ def track():
 def evaluate():
     form = CitizenEvaluateForm()
     track_form = TrackForm(formdata=None, number=form.number.data, code=form.code.data)
-    check_lookup(form.number.data or "")
-    found = queries.citizen_lookup(db.session, form.number.data or "", form.code.data or "", now())
+    # The form carries the number and query code of the look-up that showed it, checked again here: a right pair is
+    # no guess and is not counted; a wrong one counts like a wrong look-up.
+    found = citizen_lookup(form.number.data or "", form.code.data or "")
     if not found["needs_handling_rating"]:
         form.drop_handling()
     message, upload_errors = None, {}
