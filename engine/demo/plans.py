@@ -25,6 +25,8 @@ from .lives import RATINGS, FlagAndFix, Plan, PolicyUpload, TicketLife
 STOPS = (("signing", 1), ("dispatching", 2), ("returned", 2), ("county", 2), ("scoping", 3), ("evaluating", 3),
          ("answered_open", 3), ("reviewing", 5), ("redo_deciding", 5), ("co_handling", 5), ("handling", 5),
          ("redo_handling", 5), ("refused", 9))
+#: The share of replies that say the citizen could not be told the result (the rest were told).
+UNINFORMED_SHARE = 0.05
 #: Types with a 10-working-day handling limit: a ticket staying with a unit for days is still within it.
 LONG_TYPES = ("complaint", "report", "suggestion")
 #: Where a ticket staying in a stage comes from (categories, counties), so the demo logins find it in their
@@ -140,7 +142,11 @@ class Planner:
                 "address": address, "content": req["content"], "ticket_type": req["type"],
                 "category": cat["name"], "scope": "accept"}
         reply = {"handler_name": rng.choice(dg.SURNAMES) + "工", "result": req["reply"], "basis": req["basis"],
-                 "contact_method": "电话联系诉求人并告知办理结果"}
+                 "contact_method": "电话联系诉求人并告知办理结果", "citizen_informed": True}
+        # About one reply in twenty could not reach the citizen (Art. 12; an accountability candidate, Art. 19(4)).
+        # Drawn from a stream of its own, so the ticket's other draws (and the rest of the demo) stay as they were.
+        if random.Random(f"{self.seed}:{i}:informed").random() < UNINFORMED_SHARE:
+            reply.update(contact_method="多次致电诉求人均未接通，办理结果尚未告知", citizen_informed=False)
         entry = self.kb.get(req.get("kb") or "")
         if stop == "scoping":
             data["channel"] = rng.choice(("web", "wechat", "app"))

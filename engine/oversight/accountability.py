@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ SITUATIONS = {
 DETECTED = (2, 3, 4, 6, 7, 9)
 MANUAL = (1, 5, 8, 10)
 REVIEW_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+#: The list's statuses in the order a supervisor works through them (and the list shows them).
+STATUS_ORDER = ("candidate", "confirmed", "proposed", "concluded", "dismissed")
 PROPOSE_TO = ("市纪委监委", "市委组织部")
 
 
@@ -127,6 +130,39 @@ def _merged_unresolved(session: Session, main: Ticket, ids: list[int], now: date
     if main.status == "archived" and unhappy:
         return [f"{calls}，办结时仍有{unhappy}位诉求人对办理不满意。"]
     return []
+
+
+def list_cases(session: Session, *, status: str | None = None, situation: int | None = None,
+               unit_id: int | None = None, limit: int = 50, offset: int = 0
+               ) -> tuple[list[AccountabilityCase], int, dict[str, int]]:
+    """One page of cases: by status in :data:`STATUS_ORDER`, newest first within a status; with the total of the
+    filter (status, situation, unit) and the count per status under the other two filters (one grouped query).
+
+    The caller has checked that the reader is one of the office's oversight roles.
+    """
+    where = []
+    if situation:
+        where.append(AccountabilityCase.situation == situation)
+    if unit_id:
+        where.append(AccountabilityCase.unit_id == unit_id)
+    counts = {s: 0 for s in STATUS_ORDER}
+    counts.update({s: int(n) for s, n in session.execute(
+        select(AccountabilityCase.status, func.count()).where(*where).group_by(AccountabilityCase.status))})
+    order = sql_case({s: i for i, s in enumerate(STATUS_ORDER)}, value=AccountabilityCase.status,
+                     else_=len(STATUS_ORDER))
+    q = select(AccountabilityCase).where(*where)
+    if status:
+        q = q.where(AccountabilityCase.status == status)
+    rows = list(session.scalars(q.order_by(order, AccountabilityCase.id.desc()).limit(limit).offset(offset)))
+    return rows, counts.get(status, 0) if status else sum(counts.values()), counts
+
+
+def case_units(session: Session) -> list[tuple[int, str, int]]:
+    """The units that have cases, with how many, for the list's unit filter."""
+    q = (select(Unit.id, Unit.name, func.count(AccountabilityCase.id))
+         .join(AccountabilityCase, AccountabilityCase.unit_id == Unit.id)
+         .group_by(Unit.id, Unit.name, Unit.code).order_by(Unit.code))
+    return [(uid, name, int(n)) for uid, name, n in session.execute(q)]
 
 
 def add_case(session: Session, actor: Actor, situation: int, unit_id: int, facts: list[str], now: datetime,

@@ -116,6 +116,32 @@ def test_red_cards_redos_and_every_state(demo):
     assert f["first"].astimezone(TZ).date() <= (NOW - timedelta(days=360)).astimezone(TZ).date()
 
 
+def test_most_replies_told_the_citizen_and_the_accountability_list_pages(demo):
+    """Replies tell the citizen the result about 19 times in 20, so 「未答复诉求人」 (Art. 19(4)) is a realistic few
+    among the candidates; the supervisor's 责任追究 list shows every candidate in its totals and pages through them."""
+    from engine.models import AccountabilityCase, Reply
+
+    def facts(s):
+        informed = dict(s.execute(select(Reply.citizen_informed, func.count()).group_by(Reply.citizen_informed)).all())
+        by_ground = dict(s.execute(select(AccountabilityCase.situation, func.count())
+                                   .group_by(AccountabilityCase.situation)).all())
+        return informed, by_ground, s.scalar(select(User.id).where(User.username == "supervisor"))
+    informed, by_ground, supervisor = in_app(demo, facts)
+    replies = informed.get(True, 0) + informed.get(False, 0)
+    assert replies >= 500 and 0 < informed.get(False, 0) <= replies * 0.1
+    assert by_ground.get(4) == informed[False] and by_ground[4] < sum(by_ground.values()) / 3
+
+    app, _ = demo
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["uid"] = supervisor
+    page = client.get("/oversight/accountability").get_data(as_text=True)
+    total = sum(by_ground.values())
+    assert f"共 {total} 条" in page and f"第 1 / {(total - 1) // 50 + 1} 页" in page
+    ground = client.get("/oversight/accountability?situation=4").get_data(as_text=True)
+    assert f"共 {by_ground[4]} 条" in ground and "（4）未答复诉求人" in ground
+
+
 def test_the_demo_logins_have_work_waiting(demo):
     from engine.models import TaskProjection
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
 
@@ -30,9 +30,9 @@ from ..security import now
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 
 CASE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-CASE_STATUSES = (("candidate", "待审核线索"), ("confirmed", "已确认"), ("proposed", "已提出追责建议"),
-                 ("concluded", "已办结"), ("dismissed", "不予追责"))
-STATUS_LABELS = dict(CASE_STATUSES)
+STATUS_LABELS = {"candidate": "待审核线索", "confirmed": "已确认", "proposed": "已提出追责建议", "concluded": "已办结",
+                 "dismissed": "不予追责"}
+CASE_PAGE = 50
 NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -100,14 +100,33 @@ def _lookups(cases: list[AccountabilityCase]) -> tuple[dict, dict]:
     return units, numbers
 
 
+def _case_filters() -> dict:
+    """The list's filters of this request, shape-checked: unknown values are dropped."""
+    def number(name: str) -> int | None:
+        value = (request.args.get(name) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    status = request.args.get("status") or None
+    situation = number("situation")
+    return {"status": status if status in STATUS_LABELS else None,
+            "situation": situation if situation in acc.SITUATIONS else None, "unit_id": number("unit_id")}
+
+
 @bp.get("/accountability")
 @roles_required(*OVERSIGHT_ROLES)
 def cases():
-    found = list(db.session.scalars(select(AccountabilityCase).order_by(AccountabilityCase.id.desc()).limit(1000)))
+    filters = _case_filters()
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
+    found, total, counts = acc.list_cases(db.session, **filters, limit=CASE_PAGE, offset=(page - 1) * CASE_PAGE)
     units, numbers = _lookups(found)
-    groups = [(key, label, [_case_row(c, units, numbers) for c in found if c.status == key])
-              for key, label in CASE_STATUSES]
-    return render_template("oversight/cases.html", groups=groups, may_act=role() in CASE_ROLES)
+    args = {k: v for k, v in filters.items() if v}
+    return render_template(
+        "oversight/cases.html", rows=[_case_row(c, units, numbers) for c in found], total=total, counts=counts,
+        page=page, pages=max(1, (total - 1) // CASE_PAGE + 1), filters=filters, args=args,
+        keep={k: v for k, v in args.items() if k != "status"},
+        status_label=STATUS_LABELS.get(filters["status"] or "", ""),
+        statuses=[(s, STATUS_LABELS[s]) for s in acc.STATUS_ORDER], situations=acc.SITUATIONS,
+        units=acc.case_units(db.session), page_size=CASE_PAGE, may_act=role() in CASE_ROLES)
 
 
 @bp.post("/accountability/detect")
