@@ -21,7 +21,8 @@ from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.models import DocumentCounter, IssuedDocument, Ticket, Unit
 
-from .facts import Facts, fact_label
+from .facts import Facts
+from .labels import fact_label
 
 log = logging.getLogger(__name__)
 
