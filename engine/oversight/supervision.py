@@ -113,14 +113,6 @@ def _local(dt: datetime | None) -> str:
     return f"{dt.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if dt else ""
 
 
-def _local_end(dt: datetime) -> str:
-    """A threshold at midnight is read as 24:00 of the day before, as everywhere users read deadlines."""
-    local = dt.astimezone(TZ)
-    if local.time() == datetime.min.time():
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
 def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, unit: Unit | None,
                   now: datetime):
     """The 督办通知单 the unit receives, numbered and kept unchanged."""
@@ -199,9 +191,7 @@ def complete_supervision_task(session: Session, actor: Actor, ticket: Ticket, pr
 
 def _red_card_note(req: SupervisionRequest) -> str:
     """What the 督办通知单 says about the red card: the clock in Chinese and its threshold as people read it."""
-    local = req.threshold_at.astimezone(TZ)
-    when = f"{local - timedelta(days=1):%Y-%m-%d} 24:00" if local.time() == datetime.min.time() \
-        else f"{local:%Y-%m-%d %H:%M}"
+    when = tl.local_end(req.threshold_at)
     stage = tl.STAGE_LABELS.get(req.stage, req.stage)
     what = "仍未签收" if req.stage == "acceptance" else "仍未办结"
     return f"{stage}环节红牌：{when}{what}，自动列入督办"
