@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.analytics import exports, reports, tables
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
+from engine.analytics.counties import load_counties
 from engine.common import Forbidden, ServiceError, transaction
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
@@ -83,8 +84,7 @@ def index():
         version = None
         report = analytics.assessment_report(db.session, start, end)
     args = {"from": d_from.isoformat(), "to": d_to.isoformat(), **({"version": version} if version else {})}
-    counties = db.session.execute(select(Unit.id, Unit.name).where(Unit.kind == "county_office")
-                                  .order_by(Unit.code)).all()
+    counties = load_counties(db.session).choices()
     return render_template("analytics/reports/index.html", report=report, args=args, d_from=d_from, d_to=d_to,
                            counties=counties,
                            versions=assessment_weights.weight_versions(db.session), metrics=A.METRICS,
