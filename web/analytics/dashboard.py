@@ -9,10 +9,9 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import and_
 
-from engine.analytics import findings
+from engine.analytics import counties, findings
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
-from engine.analytics.counties import load_counties
 from engine.common import Invalid, NotFound
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
@@ -269,8 +268,8 @@ def _parse_ids(raw: str) -> list[int]:
 
 def _key_label(dim: str, key: str) -> str:
     if dim == "county":
-        counties = load_counties(db.session)
-        return counties.label(counties.parse(key))
+        places = counties.load_counties(db.session)
+        return places.label(places.parse(key))
     if key == findings.NONE_KEY:
         return {"category": "未分类", "unit": "未派单"}.get(dim, "未知")
     if dim == "channel" and key in {c.value for c in Channel}:
