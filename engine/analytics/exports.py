@@ -47,7 +47,7 @@ EVENT_TEXT = {"request": "提出申请", "approve": "批准", "refuse": "不予�
 FORMATS = ("csv", "xlsx")
 
 _lead = aliased(Unit)
-#: code → (Chinese column title, column); the county is derived from two columns (see ``_DERIVED``).
+#: code → (Chinese column title, column); the county has no column: ``ticket_rows`` looks it up (``counties``).
 FIELDS: dict[str, tuple[str, Any]] = {
     "number": ("工单编号", Ticket.number),
     "created_at": ("登记时间", Ticket.created_at),
