@@ -1,7 +1,7 @@
 """What every page shares: the acting user, role checks, where each role starts, template filters."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +11,7 @@ from engine.common import Actor, Forbidden
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, ROLE_LABELS, Role
 from engine.domain.states import METHOD_LABELS, EvaluationMethod
+from engine.domain.timelimits import local_end
 
 from .security import current_user, login_required, now
 
@@ -155,12 +156,7 @@ def fmt_time(value) -> str:
 
 def fmt_due(value) -> str:
     """A deadline at midnight is the end of the day before: 2026-12-10 00:00 → 2026-12-09 24:00."""
-    local = _as_local(value)
-    if local is None:
-        return ""
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+    return local_end(_as_local(value))
 
 
 def fmt_left(value) -> str:

@@ -3,6 +3,6 @@ the printed 考核通报 and 工作简报, exports with the office's approval, p
 
 Reads tickets, never changes them. May import ``engine.common``, ``engine.docstore`` and the layers below them.
 """
-from . import exports, findings, matters, metrics, open_data, reports, tables, weights
+from . import counties, exports, findings, matters, metrics, open_data, reports, tables, weights
 
-__all__ = ["exports", "findings", "matters", "metrics", "open_data", "reports", "tables", "weights"]
+__all__ = ["counties", "exports", "findings", "matters", "metrics", "open_data", "reports", "tables", "weights"]

@@ -20,16 +20,18 @@ from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import TYPE_LABELS, TicketStatus, TicketType
 from engine.models import Assignment, Evaluation, Reply, Ticket, Unit
 
+from .counties import NONE_KEY, load_counties
 from .metrics import check_period, hot_spots, in_period, unit_names
 
 #: The unit still holds a ticket in these states; past the handling deadline it is overdue (超期未办结).
 WITH_UNIT = (TicketStatus.HANDLING.value, TicketStatus.CO_HANDLING.value)
 #: Dashboard breakdowns a drill-down can filter on, by the name used in query strings.
+#: The county is not a column: ``counties`` derives it from the lead unit and the county office.
 DIMENSIONS = {"channel": Ticket.channel, "type": Ticket.ticket_type, "category": Ticket.category,
-              "county": Ticket.county_office_id, "unit": Ticket.lead_unit_id}
-INT_DIMENSIONS = frozenset({"county", "unit"})
-#: A breakdown key that stands for "not set" (no category, no county office, not dispatched).
-NONE_KEY = "none"
+              "county": None, "unit": Ticket.lead_unit_id}
+INT_DIMENSIONS = frozenset({"unit"})
+#: ``NONE_KEY`` is the breakdown key that stands for "not set" (no category, not dispatched); the county also has
+#: ``city`` (市直).
 UNIT_FINDINGS = {"returns": "退单", "late": "逾期答复", "overdue": "当前超期未办结", "redos": "重办"}
 REPEAT_BASES = {"phone": "同一来电号码", "address": "同一地址", "content": "内容相同或近似"}
 #: How many tickets a finding lists (its count is always complete).
@@ -231,13 +233,16 @@ def overdue_tickets(session: Session, start: datetime, end: datetime, now: datet
 
 # -- ticket lists behind the figures ------------------------------------------------------------------------------
 
-def dimension_filter(dimension: str, key: str):
+def dimension_filter(session: Session, dimension: str, key: str):
     """The condition for one breakdown key of the dashboard (``none`` for "not set").
 
     :raises Invalid: an unknown dimension or a key of the wrong kind.
     """
     if dimension not in DIMENSIONS:
         raise Invalid("未知的统计维度", f"unknown dimension {dimension!r}")
+    if dimension == "county":
+        counties = load_counties(session)
+        return counties.condition(counties.parse(key, "统计维度的取值有误"))
     col = DIMENSIONS[dimension]
     if key == NONE_KEY:
         return col.is_(None)

@@ -27,12 +27,14 @@ from engine.models import (
     Unit,
 )
 
+from .counties import Counties, load_counties
 from .weights import active_weights, weights_of
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if not s.is_final)
+#: The dashboard's breakdowns by one column; the county is folded from (lead unit, county office) by ``counties``.
 DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "category": Ticket.category,
-              "county": Ticket.county_office_id, "unit": Ticket.lead_unit_id}
-HOT_DIMENSIONS = {"category": Ticket.category, "county": Ticket.county_office_id}
+              "unit": Ticket.lead_unit_id}
+HOT_DIMENSIONS = ("category", "county")
 
 
 def check_period(start: datetime, end: datetime) -> None:
@@ -54,27 +56,36 @@ def unit_names(session: Session) -> dict[int, str]:
 
 # -- dashboard ----------------------------------------------------------------------------------------------------
 
-def _by_dimension(session: Session, start: datetime, end: datetime) -> dict[str, dict]:
+def _by_dimension(session: Session, start: datetime, end: datetime, counties: Counties) -> dict[str, dict]:
     period = in_period(Ticket.created_at, start, end)
-    out: dict[str, dict] = {d: {} for d in DIMENSIONS}
+    out: dict[str, dict] = {d: {} for d in (*DIMENSIONS, "county")}
     if session.get_bind().dialect.name == "postgresql":
-        # One scan of the period's rows for all five breakdowns.
+        # One scan of the period's rows for all five breakdowns; the county from (lead unit, county office).
         rows = session.execute(text(
             "SELECT channel, ticket_type, category, county_office_id, lead_unit_id, "
             "GROUPING(channel, ticket_type, category, county_office_id, lead_unit_id) AS g, count(*) AS n "
             "FROM ticket WHERE created_at >= :s AND created_at < :e "
-            "GROUP BY GROUPING SETS ((channel), (ticket_type), (category), (county_office_id), (lead_unit_id))"),
+            "GROUP BY GROUPING SETS ((channel), (ticket_type), (category), (lead_unit_id, county_office_id), "
+            "(lead_unit_id))"),
             {"s": start, "e": end}).all()
-        bits = {0b01111: "channel", 0b10111: "ticket_type", 0b11011: "category", 0b11101: "county",
+        bits = {0b01111: "channel", 0b10111: "ticket_type", 0b11011: "category", 0b11100: "county",
                 0b11110: "unit"}
+        pairs = []
         for r in rows:
             dim = bits[r.g]
+            if dim == "county":
+                pairs.append((r.lead_unit_id, r.county_office_id, r.n))
+                continue
             key = {"channel": r.channel, "ticket_type": r.ticket_type, "category": r.category,
-                   "county": r.county_office_id, "unit": r.lead_unit_id}[dim]
+                   "unit": r.lead_unit_id}[dim]
             out[dim][key] = r.n
+        out["county"] = counties.fold(pairs)
         return out
     for dim, col in DIMENSIONS.items():
         out[dim] = dict(session.execute(select(col, func.count()).where(period).group_by(col)).all())
+    out["county"] = counties.fold(session.execute(
+        select(Ticket.lead_unit_id, Ticket.county_office_id, func.count()).where(period)
+        .group_by(Ticket.lead_unit_id, Ticket.county_office_id)).all())
     return out
 
 
@@ -85,11 +96,12 @@ def _day(session: Session):
 
 
 def dashboard(session: Session, start: datetime, end: datetime) -> dict:
-    """Counts of tickets registered in the period by channel, type, category, county office and lead unit; the
-    open work now by stage and monitor level; the daily trend (Asia/Shanghai days)."""
+    """Counts of tickets registered in the period by channel, type, category, county (``counties``) and lead unit;
+    the open work now by stage and monitor level; the daily trend (Asia/Shanghai days)."""
     check_period(start, end)
     names = unit_names(session)
-    dims = _by_dimension(session, start, end)
+    counties = load_counties(session)
+    dims = _by_dimension(session, start, end, counties)
 
     def rows(dim, label):
         return sorted(({"key": k, "label": label(k), "count": n} for k, n in dims[dim].items()),
@@ -107,7 +119,7 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
         "by_channel": rows("channel", lambda k: CHANNEL_LABELS.get(Channel(k), k) if k else "未知"),
         "by_type": rows("ticket_type", lambda k: TYPE_LABELS[TicketType(k)] if k else "未知"),
         "by_category": rows("category", lambda k: k or "未分类"),
-        "by_county": rows("county", lambda k: names.get(k, "市直") if k else "市直"),
+        "by_county": rows("county", counties.label),
         "by_unit": rows("unit", lambda k: names.get(k, "未派单") if k else "未派单"),
         "open": [{"status": s, "status_label": STATUS_LABELS[TicketStatus(s)], "monitor_level": lvl, "count": n}
                  for s, lvl, n in open_rows],
@@ -308,31 +320,41 @@ def metric_tickets(session: Session, unit_id: int, metric: str, start: datetime,
 
 def hot_spots(session: Session, start: datetime, end: datetime, dimension: str = "category",
               rule: A.HotSpotRule | None = None, ticket_limit: int = 200) -> list[dict]:
-    """Categories (or county offices) whose count in ``[start, end)`` exceeds their own baseline over the ``k``
-    periods of the same length just before it (``engine.domain.assessment.hot_spot``), with their tickets."""
+    """Categories (or counties, as ``counties`` places tickets) whose count in ``[start, end)`` exceeds their own
+    baseline over the ``k`` periods of the same length just before it (``engine.domain.assessment.hot_spot``), with
+    their tickets. 市直 and tickets no unit has yet are not a place and never a hot spot."""
     check_period(start, end)
     if dimension not in HOT_DIMENSIONS:
         raise Invalid("未知维度", f"unknown hot-spot dimension {dimension}")
     rule = rule or A.HotSpotRule()
-    col = HOT_DIMENSIONS[dimension]
     span = end - start
     edges = [start - span * (rule.k - i) for i in range(rule.k)] + [start, end]
     bucket = case(*[(Ticket.created_at < edges[i + 1], i) for i in range(rule.k + 1)])
-    rows = session.execute(select(col, bucket.label("b"), func.count())
-                           .where(Ticket.created_at >= edges[0], Ticket.created_at < end, col.is_not(None))
-                           .group_by(col, bucket)).all()
+    window = and_(Ticket.created_at >= edges[0], Ticket.created_at < end)
     series: dict = {}
-    for key, b, n in rows:
-        series.setdefault(key, [0] * (rule.k + 1))[b] = n
-    names = unit_names(session) if dimension == "county" else {}
+    if dimension == "county":
+        counties = load_counties(session)
+        cols = (Ticket.lead_unit_id, Ticket.county_office_id)
+        for lead, office, b, n in session.execute(select(*cols, bucket.label("b"), func.count()).where(window)
+                                                  .group_by(*cols, bucket)).all():
+            key = counties.key(lead, office)
+            if isinstance(key, int):
+                series.setdefault(key, [0] * (rule.k + 1))[b] += n
+        label, where = counties.label, counties.condition
+    else:
+        col = Ticket.category
+        for key, b, n in session.execute(select(col, bucket.label("b"), func.count())
+                                         .where(window, col.is_not(None)).group_by(col, bucket)).all():
+            series.setdefault(key, [0] * (rule.k + 1))[b] = n
+        label, where = (lambda k: k), (lambda k: col == k)
     found = []
     for key, counts in series.items():
         test = A.hot_spot(counts[-1], counts[:-1], rule)
         if not test.hot:
             continue
-        ids = list(session.scalars(select(Ticket.id).where(col == key, in_period(Ticket.created_at, start, end))
+        ids = list(session.scalars(select(Ticket.id).where(where(key), in_period(Ticket.created_at, start, end))
                                    .order_by(Ticket.id).limit(ticket_limit)))
-        found.append({"dimension": dimension, "key": key, "label": names.get(key, key) if names else key,
+        found.append({"dimension": dimension, "key": key, "label": label(key),
                       "count": test.count, "baseline": list(test.baseline), "mean": round(test.mean, 2),
                       "sd": round(test.sd, 2), "poisson": test.poisson, "threshold": round(test.threshold, 2),
                       "ticket_ids": ids})

@@ -20,6 +20,7 @@ from engine.domain.states import TYPE_LABELS, TicketType
 from engine.models import DocumentCounter, Evaluation, IssuedDocument, Ticket
 
 from . import metrics as analytics
+from .counties import load_counties
 
 TOP = 10
 
@@ -221,14 +222,11 @@ def _subject_filter(session: Session, dimension: str, key: str):
     if dimension == "category":
         return Ticket.category == key, f"{key}类诉求"
     if dimension == "county":
-        try:
-            county = int(key)
-        except (TypeError, ValueError):
-            county = None
-        name = analytics.unit_names(session).get(county) if county is not None else None
-        if name is None:
-            raise Invalid("请选择地区", f"unknown county {key!r}", fields={"key": "地区无效"})
-        return Ticket.county_office_id == county, f"{name}辖区诉求"
+        counties = load_counties(session)
+        county = counties.parse(str(key or ""))
+        if not isinstance(county, int):  # 市直 and undispatched tickets are not a place
+            raise Invalid("请选择地区", f"not a county {key!r}", fields={"key": "地区无效"})
+        return counties.condition(county), f"{counties.label(county)}辖区诉求"
     raise Invalid("专报对象只能是类别或地区", f"unknown subject dimension {dimension!r}")
 
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from psycopg import sql as psql
@@ -291,16 +291,6 @@ def _iso(instant: datetime | None) -> str | None:
     return instant.astimezone(TZ).isoformat() if instant is not None else None
 
 
-def _local_end(instant: datetime | None) -> str:
-    """Write a period end the way people read it: 00:00 of the next day is 24:00 of the last working day."""
-    if instant is None:
-        return ""
-    local = instant.astimezone(TZ)
-    if local.time() == datetime.min.time():
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
 def _fire(row, stage: str, level: str, at: datetime, now: datetime, settings: MonitorSettings,
           people: Recipients, audits: list, notices: list, supervision: list) -> int:
     """Record one crossing: the audit row, the notices and, on red, the supervision request."""
@@ -315,7 +305,7 @@ def _fire(row, stage: str, level: str, at: datetime, now: datetime, settings: Mo
         "type": tl.TICKET_TYPE_LABELS.get(row.ticket_type, row.ticket_type), "stage": tl.STAGE_LABELS[stage],
         "level": tl.LEVEL_LABELS[level],
         "unit": people.unit_name(row.county_office_id if county_step else row.lead_unit_id),
-        "due": _local_end(due) + ("（暂定）" if row.deadline_provisional else ""), "threshold": _local_end(at),
+        "due": tl.local_end(due) + ("（暂定）" if row.deadline_provisional else ""), "threshold": tl.local_end(at),
         "days": _threshold_days(rules_for(people.session, row.rule_set_id), row, stage, level),
     }
     event = f"{stage}.{level}"

@@ -64,7 +64,7 @@ class Clock:
             "extension_days": self.extension_days,
             "redo": self.redo,
             "due": self.due.isoformat(),
-            "due_local": _local_end(self.due),
+            "due_local": local_end(self.due),
             "warning": _iso(self.warning),
             "yellow": _iso(self.yellow),
             "red": _iso(self.red),
@@ -90,7 +90,7 @@ class Clock:
         parts.append(what)
         if self.skipped:
             parts.append("跳过" + "、".join(_describe_runs(self.skipped, names)))
-        parts.append(f"截止{_local_end(self.due)}")
+        parts.append(f"截止{local_end(self.due)}")
         text = "，".join(parts)
         if self.provisional:
             years = "、".join(f"{y}年" for y in self.provisional_years)
@@ -114,10 +114,18 @@ def _local_minute(instant: datetime) -> str:
     return instant.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def _local_end(end: datetime) -> str:
-    # Ends are 00:00 of the next day; people read them as 24:00 of the last day.
-    last = end.astimezone(TZ) - timedelta(days=1)
-    return f"{last:%Y-%m-%d} 24:00"
+def local_end(instant: datetime | None) -> str:
+    """Write a deadline or period end in Beijing time as people read it: 00:00 of the next day is 24:00 of the last
+    day (2026-11-14 00:00 → 2026-11-13 24:00); another time is written as it is; nothing is an empty string.
+
+    The one formatter of period ends: pages (the ``due`` filter), notices, PDFs' facts and exports all write with it.
+    """
+    if instant is None:
+        return ""
+    local = instant.astimezone(TZ)
+    if local.time() == datetime.min.time():
+        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
 
 
 def _describe_runs(days: tuple[date, ...], names: Mapping[date, str]) -> list[str]:

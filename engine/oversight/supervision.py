@@ -115,14 +115,6 @@ def _local(dt: datetime | None) -> str:
     return f"{dt.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if dt else ""
 
 
-def _local_end(dt: datetime) -> str:
-    """A threshold at midnight is read as 24:00 of the day before, as everywhere users read deadlines."""
-    local = dt.astimezone(TZ)
-    if local.time() == datetime.min.time():
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
 def _issue_notice(session: Session, actor: Actor, ticket: Ticket, sup: Supervision, unit: Unit | None,
                   now: datetime):
     """The 督办通知单 the unit receives, numbered and kept unchanged."""

@@ -6,10 +6,10 @@ here: the full text of every decision is on the ticket page's own sections.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from engine.domain.calendar import TZ
 from engine.domain.states import CHANNEL_LABELS, METHOD_LABELS, RATING_LABELS, Channel, EvaluationMethod, Rating
+from engine.domain.timelimits import local_end
 
 NOTE_CHARS = 80
 REASON_LABELS = {"leader_instruction": "领导批示", "red_card": "红牌", "repeated": "重复或集中反映",
@@ -30,12 +30,10 @@ def _cut(value) -> str:
 def when(value) -> str:
     """An ISO instant as people read it in Beijing time; a deadline at midnight is 24:00 of the day before."""
     try:
-        local = datetime.fromisoformat(str(value)).astimezone(TZ)
+        instant = datetime.fromisoformat(str(value))
     except (TypeError, ValueError):
         return ""
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
+    return local_end(instant)
 
 
 def _rating(value) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import and_
 
-from engine.analytics import findings
+from engine.analytics import counties, findings
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
 from engine.common import Invalid, NotFound
@@ -267,8 +267,11 @@ def _parse_ids(raw: str) -> list[int]:
 
 
 def _key_label(dim: str, key: str) -> str:
+    if dim == "county":
+        places = counties.load_counties(db.session)
+        return places.label(places.parse(key))
     if key == findings.NONE_KEY:
-        return {"category": "未分类", "county": "市直", "unit": "未派单"}.get(dim, "未知")
+        return {"category": "未分类", "unit": "未派单"}.get(dim, "未知")
     if dim == "channel" and key in {c.value for c in Channel}:
         return CHANNEL_LABELS[Channel(key)]
     if dim == "type" and key in {t.value for t in TicketType}:
@@ -308,7 +311,7 @@ def _selection(p: Period) -> tuple[object, str]:
     for dim in findings.DIMENSIONS:
         if args.get(dim) is not None:
             key = args[dim][:80]
-            cond = and_(findings.period_filter(p.lo, p.hi), findings.dimension_filter(dim, key))
+            cond = and_(findings.period_filter(p.lo, p.hi), findings.dimension_filter(db.session, dim, key))
             return cond, f"{DIM_LABELS[dim]}：{_key_label(dim, key)} · {span}"
     return findings.period_filter(p.lo, p.hi), span
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from engine.analytics import exports, reports, tables
+from engine.analytics import counties, exports, reports, tables
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
 from engine.common import Forbidden, ServiceError, transaction
@@ -83,10 +83,9 @@ def index():
         version = None
         report = analytics.assessment_report(db.session, start, end)
     args = {"from": d_from.isoformat(), "to": d_to.isoformat(), **({"version": version} if version else {})}
-    counties = db.session.execute(select(Unit.id, Unit.name).where(Unit.kind == "county_office")
-                                  .order_by(Unit.code)).all()
+    places = counties.load_counties(db.session).choices()
     return render_template("analytics/reports/index.html", report=report, args=args, d_from=d_from, d_to=d_to,
-                           counties=counties,
+                           counties=places,
                            versions=assessment_weights.weight_versions(db.session), metrics=A.METRICS,
                            labels=A.METRIC_LABELS, lower=A.LOWER_IS_BETTER)
 

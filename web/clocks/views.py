@@ -2,7 +2,7 @@
 deadlines are provisional until it is entered."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -11,6 +11,7 @@ from engine.clocks import parse_year_notice
 from engine.common import Actor, Invalid, transaction
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
+from engine.domain.timelimits import local_end
 
 from ..common import roles_required
 from ..extensions import db
@@ -24,16 +25,6 @@ MAX_NOTICE_BYTES = 200_000
 
 def local_time(value: datetime | None) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def local_end(value: datetime | None) -> str:
-    """A deadline at 00:00 is the end of the day before: written 24:00."""
-    if value is None:
-        return ""
-    local = value.astimezone(TZ)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
 
 
 @bp.get("/calendar")
