@@ -37,3 +37,25 @@ def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
     shot(page, "ticket-diagram")
     other = people.signed_in("receiver2")
     assert other.request.get(f"/tickets/{t.id}/diagram.json").status == 404
+
+
+def test_on_a_phone_the_diagram_opens_on_the_current_step_at_a_readable_size(people, db, shot):
+    now = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
+    with transaction(db.session):
+        t, _, _ = register(db.session, user(db.session, "agent"), {**CITIZEN, "scope": "accept"}, now)
+        complete_task(db.session, user(db.session, "dispatcher"), t.id, "dispatch",
+                      {"lead_unit": unit(db.session, "HY-ZJJ").id}, now)
+    page = people.signed_in("receiver", phone=True)
+    page.goto(f"/tickets/{t.id}")
+    page.wait_for_selector(".bpmn-view[data-ready='true']")
+    canvas = page.locator(".viewer-canvas").bounding_box()
+    sign = page.locator(".djs-element.hl-current[data-element-id='sign']").bounding_box()
+    # The task box as drawn (100 × 80 in the diagram) is readable, and it is inside the visible canvas.
+    assert sign["width"] >= 80, sign
+    assert canvas["x"] <= sign["x"] and sign["x"] + sign["width"] <= canvas["x"] + canvas["width"]
+    assert canvas["y"] <= sign["y"] and sign["y"] + sign["height"] <= canvas["y"] + canvas["height"]
+    shot(page, "ticket-diagram-phone")
+    page.click(".zoom-bar button:has-text('看全图')")
+    assert page.locator(".djs-element.hl-current[data-element-id='sign']").bounding_box()["width"] < sign["width"]
+    page.click(".zoom-bar button:has-text('看当前环节')")
+    assert page.locator(".djs-element.hl-current[data-element-id='sign']").bounding_box()["width"] >= 80

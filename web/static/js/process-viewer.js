@@ -11,6 +11,7 @@
     var marks = JSON.parse(root.dataset.marks || '{}');
     var files = {};
     var order = [];
+    var zoomBar = null;
     var note = document.createElement('p');
     note.className = 'muted missing-shapes';
     tabs.insertAdjacentElement('afterend', note);
@@ -46,7 +47,33 @@
           });
         });
         note.textContent = missing.length ? '以下环节在流程图中没有图形（缺少图形信息，不影响运行）：' + missing.join('、') : '';
-        canvas.zoom('fit-viewport');
+        var current = (marks['hl-current'] || []).map(function (id) { return registry.get(id); })
+          .filter(function (el) { return el && !el.waypoints; });
+        // On a phone the whole diagram fitted to the width has labels a few pixels tall: show where the ticket
+        // waits at a readable scale instead, with buttons to switch between that and the whole diagram.
+        var narrow = root.clientWidth < 640;
+        function toCurrent() {
+          canvas.zoom(1);
+          var el = current[0];
+          var box = canvas.viewbox();
+          canvas.viewbox({x: el.x + el.width / 2 - box.width / 2, y: el.y + el.height / 2 - box.height / 2,
+                          width: box.width, height: box.height});
+        }
+        if (current.length && !zoomBar) {
+          zoomBar = document.createElement('p');
+          zoomBar.className = 'zoom-bar';
+          [['current', '看当前环节'], ['fit', '看全图']].forEach(function (pair) {
+            var b = document.createElement('button');
+            b.type = 'button';
+            b.dataset.zoom = pair[0];
+            b.textContent = pair[1];
+            b.addEventListener('click', function () { if (pair[0] === 'fit') { canvas.zoom('fit-viewport'); } else { toCurrent(); } });
+            zoomBar.appendChild(b);
+          });
+          root.querySelector('.viewer-canvas').insertAdjacentElement('beforebegin', zoomBar);
+        }
+        if (zoomBar) { zoomBar.hidden = !current.length; }
+        if (narrow && current.length) { toCurrent(); } else { canvas.zoom('fit-viewport'); }
         root.dataset.ready = 'true';
       }).catch(function (err) {
         note.textContent = '无法显示“' + title(name) + '”：' + err.message;
