@@ -133,3 +133,18 @@ def test_the_requester_is_not_offered_the_decision_and_is_refused(client, db, kb
     # another of the office's approvers (not the requester) is offered the decision
     as_user(client, db, "admin")
     assert 'name="d-decision"' in section(text(client.get(f"/kb/{entry.id}")))
+
+
+def test_a_request_overtaken_by_a_newer_version_is_marked(client, db, kb):
+    as_user(client, db, "kb_editor")
+    entry = entry_via_page(client, db, ENTRY)
+    as_user(client, db, "reviewer")
+    req = requested(client, db, entry, content=CONTENT.replace("5个工作日", "3个工作日"), reason="缩短期限")
+    as_user(client, db, "kb_editor")
+    body = {k: v for k, v in ENTRY.items() if k != "publish"}
+    assert post(client, f"/kb/{entry.id}/edit", {**body, "basis": "《河源市违法建设查处办法》（2026年修订）",
+                                                 "reason": "更新依据"}).status_code == 302
+    seen = visible(section(text(client.get(f"/kb/{entry.id}"))))
+    assert "条目已改为第2版，此申请不能批准" in seen
+    r = post(client, f"/kb/{entry.id}/requests/{req.id}", {"d-decision": "approve"}, get_url=f"/kb/{entry.id}")
+    assert r.status_code == 409 and "条目已被修改，请重新提交修改申请" in text(r)
