@@ -8,18 +8,21 @@ PUBLISH_CHOICES = (("publish", "立即发布"), ("draft", "保存为草稿"))
 STATUS_ACTIONS = (("publish", "发布"), ("withdraw", "撤回"))
 FLAG_KINDS = (("error", "信息错误"), ("gap", "知识缺失"))
 DECISIONS = (("approve", "批准"), ("reject", "驳回"))
+# An entry's fields by their Chinese names: the form's labels, and the names the edit-request review shows
+FIELD_LABELS = {"title": "标题", "category": "类别", "content": "知识内容", "basis": "政策依据", "keywords": "关键词",
+                "effective_date": "生效日期", "expiry_date": "失效日期"}
 
 
 class EntryForm(CommandForm):
     """The service checks meaning (sanitizes the content, parses dates, the 7-working-day rule)."""
 
-    title = text("标题", 200)
-    category = text("类别", 80, required=False)
-    content = text("知识内容", 20000, area=True, message="请填写知识内容")
-    basis = text("政策依据", 2000, required=False, area=True)
-    keywords = text("关键词（用逗号分隔）", 500, required=False)
-    effective_date = text("生效日期（YYYY-MM-DD）", 10, required=False)
-    expiry_date = text("失效日期（YYYY-MM-DD）", 10, required=False)
+    title = text(FIELD_LABELS["title"], 200)
+    category = text(FIELD_LABELS["category"], 80, required=False)
+    content = text(FIELD_LABELS["content"], 20000, area=True, message="请填写知识内容")
+    basis = text(FIELD_LABELS["basis"], 2000, required=False, area=True)
+    keywords = text(f"{FIELD_LABELS['keywords']}（用逗号分隔）", 500, required=False)
+    effective_date = text(f"{FIELD_LABELS['effective_date']}（YYYY-MM-DD）", 10, required=False)
+    expiry_date = text(f"{FIELD_LABELS['expiry_date']}（YYYY-MM-DD）", 10, required=False)
 
     def to_command(self) -> dict:
         return {"title": self.title.data, "category": self.category.data or None, "content": self.content.data,
@@ -85,5 +88,5 @@ class FixForm(CommandForm):
         return {"note": self.note.data}
 
 
-__all__ = ["EntryForm", "NewEntryForm", "EditEntryForm", "StatusForm", "DecideForm", "FlagForm", "CategoryFlagForm",
-           "NoticeForm", "FixForm"]
+__all__ = ["FIELD_LABELS", "EntryForm", "NewEntryForm", "EditEntryForm", "StatusForm", "DecideForm", "FlagForm",
+           "CategoryFlagForm", "NoticeForm", "FixForm"]

@@ -3,8 +3,8 @@
 
 May import ``engine.common``, ``engine.notices``, ``engine.docstore`` and the layers below them.
 """
-from . import entries, flags, pages, search
+from . import changes, entries, flags, pages, search
 from .flags import kb_monitor_pass, recompute_open_flags
 from .search import reindex_all
 
-__all__ = ["entries", "flags", "kb_monitor_pass", "pages", "recompute_open_flags", "reindex_all", "search"]
+__all__ = ["changes", "entries", "flags", "kb_monitor_pass", "pages", "recompute_open_flags", "reindex_all", "search"]

@@ -203,11 +203,22 @@ def edit_entry(session: Session, actor: Actor, entry_id: int, data: Mapping[str,
     return request
 
 
+def is_requester(actor: Actor, request: KnowledgeEditRequest) -> bool:
+    """Whether the actor made the request (and so may not decide it)."""
+    return actor.kind == "user" and actor.user_id is not None and actor.user_id == request.requested_by_id
+
+
+def may_decide(actor: Actor, entry: KnowledgeEntry, request: KnowledgeEditRequest) -> bool:
+    """Whether the actor may approve or reject the request: the owner's editor or the office, not the requester."""
+    return (_is_owner(actor, entry) or _is_approver(actor)) and not is_requester(actor, request)
+
+
 def decide_edit_request(session: Session, actor: Actor, request_id: int, approve: bool, now: datetime, *,
                         reason: str | None = None) -> KnowledgeEditRequest:
     """Approve (apply as a new version) or reject an edit request; the owner's editor or the office decides.
 
-    :raises Forbidden: for anyone else, or for the requester deciding their own request.
+    :raises Forbidden: for the requester deciding their own request (不能审批本人提出的修改申请), or anyone but the
+        owner's editor and the office.
     :raises Conflict: when the request is decided already or the entry changed since it was made.
     :raises Invalid: when a rejection gives no reason.
     """
@@ -215,8 +226,9 @@ def decide_edit_request(session: Session, actor: Actor, request_id: int, approve
     if request is None:
         raise NotFound("修改申请不存在", f"kb edit request {request_id} not found")
     entry = _entry(session, request.entry_id)
-    if not (_is_owner(actor, entry) or _is_approver(actor)) or (
-            actor.user_id is not None and actor.user_id == request.requested_by_id):
+    if is_requester(actor, request):
+        raise Forbidden("不能审批本人提出的修改申请", f"{actor.label} may not decide own request {request_id}")
+    if not (_is_owner(actor, entry) or _is_approver(actor)):
         raise Forbidden("只有条目所属单位的信息采编员或热线办可以审批", f"{actor.label} may not decide {request_id}")
     if request.status != "pending":
         raise Conflict("该修改申请已处理", f"kb edit request {request_id} is {request.status}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.common import Invalid, NotFound, ServiceError, transaction
 from engine.docstore import ISSUE_ROLES
 from engine.domain.roles import Role
+from engine.knowledge import changes as kb_changes
 from engine.knowledge import entries as knowledge
 from engine.knowledge import flags as knowledge_flags
 from engine.knowledge import pages as kb_pages
@@ -19,6 +20,7 @@ from engine.knowledge import search as kb_search
 from engine.models import KnowledgeEditRequest, KnowledgeEntry, Unit
 from engine.tickets import pages
 from forms.knowledge import (
+    FIELD_LABELS,
     CategoryFlagForm,
     DecideForm,
     EditEntryForm,
@@ -110,20 +112,30 @@ def mine():
 
 # -- one entry ------------------------------------------------------------------------------------------------------
 
+def _pending(entry: KnowledgeEntry) -> list[dict]:
+    """The entry's pending edit requests as the approver reads them: each field by its Chinese name, what changes
+    (old → new, the text's difference marked), who asked, when and why; the decision form only for those who may
+    decide (not the requester)."""
+    a = actor()
+    rows = db.session.scalars(select(KnowledgeEditRequest).where(
+        KnowledgeEditRequest.entry_id == entry.id, KnowledgeEditRequest.status == "pending")
+        .order_by(KnowledgeEditRequest.id))
+    return [{"req": req, "fields": kb_changes.request_changes(entry, req), "stale": kb_changes.stale(entry, req),
+             "mine": knowledge.is_requester(a, req), "may_decide": knowledge.may_decide(a, entry, req)}
+            for req in rows]
+
+
 def _render_entry(entry_id: int, forms: dict | None = None, message: str | None = None, status: int = 200):
     entry = _entry(entry_id)
     r = role()
     owner = _owner(entry)
-    pending = list(db.session.scalars(select(KnowledgeEditRequest).where(
-        KnowledgeEditRequest.entry_id == entry.id, KnowledgeEditRequest.status == "pending")
-        .order_by(KnowledgeEditRequest.id)))
     forms = forms or {"status": StatusForm(prefix="s"), "flag": FlagForm(prefix="f"), "decide": DecideForm(prefix="d")}
     return render_template(
-        "knowledge/entry.html", entry=entry, unit=_units().get(entry.unit_id, "—"),
+        "knowledge/entry.html", entry=entry, unit=_units().get(entry.unit_id, "—"), units=_units(),
         status_label=knowledge.STATUS_LABELS.get(entry.status, entry.status),
-        versions=knowledge.versions(db.session, entry.id), pending=pending, forms=forms, message=message,
+        versions=knowledge.versions(db.session, entry.id), pending=_pending(entry), forms=forms, message=message,
         may_edit=r == Role.KB_EDITOR or r in APPROVERS, owner=owner, may_flag=r in FLAG_ROLES,
-        may_decide=owner or r in APPROVERS, labels=knowledge.STATUS_LABELS), status
+        field_labels=FIELD_LABELS, labels=knowledge.STATUS_LABELS), status
 
 
 @bp.get("/<int:entry_id>")
