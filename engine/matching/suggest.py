@@ -7,6 +7,9 @@ sources added up by ``engine.domain.similarity.suggestion_score``:
   citizens, count for; units that returned them count against;
 - the place: a county unit for an address in its county (属地), never a county unit for another county.
 
+A unit that returned this very ticket (any round) argued it is not responsible (Art. 10(1)) and is never suggested
+for it again, however well it scores.
+
 A person decides: the page shows the best three and selects none. What was shown is kept
 (``dispatch_suggestion``), and the dispatch that follows records which unit was chosen and its rank.
 """
@@ -166,6 +169,14 @@ def _history(session: Session, ticket_query: similar.Query, place: sim.Place, no
     return out
 
 
+def _returned_by(session: Session, ticket: Ticket) -> set[int]:
+    """The units that returned this ticket in any round."""
+    if ticket.id is None:
+        return set()
+    return set(session.scalars(select(Assignment.unit_id).where(Assignment.ticket_id == ticket.id,
+                                                                Assignment.returned_at.is_not(None))))
+
+
 def suggest(session: Session, ticket: Ticket, now: datetime, *, limit: int = 3) -> list[Suggestion]:
     """The best ``limit`` units for a ticket, best first, each with its score and reasons (Chinese)."""
     units = _duties(session)
@@ -180,6 +191,7 @@ def suggest(session: Session, ticket: Ticket, now: datetime, *, limit: int = 3) 
     default = session.scalar(select(Category.default_unit_id).where(Category.name == ticket.category)) \
         if ticket.category else None
     candidates = set(duty) | {u for u, (v, _r) in history.items() if v > 0} | ({default} if default else set())
+    candidates -= _returned_by(session, ticket)
     names = {uid: u.unit.name for uid, u in units.items()}
     kinds = {uid: u.unit.kind for uid, u in units.items()}
     for uid, name, kind in session.execute(select(Unit.id, Unit.name, Unit.kind).where(

@@ -73,6 +73,24 @@ def timeline(session: Session, ticket_id: int) -> list[dict]:
              "before": r.before_status, "after": r.after_status, "detail": r.detail or {}} for r in rows]
 
 
+def co_opinions(session: Session, ticket_id: int) -> list[dict]:
+    """The co-handling units' 协办意见 of the current dispatch, oldest first: the unit, the text, who submitted it
+    and when (from that step's audit row), and the files that step added. The lead's 办理答复 and the office's
+    审核答复 rest on them, so both pages show them."""
+    rows = session.execute(select(Assignment, Unit.name).join(Unit, Unit.id == Assignment.unit_id)
+                           .where(Assignment.ticket_id == ticket_id, Assignment.role == "co",
+                                  Assignment.active.is_(True), Assignment.co_part.is_not(None))
+                           .order_by(Assignment.co_part_at, Assignment.id)).all()
+    if not rows:
+        return []
+    steps = {(r.at, (r.detail or {}).get("unit")): r.actor_label for r in session.scalars(
+        select(AuditLog).where(AuditLog.ticket_id == ticket_id, AuditLog.action == "co_part"))}
+    files = [f for f in for_ticket(session, ticket_id) if f["action"] == "co_part"]
+    return [{"unit": name, "text": a.co_part, "at": iso(a.co_part_at), "by": steps.get((a.co_part_at, name)),
+             "attachments": [f for f in files if f["unit_id"] == a.unit_id and f["added_at"] == iso(a.co_part_at)]}
+            for a, name in rows]
+
+
 def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *, reveal_reason: str | None = None
                 ) -> dict:
     """Everything a user may see of one ticket; the citizen's name and phone masked unless the office's policy

@@ -140,3 +140,32 @@ def test_the_office_keeps_the_duty_lists(client, db, clock, tickets):
     assert r.status_code == 302 and db.session.scalar(select(UnitDuty).where(UnitDuty.title == "想改")) is None
     as_user(client, db, "receiver")
     assert client.get("/matching/duties").status_code == 403
+
+
+def _suggested(page: str) -> list[str]:
+    box = page.split('id="dispatch-suggestions"')[1].split("</section>")[0]
+    return [line.split("<strong>")[1].split("</strong>")[0] for line in box.split("<li")[1:]]
+
+
+def test_a_unit_that_returned_the_ticket_is_not_suggested_for_it_again(client, db, tickets):
+    t = tickets.new(address="龙川县老隆镇东江路怡景花园14栋2单元", category="城乡建设/老旧小区改造",
+                    content="我住在龙川县老隆镇东江路怡景花园，小区是九十年代建的，没有电梯，楼里老人很多，上下楼很困难。"
+                            "建议把我们小区纳入老旧小区改造，支持加装电梯。", citizen_phone="13900000440")
+    as_user(client, db, "dispatcher")
+    first = _suggested(text(client.get(f"/tickets/{t.id}/tasks/dispatch")))
+    assert first[0] == "河源市住房和城乡建设局", first
+    r = post(client, f"/tickets/{t.id}/tasks/dispatch",
+             {"op": "submit", "mode": "direct", "lead_unit": unit_id(db, "HY-ZJJ")})
+    assert r.status_code == 302
+    as_user(client, db, "receiver")  # 市住建局 argues it is not responsible (Art. 10(1))
+    r = post(client, f"/tickets/{t.id}/tasks/sign", {"op": "submit", "decision": "return",
+                                                     "return_reason": "该事项不属于本单位法定职责，建议按属地管理原则转办",
+                                                     "return_basis": "《河源市12345政府服务热线管理办法》第十条"})
+    assert r.status_code == 302, text(r)[:2000]
+    assert fresh(db, t.id).status == "dispatching"
+    as_user(client, db, "dispatcher")
+    page = text(client.get(f"/tickets/{t.id}/tasks/dispatch"))
+    again = _suggested(page)
+    rest = [n for n in first if n != "河源市住房和城乡建设局"]
+    assert "河源市住房和城乡建设局" not in again and again[:len(rest)] == rest, again
+    assert "已退回本工单的单位不再列入建议" in page

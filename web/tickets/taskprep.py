@@ -12,7 +12,7 @@ from engine.common import Actor
 from engine.domain.calendar import TZ
 from engine.models import TaskProjection, Ticket
 from engine.oversight import extension_refusal
-from engine.tickets import pages, return_window_open
+from engine.tickets import pages, queries, return_window_open
 
 from ..extensions import db
 from ..matching.panels import dispatch_suggestions
@@ -78,7 +78,14 @@ def _reply(form, ticket, actor, now) -> dict:
     no_extension = extension_refusal(db.session, ticket, now)
     if no_extension:
         form.close_extension()
-    return {"sent_back": sent_back, "no_extension": no_extension}
+    return {"sent_back": sent_back, "no_extension": no_extension,
+            "co_opinions": queries.co_opinions(db.session, ticket.id)}
+
+
+@prepares("review")
+def _review(form, ticket, actor, now) -> dict:
+    # The office approves the combined handling: the lead's reply and the co-handlers' opinions it rests on.
+    return {"co_opinions": queries.co_opinions(db.session, ticket.id)}
 
 
 @prepares("evaluate")
