@@ -29,7 +29,7 @@ def find_user(session: Session, username: str) -> User:
     """:raises NotFound: no user of that sign-in name."""
     user = session.scalar(select(User).where(User.username == username)) if username else None
     if user is None:
-        raise NotFound("没有这个用户", f"no user {username!r}")
+        raise NotFound("用户不存在", f"no user {username!r}")
     return user
 
 
@@ -84,7 +84,7 @@ def client(session: Session, name: str) -> dict:
 def _find_client(session: Session, name: str) -> ApiClient:
     found = session.scalar(select(ApiClient).where(ApiClient.name == name)) if name else None
     if found is None:
-        raise NotFound("没有这个接口客户端", f"no api client {name!r}")
+        raise NotFound("接口客户端不存在", f"no api client {name!r}")
     return found
 
 

@@ -115,7 +115,7 @@ def test_an_administrator_cannot_deactivate_themselves(client, db):
 def test_unknown_user_is_not_found_in_chinese(client, db):
     login(client, "admin")
     r = client.get("/admin/users/nobody-here/password")
-    assert r.status_code == 404 and "没有这个用户" in text(r)
+    assert r.status_code == 404 and "用户不存在" in text(r)
 
 
 CLIENT = "测试渠道客户端"
