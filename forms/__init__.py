@@ -6,7 +6,7 @@ The services check meaning. Imports: wtforms, flask_wtf and ``engine.domain`` la
 """
 from __future__ import annotations
 
-from .accounts import LoginForm, PasswordForm, PrivacyForm, RevealForm, UserForm
+from .accounts import ApiClientForm, LoginForm, PasswordForm, PrivacyForm, ResetPasswordForm, RevealForm, UserForm
 from .attachments import AttachmentLimitsForm
 from .base import CommandForm, ConfirmForm
 from .dynamic import build_form
@@ -69,6 +69,7 @@ __all__ = ["AttachmentLimitsForm",
            "DispatchForm", "CountyDispatchForm", "JointDecisionForm", "SignForm", "CoHandleForm", "ReplyForm",
            "ReviewForm", "EvaluateForm", "RedoDecisionForm", "CitizenSubmitForm", "TrackForm", "CitizenEvaluateForm",
            "LoginForm", "PasswordForm", "PrivacyForm", "RevealForm", "UserForm", "ExtensionReviewForm",
+           "ResetPasswordForm", "ApiClientForm",
            "JointMeetingForm", "ConsultForm", "ProposalForm", "CityDecisionForm", "SupervisionReplyForm",
            "SupervisionCheckForm", "DismissAlertForm", "DutyForm", "MergeForm", "MergeIntoForm",
            "SurgeMergeForm", "UnmergeForm"]

@@ -1,4 +1,4 @@
-"""Sign-in, revealing a citizen's contact details, and creating users."""
+"""Sign-in, revealing a citizen's contact details, creating users, resetting a password, creating channel clients."""
 from __future__ import annotations
 
 from wtforms import PasswordField
@@ -6,6 +6,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Regexp, Validatio
 
 from engine.domain.privacy import MODE_LABELS
 from engine.domain.roles import ROLE_LABELS, Role
+from engine.domain.states import CHANNEL_LABELS
 
 from .base import Choice, CommandForm, blank, check_phone, opt_int, options, text
 
@@ -68,6 +69,28 @@ class UserForm(CommandForm):
         return {"username": self.username.data, "display_name": self.display_name.data,
                 "phone": self.phone.data or None, "role": self.role.data, "unit_id": self.unit_id.data,
                 "password": self.password.data}
+
+
+class ResetPasswordForm(CommandForm):
+    """重置密码: the administrator sets the new password, by the rule of 新建用户."""
+
+    password = PasswordField("新密码", validators=[InputRequired("请设置新密码"),
+                                                Length(min=8, max=128, message="密码长度须为8至128位")])
+    confirm = PasswordField("确认新密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+    def to_command(self) -> dict:
+        return {"password": self.password.data}
+
+
+class ApiClientForm(CommandForm):
+    """新建接口客户端: a name and the channel its tickets are filed under."""
+
+    name = text("客户端名称", 80, message="请填写客户端名称")
+    channel = Choice("渠道", choices=[blank(), *options((c.value, label) for c, label in CHANNEL_LABELS.items())],
+                     required="请选择渠道")
+
+    def to_command(self) -> dict:
+        return {"name": self.name.data, "channel": self.channel.data}
 
 
 class PrivacyForm(CommandForm):

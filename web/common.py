@@ -95,7 +95,8 @@ def nav_items() -> list[tuple[str, str]]:
     if r in OVERSIGHT_ROLES:
         items += [("督办", url_for("oversight.supervisions")), ("责任追究", url_for("oversight.cases"))]
     if r == Role.ADMIN:
-        items += [("用户", url_for("admin.users")), ("单位", url_for("admin.units"))]
+        items += [("用户", url_for("admin.users")), ("接口客户端", url_for("admin.api_clients")),
+                  ("单位", url_for("admin.units"))]
     # Pages other features register, shown when they are installed.
     for endpoint, label, roles in (("notices.outbox", "发送记录", OFFICE_ROLES),
                                    ("handoffs.index", "紧急专线联动", OFFICE_ROLES),

@@ -1,10 +1,11 @@
 """What every capability shares: who acts, refusals, access and unit scoping, the audit row, the transaction,
-shape checks for task data, the form-key handler registry and the process-wide caches.
+shape checks for task data, the form-key handler registry, the process-wide caches and the administration of
+accounts (users, channel clients).
 
 Owns no rule of the measures. May import ``engine.domain``, ``engine.models`` and ``engine.workflow`` only; every
 capability may import it.
 """
-from . import throttle
+from . import accounts, throttle
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
 from .assignments import assign, deactivate, dispatch_round, next_round
@@ -26,7 +27,7 @@ from .registry import Result, form_keys, handle, handler
 from .settings import get_setting, put_setting
 from .validate import as_id, fail, text, unit_field, units_field
 
-__all__ = ["ACTION_LABELS", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
+__all__ = ["ACTION_LABELS", "accounts", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
            "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "bundle_for",
            "calendar", "can_act", "configure_sqlite", "deactivate", "dispatch_round", "fail", "forget_active",
            "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "next_round", "put_setting",

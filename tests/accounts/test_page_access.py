@@ -95,6 +95,12 @@ ROUTES = [
     ("/admin/users/new", only("admin")),
     ("/admin/units", only("admin")),
     ("/admin/locks", only("admin")),
+    ("/admin/users/agent/deactivate", only("admin")),
+    ("/admin/users/agent/activate", only("admin")),
+    ("/admin/users/agent/password", only("admin")),
+    ("/admin/api-clients", only("admin")),
+    ("/admin/api-clients/new", only("admin")),
+    ("/admin/api-clients/revoke", lambda role: 302 if role == ANON else 404 if role == "admin" else 403),  # no name
     ("/account/password", signed_in),
     ("/public/submit", everyone),
     ("/public/track", everyone),
@@ -169,7 +175,7 @@ def test_every_page_route_is_in_the_table(app):
               .replace("{case}", "<int:case_id>").replace("{entry}", "<int:entry_id>")
               .replace("{flag}", "<int:flag_id>")
               .replace("/tasks/sign", "/tasks/<task_ref>").replace("/tasks/county_dispatch", "/tasks/<task_ref>")
-              .replace("/versions/1", "/versions/<int:version>")
+              .replace("/versions/1", "/versions/<int:version>").replace("/users/agent/", "/users/<username>/")
               for url, _ in ROUTES} | POST_ONLY
     assert pages - listed == set()
     assert listed - set(rules) == set()

@@ -8,10 +8,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from engine.common import transaction
+from engine.common import Actor, accounts, transaction
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.domain.states import Channel
-from engine.models import ApiClient, Unit, User
+from engine.models import Unit, User
 
 from ..extensions import db
 from ..security import hash_password, hash_token, new_channel_token, now
@@ -83,8 +83,8 @@ def register_accounts_cli(app: Flask) -> None:
     @click.argument("name")
     @click.option("--channel", type=click.Choice([c.value for c in Channel]), required=True)
     def create_api_client_cmd(name, channel):
-        """Create a channel client and print its token once."""
+        """Create a channel client and print its token once (listed and revoked on the page /admin/api-clients)."""
         token = new_channel_token()
         with transaction(db.session):
-            db.session.add(ApiClient(name=name, channel=channel, token_hash=hash_token(token), created_at=now()))
+            accounts.create_client(db.session, Actor.system("命令行"), name, channel, hash_token(token), now())
         click.echo(token)
