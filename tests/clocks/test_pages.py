@@ -114,7 +114,19 @@ def test_a_bad_upload_is_refused_with_a_message(client, db):
                                                     "notice": (io.BytesIO(b"2027-01-01,maybe\n"), "x.csv")},
                     content_type="multipart/form-data", follow_redirects=True)
     page = r.get_data(as_text=True)
-    assert "节假日文件有误" in page and "unknown status" in page
+    assert "节假日文件有误：第1行：未知的类型“maybe”，请写 休/班、off/on 或 0/1" in page and "unknown status" not in page
+    for notice, said in [(b"2027-01-01,off\n\n2027-02-30,off\n", "第3行：“2027-02-30”不是有效日期（应为 YYYY-MM-DD）"),
+                         (b"2027-01-01,off\n2028-01-02,off\n", "第2行：2028-01-02 不在2027年内"),
+                         (b"2027-01-01,off\n2027-01-01,on\n", "第2行：2027-01-01 已在第1行写过"),
+                         (b"2027-01-01\n", "第1行：应为一个日期和一个类型（休/班、off/on 或 0/1），实有 1 项"),
+                         (b"# \xe6\xb3\xa8\xe9\x87\x8a\n", "文件中没有日期")]:
+        r = client.post("/admin/calendar/import", data={"csrf_token": csrf, "year": "2027",
+                                                        "notice": (io.BytesIO(notice), "x.csv")},
+                        content_type="multipart/form-data", follow_redirects=True)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and f"节假日文件有误：{said}" in page
+        shown = re.search(r"节假日文件有误：[^<]*", page).group(0)
+        assert not re.search(r"\b(line|outside|expected|already|notice|dates)\b", shown), shown
     r = client.post("/admin/calendar/import", data={"csrf_token": csrf, "year": "2027"},
                     content_type="multipart/form-data", follow_redirects=True)
     assert "请选择节假日安排文件" in r.get_data(as_text=True)
