@@ -38,7 +38,7 @@ class ElementChange:
 
     @property
     def title(self) -> str:
-        """The element with its kind said once: 用户任务「受理审查」（decide_scope）, 顺序流「争议」（Flow_disputed）."""
+        """The element with its kind said once: 用户任务「受理审查」（decide_scope）, 顺序流「争议」."""
         # describe() already names the kind of a flow and of an unnamed element; only a named node lacks it.
         return f"{self.kind}{self.label}" if self.label.startswith("「") else self.label
 
