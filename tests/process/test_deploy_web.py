@@ -224,3 +224,19 @@ def test_diff_lists_added_tasks_with_their_kind(owner, db, restore_version):
     added = re.findall(r'<li data-element="[^"]+">([^<]+)</li>', diff.split('class="added"', 1)[1].split("</ul>")[0])
     assert "用户任务「领导审批」（leader_approval）" in added, added
     assert not any(a.startswith("顺序流从") or "顺序流顺序流" in a for a in added), added
+
+
+def test_dry_run_names_units_not_their_ids(owner, db):
+    """Branch runs that vary a unit variable say which unit they tried, by name, as the unit list shows it."""
+    from engine.models import Unit
+    from engine.process.dryrun import SAMPLES
+
+    draft_id = upload_draft(owner, HOTLINE.replace('name="签收或退回"', 'name="签收或退回承办"'), "改名")
+    dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
+    said = re.findall(r"取 ([^<]*?) 时", dry)
+    units = {u.id: u.name for u in db.session.scalars(select(Unit))}
+    consult = next(s for s in said if s.startswith("征求意见的主管部门="))
+    lead = next(s for s in said if s.startswith("审定的主办单位="))
+    assert consult == f"征求意见的主管部门={'、'.join(units[i] for i in SAMPLES['units'][1])}"
+    assert lead == f"审定的主办单位={units[SAMPLES['unit'][1]]}"
+    assert not any(re.search(r"=\[?\d", s) or "单位编号" in s for s in said), said
