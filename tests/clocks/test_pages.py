@@ -90,6 +90,8 @@ def test_calendar_page_shows_a_year_warns_and_imports(client, db, clock):
     sign_in(client, db, "admin")
     page = client.get("/admin/calendar?year=2026").get_data(as_text=True)
     assert "2026-10-01 周四 国庆节" in page and "2026-10-10 周六 国庆节" in page
+    assert "来源：国务院节假日安排（内置数据）；录入于" in page and "chinesecalendar" not in page
+    assert re.search(r">2026年</a> <span class=\"muted\">国务院节假日安排（内置数据）</span>", page)
     assert "有 1 件在办工单的时限为暂定" in page and t.number in page and "2027-01-07 24:00（暂定）" in page
     assert "未录入" in client.get("/admin/calendar?year=2027").get_data(as_text=True)
 
@@ -103,6 +105,9 @@ def test_calendar_page_shows_a_year_warns_and_imports(client, db, clock):
     page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
     assert "已录入2027年节假日安排：放假 1 天，调休上班 1 天" in page and "时限变动并已重算 1 件" in page
     assert "2027-01-01 周五" in page and "时限为暂定" not in page
+    assert "来源：热线办录入：国务院通知（2027年安排.csv）；录入于 2026-12-28 09:00" in page
+    assert re.search(r">2027年</a> <span class=\"muted\">热线办录入：国务院通知（2027年安排.csv）</span>", page)
+    assert "chinesecalendar" not in page
     t = fresh(db, t)
     assert iso8(t.handling_due) == "2027-01-09T00:00:00+08:00" and not t.deadline_provisional
 

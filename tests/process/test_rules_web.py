@@ -13,7 +13,7 @@ from engine.common.context import calendar
 from engine.common.db import transaction
 from engine.domain.timelimits import RuleSet as Rules
 from engine.domain.timelimits import handling_clock
-from engine.models import RuleSet, Ticket
+from engine.models import ProcessVersion, RuleSet, Ticket
 from engine.tickets.lifecycle import complete_task, register
 from tests.support.helpers import CITIZEN, unit, user
 
@@ -133,3 +133,16 @@ def test_json_editing_with_chinese_errors(owner, db, restore_rules):
     r = post(owner, url, {"data": json.dumps(ok), "note": "回访期限延长一天"}, get_url=url)
     assert r.status_code == 302
     assert active_rules(db).data["evaluation_window"] == data["evaluation_window"] + 1
+
+
+def test_versions_the_installation_shipped_name_their_author_in_chinese(owner, db):
+    """The seeded diagram versions and rule set read 系统（随安装包提供）, never the internal "system"."""
+    for url in ("/process/", "/process/rules", "/process/?process=supervision"):
+        page = text(owner.get(url))
+        cells = re.findall(r"<td>([^<]*)</td>", page)
+        assert "系统（随安装包提供）" in cells and "system" not in cells, (url, cells)
+    pv = db.session.scalar(select(ProcessVersion).where(ProcessVersion.author == "system").limit(1))
+    page = text(owner.get(f"/process/versions/{pv.version}?process={pv.process_id}"))
+    assert "<dt>作者</dt><dd>系统（随安装包提供）</dd>" in page
+    rules = db.session.scalar(select(RuleSet).where(RuleSet.author == "system").limit(1))
+    assert "<dt>作者</dt><dd>系统（随安装包提供）</dd>" in text(owner.get(f"/process/rules/{rules.version}"))

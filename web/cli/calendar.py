@@ -109,7 +109,7 @@ def register_calendar_cli(app: Flask) -> None:
         view = admin.year_view(db.session, year)
         if view["entered"]:
             entered = view["entered_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M") + " +08:00"
-            click.echo(f"{year}年：已录入（来源：{view['source']}，录入于 {entered}）")
+            click.echo(f"{year}年：已录入（来源：{view['source_text']}，录入于 {entered}）")
         else:
             click.echo(f"{year}年：未录入——涉及该年的时限暂按周末计算，并标记为暂定")
         click.echo(f"全年工作日 {view['working_days']} 天")
