@@ -10,8 +10,8 @@ from flask import Flask
 
 from engine.common import Actor, transaction
 from engine.domain.calendar import TZ
+from engine.process import author_label
 from engine.process import deploy as proc
-from engine.process.setup import author_label
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
 

@@ -15,9 +15,9 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from engine.common import Actor, Forbidden, Invalid, NotFound, ServiceError, active_version, transaction
 from engine.domain.roles import Role
 from engine.domain.timelimits import TICKET_TYPE_LABELS, TICKET_TYPES
+from engine.process import author_label
 from engine.process import deploy as proc
 from engine.process import drafts as drafts_svc
-from engine.process.setup import author_label
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
 from engine.workflow.safexml import MAX_BYTES
