@@ -5,9 +5,9 @@ May import ``engine.common``, ``engine.notices``, ``engine.knowledge`` (entering
 clocks too) and the layers below them.
 """
 from . import calendar_admin, deadlines, monitor
-from .calendar_seed import chinesecalendar_names, chinesecalendar_overrides, parse_year_notice
+from .calendar_seed import NoticeError, chinesecalendar_names, chinesecalendar_overrides, parse_year_notice
 from .deadlines import explain_ticket_clocks, store_clock
 from .monitor import apply_extension, follow
 
-__all__ = ["apply_extension", "calendar_admin", "chinesecalendar_names", "chinesecalendar_overrides", "deadlines",
-           "explain_ticket_clocks", "follow", "monitor", "parse_year_notice", "store_clock"]
+__all__ = ["NoticeError", "apply_extension", "calendar_admin", "chinesecalendar_names", "chinesecalendar_overrides",
+           "deadlines", "explain_ticket_clocks", "follow", "monitor", "parse_year_notice", "store_clock"]

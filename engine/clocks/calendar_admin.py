@@ -159,6 +159,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
+# The source the installation writes for the years the chinesecalendar package ships (engine.process.setup).
+BUILTIN_SOURCE = "chinesecalendar"
+
+
+def source_label(source: str | None) -> str:
+    """Where a year's days came from, in the office's words: the built-in State Council data or the office's entry."""
+    if not source:
+        return ""
+    if source == BUILTIN_SOURCE:
+        return "国务院节假日安排（内置数据）"
+    return f"热线办录入：{source}"
+
+
 def year_view(session: Session, year: int) -> dict[str, Any]:
     """Return one year as entered: whether it is, its source, its holidays (off) and make-up days (on)."""
     entry = session.get(CalendarYear, year)
@@ -171,13 +184,14 @@ def year_view(session: Session, year: int) -> dict[str, Any]:
     ordinals = range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)
     working = sum(1 for o in ordinals if cal.is_working_day(date.fromordinal(o)))
     return {"year": year, "entered": entry is not None, "source": entry.source if entry else None,
+            "source_text": source_label(entry.source if entry else None),
             "entered_at": entry.entered_at if entry else None, "off": [d for d in days if not d["working"]],
             "on": [d for d in days if d["working"]], "working_days": working}
 
 
 def entered_years(session: Session) -> list[dict[str, Any]]:
     """Return every entered year with its source, newest first."""
-    return [{"year": y.year, "source": y.source, "entered_at": y.entered_at}
+    return [{"year": y.year, "source": y.source, "source_text": source_label(y.source), "entered_at": y.entered_at}
             for y in session.scalars(select(CalendarYear).order_by(CalendarYear.year.desc()))]
 
 

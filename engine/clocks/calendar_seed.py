@@ -9,6 +9,8 @@ from datetime import date
 
 from chinese_calendar import constants as _cc
 
+from engine.common import Invalid
+
 
 def _package_years() -> list[int]:
     # The package itself accepts exactly min..max of its holiday keys and raises NotImplementedError outside.
@@ -32,6 +34,12 @@ def chinesecalendar_names() -> dict[date, str]:
     names = {d: by_english.get(value, value) for d, value in _cc.holidays.items()}
     names.update({d: by_english.get(value, value) for d, value in _cc.workdays.items()})
     return names
+
+
+class NoticeError(Invalid, ValueError):
+    """A bad holiday notice: ``message_zh`` for the page and the command line, the English text for the log."""
+
+    code = "bad_notice"
 
 
 _OFF = frozenset({"off", "休", "0"})
@@ -58,7 +66,7 @@ def parse_year_notice(text: str, year: int | None = None) -> dict[date, bool]:
     or in the December before it, since a notice may move days at the turn of the year (the 2019 notice made
     2018-12-29 a working day and 2018-12-30/31 holidays).
 
-    :raises ValueError: naming the line number of the first bad line, or when no dates are found.
+    :raises NoticeError: (a ValueError) naming the line number of the first bad line, or when no dates are found.
     """
     result: dict[date, bool] = {}
     seen_on: dict[date, int] = {}
@@ -74,24 +82,28 @@ def parse_year_notice(text: str, year: int | None = None) -> dict[date, bool]:
                 # A header such as "date,status" or "日期,类型", allowed once before the first entry.
                 header_seen = True
                 continue
-            raise ValueError(f"line {number}: {fields[0]!r} is not a date (expected YYYY-MM-DD)")
+            raise NoticeError(f"第{number}行：“{fields[0]}”不是有效日期（应为 YYYY-MM-DD）",
+                              f"line {number}: {fields[0]!r} is not a date (expected YYYY-MM-DD)")
         if len(fields) != 2:
-            raise ValueError(
-                f"line {number}: expected a date and one status (off/on, 休/班, 0/1), got {len(fields)} fields"
-            )
+            raise NoticeError(
+                f"第{number}行：应为一个日期和一个类型（休/班、off/on 或 0/1），实有 {len(fields)} 项",
+                f"line {number}: expected a date and one status (off/on, 休/班, 0/1), got {len(fields)} fields")
         status = fields[1].lower()
         if status in _OFF:
             flag = False
         elif status in _ON:
             flag = True
         else:
-            raise ValueError(f"line {number}: unknown status {fields[1]!r}; use off/on, 休/班 or 0/1")
+            raise NoticeError(f"第{number}行：未知的类型“{fields[1]}”，请写 休/班、off/on 或 0/1",
+                              f"line {number}: unknown status {fields[1]!r}; use off/on, 休/班 or 0/1")
         if year is not None and day.year != year and not (day.year == year - 1 and day.month == 12):
-            raise ValueError(f"line {number}: {day.isoformat()} is outside the year {year}")
+            raise NoticeError(f"第{number}行：{day.isoformat()} 不在{year}年内",
+                              f"line {number}: {day.isoformat()} is outside the year {year}")
         if day in seen_on:
-            raise ValueError(f"line {number}: {day.isoformat()} was already given on line {seen_on[day]}")
+            raise NoticeError(f"第{number}行：{day.isoformat()} 已在第{seen_on[day]}行写过",
+                              f"line {number}: {day.isoformat()} was already given on line {seen_on[day]}")
         seen_on[day] = number
         result[day] = flag
     if not result:
-        raise ValueError("the notice contains no dates")
+        raise NoticeError("文件中没有日期", "the notice contains no dates")
     return result

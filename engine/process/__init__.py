@@ -6,8 +6,8 @@ ticket like an action) and the layers below them.
 """
 from . import defaults, deploy, drafts, dryrun, setup, variables
 from .defaults import EXPLANATION_TEMPLATES, REFUSAL_REASONS
-from .setup import seed_defaults
+from .setup import author_label, seed_defaults
 from .variables import condition_scopes
 
-__all__ = ["EXPLANATION_TEMPLATES", "REFUSAL_REASONS", "condition_scopes", "defaults", "deploy", "drafts", "dryrun",
-           "seed_defaults", "setup", "variables"]
+__all__ = ["EXPLANATION_TEMPLATES", "REFUSAL_REASONS", "author_label", "condition_scopes", "defaults", "deploy",
+           "drafts", "dryrun", "seed_defaults", "setup", "variables"]

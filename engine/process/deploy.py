@@ -18,7 +18,7 @@ from engine.common import (
     form_keys,
 )
 from engine.domain.states import FINAL_STATUSES
-from engine.models import ProcessVersion, TaskProjection, Ticket
+from engine.models import ProcessVersion, TaskProjection, Ticket, Unit
 from engine.tickets import lock_ticket, save_instance
 from engine.workflow import DiagramError, Problem, validate_files
 from engine.workflow.bundle import MAIN_PROCESS
@@ -28,7 +28,7 @@ from engine.workflow.problems import errors_only
 from engine.workflow.versions import migrate_instance, migration_blockers
 
 from .drafts import as_bytes
-from .dryrun import DryRun, JourneyResult, branches, journey
+from .dryrun import SAMPLES, DryRun, JourneyResult, branches, journey
 from .setup import deploy
 from .variables import catalogue
 
@@ -104,6 +104,15 @@ def active_ids(session: Session | None, process_id: str) -> set[str] | None:
         return None
 
 
+def sample_unit_names(session: Session | None) -> dict[int, str]:
+    """Names of the units the dry run's sample data uses, so its report names them rather than their ids."""
+    ids = {i for v in (*SAMPLES["unit"], *SAMPLES["units"]) for i in (v if isinstance(v, list) else [v])
+           if i is not None}
+    if session is None or not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+
+
 def dry_run(files: dict[str, bytes], process_id: str = MAIN_PROCESS, session: Session | None = None
             ) -> list[JourneyResult]:
     """Simulate the standard journeys, then every outgoing flow of every gateway they reach.
@@ -111,7 +120,7 @@ def dry_run(files: dict[str, bytes], process_id: str = MAIN_PROCESS, session: Se
     :raises DiagramError: when the draft does not even parse.
     """
     _title, journeys, start_data = _process(process_id)
-    dr = DryRun(files, process_id, active_ids(session, process_id))
+    dr = DryRun(files, process_id, active_ids(session, process_id), sample_unit_names(session))
     results, runs = [], []
     for code, label, steps, *until in journeys:
         res, run = journey(dr, code, label, steps, start_data, until[0] if until else None, code in PROTECTED)

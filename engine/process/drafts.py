@@ -230,6 +230,26 @@ def rules_error_zh(message: str) -> tuple[str, str | None]:
     return f"时限规则不合法：{message}", None
 
 
+# json.JSONDecodeError's messages (CPython's scanner, C and Python alike) in Chinese, by their English start.
+_JSON_ERRORS = [
+    ("Expecting property name enclosed in double quotes", "属性名须用双引号括起来"),
+    ("Expecting ',' delimiter", "缺少逗号"),
+    ("Expecting ':' delimiter", "缺少冒号"),
+    ("Expecting value", "缺少值"),
+    ("Extra data", "多余的内容"),
+    ("Unterminated string", "字符串未结束"),
+    ("Invalid control character", "含有无效的控制字符"),
+    ("Invalid \\escape", "含有无效的转义字符"),
+    ("Invalid \\u", "含有无效的转义字符"),
+    ("Illegal trailing comma", "末尾多了逗号"),
+]
+
+
+def json_error_zh(msg: str) -> str:
+    """The Chinese for a json.JSONDecodeError's ``msg``; a message not listed reads as 语法错误."""
+    return next((zh for en, zh in _JSON_ERRORS if msg.startswith(en)), "语法错误")
+
+
 def rules_from_json(text: str) -> dict:
     """Read a rule set edited as JSON text.
 
@@ -238,8 +258,8 @@ def rules_from_json(text: str) -> dict:
     try:
         return json.loads(text or "")
     except json.JSONDecodeError as exc:
-        raise Invalid(f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}", f"rule set JSON: {exc}",
-                      code="bad_json") from None
+        raise Invalid(f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{json_error_zh(exc.msg)}",
+                      f"rule set JSON: {exc}", code="bad_json") from None
 
 
 def rules_fields(data: Mapping) -> dict[str, object]:

@@ -9,6 +9,7 @@ field, every option of a choice).
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from engine.workflow import Runtime, parse_bundle
@@ -22,6 +23,8 @@ from .variables import catalogue
 MAX_STEPS = 80
 MAX_TRIES = 12
 MAX_BRANCH_RUNS = 200  # bounded work for any diagram: further untaken flows are reported as not tried
+# "（单位编号列表）" in a unit variable's label says what the condition compares; the report names the units instead.
+UNIT_HINT = re.compile(r"（单位编号[^）]*）")
 SAMPLES = {"boolean": [True, False], "unit": [None, 1], "units": [[], [4]], "long": [1, 0, 2], "number": [1, 0],
            "string": ["试运行", ""], "date": ["2026-11-25"], "list": [[], [1]]}
 
@@ -69,8 +72,10 @@ class Run:
 class DryRun:
     """The draft's bundle, its element model and the ids of the active version, shared by every run."""
 
-    def __init__(self, files: dict[str, bytes], process_id: str, base_ids: set[str] | None):
+    def __init__(self, files: dict[str, bytes], process_id: str, base_ids: set[str] | None,
+                 unit_names: dict[int, str] | None = None):
         self.bundle = parse_bundle(files, "dry-run", process_id)
+        self.unit_names = unit_names or {}
         self.rt = Runtime(lambda ref: self.bundle)
         self.model: Model = read_model(files)
         self.analysis = Analysis(self.model, catalogue())
@@ -120,6 +125,14 @@ class DryRun:
         run.trace.append((self.rt.dump(run.inst), task.bpmn_id, dict(data)))
         run.path.append(self.step(task.bpmn_id, auto))
         run.inst.complete(task.uuid, data)
+
+    def said(self, v: Variable, value) -> str:
+        """「变量=取值」 as the report prints it: a unit by its name, a choice by its label."""
+        if v.type in ("unit", "units"):
+            ids = value if isinstance(value, list) else [] if value is None else [value]
+            names = "、".join(self.unit_names.get(i, f"单位（编号 {i}）") for i in ids)
+            return f"{UNIT_HINT.sub('', v.label)}={names or '空'}"
+        return f"{v.label}={_value_label(v, value)}"
 
     def where(self, run: Run) -> list[str]:
         return [self.model.label(t.bpmn_id) for t in run.inst.ready_tasks()] if run.inst is not None else []
@@ -215,7 +228,7 @@ def _try_flow(dr: DryRun, gateway, flow, run: Run, steps: list, start: dict, bud
                 continue
             res.path, res.ended_at = trial.path, dr.where(trial)
             res.taken = flows
-            said = "、".join(f"{v.label}={_value_label(v, x)}" for v, x in zip(writes, values, strict=True))
+            said = "、".join(dr.said(v, x) for v, x in zip(writes, values, strict=True))
             if trial.error:
                 res.message = f"取 {said} 时：{trial.error}"
             elif trial.inst.is_completed():

@@ -80,6 +80,16 @@ def seed_refusal_reasons(session: Session) -> None:
     session.flush()
 
 
+# The author the installation records on the versions it ships; pages print it as AUTHOR_LABELS says.
+SYSTEM_AUTHOR = "system"
+AUTHOR_LABELS = {SYSTEM_AUTHOR: "系统（随安装包提供）"}
+
+
+def author_label(author: str | None) -> str:
+    """Who saved a diagram or rule-set version, as the pages say it."""
+    return AUTHOR_LABELS.get(author or "", author or "")
+
+
 def seed_defaults(session: Session, now: datetime) -> None:
     """Make a fresh database usable: the bundled diagrams, the default rules, calendar and reasons."""
     for process_id, names in BUNDLED_PROCESSES.items():
@@ -87,9 +97,9 @@ def seed_defaults(session: Session, now: datetime) -> None:
         current = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                               ProcessVersion.active.is_(True)))
         if current is None or current.sha256 != files_sha256(files):
-            deploy(session, files, "system", "随安装包提供的默认流程", now, process_id)
+            deploy(session, files, SYSTEM_AUTHOR, "随安装包提供的默认流程", now, process_id)
     if session.scalar(select(RuleSet.id).limit(1)) is None:
-        save_rule_set(session, HEYUAN_DEFAULT, "system", "河源市12345热线管理办法（征求意见稿）默认时限", now)
+        save_rule_set(session, HEYUAN_DEFAULT, SYSTEM_AUTHOR, "河源市12345热线管理办法（征求意见稿）默认时限", now)
     seed_calendar(session, now)
     seed_refusal_reasons(session)
 

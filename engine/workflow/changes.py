@@ -37,11 +37,17 @@ class ElementChange:
     changes: list[PropertyChange] = field(default_factory=list)
 
     @property
+    def title(self) -> str:
+        """The element with its kind said once: 用户任务「受理审查」（decide_scope）, 顺序流「争议」."""
+        # describe() already names the kind of a flow and of an unnamed element; only a named node lacks it.
+        return f"{self.kind}{self.label}" if self.label.startswith("「") else self.label
+
+    @property
     def descriptive_only(self) -> bool:
         return all(c.prop in DESCRIPTIVE for c in self.changes)
 
     def as_dict(self) -> dict:
-        return {"element": self.element, "label": self.label, "kind": self.kind,
+        return {"element": self.element, "label": self.label, "kind": self.kind, "title": self.title,
                 "changes": [{"property": c.label, "old": c.old, "new": c.new} for c in self.changes]}
 
 

@@ -1,6 +1,7 @@
 """Seeding from chinesecalendar and parsing a year's notice typed in by the office."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -80,20 +81,27 @@ def test_previous_december_belongs_to_next_years_notice():
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "message_zh"),
     [
-        ("2027-01-01,off\n2027-13-01,off\n", "line 2: '2027-13-01' is not a date"),
-        ("2027-01-01,off\n\n2027-01-02,maybe\n", "line 3: unknown status 'maybe'"),
-        ("2027-01-01\n", "line 1: expected a date and one status"),
-        ("2027-01-01,off,元旦\n", "line 1: expected a date and one status"),
-        ("2027-01-01,off\n2027-01-01,on\n", "line 2: 2027-01-01 was already given on line 1"),
-        ("2027-01-01,off\n2028-01-01,off\n", "line 2: 2028-01-01 is outside the year 2027"),
-        ("2026-11-30,off\n", "line 1: 2026-11-30 is outside the year 2027"),
-        ("# only a comment\n\n", "no dates"),
-        ("date,status\nday,kind\n2027-01-01,off\n", "line 2: 'day' is not a date"),
-        ("2027-01-01,off\nnotes,here\n", "line 2: 'notes' is not a date"),
+        ("2027-01-01,off\n2027-13-01,off\n", "line 2: '2027-13-01' is not a date",
+         "第2行：“2027-13-01”不是有效日期（应为 YYYY-MM-DD）"),
+        ("2027-01-01,off\n\n2027-01-02,maybe\n", "line 3: unknown status 'maybe'",
+         "第3行：未知的类型“maybe”，请写 休/班、off/on 或 0/1"),
+        ("2027-01-01\n", "line 1: expected a date and one status", "第1行：应为一个日期和一个类型（休/班、off/on 或 0/1），实有 1 项"),
+        ("2027-01-01,off,元旦\n", "line 1: expected a date and one status", "第1行：应为一个日期和一个类型"),
+        ("2027-01-01,off\n2027-01-01,on\n", "line 2: 2027-01-01 was already given on line 1",
+         "第2行：2027-01-01 已在第1行写过"),
+        ("2027-01-01,off\n2028-01-01,off\n", "line 2: 2028-01-01 is outside the year 2027", "第2行：2028-01-01 不在2027年内"),
+        ("2026-11-30,off\n", "line 1: 2026-11-30 is outside the year 2027", "第1行：2026-11-30 不在2027年内"),
+        ("# only a comment\n\n", "no dates", "文件中没有日期"),
+        ("date,status\nday,kind\n2027-01-01,off\n", "line 2: 'day' is not a date", "第2行：“day”不是有效日期"),
+        ("2027-01-01,off\nnotes,here\n", "line 2: 'notes' is not a date", "第2行：“notes”不是有效日期"),
     ],
 )
-def test_parse_rejects_bad_lines(text, message):
-    with pytest.raises(ValueError, match=message):
+def test_parse_rejects_bad_lines(text, message, message_zh):
+    """Each refusal carries the English for the log and the Chinese for the page and the command line."""
+    with pytest.raises(ValueError, match=message) as caught:
         parse_year_notice(text, 2027)
+    assert caught.value.message_zh.startswith(message_zh)
+    own_words = re.sub(r"“[^”]*”|YYYY-MM-DD|off/on", "", caught.value.message_zh)  # the file's text is quoted as is
+    assert not re.search(r"[A-Za-z]{3,}", own_words)

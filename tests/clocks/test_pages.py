@@ -90,6 +90,8 @@ def test_calendar_page_shows_a_year_warns_and_imports(client, db, clock):
     sign_in(client, db, "admin")
     page = client.get("/admin/calendar?year=2026").get_data(as_text=True)
     assert "2026-10-01 周四 国庆节" in page and "2026-10-10 周六 国庆节" in page
+    assert "来源：国务院节假日安排（内置数据）；录入于" in page and "chinesecalendar" not in page
+    assert re.search(r">2026年</a> <span class=\"muted\">国务院节假日安排（内置数据）</span>", page)
     assert "有 1 件在办工单的时限为暂定" in page and t.number in page and "2027-01-07 24:00（暂定）" in page
     assert "未录入" in client.get("/admin/calendar?year=2027").get_data(as_text=True)
 
@@ -103,6 +105,9 @@ def test_calendar_page_shows_a_year_warns_and_imports(client, db, clock):
     page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
     assert "已录入2027年节假日安排：放假 1 天，调休上班 1 天" in page and "时限变动并已重算 1 件" in page
     assert "2027-01-01 周五" in page and "时限为暂定" not in page
+    assert "来源：热线办录入：国务院通知（2027年安排.csv）；录入于 2026-12-28 09:00" in page
+    assert re.search(r">2027年</a> <span class=\"muted\">热线办录入：国务院通知（2027年安排.csv）</span>", page)
+    assert "chinesecalendar" not in page
     t = fresh(db, t)
     assert iso8(t.handling_due) == "2027-01-09T00:00:00+08:00" and not t.deadline_provisional
 
@@ -114,7 +119,19 @@ def test_a_bad_upload_is_refused_with_a_message(client, db):
                                                     "notice": (io.BytesIO(b"2027-01-01,maybe\n"), "x.csv")},
                     content_type="multipart/form-data", follow_redirects=True)
     page = r.get_data(as_text=True)
-    assert "节假日文件有误" in page and "unknown status" in page
+    assert "节假日文件有误：第1行：未知的类型“maybe”，请写 休/班、off/on 或 0/1" in page and "unknown status" not in page
+    for notice, said in [(b"2027-01-01,off\n\n2027-02-30,off\n", "第3行：“2027-02-30”不是有效日期（应为 YYYY-MM-DD）"),
+                         (b"2027-01-01,off\n2028-01-02,off\n", "第2行：2028-01-02 不在2027年内"),
+                         (b"2027-01-01,off\n2027-01-01,on\n", "第2行：2027-01-01 已在第1行写过"),
+                         (b"2027-01-01\n", "第1行：应为一个日期和一个类型（休/班、off/on 或 0/1），实有 1 项"),
+                         (b"# \xe6\xb3\xa8\xe9\x87\x8a\n", "文件中没有日期")]:
+        r = client.post("/admin/calendar/import", data={"csrf_token": csrf, "year": "2027",
+                                                        "notice": (io.BytesIO(notice), "x.csv")},
+                        content_type="multipart/form-data", follow_redirects=True)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and f"节假日文件有误：{said}" in page
+        shown = re.search(r"节假日文件有误：[^<]*", page).group(0)
+        assert not re.search(r"\b(line|outside|expected|already|notice|dates)\b", shown), shown
     r = client.post("/admin/calendar/import", data={"csrf_token": csrf, "year": "2027"},
                     content_type="multipart/form-data", follow_redirects=True)
     assert "请选择节假日安排文件" in r.get_data(as_text=True)

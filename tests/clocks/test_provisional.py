@@ -89,10 +89,12 @@ def test_a_bad_notice_changes_nothing(app, db, tmp_path):
     notice = tmp_path / "bad.txt"
     notice.write_text("2027-01-01 休\n2027-13-01 休\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["calendar", "import-year", str(notice), "--year", "2027"])
-    assert result.exit_code != 0 and "line 2" in result.stderr and result.stdout == ""
+    assert result.exit_code != 0 and result.stdout == ""
+    assert "节假日文件有误：第2行：“2027-13-01”不是有效日期（应为 YYYY-MM-DD）" in result.stderr
     notice.write_text("2026-01-01 休\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["calendar", "import-year", str(notice), "--year", "2027"])
-    assert result.exit_code != 0 and "outside the year 2027" in result.stderr
+    assert result.exit_code != 0 and "节假日文件有误：第1行：2026-01-01 不在2027年内" in result.stderr
+    assert "outside" not in result.stderr
     assert db.session.get(CalendarYear, 2027) is None and fresh(db, t).deadline_provisional
 
 

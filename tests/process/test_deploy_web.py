@@ -199,3 +199,44 @@ def test_bulk_migration_shows_a_dry_run_then_moves_the_eligible(owner, db, resto
     go(db, "receiver", waiting, "sign", decision="sign")
     go(db, "handler", waiting, "reply", **REPLY)
     assert [t.bpmn_id for t in go(db, "reviewer", waiting, "review", decision="accept").ready] == ["leader_approval"]
+
+
+def test_diff_names_each_element_with_its_kind_once(owner, db, restore_version):
+    """A version that changes only the condition of 「争议」: the diff table names the flow 顺序流「争议」 once."""
+    changed = replace(HOTLINE, "return_count &gt;= 2</bpmn:conditionExpression>",
+                      "return_count &gt; 1</bpmn:conditionExpression>")
+    draft_id = upload_draft(owner, changed, "改写争议条件")
+    r = post(owner, f"/process/drafts/{draft_id}/deploy", {"note": "改写争议条件"},
+             get_url=f"/process/drafts/{draft_id}/dry-run")
+    assert r.status_code == 302, text(r)[:800]
+    diff = text(owner.get(f"/process/diff?a={restore_version.version}&b={active(db).version}"))
+    table = diff.split('class="list changed"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-element="([^"]+)"><td rowspan="\d+">([^<]+)<', table)
+    assert rows == [("Flow_disputed", "顺序流「争议」（Flow_disputed）")]
+    assert re.search(r"<td>条件</td><td class=\"old msg\">return_count &gt;= 2</td>"
+                     r"<td class=\"new msg\">return_count &gt; 1</td>", table)
+    assert "顺序流顺序流" not in diff and '"diff-changed": ["Flow_disputed"]' in diff.replace("&#34;", '"')
+
+
+def test_diff_lists_added_tasks_with_their_kind(owner, db, restore_version):
+    pv = deploy_leader_approval(owner, db)
+    diff = text(owner.get(f"/process/diff?a={restore_version.version}&b={pv.version}"))
+    added = re.findall(r'<li data-element="[^"]+">([^<]+)</li>', diff.split('class="added"', 1)[1].split("</ul>")[0])
+    assert "用户任务「领导审批」（leader_approval）" in added, added
+    assert not any(a.startswith("顺序流从") or "顺序流顺序流" in a for a in added), added
+
+
+def test_dry_run_names_units_not_their_ids(owner, db):
+    """Branch runs that vary a unit variable say which unit they tried, by name, as the unit list shows it."""
+    from engine.models import Unit
+    from engine.process.dryrun import SAMPLES
+
+    draft_id = upload_draft(owner, HOTLINE.replace('name="签收或退回"', 'name="签收或退回承办"'), "改名")
+    dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
+    said = re.findall(r"取 ([^<]*?) 时", dry)
+    units = {u.id: u.name for u in db.session.scalars(select(Unit))}
+    consult = next(s for s in said if s.startswith("征求意见的主管部门="))
+    lead = next(s for s in said if s.startswith("审定的主办单位="))
+    assert consult == f"征求意见的主管部门={'、'.join(units[i] for i in SAMPLES['units'][1])}"
+    assert lead == f"审定的主办单位={units[SAMPLES['unit'][1]]}"
+    assert not any(re.search(r"=\[?\d", s) or "单位编号" in s for s in said), said

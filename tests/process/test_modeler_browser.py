@@ -5,12 +5,17 @@ test-output/screenshots/."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
 
+from engine.common.db import transaction
 from engine.models import ProcessDraft
+from engine.process.deploy import deploy_version
+
+from ..workflow.variants import HOTLINE, files, replace
 
 VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
 
@@ -181,4 +186,39 @@ def test_modeller_opens_readable_in_chinese_with_lint_markers(owner_page, shot, 
     assert page.locator('.djs-overlay-container [data-container-id="Flow_refused"] .bjsl-overlay').count() == 0
     untranslated = page.evaluate("() => Array.from(window.HotlineModeler.untranslated)")
     assert untranslated == [], untranslated
+    assert page.foreign == [] and page.errors == [], (page.foreign, page.errors)
+
+
+def test_diff_colours_changed_flows_and_shapes(owner_page, shot, db, restore_version):
+    """A version that changes only 「争议」's condition and 签收's name: on the diff page the flow's line is stroked
+    in the changed colour (not only its arrow-head definitions) and the task's box is coloured as before; added and
+    removed connections take their colours the same way."""
+    changed = replace(HOTLINE, "return_count &gt;= 2</bpmn:conditionExpression>",
+                      "return_count &gt; 1</bpmn:conditionExpression>")
+    changed = replace(changed, 'id="sign" name="签收或退回"', 'id="sign" name="签收或退回承办"')
+    with transaction(db.session):
+        pv, _results = deploy_version(db.session, files(changed), "测试", "改写争议条件", datetime.now(UTC))
+    page = owner_page
+    page.goto(f"/process/diff?a={restore_version.version}&b={pv.version}")
+    page.wait_for_selector(".bpmn-view[data-ready=true]")
+    new = page.locator(".bpmn-view").first
+
+    def style(selector: str, prop: str) -> str:
+        return new.locator(selector).first.evaluate(f"e => getComputedStyle(e).{prop}")
+
+    flow = '.djs-connection[data-element-id="Flow_disputed"]'
+    assert "diff-changed" in new.locator(flow).get_attribute("class")
+    orange, green, red = "rgb(239, 108, 0)", "rgb(46, 125, 50)", "rgb(183, 28, 28)"
+    assert style(f"{flow} .djs-visual > path", "stroke") == orange
+    assert style('.djs-shape[data-element-id="sign"] .djs-visual > rect', "stroke") == orange
+    assert style('.djs-shape[data-element-id="sign"] .djs-visual > rect', "fill") == "rgb(255, 243, 224)"
+    assert style('.djs-connection[data-element-id="Flow_redispatch"] .djs-visual > path', "stroke") not in (
+        orange, green, red)
+    shot(page, "process-diff-changed-flow")
+    # Added and removed connections: the same marker classes the page sets on elements of the other lists.
+    for marker, colour in (("diff-added", green), ("diff-removed", red)):
+        other = new.locator('.djs-connection[data-element-id="Flow_redispatch"]')
+        other.evaluate(f"e => e.classList.add('{marker}')")
+        assert style('.djs-connection[data-element-id="Flow_redispatch"] .djs-visual > path', "stroke") == colour
+        other.evaluate(f"e => e.classList.remove('{marker}')")
     assert page.foreign == [] and page.errors == [], (page.foreign, page.errors)

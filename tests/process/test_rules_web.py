@@ -13,7 +13,7 @@ from engine.common.context import calendar
 from engine.common.db import transaction
 from engine.domain.timelimits import RuleSet as Rules
 from engine.domain.timelimits import handling_clock
-from engine.models import RuleSet, Ticket
+from engine.models import ProcessVersion, RuleSet, Ticket
 from engine.tickets.lifecycle import complete_task, register
 from tests.support.helpers import CITIZEN, unit, user
 
@@ -108,7 +108,17 @@ def test_json_editing_with_chinese_errors(owner, db, restore_rules):
     assert 'name="data"' in page and "&#34;schema&#34;: 1" in page
 
     r = post(owner, url, {"data": "{\n  \"schema\": 1,\n}"}, get_url=url)
-    assert r.status_code == 400 and "JSON 格式错误：第 3 行" in text(r)
+    assert r.status_code == 400 and "JSON 格式错误：第 3 行第 1 列，属性名须用双引号括起来" in text(r)
+    for bad, said in [("{\"schema\": 1 \"dispatch\": 2}", "第 1 行第 14 列，缺少逗号"),
+                      ("{\"schema\" 1}", "第 1 行第 11 列，缺少冒号"),
+                      ("{\"schema\": }", "第 1 行第 12 列，缺少值"),
+                      ("{}\n{}", "第 2 行第 1 列，多余的内容"),
+                      ("{\"schema", "第 1 行第 2 列，字符串未结束"),
+                      ("{\"sch\tema\": 1}", "第 1 行第 6 列，含有无效的控制字符"),
+                      ("{\"sch\\qema\": 1}", "第 1 行第 6 列，含有无效的转义字符")]:
+        r = post(owner, url, {"data": bad}, get_url=url)
+        shown = re.search(r"JSON 格式错误：[^<]*", text(r)).group(0).strip()
+        assert r.status_code == 400 and shown == f"JSON 格式错误：{said}", shown
     missing = {k: v for k, v in data.items() if k != "dispatch"}
     r = post(owner, url, {"data": json.dumps(missing)}, get_url=url)
     assert r.status_code == 400 and "「规则」" not in text(r) and "规则缺少字段：dispatch" in text(r)
@@ -123,3 +133,16 @@ def test_json_editing_with_chinese_errors(owner, db, restore_rules):
     r = post(owner, url, {"data": json.dumps(ok), "note": "回访期限延长一天"}, get_url=url)
     assert r.status_code == 302
     assert active_rules(db).data["evaluation_window"] == data["evaluation_window"] + 1
+
+
+def test_versions_the_installation_shipped_name_their_author_in_chinese(owner, db):
+    """The seeded diagram versions and rule set read 系统（随安装包提供）, never the internal "system"."""
+    for url in ("/process/", "/process/rules", "/process/?process=supervision"):
+        page = text(owner.get(url))
+        cells = re.findall(r"<td>([^<]*)</td>", page)
+        assert "系统（随安装包提供）" in cells and "system" not in cells, (url, cells)
+    pv = db.session.scalar(select(ProcessVersion).where(ProcessVersion.author == "system").limit(1))
+    page = text(owner.get(f"/process/versions/{pv.version}?process={pv.process_id}"))
+    assert "<dt>作者</dt><dd>系统（随安装包提供）</dd>" in page
+    rules = db.session.scalar(select(RuleSet).where(RuleSet.author == "system").limit(1))
+    assert "<dt>作者</dt><dd>系统（随安装包提供）</dd>" in text(owner.get(f"/process/rules/{rules.version}"))

@@ -10,6 +10,7 @@ from flask import Flask
 
 from engine.common import Actor, transaction
 from engine.domain.calendar import TZ
+from engine.process import author_label
 from engine.process import deploy as proc
 from engine.workflow import DiagramError
 from engine.workflow.bundle import MAIN_PROCESS
@@ -90,7 +91,7 @@ def register_bpmn_cli(app: Flask) -> None:
         for pv in proc.versions(db.session, process_id):
             mark = "*" if pv.active else " "
             click.echo(f"{mark} v{pv.version:<4} {pv.created_at.astimezone(TZ):%Y-%m-%d %H:%M} +08:00  "
-                       f"{pv.author:<14} {pv.sha256[:12]} {pv.note or ''}")
+                       f"{author_label(pv.author):<14} {pv.sha256[:12]} {pv.note or ''}")
 
     @bpmn.command("diff")
     @click.argument("a", type=int)

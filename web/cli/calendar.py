@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -10,8 +11,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from engine.clocks import NoticeError, parse_year_notice
 from engine.clocks import calendar_admin as admin
-from engine.clocks import parse_year_notice
 from engine.common import Actor, ServiceError, active_rule_set, calendar, rules_for, transaction
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
@@ -19,6 +20,7 @@ from engine.domain.calendar import TZ
 from ..extensions import db
 from ..security import now
 
+log = logging.getLogger(__name__)
 CLI_ACTOR = Actor.system("系统管理员（命令行）")
 
 
@@ -73,8 +75,9 @@ def notice_days(text: str, year: int | None) -> tuple[int, dict]:
         if year is None:
             year = Counter(d.year for d in days).most_common(1)[0][0]
             days = parse_year_notice(text, year)
-    except ValueError as exc:
-        raise click.ClickException(f"节假日文件有误：{exc}") from None
+    except NoticeError as exc:
+        log.info("calendar import refused: %s", exc.log_en)
+        raise click.ClickException(f"节假日文件有误：{exc.message_zh}") from None
     return year, days
 
 
@@ -106,7 +109,7 @@ def register_calendar_cli(app: Flask) -> None:
         view = admin.year_view(db.session, year)
         if view["entered"]:
             entered = view["entered_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M") + " +08:00"
-            click.echo(f"{year}年：已录入（来源：{view['source']}，录入于 {entered}）")
+            click.echo(f"{year}年：已录入（来源：{view['source_text']}，录入于 {entered}）")
         else:
             click.echo(f"{year}年：未录入——涉及该年的时限暂按周末计算，并标记为暂定")
         click.echo(f"全年工作日 {view['working_days']} 天")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from engine.clocks import NoticeError, parse_year_notice
 from engine.clocks import calendar_admin as admin
-from engine.clocks import parse_year_notice
 from engine.common import Actor, Invalid, transaction
 from engine.domain.calendar import TZ
 from engine.domain.roles import Role
@@ -65,10 +65,11 @@ def calendar_import():
             text = raw.decode("gb18030", errors="strict")
         try:
             days = parse_year_notice(text, year)
-        except ValueError as exc:
-            raise Invalid(f"节假日文件有误：{exc}", f"calendar import refused: {exc}") from None
+        except NoticeError as exc:
+            raise Invalid(f"节假日文件有误：{exc.message_zh}", f"calendar import refused: {exc.log_en}") from None
     except (Invalid, UnicodeDecodeError) as exc:
         message = exc.message_zh if isinstance(exc, Invalid) else "无法识别文件编码，请另存为 UTF-8 文本后重试"
+        current_app.logger.info("%s", exc.log_en if isinstance(exc, Invalid) else "calendar import: undecodable file")
         flash(message, "error")
         return redirect(url_for("clocks.calendar_page", year=year_text if year_text.isdigit() else None))
     name = (upload.filename or "上传文件")[-40:]

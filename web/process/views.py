@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from engine.common import Actor, Forbidden, Invalid, NotFound, ServiceError, active_version, transaction
 from engine.domain.roles import Role
 from engine.domain.timelimits import TICKET_TYPE_LABELS, TICKET_TYPES
+from engine.process import author_label
 from engine.process import deploy as proc
 from engine.process import drafts as drafts_svc
 from engine.workflow import DiagramError
@@ -28,6 +29,7 @@ from .downloads import send_xml, send_zip
 
 log = logging.getLogger("hotline.process")
 bp = Blueprint("process", __name__, url_prefix="/process")
+bp.add_app_template_filter(author_label, "author")
 
 OWNER_ROLES = frozenset({Role.PROCESS_OWNER.value, Role.ADMIN.value})
 # One request may carry a few diagrams; each file is held to the engine's 2 MB limit by drafts.check_files.
