@@ -45,11 +45,11 @@ lint: setup
 	$(BIN)/ruff check .
 
 test-sqlite: setup
-	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=15
 
 test-postgres: setup
 	@scripts/ensure-postgres.sh
-	HOTLINE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --durations=15
+	HOTLINE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadfile --durations=15
 
 test: lint test-sqlite test-postgres
 

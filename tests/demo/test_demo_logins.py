@@ -15,8 +15,7 @@ from tests.support.pages import Client, login, post, text
 
 from .conftest import seeded
 
-# The two months are seeded once per test process: keep these tests in one (pytest-xdist loadgroup).
-pytestmark = pytest.mark.xdist_group("demo_months")
+# Seeded once per test process; `make test` runs pytest-xdist with --dist loadfile, so this file's tests share it.
 
 NEEDED = {"lead": ("receiver", "handler", "unit_leader"), "co": ("receiver", "handler", "unit_leader"),
           "county": ("county_dispatcher",)}

@@ -17,8 +17,7 @@ from tests.conftest import FrozenClock
 
 from .conftest import NOW
 
-# The year is seeded once per test process: keep its tests in one (make test runs pytest-xdist with loadgroup).
-pytestmark = pytest.mark.xdist_group("demo_year")
+# Seeded once per test process; `make test` runs pytest-xdist with --dist loadfile, so this file's tests share it.
 
 
 def table(client, url: str, table_id: str) -> list[dict[str, str]]:
