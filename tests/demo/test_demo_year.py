@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 
 import lxml.html
-import pytest
 from sqlalchemy import func, select
 
 from engine.analytics import metrics
