@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlalchemy import select
 
 from engine.knowledge.entries import FIELDS
 from engine.models import KnowledgeEditRequest, KnowledgeEntry
-from tests.support.helpers import drop_kb_entries_after, kb_entries_top
+from tests.knowledge.test_pages import kb  # noqa: F401  (fixture: the entries a test made are removed after it)
 from tests.support.pages import as_user, entry_via_page, post, text
 
 CONTENT = ("<p>业主在小区内发现违法搭建的，可向街道综合执法队举报，执法队须在5个工作日内答复。</p>"
@@ -19,17 +18,6 @@ CONTENT = ("<p>业主在小区内发现违法搭建的，可向街道综合执�
 ENTRY = {"title": "小区违法搭建举报办理", "category": "城乡建设", "content": CONTENT,
          "basis": "《河源市违法建设查处办法》", "keywords": "违法搭建，举报", "effective_date": "2026-12-01",
          "expiry_date": "", "publish": "publish"}
-
-
-@pytest.fixture
-def kb(db):
-    """Remove the entries a test made (the seeded ones stay)."""
-    top = kb_entries_top(db.session)
-    db.session.rollback()
-    yield
-    db.session.rollback()
-    drop_kb_entries_after(db.session, top)
-    db.session.commit()
 
 
 def section(page: str) -> str:
@@ -55,7 +43,7 @@ def requested(client, db, entry: KnowledgeEntry, **changes) -> KnowledgeEditRequ
                              .order_by(KnowledgeEditRequest.id.desc()).limit(1))
 
 
-def test_the_approver_reads_what_changes_and_approves(client, db, kb, clock):
+def test_the_approver_reads_what_changes_and_approves(client, db, kb, clock):  # noqa: F811
     as_user(client, db, "kb_editor")
     entry = entry_via_page(client, db, ENTRY)
     clock.set("2026-11-26T15:30:00+08:00")
@@ -95,7 +83,7 @@ def test_the_approver_reads_what_changes_and_approves(client, db, kb, clock):
     assert "待审批的修改申请" not in text(client.get(f"/kb/{entry.id}"))
 
 
-def test_plain_fields_show_old_and_new_and_formatting_is_named(client, db, kb):
+def test_plain_fields_show_old_and_new_and_formatting_is_named(client, db, kb):  # noqa: F811
     as_user(client, db, "kb_editor")
     entry = entry_via_page(client, db, ENTRY)
     as_user(client, db, "reviewer")
@@ -113,7 +101,7 @@ def test_plain_fields_show_old_and_new_and_formatting_is_named(client, db, kb):
     assert "未修改：类别、政策依据、失效日期" in seen
 
 
-def test_the_requester_is_not_offered_the_decision_and_is_refused(client, db, kb):
+def test_the_requester_is_not_offered_the_decision_and_is_refused(client, db, kb):  # noqa: F811
     as_user(client, db, "kb_editor")
     entry = entry_via_page(client, db, ENTRY)
     as_user(client, db, "reviewer")
@@ -135,7 +123,7 @@ def test_the_requester_is_not_offered_the_decision_and_is_refused(client, db, kb
     assert 'name="d-decision"' in section(text(client.get(f"/kb/{entry.id}")))
 
 
-def test_a_request_overtaken_by_a_newer_version_is_marked(client, db, kb):
+def test_a_request_overtaken_by_a_newer_version_is_marked(client, db, kb):  # noqa: F811
     as_user(client, db, "kb_editor")
     entry = entry_via_page(client, db, ENTRY)
     as_user(client, db, "reviewer")

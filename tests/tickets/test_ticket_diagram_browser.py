@@ -15,12 +15,18 @@ pytestmark = pytest.mark.skipif(not (VENDOR / "viewer.js").is_file(),
                                 reason="front-end bundle not built: run scripts/build-frontend.sh (make setup)")
 
 
-def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
+def waiting_to_be_signed(db):
+    """A ticket dispatched to the city housing bureau, waiting at 签收或退回."""
     now = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
     with transaction(db.session):
         t, _, _ = register(db.session, user(db.session, "agent"), {**CITIZEN, "scope": "accept"}, now)
         complete_task(db.session, user(db.session, "dispatcher"), t.id, "dispatch",
                       {"lead_unit": unit(db.session, "HY-ZJJ").id}, now)
+    return t
+
+
+def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
+    t = waiting_to_be_signed(db)
     page = people.signed_in("receiver")
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -40,11 +46,7 @@ def test_ticket_page_highlights_where_the_ticket_waits(people, db, shot):
 
 
 def test_on_a_phone_the_diagram_opens_on_the_current_step_at_a_readable_size(people, db, shot):
-    now = datetime.fromisoformat("2026-11-25T10:00:00+08:00")
-    with transaction(db.session):
-        t, _, _ = register(db.session, user(db.session, "agent"), {**CITIZEN, "scope": "accept"}, now)
-        complete_task(db.session, user(db.session, "dispatcher"), t.id, "dispatch",
-                      {"lead_unit": unit(db.session, "HY-ZJJ").id}, now)
+    t = waiting_to_be_signed(db)
     page = people.signed_in("receiver", phone=True)
     page.goto(f"/tickets/{t.id}")
     page.wait_for_selector(".bpmn-view[data-ready='true']")
