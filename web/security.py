@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -132,6 +133,37 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hotline-api-user")
 
 
+_SIGNED_CACHE_SIZE = 4096
+
+
+def _signed_token(token: str) -> dict:
+    """The payload of a user token whose signature and age are good.
+
+    A token string whose signature was already checked with this app's key is not checked again: its payload and
+    signing time are kept (at most 4,096 tokens, per key), and its age is checked on every request against the
+    serializer's own clock, as the serializer checks it. Whether the account still accepts the token is not kept:
+    the caller reads that on every request.
+    :raises SignatureExpired: older than API_TOKEN_MAX_AGE (or signed in the future).
+    :raises BadSignature: not signed with this app's key.
+    """
+    key = current_app.config["SECRET_KEY"]
+    cache = current_app.extensions.get("hotline_api_tokens")
+    if cache is None or cache[0] != key:
+        serializer = _serializer()
+        cache = current_app.extensions["hotline_api_tokens"] = (key, {}, serializer, serializer.make_signer())
+    max_age = current_app.config["API_TOKEN_MAX_AGE"]
+    known = cache[1].get(token)
+    if known is None:
+        payload, signed_at = cache[2].loads(token, max_age=max_age, return_timestamp=True)
+        if len(cache[1]) >= _SIGNED_CACHE_SIZE:
+            cache[1].clear()
+        known = cache[1][token] = (payload, int(signed_at.timestamp()))
+    age = cache[3].get_timestamp() - known[1]
+    if age > max_age or age < 0:
+        raise SignatureExpired(f"token age {age} s outside 0..{max_age} s")
+    return known[0]
+
+
 def issue_user_token(user: User) -> str:
     return "u." + _serializer().dumps({"uid": user.id, "gen": user.token_generation})
 
@@ -161,7 +193,7 @@ def api_actor() -> Actor:
     token = header[7:].strip()
     if token.startswith("u."):
         try:
-            data = _serializer().loads(token[2:], max_age=current_app.config["API_TOKEN_MAX_AGE"])
+            data = _signed_token(token[2:])
         except SignatureExpired:
             raise Unauthorized("访问令牌已过期，请重新登录", "expired user token") from None
         except BadSignature:
@@ -224,7 +256,25 @@ def require_user(actor: Actor) -> Actor:
     return actor
 
 
+_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+            ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                        "script-src 'self'; frame-ancestors 'none'"))
+_API_HEADERS = (*_HEADERS, ("Cache-Control", "no-store"))
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without a session cookie (every API call) gets its empty session
+    without first building the signer it would not use. Saving is Flask's: an untouched session sets no cookie."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def register_security(app: Flask) -> None:
+    app.session_interface = CookieSessions()
+
     @app.before_request
     def _session_timeout():
         # The JSON API authenticates by bearer token and never reads the session: its answers set no cookie.
@@ -233,12 +283,8 @@ def register_security(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self'; frame-ancestors 'none'")
-        if request.path.startswith("/api/"):
-            resp.headers.setdefault("Cache-Control", "no-store")
+        # One pass over the answer's headers instead of a scan per header (Werkzeug's setdefault).
+        have = {key.lower() for key in resp.headers.keys()}
+        wanted = _API_HEADERS if request.path.startswith("/api/") else _HEADERS
+        resp.headers.extend([(key, value) for key, value in wanted if key.lower() not in have])
         return resp

@@ -61,6 +61,27 @@ def test_a_signed_out_token_cannot_submit_a_task(client, db):
     assert db.session.get(Ticket, tid).status == "dispatching"
 
 
+def test_a_token_already_accepted_still_expires_and_a_forged_one_is_refused(client, db, app, monkeypatch):
+    """A token's signature is checked once per worker and kept; its age is still checked on every request."""
+    import itsdangerous.timed
+
+    agent = login(client, "agent")
+    fresh = login(client, "dispatcher")  # never used before it expires: refused by the serializer itself
+    assert client.get("/api/v1/tasks", headers=agent).status_code == 200
+    real = itsdangerous.timed.TimestampSigner.get_timestamp
+    later = app.config["API_TOKEN_MAX_AGE"] + 1
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) + later)
+    for headers in (agent, fresh):
+        r = client.get("/api/v1/tasks", headers=headers)
+        assert r.status_code == 401 and r.json["error"]["message"] == "访问令牌已过期，请重新登录"
+    monkeypatch.undo()
+    assert client.get("/api/v1/tasks", headers=agent).status_code == 200
+    token = agent["Authorization"]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")  # another signature for the same payload
+    r = client.get("/api/v1/tasks", headers={"Authorization": forged})
+    assert r.status_code == 401 and r.json["error"]["message"] == "访问令牌无效"
+
+
 def test_a_users_new_unit_and_name_apply_to_the_same_token_at_once(client, db):
     agent, dispatcher, receiver = (login(client, u) for u in ("agent", "dispatcher", "receiver"))
     tid = registered(client, db, agent, dispatcher)

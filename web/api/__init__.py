@@ -46,6 +46,15 @@ def query():
     return request.context.query
 
 
+def answered_transaction():
+    """The one transaction of an API write whose answer is read inside it, before the commit: the commit expires
+    nothing (Flask-SQLAlchemy's session would mark every object it holds to be reloaded, and the session ends with
+    the request, unread)."""
+    session = db.session()
+    session.expire_on_commit = False
+    return transaction(session)
+
+
 def step_json(step) -> dict:
     t = step.ticket
     return {"ticket": {"id": t.id, "number": t.number, "status": t.status, "status_label": t.status_enum.label},
@@ -80,14 +89,14 @@ def create_ticket():
     """登记诉求（任一渠道）。"""
     actor = api_actor()
     data = body()
-    with transaction(db.session):
+    with answered_transaction():
         ticket, code, step = register(db.session, actor, data, now())
-        out = step_json(step)  # read before the commit expires the ticket: no reload for the answer
-        phone = ticket.citizen_phone
-    out["query_code"] = code
-    if callers.may_see_flags(actor):  # the intake banner (Art. 27): the call is registered all the same
-        with transaction(db.session):
-            out["caller_flags"] = callers.intake_banner(db.session, actor, phone, now())
+        out = step_json(step)
+        out["query_code"] = code
+        if callers.may_see_flags(actor):  # the intake banner (Art. 27): the call is registered all the same
+            # In the registration's transaction: the flags shown and their audit row are committed with the
+            # ticket, or neither is (a failure leaves no ticket whose query code the agent never saw).
+            out["caller_flags"] = callers.intake_banner(db.session, actor, ticket.citizen_phone, now())
     return jsonify(out), 201
 
 
@@ -140,9 +149,9 @@ def complete(ticket_id: int, task_ref: str):
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         check_body(s.Body, data)  # refuses with "应为 JSON 对象"
-    with transaction(db.session):
+    with answered_transaction():
         step = complete_task(db.session, actor, ticket_id, task_ref, data, now(), check=task_body)
-        out = step_json(step)  # read before the commit expires the ticket: no reload for the answer
+        out = step_json(step)
     return jsonify(out)
 
 

@@ -11,16 +11,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 from engine.domain.interop import LINE_LABELS, OUTCOME_LABELS
 from engine.domain.states import Channel, EvaluationMethod, Rating, TicketType
 
+from ..inputs import bad_text
+
 MAX_ID = 2**31 - 1
 
 
 def clean_text(value: str) -> str:
     """Refuse what no person types and some databases cannot store: NUL and other control characters (line
     breaks and tabs are kept), and lone surrogates (which are not Unicode text)."""
-    for c in value:
-        o = ord(c)
-        if (o < 0x20 and c not in "\t\n\r") or o == 0x7F or 0xD800 <= o <= 0xDFFF:
-            raise ValueError("forbidden character")
+    if bad_text(value):
+        raise ValueError("forbidden character")
     return value
 
 

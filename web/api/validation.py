@@ -12,7 +12,10 @@ from flask import jsonify
 from pydantic import BaseModel, ValidationError
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
+from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
+from spectree.utils import get_multidict_items
+from werkzeug.wrappers import Response
 
 from engine.common import Invalid
 
@@ -32,7 +35,25 @@ class _Plugin(FlaskPlugin):
     def find_routes(self):
         return (rule for rule in super().find_routes() if rule.endpoint != "api.openapi")
 
+    def request_validation(self, request, query, json, form, headers, cookies):
+        """spectree's check of the query and the JSON body, without first copying every header and cookie into
+        dictionaries no route declares a model for (forms, headers and cookies go through spectree unchanged)."""
+        if form is not None or headers is not None or cookies is not None:
+            return super().request_validation(request, query, json, form, headers, cookies)
+        adapter = self.model_adapter
+        use_json = (json is not None and request.method not in ("GET", "DELETE")
+                    and request.mimetype not in self.FORM_MIMETYPE)
+        request.context = Context(
+            adapter.validate_obj(query, get_multidict_items(request.args, query)) if query is not None else None,
+            adapter.validate_obj(json, request.get_json(silent=True) or {}) if use_json else None,
+            None, None, None)
+
     def validate_response(self, resp, resp_model, skip_validation, force_resp_serialize):
+        # Not checked at run time (see above): a view's answer goes to Flask as it is, instead of spectree taking
+        # the body out of the response object and building a second response around it.
+        if isinstance(resp, Response) or (isinstance(resp, tuple) and len(resp) == 2 and isinstance(resp[0], Response)
+                                          and isinstance(resp[1], int)):
+            return resp, None
         return super().validate_response(resp, resp_model, True, False)
 
 
