@@ -263,11 +263,12 @@ _API_HEADERS = (*_HEADERS, ("Cache-Control", "no-store"))
 
 
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions; a request without a session cookie (every API call) gets its empty session
-    without first building the signer it would not use. Saving is Flask's: an untouched session sets no cookie."""
+    """Flask's signed-cookie sessions; a request without cookies (every API call) gets its empty session without
+    parsing a cookie header or building the signer it would not use. Saving is Flask's: an untouched session sets
+    no cookie."""
 
     def open_session(self, app: Flask, request):
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
             return self.session_class()
         return super().open_session(app, request)
 
