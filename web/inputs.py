@@ -87,25 +87,25 @@ def check_request() -> None:
     :raises Invalid: bad JSON or bad text, naming the field.
     :raises NotFound: a path whose variable holds bad text (no such page).
     """
-    for value in (request.view_args or {}).values():
+    req = request._get_current_object()  # one context look-up for all the checks below
+    for value in (req.view_args or {}).values():
         if isinstance(value, str) and bad_text(value):
-            raise NotFound("页面或资源不存在", f"control character in path {request.path!r}")
-    # Werkzeug parses a form only from these two types; any other body leaves request.form empty, unparsed here.
-    form = request.form if request.mimetype in _FORM_TYPES else ()
-    for key, value in form.items(multi=True) if form else ():
-        if bad_text(key) or bad_text(value):
-            raise Invalid("提交的内容含有不允许的字符，请删除后重试", f"control character in field {key!r}",
-                          fields={_field(key): "含有不允许的字符"})
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json and request.content_length != 0:
-        raw = request.get_data(cache=True)
+            raise NotFound("页面或资源不存在", f"control character in path {req.path!r}")
+    if req.mimetype in _FORM_TYPES:  # the two types Werkzeug parses a form from; any other leaves request.form empty
+        for key, value in req.form.items(multi=True):
+            if bad_text(key) or bad_text(value):
+                raise Invalid("提交的内容含有不允许的字符，请删除后重试", f"control character in field {key!r}",
+                              fields={_field(key): "含有不允许的字符"})
+    if req.method in ("POST", "PUT", "PATCH", "DELETE") and req.is_json and req.content_length != 0:
+        raw = req.get_data(cache=True)
         if raw.strip():
-            data = request.get_json()
+            data = req.get_json()
             where = json_problem(data)
             if where is not None:
                 raise Invalid("提交的内容含有不允许的字符或嵌套过深，请修改后重试",
                               f"bad text or depth in JSON at {where}",
                               fields={where.split(".")[0].split("[")[0] or "_body": "含有不允许的字符或嵌套过深"})
-            if request.path.startswith("/api/") and not isinstance(data, dict):
+            if req.path.startswith("/api/") and not isinstance(data, dict):
                 raise Invalid("请求体必须是 JSON 对象", "request body is not a JSON object",
                               fields={"_body": "应为 JSON 对象"})
 
