@@ -52,6 +52,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     app.json.ensure_ascii = False
+    # pool_pre_ping is done by web.dbping: the same check, but a bearer-token API request's first read is its own.
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    ping = options.pop("pool_pre_ping", False)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     from engine.docstore import configure_heading
 
@@ -63,6 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     with app.app_context():
+        if ping:
+            from .dbping import check_on_checkout
+            check_on_checkout(db.engine)
         if db.engine.dialect.name == "sqlite":
             from engine.common import configure_sqlite
             configure_sqlite(db.engine)

@@ -17,6 +17,7 @@ from engine.domain.roles import Role
 from engine.models import ApiClient, User
 from engine.tickets import queries
 
+from .dbping import first_read
 from .extensions import db
 
 
@@ -201,8 +202,9 @@ def api_actor() -> Actor:
         uid = data.get("uid") if isinstance(data, dict) else None
         # One indexed read of the columns an actor needs, no ORM object: whether the account is still active and
         # the token still of its current generation is checked on every request, so sign-out, a password change
-        # or a deactivation refuse the token at once in every worker.
-        row = db.session.connection().execute(_TOKEN_USER, {"uid": uid}).first() if isinstance(uid, int) else None
+        # or a deactivation refuse the token at once in every worker. It is the request's first statement and
+        # checks its pooled connection itself (web.dbping): no ping before it.
+        row = first_read(db.session(), _TOKEN_USER, {"uid": uid}) if isinstance(uid, int) else None
         if row is None or not row.active:
             raise Unauthorized("访问令牌无效", "token for unknown or inactive user")
         if data.get("gen") != row.token_generation:

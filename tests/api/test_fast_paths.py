@@ -3,10 +3,13 @@ account at once (deactivation, revocation, unit), the task body is checked again
 the answer is read before the commit, and API answers set no session cookie."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.models import AuditLog, Ticket, Unit, User
 from tests.support.helpers import CITIZEN, REPLY
+
+from ..conftest import PG
 
 
 def login(client, username):
@@ -180,3 +183,39 @@ def test_after_every_action_the_task_rows_are_the_ready_tasks_and_the_audit_is_i
     assert list(db.session.scalars(select(AuditLog.action).where(AuditLog.ticket_id == tid).order_by(AuditLog.id))) \
         == ["register", "scope_accept", "dispatch", "sign", "reply", "review_back", "reply", "review_accept",
             "evaluate", "archive"]
+
+
+@pytest.mark.skipif(not PG, reason="the pool checks connections on checkout on PostgreSQL; SQLite has no server")
+def test_after_the_server_drops_every_connection_api_requests_and_pages_are_answered(app, client, db):
+    """The token read checks its pooled connection itself instead of a ping before it (web/dbping.py): after the
+    database server dropped every connection, the bearer request is answered on a new one, as the others are."""
+    import threading
+
+    import psycopg
+
+    def drop_connections():
+        url = db.engine.url
+        with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
+                             autocommit=True) as conn:
+            dropped = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+        assert dropped >= 1  # the pooled connection the last request gave back
+
+    def in_worker(*args, **kwargs):
+        """A request in a thread of its own, so in an app context and a session of its own, as in a worker."""
+        out = []
+        thread = threading.Thread(target=lambda: out.append(client.get(*args, **kwargs)))
+        thread.start()
+        thread.join(60)
+        return out[0]
+
+    agent = login(client, "agent")
+    db.session.remove()  # this test's own session holds no connection while the server drops them
+    assert in_worker("/api/v1/tasks", headers=agent).status_code == 200
+    drop_connections()
+    r = in_worker("/api/v1/tasks", headers=agent)
+    assert r.status_code == 200 and "tasks" in r.json
+    drop_connections()
+    assert in_worker("/api/v1/meta").status_code == 200  # no bearer token: checked by the ping
+    drop_connections()
+    assert in_worker("/login").status_code == 200
