@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from engine.common import Actor, write_audit
 from engine.common import text as _text
 from engine.domain.calendar import TZ
-from engine.domain.states import Channel
 from engine.domain.interop import (
     DIRECTION_LABELS,
     EMERGENCY_REFUSAL_CODE,
@@ -25,6 +24,7 @@ from engine.domain.interop import (
     OUTCOME_LABELS,
     handoff_sentence,
 )
+from engine.domain.states import Channel
 from engine.models import EmergencyHandoff, Ticket
 from engine.notices import EVENT_HANDOFF, EVENT_REPLY, enqueue
 
