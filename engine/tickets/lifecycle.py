@@ -6,7 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Integer, String, any_, bindparam, delete, exists, func, insert, select
+from sqlalchemy import (
+    Insert,
+    Integer,
+    String,
+    Update,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
@@ -366,7 +380,15 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         ticket.closed_at = now
     ticket.workflow_state = RUNTIME.dump(inst)
     audit = audit_values(ticket.id, actor, action, before.value, after.value, now, **detail)
-    conn.execute(*(_together(ticket.id, gone, rows, audit) if together else (AUDIT_INSERT, audit)))
+    changed = _ticket_changes(ticket)
+    if together:
+        conn.execute(*_together(ticket.id, gone, rows, audit, changed))
+    else:
+        if changed:
+            conn.execute(_ticket_update(changed[0]), changed[1])
+        conn.execute(AUDIT_INSERT, audit)
+    if changed:  # written above: the session's copy is now what the database holds, and nothing is left to flush
+        inspect(ticket)._commit_all(inspect(ticket).dict, session.identity_map)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
         if merged:
@@ -374,14 +396,49 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     return Step(ticket, action, ready, ready_ids)
 
 
-def _together(ticket_id: int, gone: list[str], rows: list[dict], audit: dict) -> tuple:
-    """The audit INSERT with the task rows' DELETE and INSERT as data-modifying CTEs (PostgreSQL): one statement
-    of one fixed shape, compiled once (the rows travel as arrays). The deleted and inserted task ids never overlap
-    (gone = projected and no longer ready, rows = newly ready)."""
+def _together(ticket_id: int, gone: list[str], rows: list[dict], audit: dict, changed: tuple | None) -> tuple:
+    """The audit INSERT with the task rows' DELETE and INSERT and the ticket's UPDATE as data-modifying CTEs
+    (PostgreSQL): one statement, of one shape per set of changed ticket columns, each compiled once (the task rows
+    travel as arrays). The deleted and inserted task ids never overlap (gone = projected and no longer ready,
+    rows = newly ready)."""
     params = dict(audit, p_ticket_id=ticket_id, p_gone=gone)
     for col in _ROW_COLUMNS:
         params[f"p_{col}"] = [r[col] for r in rows]
-    return _TOGETHER, params
+    if not changed:
+        return _TOGETHER, params
+    stmt = _TOGETHER_WITH_TICKET.get(changed[0])
+    if stmt is None:
+        stmt = _TOGETHER_WITH_TICKET[changed[0]] = _TOGETHER.add_cte(_ticket_update(changed[0]).cte("ticket_row"))
+    return stmt, {**params, **changed[1]}
+
+
+_TICKET = Ticket.__table__
+_TICKET_UPDATES: dict[tuple[str, ...], Update] = {}
+_TOGETHER_WITH_TICKET: dict[tuple[str, ...], Insert] = {}
+
+
+def _ticket_changes(ticket: Ticket) -> tuple[tuple[str, ...], dict] | None:
+    """The ticket's changed columns and their parameters for :func:`_ticket_update`, or None when there is nothing
+    to write or a change the plain UPDATE cannot carry (a relationship; a ticket not yet inserted), which the
+    session's flush then writes as usual.
+
+    The action writes its ticket row itself, with the rest of its statements: the unit of work would cost more
+    than the statement (and on PostgreSQL a round trip of its own)."""
+    state = inspect(ticket)
+    keys = tuple(sorted(state.committed_state))
+    if not keys or not state.persistent or any(k not in _TICKET.c for k in keys):
+        return None
+    values = state.dict
+    return keys, {"t_id": ticket.id, **{f"t_{k}": values[k] for k in keys}}
+
+
+def _ticket_update(keys: tuple[str, ...]) -> Update:
+    """``UPDATE ticket SET <keys> WHERE id = :t_id``, built once per set of columns."""
+    stmt = _TICKET_UPDATES.get(keys)
+    if stmt is None:
+        stmt = _TICKET_UPDATES[keys] = (update(_TICKET).where(_TICKET.c.id == bindparam("t_id"))
+                                        .values({k: bindparam(f"t_{k}", type_=_TICKET.c[k].type) for k in keys}))
+    return stmt
 
 
 _ROW_COLUMNS = ("task_uuid", "bpmn_id", "title", "role", "unit_id", "form_key", "ready_at", "due_at")
