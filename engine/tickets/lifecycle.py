@@ -7,26 +7,14 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import (
-    Insert,
-    Integer,
-    String,
-    Update,
-    any_,
     bindparam,
-    delete,
     exists,
-    func,
-    insert,
-    inspect,
     select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from engine.attachments import Upload, prepare, store_files
 from engine.common import (
-    AUDIT_INSERT,
     RUNTIME,
     Actor,
     Conflict,
@@ -59,6 +47,7 @@ from . import (
     handlers,  # noqa: F401  (register the form-key handlers)
     handoff,
     matter,
+    writes,
 )
 from .ready import start_clocks
 
@@ -97,10 +86,6 @@ class Step:
     task_uuids: set[str]
 
 
-_TP = TaskProjection.__table__
-_INSERT_TASKS = insert(_TP)
-_DELETE_TASKS = delete(_TP).where(_TP.c.ticket_id == bindparam("b_ticket_id"),
-                                  _TP.c.task_uuid.in_(bindparam("uuids", expanding=True)))
 # Built once: the statement runs at the start of every action. It also tells whether tickets are merged into this
 # one (并单), which the reply and the archiving steps need, so that the common case asks nothing more.
 _CHILD = aliased(Ticket)
@@ -316,7 +301,10 @@ def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> Ti
     found = [s for s in found if s is not None]
     if not found:
         return ticket.status_enum
-    return min(found, key=list(TicketStatus).index)
+    return min(found, key=_STATUS_RANK.__getitem__)
+
+
+_STATUS_RANK = {s: i for i, s in enumerate(TicketStatus)}
 
 
 def _declared_status(task: ReadyTask) -> TicketStatus | None:
@@ -347,7 +335,7 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         check_transition(before, after)
     except IllegalTransition as exc:
         raise ServiceError("流程图产生了不允许的状态变化，请联系流程管理员", str(exc)) from exc
-    # Plain statements on the session's connection: projection rows are written and dropped here only, never
+    # Plain statements (engine/tickets/writes.py): projection rows are written and dropped here only, never
     # changed through the ORM, and the unit of work would cost several times the statements themselves.
     ready_ids = {t.uuid for t in ready}
     if not persist:
@@ -355,11 +343,11 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
         return Step(ticket, action, ready, set())
     gone = [uuid for uuid in existing if uuid not in ready_ids]
-    conn = session.connection()
-    # PostgreSQL: the task rows and the action's audit row go in one statement, a round trip each saved.
-    together = conn.dialect.name == "postgresql" and not matter_reply
-    if gone and not together:
-        conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket.id, "uuids": gone})
+    # PostgreSQL: the task rows, the ticket row and the action's audit row go in one statement (engine/tickets/
+    # writes.py). A matter's reply reads the task rows on the way, so they are written first.
+    together = session.get_bind().dialect.name == "postgresql" and not matter_reply
+    if not together:
+        writes.delete_tasks(session, ticket.id, gone)
     rows = []
     for t in new:
         if matter_reply and t.bpmn_id == "evaluate":
@@ -370,8 +358,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
             "ticket_id": ticket.id, "task_uuid": t.uuid, "bpmn_id": t.bpmn_id, "title": t.title, "role": t.role,
             "unit_id": unit, "form_key": t.form_key, "ready_at": now, "supervision_id": None,
             "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None})
-    if rows and not together:
-        conn.execute(_INSERT_TASKS, rows)
+    if not together:
+        writes.insert_tasks(session, rows)
     if matter_reply:
         matter.reply_reached(session, ticket, actor, now)
     ticket.status = after.value
@@ -380,75 +368,9 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         ticket.closed_at = now
     ticket.workflow_state = RUNTIME.dump(inst)
     audit = audit_values(ticket.id, actor, action, before.value, after.value, now, **detail)
-    changed = _ticket_changes(ticket)
-    if together:
-        conn.execute(*_together(ticket.id, gone, rows, audit, changed))
-    else:
-        if changed:
-            conn.execute(_ticket_update(changed[0]), changed[1])
-        conn.execute(AUDIT_INSERT, audit)
-    if changed:  # written above: the session's copy is now what the database holds, and nothing is left to flush
-        inspect(ticket)._commit_all(inspect(ticket).dict, session.identity_map)
+    writes.store(session, ticket, audit, (gone, rows) if together else None)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
         if merged:
             matter.main_archived(session, ticket, now)
     return Step(ticket, action, ready, ready_ids)
-
-
-def _together(ticket_id: int, gone: list[str], rows: list[dict], audit: dict, changed: tuple | None) -> tuple:
-    """The audit INSERT with the task rows' DELETE and INSERT and the ticket's UPDATE as data-modifying CTEs
-    (PostgreSQL): one statement, of one shape per set of changed ticket columns, each compiled once (the task rows
-    travel as arrays). The deleted and inserted task ids never overlap (gone = projected and no longer ready,
-    rows = newly ready)."""
-    params = dict(audit, p_ticket_id=ticket_id, p_gone=gone)
-    for col in _ROW_COLUMNS:
-        params[f"p_{col}"] = [r[col] for r in rows]
-    if not changed:
-        return _TOGETHER, params
-    stmt = _TOGETHER_WITH_TICKET.get(changed[0])
-    if stmt is None:
-        stmt = _TOGETHER_WITH_TICKET[changed[0]] = _TOGETHER.add_cte(_ticket_update(changed[0]).cte("ticket_row"))
-    return stmt, {**params, **changed[1]}
-
-
-_TICKET = Ticket.__table__
-_TICKET_UPDATES: dict[tuple[str, ...], Update] = {}
-_TOGETHER_WITH_TICKET: dict[tuple[str, ...], Insert] = {}
-
-
-def _ticket_changes(ticket: Ticket) -> tuple[tuple[str, ...], dict] | None:
-    """The ticket's changed columns and their parameters for :func:`_ticket_update`, or None when there is nothing
-    to write or a change the plain UPDATE cannot carry (a relationship; a ticket not yet inserted), which the
-    session's flush then writes as usual.
-
-    The action writes its ticket row itself, with the rest of its statements: the unit of work would cost more
-    than the statement (and on PostgreSQL a round trip of its own)."""
-    state = inspect(ticket)
-    keys = tuple(sorted(state.committed_state))
-    if not keys or not state.persistent or any(k not in _TICKET.c for k in keys):
-        return None
-    values = state.dict
-    return keys, {"t_id": ticket.id, **{f"t_{k}": values[k] for k in keys}}
-
-
-def _ticket_update(keys: tuple[str, ...]) -> Update:
-    """``UPDATE ticket SET <keys> WHERE id = :t_id``, built once per set of columns."""
-    stmt = _TICKET_UPDATES.get(keys)
-    if stmt is None:
-        stmt = _TICKET_UPDATES[keys] = (update(_TICKET).where(_TICKET.c.id == bindparam("t_id"))
-                                        .values({k: bindparam(f"t_{k}", type_=_TICKET.c[k].type) for k in keys}))
-    return stmt
-
-
-_ROW_COLUMNS = ("task_uuid", "bpmn_id", "title", "role", "unit_id", "form_key", "ready_at", "due_at")
-_NEW_ROWS = func.unnest(*(bindparam(f"p_{c}", type_=ARRAY(_TP.c[c].type)) for c in _ROW_COLUMNS)
-                        ).table_valued(*_ROW_COLUMNS).render_derived(name="r")
-_TOGETHER = (AUDIT_INSERT
-             .add_cte(delete(_TP).where(_TP.c.ticket_id == bindparam("p_ticket_id"),
-                                        _TP.c.task_uuid == any_(bindparam("p_gone", type_=ARRAY(String))))
-                      .cte("gone"))
-             .add_cte(insert(_TP).from_select(
-                 ["ticket_id", *_ROW_COLUMNS],
-                 select(bindparam("p_ticket_id", type_=Integer), *(_NEW_ROWS.c[c] for c in _ROW_COLUMNS)))
-                 .cte("new")))
