@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import sql as psql
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, insert, text, update
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, insert, update
 from sqlalchemy.orm import Session
 
 from engine.models import Ticket
@@ -77,37 +77,78 @@ def copy_text(table, cols: list[str], rows: list[dict]) -> str:
 
 def insert_many(session: Session, model, rows: list[dict]) -> None:
     """Insert many rows at once (every row has the keys of the first): COPY on PostgreSQL, else an executemany."""
+    prepare_insert(session, model, rows)()
+
+
+def prepare_insert(session: Session, model, rows: list[dict]) -> Callable[[], None]:
+    """Work out the insert of ``rows`` now (the COPY text); return the function that sends it."""
     if not rows:
-        return
+        return lambda: None
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(model), rows)
-        return
+        return lambda: session.execute(insert(model), rows)
     table = model.__table__
     cols = list(rows[0])
     copy = psql.SQL("COPY {} ({}) FROM STDIN").format(psql.Identifier(table.name),
                                                       psql.SQL(", ").join(map(psql.Identifier, cols)))
     body = copy_text(table, cols, rows)
-    with _driver_cursor(session) as cur, cur.copy(copy) as out:
-        out.write(body)
+
+    def send() -> None:
+        with _driver_cursor(session) as cur, cur.copy(copy) as out:
+            out.write(body)
+    return send
 
 
-_LEVELS_SQL = text("""
+def fetch_rows(session: Session, statement, row_type) -> list:
+    """The rows of a SELECT as ``row_type`` named tuples. On PostgreSQL straight from the driver: SQLAlchemy's
+    rows and result processing cost ~10 µs a row of twenty columns; the driver's instants are already aware (in
+    the connection's time zone, the same instants the UTC column type would give)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return [row_type._make(r) for r in session.execute(statement)]
+    if session.autoflush:  # as session.execute would: the SELECT must see the session's pending changes
+        session.flush()
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    params = compiled.params
+    if any(isinstance(v, datetime) and v.tzinfo is None for v in params.values()):
+        raise ValueError("naive datetime given to a UTC column")  # as UTCDateTime refuses them
+    with _driver_cursor(session) as cur:
+        cur.execute(str(compiled), params, binary=True)
+        return [row_type._make(r) for r in cur.fetchall()]
+
+
+_LEVELS_SQL = """
     UPDATE ticket SET monitor_stage = u.stage, monitor_level = u.level, next_threshold_at = u.next
-    FROM unnest(CAST(:ids AS integer[]), CAST(:stages AS text[]), CAST(:levels AS text[]),
-                CAST(:nexts AS timestamptz[])) AS u(id, stage, level, next)
-    WHERE ticket.id = u.id""")
+    FROM unnest(%s::integer[], %s::text[], %s::text[], %s::timestamptz[]) AS u(id, stage, level, next)
+    WHERE ticket.id = u.id"""
 
 
-def store_levels(session: Session, changes: list[dict]) -> None:
-    """Write the new stage, level and pending threshold of every ticket of a batch."""
+@contextmanager
+def levels_stored(session: Session, changes: list[dict]):
+    """Write the new stage, level and pending threshold of every ticket of a batch, by the end of the block.
+
+    On PostgreSQL it is one UPDATE with four arrays, sent at once in pipeline mode: the server works through it
+    (about half the server's work per due ticket, the ticket row having many indexes) while the block renders the
+    batch's notices, and its outcome is awaited (an error raised) when the block ends. Elsewhere an executemany,
+    before the block.
+    """
     if session.get_bind().dialect.name != "postgresql":
         session.execute(update(Ticket), changes)  # executemany: cheap without a network round trip per row
+        yield
         return
-    # One statement with four arrays instead of a statement per ticket.
-    session.execute(_LEVELS_SQL, {"ids": [c["id"] for c in changes],
-                                  "stages": [c["monitor_stage"] for c in changes],
-                                  "levels": [c["monitor_level"] for c in changes],
-                                  "nexts": [c["next_threshold_at"] for c in changes]})
+    # Array literals written here: psycopg adapts a list element by element (~8 µs a ticket for the four).
+    params = ("{%s}" % ",".join([str(c["id"]) for c in changes]),
+              "{%s}" % ",".join([_array_item(c["monitor_stage"]) for c in changes]),
+              "{%s}" % ",".join([_array_item(c["monitor_level"]) for c in changes]),
+              "{%s}" % ",".join(["NULL" if c["next_threshold_at"] is None else _copy_instant(c["next_threshold_at"])
+                                 for c in changes]))
+    conn = session.connection().connection.driver_connection
+    with conn.pipeline(), conn.cursor() as cur:
+        cur.execute(_LEVELS_SQL, params)
+        yield
+
+
+def _array_item(value: str | None) -> str:
+    # Stages and levels are plain words (check constraints); quoted anyway, as an array literal wants.
+    return "NULL" if value is None else '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 @contextmanager

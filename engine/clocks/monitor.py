@@ -25,7 +25,7 @@ from engine.domain.calendar import TZ
 from engine.models import AuditLog, Outbox, SupervisionRequest, Ticket
 from engine.notices import DEFAULT_TEMPLATES, Recipients, fill, outbox_row, template_of
 
-from .bulk import insert_many, store_levels
+from .bulk import fetch_rows, levels_stored, prepare_insert
 from .deadlines import (
     EXTENSION_ACTION,
     STAGE_BY_STATUS,
@@ -195,13 +195,14 @@ def monitor_pass(session: Session, now: datetime, settings: MonitorSettings | No
             break
         batches += 1
         # Plain named tuples: reading a SQLAlchemy Row's attribute by name costs ~1 µs, and a crossing reads ~25.
-        rows = [_Due._make(r) for r in session.execute(due_query(now, settings.batch_size))]
+        rows = fetch_rows(session, due_query(now, settings.batch_size), _Due)
         if not rows:
             break
         audits: list[dict] = []
         notices: list[dict] = []
         supervision: list[dict] = []
         changes: list[dict] = []
+        crossings = []
         people.load([r.lead_unit_id for r in rows] + [r.county_office_id for r in rows])
         for row in rows:
             stage, level = row.monitor_stage, row.monitor_level or "normal"
@@ -212,21 +213,25 @@ def monitor_pass(session: Session, now: datetime, settings: MonitorSettings | No
                 stage, level = derived, ("normal" if derived else level)
             crossed = [(lvl, at) for lvl, at in ((lvl, getattr(row, col)) for lvl, col in THRESHOLDS.get(stage, ()))
                        if at is not None and _RANK[lvl] > _RANK[level] and at <= now]
-            for lvl, at in crossed:
-                result.crossings[lvl] += 1
-                sent = _fire(row, stage, lvl, at, now, shared, audits, notices, supervision)
-                result.notices += sent
-                if not sent:
-                    result.no_recipient.append(row.id)
+            for lvl, at in crossed:  # who is told and the rules' days: read now, as the block below cannot query
+                crossings.append((row, stage, lvl, at, *_whom(row, stage, lvl, shared)))
                 level = lvl
             result.tickets += 1
             changes.append({"id": row.id, "monitor_stage": stage, "monitor_level": level,
                             "next_threshold_at": next_pending(row, stage, level)})
-        insert_many(session, AuditLog, audits)
-        insert_many(session, Outbox, notices)
-        insert_many(session, SupervisionRequest, supervision)
+        # The levels first: the UPDATE runs on the server while the crossings' rows are worked out here.
+        with levels_stored(session, changes):
+            for row, stage, lvl, at, recipients, days in crossings:
+                result.crossings[lvl] += 1
+                sent = _fire(row, stage, lvl, at, now, shared, recipients, days, audits, notices, supervision)
+                result.notices += sent
+                if not sent:
+                    result.no_recipient.append(row.id)
+            writes = [prepare_insert(session, AuditLog, audits), prepare_insert(session, Outbox, notices),
+                      prepare_insert(session, SupervisionRequest, supervision)]
+        for write in writes:
+            write()
         result.supervision_requests += len(supervision)
-        store_levels(session, changes)
         _expire_loaded(session, [c["id"] for c in changes])
         if len(rows) < settings.batch_size:
             break
@@ -295,23 +300,30 @@ class _Shared:
         return text
 
 
-def _fire(row, stage: str, level: str, at: datetime, now: datetime, shared: _Shared,
-          audits: list, notices: list, supervision: list) -> int:
-    """Record one crossing: the audit row, the notices and, on red, the supervision request."""
-    settings = shared.settings
-    due = {"dispatch": row.dispatch_due, "acceptance": row.accept_due, "handling": row.handling_due}[stage]
-    county_step = stage == "dispatch" and row.status == "county_dispatching" and row.county_office_id is not None
+def _whom(row, stage: str, level: str, shared: _Shared) -> tuple[list[tuple[str, str, str]], str]:
+    """Who is told of a crossing, and the N of "after N working days" (may query the database)."""
     if stage == "dispatch":
+        county_step = row.status == "county_dispatching" and row.county_office_id is not None
         recipients = shared.recipients(True, row.county_office_id if county_step else None, False)
     else:
         recipients = shared.recipients(False, row.lead_unit_id, level in ("yellow", "red"))
+    return recipients, shared.days(row, stage, level)
+
+
+def _fire(row, stage: str, level: str, at: datetime, now: datetime, shared: _Shared, recipients: list,
+          days: str, audits: list, notices: list, supervision: list) -> int:
+    """Record one crossing: the audit row, the notices and, on red, the supervision request (no query: it runs
+    while the batch's UPDATE is in flight)."""
+    settings = shared.settings
+    due = {"dispatch": row.dispatch_due, "acceptance": row.accept_due, "handling": row.handling_due}[stage]
+    county_step = stage == "dispatch" and row.status == "county_dispatching" and row.county_office_id is not None
     params = {
         "office": settings.office_name, "number": row.number or f"#{row.id}",
         "type": tl.TICKET_TYPE_LABELS.get(row.ticket_type, row.ticket_type), "stage": tl.STAGE_LABELS[stage],
         "level": tl.LEVEL_LABELS[level],
         "unit": shared.people.unit_name(row.county_office_id if county_step else row.lead_unit_id),
         "due": shared.end(due) + ("（暂定）" if row.deadline_provisional else ""), "threshold": shared.end(at),
-        "days": shared.days(row, stage, level),
+        "days": days,
     }
     event = f"{stage}.{level}"
     kinds = settings.channels.get(level, ())
