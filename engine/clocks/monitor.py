@@ -286,10 +286,9 @@ class _Shared:
     def recipients(self, dispatch: bool, unit_id: int | None, leader: bool) -> list[tuple[str, str, str]]:
         key = (dispatch, unit_id, leader)
         found = self._recipients.get(key)
-        if found is None:
-            found = (self.people.of_office(unit_id) if dispatch else self.people.of_unit(unit_id, leader=leader))
-            if found or dispatch:  # a unit loaded by a later batch may still have receivers
-                self._recipients[key] = found
+        if found is None:  # the batch's units are loaded before its crossings are looked at
+            found = self._recipients[key] = (self.people.of_office(unit_id) if dispatch
+                                             else self.people.of_unit(unit_id, leader=leader))
         return found
 
     def days(self, row, stage: str, level: str) -> str:
