@@ -106,7 +106,7 @@ def fetch_rows(session: Session, statement, row_type) -> list:
         return [row_type._make(r) for r in session.execute(statement)]
     if session.autoflush:  # as session.execute would: the SELECT must see the session's pending changes
         session.flush()
-    compiled = statement.compile(dialect=session.get_bind().dialect)
+    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
     if any(isinstance(v, datetime) and v.tzinfo is None for v in params.values()):
         raise ValueError("naive datetime given to a UTC column")  # as UTCDateTime refuses them
