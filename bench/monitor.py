@@ -33,6 +33,9 @@ from engine.domain import timelimits as tl  # noqa: E402
 from engine.domain.calendar import TZ, WorkingCalendar  # noqa: E402
 from engine.models import ProcessVersion, RuleSet, Unit  # noqa: E402
 
+if {"-h", "--help"} & set(sys.argv):
+    print(__doc__)
+    sys.exit(0)
 QUICK = "--quick" in sys.argv
 RECORD = "--no-record" not in sys.argv
 TICKETS = int(sys.argv[sys.argv.index("--tickets") + 1]) if "--tickets" in sys.argv else 1_000_000
@@ -172,19 +175,37 @@ def make_due(engine, count: int) -> None:
         conn.execute(text("ANALYZE ticket"))
 
 
-def timed(session_maker, fn, runs: int) -> list[float]:
-    """Run ``fn(session)`` in a transaction that is rolled back, ``runs`` times; return milliseconds."""
+def timed(session_maker, fn, runs: int, cpu: list | None = None) -> list[float]:
+    """Run ``fn(session)`` in a transaction that is rolled back, ``runs`` times; return milliseconds.
+
+    With ``cpu``, append (client, server) CPU milliseconds of each run: this process's, and the PostgreSQL
+    backend's from /proc (the server runs on this machine); CPU time moves less with the machine's load.
+    """
     out = []
     for _ in range(runs):
         session = session_maker()
         try:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar() if cpu is not None else None
+            client, server = time.process_time(), backend_cpu(backend)
             started = time.perf_counter()
             fn(session)
             out.append((time.perf_counter() - started) * 1000)
+            if cpu is not None:
+                cpu.append(((time.process_time() - client) * 1000, (backend_cpu(backend) - server) * 1000))
         finally:
             session.rollback()
             session.close()
     return out
+
+
+def backend_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a local process (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ms(values: list[float]) -> str:
@@ -243,18 +264,24 @@ def bench_monitor() -> None:
                                     {"now": NOW}).scalar()
             assert due_now == count, (due_now, count)
             reps = 2 if QUICK else 3
-            passes = timed(maker, pass_, reps)
+            cpu: list[tuple[float, float]] = []
+            passes = timed(maker, pass_, reps, cpu)
             base = timed(maker, bare_select(count), reps)
             with maker() as s:
                 check = monitor_pass(s, NOW, settings)
                 s.rollback()
             assert check.tickets == count and check.crossings["warning"] == count
-            results[count] = (passes, base, check)
+            results[count] = (passes, base, check, cpu)
             say(f"| {count:,} due ({check.notices:,} notices, {count:,} audit rows) | {ms(passes)} "
                 f"({statistics.median(passes) / count * 1000:,.0f} µs per ticket) | {ms(base)} | "
                 f"{statistics.median(passes) / statistics.median(base):,.1f}× |")
         say(f"| contrast: read every open ticket's clock and compare in Python (no stored pending threshold) | "
             f"{ms(scans)} | — | — |")
+        for count, (_, _, _, cpu) in results.items():
+            client = statistics.median(c for c, _ in cpu) / count * 1000
+            server = statistics.median(s for _, s in cpu) / count * 1000
+            say(f"CPU per due ticket, {count:,} due (median): this process {client:,.0f} µs, the PostgreSQL backend "
+                f"{server:,.0f} µs.")
         idle_ms = statistics.median(idle)
         ten = statistics.median(results[10_000][0])
         one = statistics.median(results[1_000][0])

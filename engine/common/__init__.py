@@ -8,7 +8,7 @@ capability may import it.
 from . import accounts, throttle
 from .access import can_act, hash_query_code, iso, visible_filter
 from .actors import Actor
-from .assignments import assign, deactivate, dispatch_round, next_round
+from .assignments import assign, deactivate, dispatch_round, new_round
 from .audit import ACTION_LABELS, AUDIT_INSERT, action_first, audit_values, write_audit
 from .context import (
                       RUNTIME,
@@ -30,6 +30,6 @@ from .validate import as_id, fail, text, unit_field, units_field
 __all__ = ["ACTION_LABELS", "accounts", "RUNTIME", "Actor", "Conflict", "Forbidden", "Invalid", "NotFound", "Result",
            "ServiceError", "active_ids", "active_rule_set", "active_version", "as_id", "assign", "bundle_for",
            "calendar", "can_act", "configure_sqlite", "deactivate", "dispatch_round", "fail", "forget_active",
-           "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "next_round", "put_setting",
+           "form_keys", "get_setting", "handle", "handler", "hash_query_code", "iso", "new_round", "put_setting",
            "reset_caches", "rules_for", "session_factory", "text", "throttle", "transaction", "unit_field",
            "units_field", "visible_filter", "write_audit", "AUDIT_INSERT", "action_first", "audit_values"]

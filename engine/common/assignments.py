@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import Assignment, Ticket, Unit
@@ -15,13 +15,23 @@ from engine.models import Assignment, Ticket, Unit
 from .actors import Actor
 
 # Built once: dispatch is on the hot path of every ticket.
-_MAX_ROUND = select(func.max(Assignment.round)).where(Assignment.ticket_id == bindparam("ticket_id"))
+# The last round and whether any unit still holds the ticket, in one read.
+_ROUNDS = select(func.max(Assignment.round), func.max(case((Assignment.active.is_(True), 1), else_=0))).where(
+    Assignment.ticket_id == bindparam("ticket_id"))
 _DEACTIVATE = (update(Assignment).where(Assignment.ticket_id == bindparam("b_ticket_id"), Assignment.active.is_(True))
                .values(active=False))
+# Assignment rows are written as plain rows: nothing reads them back through the session in the action that adds
+# them, and the unit of work at commit would cost several times the statement.
+_INSERT = insert(Assignment.__table__)
 
 
-def next_round(session: Session, ticket: Ticket) -> int:
-    return (session.scalar(_MAX_ROUND, {"ticket_id": ticket.id}) or 0) + 1
+def new_round(session: Session, ticket: Ticket) -> int:
+    """End the current round (no unit holds the ticket until the next one) and return the next round's number.
+    A ticket dispatched for the first time has nothing to end: one read, no write."""
+    last, held = session.execute(_ROUNDS, {"ticket_id": ticket.id}).one()
+    if held:
+        deactivate(session, ticket)
+    return (last or 0) + 1
 
 
 def deactivate(session: Session, ticket: Ticket) -> None:
@@ -32,18 +42,16 @@ def deactivate(session: Session, ticket: Ticket) -> None:
 def assign(session: Session, ticket: Ticket, actor: Actor, lead: Unit, cos: list[Unit], rnd: int,
            now: datetime) -> None:
     """Add the lead and co-handling units of round ``rnd``."""
-    session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", round=rnd, dispatched_at=now,
-                           dispatched_by_id=actor.user_id))
-    for u in cos:
-        session.add(Assignment(ticket_id=ticket.id, unit_id=u.id, role="co", round=rnd, dispatched_at=now,
-                               dispatched_by_id=actor.user_id))
+    session.connection().execute(_INSERT, [
+        {"ticket_id": ticket.id, "unit_id": u.id, "role": role, "round": rnd, "active": True, "dispatched_at": now,
+         "dispatched_by_id": actor.user_id}
+        for u, role in [(lead, "lead"), *((c, "co") for c in cos)]])
 
 
 def dispatch_round(session: Session, ticket: Ticket, actor: Actor, lead: Unit, cos: list[Unit],
                    now: datetime) -> int:
     """Send the ticket to ``lead`` and ``cos`` in a new round (the old one ends); return the round number."""
-    deactivate(session, ticket)
-    rnd = next_round(session, ticket)
+    rnd = new_round(session, ticket)
     assign(session, ticket, actor, lead, cos, rnd, now)
     ticket.lead_unit_id, ticket.county_office_id = lead.id, None
     return rnd

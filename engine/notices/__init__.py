@@ -6,7 +6,8 @@ May import ``engine.common`` and the layers below it; imported by clocks, knowle
 """
 from . import emergency, outbox
 from .emergency import EVENT_HANDOFF, EVENT_REPLY, emergency_gateway_from_settings
-from .outbox import DEFAULT_TEMPLATES, Recipients, enqueue, outbox_row, render
+from .outbox import DEFAULT_TEMPLATES, Recipients, enqueue, fill, outbox_row, render, template_of
 
 __all__ = ["EVENT_HANDOFF", "EVENT_REPLY", "emergency", "emergency_gateway_from_settings",
-           "DEFAULT_TEMPLATES", "Recipients", "enqueue", "outbox", "outbox_row", "render"]
+           "DEFAULT_TEMPLATES", "Recipients", "enqueue", "fill", "outbox", "outbox_row", "render",
+           "template_of"]

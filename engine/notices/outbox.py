@@ -82,8 +82,17 @@ def check_templates(templates: Mapping[str, str]) -> None:
 
 def render(templates: Mapping[str, str], kind: str, event: str, params: Mapping[str, Any]) -> str:
     """Render the text of one notice; a ``voice.<event>`` template, when given, overrides the common one."""
-    text = templates.get(f"{kind}.{event}") or templates[event]
-    return text.format_map({k: ("" if v is None else v) for k, v in params.items()})
+    return fill(template_of(templates, kind, event), params)
+
+
+def template_of(templates: Mapping[str, str], kind: str, event: str) -> str:
+    """The template of a notice of ``kind`` for ``event``: ``<kind>.<event>`` when given, else ``<event>``'s."""
+    return templates.get(f"{kind}.{event}") or templates[event]
+
+
+def fill(template: str, params: Mapping[str, Any]) -> str:
+    """Fill a template's placeholders; a missing value (None) is written as nothing."""
+    return template.format_map({k: ("" if v is None else v) for k, v in params.items()})
 
 
 # -- gateways ----------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, fail, write_audit
@@ -242,9 +242,16 @@ def intake_banner(session: Session, actor: Actor, phone: str | None, now: dateti
             for f in flags]
 
 
+# Built once: asked at every evaluation.
+_HARASSMENT = (select(CallerFlag.id).where(CallerFlag.phone == bindparam("phone"), CallerFlag.kind == "harassment",
+                                           CallerFlag.confirmed_at.is_not(None), CallerFlag.lifted_at.is_(None),
+                                           CallerFlag.ends_at > bindparam("now"))
+               .limit(1))
+
+
 def flagged_for_harassment(session: Session, phone: str, now: datetime) -> bool:
     """Whether a harassment flag is in force on ``phone`` now (its ratings do not count in assessment)."""
-    return session.scalar(_in_force(phone, now).where(CallerFlag.kind == "harassment").limit(1)) is not None
+    return session.connection().execute(_HARASSMENT, {"phone": phone, "now": now}).first() is not None
 
 
 def flag_list(session: Session, actor: Actor, now: datetime) -> list[dict]:

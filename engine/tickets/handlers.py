@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from engine.common import (
     Invalid,
@@ -18,7 +18,7 @@ from engine.common import (
     deactivate,
     fail,
     handler,
-    next_round,
+    new_round,
     unit_field,
     units_field,
 )
@@ -46,8 +46,17 @@ from .evaluations import dissatisfied_of_round, record_evaluation
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
 _LEAD = select(Assignment).where(Assignment.ticket_id == bindparam("ticket_id"), Assignment.role == "lead",
                                  Assignment.active.is_(True))
-_LATEST_REPLY = (select(Reply).where(Reply.ticket_id == bindparam("ticket_id"))
-                 .order_by(Reply.id.desc()).limit(1))
+_LATEST_REPLY_TEXT = (select(Reply.id, Reply.result).where(Reply.ticket_id == bindparam("ticket_id"))
+                      .order_by(Reply.id.desc()).limit(1))
+_REVIEWED = (update(Reply).where(Reply.id == bindparam("b_id"))
+             .values(review_decision=bindparam("decision"), review_reason=bindparam("reason"),
+                     reviewed_by_id=bindparam("by"), reviewed_at=bindparam("at")))
+# Facts an action adds and does not read back in the same action are written as plain rows: the unit of work at
+# commit would cost several times the statement.
+_INSERT_REPLY = insert(Reply.__table__)
+_SIGNED = (update(Assignment).where(Assignment.ticket_id == bindparam("b_ticket_id"), Assignment.role == "lead",
+                                    Assignment.active.is_(True))
+           .values(signed_at=bindparam("signed_at"), sign_mode="signed", sign_on_time=bindparam("on_time")))
 
 
 @handler("scope")
@@ -128,8 +137,7 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
         lead = unit_field(session, data.get("lead_unit"), "lead_unit", "主办单位", errors)
         cos = units_field(session, data.get("co_units"), "co_units", errors, lead)
     fail(errors, "dispatch")
-    deactivate(session, ticket)
-    rnd = next_round(session, ticket)
+    rnd = new_round(session, ticket)
     if county:
         session.add(Assignment(ticket_id=ticket.id, unit_id=county.id, role="county", round=rnd,
                                dispatched_at=now, dispatched_by_id=actor.user_id))
@@ -204,17 +212,17 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     # lifecycle.close_return_window); the sign task stays open until the unit signs (DOMAIN.md §3 decision).
     errors: dict[str, str] = {}
     decision = data.get("decision") or data.get("sign_decision")
-    assignment = _lead_assignment(session, ticket)
     if decision == "sign":
         late = ticket.accept_due is not None and now > ticket.accept_due
-        assignment.signed_at, assignment.sign_mode = now, "signed"
-        assignment.sign_on_time = not late
+        # One UPDATE of the active lead row, no read first (signing is on every ticket's path).
+        session.connection().execute(_SIGNED, {"b_ticket_id": ticket.id, "signed_at": now, "on_time": not late})
         return {"sign_decision": "sign"}, "sign", {"late": True} if late else {}
     if decision != "return":
         fail({"decision": "请选择签收或退回"}, "sign")
     if not return_window_open(ticket, now):
         raise Invalid(RETURN_CLOSED, f"ticket {ticket.id}: return after window",
                       fields={"decision": "退回期限已过，只能签收"}, code="return_window_closed")
+    assignment = _lead_assignment(session, ticket)
     reason = _text(data, "return_reason", "退回理由", errors, max_len=2000)
     basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)
     fail(errors, "return")
@@ -261,17 +269,14 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
     if isinstance(handled_at, datetime) and (handled_at.tzinfo is None or handled_at > now):
         errors["handled_at"] = "办理时间须带时区且不能晚于当前时间"
     fail(errors, "reply")
-    session.add(Reply(ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id,
-                      redo=ticket.redo_count > 0, handled_at=handled_at, submitted_by_id=actor.user_id,
-                      submitted_at=now, on_time=ticket.handling_due is None or now <= ticket.handling_due,
-                      citizen_informed=data.get("citizen_informed") in (True, "true", "1", "on", "y", "yes"),
-                      **values))
+    # A plain row: nothing reads it back through the session in this action (see _INSERT_REPLY).
+    session.connection().execute(_INSERT_REPLY, dict(
+        ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id, redo=ticket.redo_count > 0,
+        handled_at=handled_at, submitted_by_id=actor.user_id, submitted_at=now,
+        on_time=ticket.handling_due is None or now <= ticket.handling_due,
+        citizen_informed=data.get("citizen_informed") in (True, "true", "1", "on", "y", "yes"), **values))
     return ({"handling_action": "reply"}, "reply",
             {"department": values["department"], "handler": values["handler_name"]})
-
-
-def _latest_reply(session, ticket) -> Reply | None:
-    return session.scalar(_LATEST_REPLY, {"ticket_id": ticket.id})
 
 
 @handler("review")
@@ -282,10 +287,11 @@ def _review(session, actor, ticket, task, data, now) -> Result:
         errors["decision"] = "请选择审核通过或退回重新答复"
     reason = _text(data, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
     fail(errors, "review")
-    reply = _latest_reply(session, ticket)
+    conn = session.connection()
+    reply = conn.execute(_LATEST_REPLY_TEXT, {"ticket_id": ticket.id}).first()
     if reply is not None:
-        reply.review_decision, reply.review_reason = decision, reason
-        reply.reviewed_by_id, reply.reviewed_at = actor.user_id, now
+        conn.execute(_REVIEWED, {"b_id": reply.id, "decision": decision, "reason": reason, "by": actor.user_id,
+                                 "at": now})
         if decision == "accept":  # a matter 110 sent us: 110 is told the result too
             handoff.report_back(session, actor, ticket, reply.result, now)
     action = "review_accept" if decision == "accept" else "review_back"

@@ -24,6 +24,7 @@ from engine.domain.interop import (
     OUTCOME_LABELS,
     handoff_sentence,
 )
+from engine.domain.states import Channel
 from engine.models import EmergencyHandoff, Ticket
 from engine.notices import EVENT_HANDOFF, EVENT_REPLY, enqueue
 
@@ -74,6 +75,8 @@ def inbound_of(session: Session, ticket_id: int) -> EmergencyHandoff | None:
 
 def report_back(session: Session, actor: Actor, ticket: Ticket, answer: str, now: datetime) -> bool:
     """Report the office's answer on a matter 110 sent us back to 110 (once); False when it did not come from 110."""
+    if ticket.channel != Channel.P110.value:  # only a ticket registered on the 110 channel has an inbound record
+        return False
     row = inbound_of(session, ticket.id)
     if row is None or row.reported_at is not None:
         return False

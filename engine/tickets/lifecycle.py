@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    bindparam,
+    exists,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
 
 from engine.attachments import Upload, prepare, store_files
 from engine.common import (
-    AUDIT_INSERT,
     RUNTIME,
     Actor,
     Conflict,
@@ -44,6 +47,7 @@ from . import (
     handlers,  # noqa: F401  (register the form-key handlers)
     handoff,
     matter,
+    writes,
 )
 from .ready import start_clocks
 
@@ -82,12 +86,11 @@ class Step:
     task_uuids: set[str]
 
 
-_TP = TaskProjection.__table__
-_INSERT_TASKS = insert(_TP)
-_DELETE_TASKS = delete(_TP).where(_TP.c.ticket_id == bindparam("b_ticket_id"),
-                                  _TP.c.task_uuid.in_(bindparam("uuids", expanding=True)))
-# Built once: the statement runs at the start of every action.
-_LOCK_WITH_TASKS = (select(Ticket, TaskProjection).outerjoin(TaskProjection, TaskProjection.ticket_id == Ticket.id)
+# Built once: the statement runs at the start of every action. It also tells whether tickets are merged into this
+# one (并单), which the reply and the archiving steps need, so that the common case asks nothing more.
+_CHILD = aliased(Ticket)
+_LOCK_WITH_TASKS = (select(Ticket, TaskProjection, exists().where(_CHILD.main_ticket_id == Ticket.id))
+                    .outerjoin(TaskProjection, TaskProjection.ticket_id == Ticket.id)
                     .where(Ticket.id == bindparam("ticket_id")).with_for_update(of=Ticket.__table__)
                     .execution_options(populate_existing=True))
 
@@ -148,7 +151,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
     # below stores the ticket once, with the tasks that follow it (one blob and two statements fewer).
     decided = bool(data.get("scope"))
     step = save_instance(session, ticket, inst, actor, now, "register", TicketStatus.SCOPING, set(),
-                         persist=not decided, channel=channel)
+                         persist=not decided, merged=False, channel=channel)
     store_files(session, actor, ticket.id, files, "register", now)
     if decided:
         if not (actor.kind == "user" and actor.role in REGISTER_ROLES):
@@ -157,7 +160,7 @@ def register(session: Session, actor: Actor, data: dict, now: datetime,
         task = next((t for t in step.ready if t.bpmn_id == "decide_scope"), None)
         if task is None:
             raise ServiceError("流程中没有受理审查环节", "diagram has no decide_scope task after start")
-        step = _complete(session, actor, ticket, inst, task, data, now, step.task_uuids)
+        step = _complete(session, actor, ticket, inst, task, data, now, step.task_uuids, False)
     return ticket, code, step
 
 
@@ -173,15 +176,16 @@ def lock_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def lock_ticket_with_tasks(session: Session, ticket_id: int) -> tuple[Ticket, list[TaskProjection]]:
-    """Lock a ticket and read its ready tasks in one round trip (the start of every action).
+def lock_ticket_with_tasks(session: Session, ticket_id: int) -> tuple[Ticket, list[TaskProjection], bool]:
+    """Lock a ticket and read its ready tasks and whether tickets are merged into it, in one round trip (the start
+    of every action).
 
     :raises NotFound: when there is no such ticket.
     """
     found = session.execute(_LOCK_WITH_TASKS, {"ticket_id": ticket_id}).all()
     if not found:
         raise NotFound("工单不存在", f"ticket {ticket_id} not found")
-    return found[0][0], [p for _, p in found if p is not None]
+    return found[0][0], [p for _, p, _c in found if p is not None], bool(found[0][2])
 
 
 def load_instance(session: Session, ticket: Ticket) -> Instance:
@@ -204,7 +208,7 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
     """
     files = prepare(session, uploads, actor=actor)  # decoding photos needs no lock
     data = _with_files(data, files)
-    ticket, rows = lock_ticket_with_tasks(session, ticket_id)
+    ticket, rows, merged = lock_ticket_with_tasks(session, ticket_id)
     matches = [p for p in rows if task_ref in (p.task_uuid, p.bpmn_id)]
     if not matches:
         raise Conflict("该任务已被处理或已失效，请刷新后重试", f"task {task_ref} of ticket {ticket_id} is not ready")
@@ -224,7 +228,7 @@ def complete_task(session: Session, actor: Actor, ticket_id: int, task_ref: str,
         if task is None:
             raise Conflict("该任务已被处理或已失效，请刷新后重试", f"projection of {task_ref} is stale")
         own = {p.task_uuid for p in rows if p.supervision_id is None}
-        step = _complete(session, actor, ticket, inst, task, data, now, own)
+        step = _complete(session, actor, ticket, inst, task, data, now, own, merged)
     store_files(session, actor, ticket.id, files, step.action, now, supervision_id=mine[0].supervision_id)
     return step
 
@@ -278,7 +282,7 @@ def _complete_matter_task(session, actor, ticket, proj: TaskProjection, data, no
     return Step(ticket, done.action, step.ready, set())
 
 
-def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str]) -> Step:
+def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing: set[str], merged: bool) -> Step:
     before = ticket.status_enum
     with action_first(session):  # what the action caused is audited after the action itself
         wf_data, action, detail = handle(session, actor, ticket, task, data or {}, now)
@@ -287,7 +291,7 @@ def _complete(session, actor, ticket, inst, task: ReadyTask, data, now, existing
         except WorkflowError as exc:
             raise ServiceError("流程无法继续，请联系流程管理员",
                                f"ticket {ticket.id} task {task.bpmn_id}: {exc}") from exc
-        return save_instance(session, ticket, inst, actor, now, action, before, existing, **detail)
+        return save_instance(session, ticket, inst, actor, now, action, before, existing, merged=merged, **detail)
 
 
 def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> TicketStatus:
@@ -297,7 +301,10 @@ def _derive_status(ticket: Ticket, inst: Instance, ready: list[ReadyTask]) -> Ti
     found = [s for s in found if s is not None]
     if not found:
         return ticket.status_enum
-    return min(found, key=list(TicketStatus).index)
+    return min(found, key=_STATUS_RANK.__getitem__)
+
+
+_STATUS_RANK = {s: i for i, s in enumerate(TicketStatus)}
 
 
 def _declared_status(task: ReadyTask) -> TicketStatus | None:
@@ -309,22 +316,26 @@ def _declared_status(task: ReadyTask) -> TicketStatus | None:
 
 
 def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: datetime, action: str,
-          before: TicketStatus, existing: set[str], persist: bool = True, **detail) -> Step:
+          before: TicketStatus, existing: set[str], persist: bool = True, merged: bool | None = None,
+          **detail) -> Step:
     """Store the instance, project its ready tasks (``existing`` = the task uuids projected before the action),
     derive and check the new state, write the audit row. ``persist=False``: another action follows in this
     transaction and saves (registration with the scope decided at once): neither blob nor projection rows now,
-    and the step's ``task_uuids`` is empty, as nothing was projected."""
+    and the step's ``task_uuids`` is empty, as nothing was projected. ``merged``: whether tickets are merged into
+    this one, when the caller knows (``None``: ask the database when it matters)."""
     ready = inst.ready_tasks()
     new = [t for t in ready if t.uuid not in existing]
     after = _derive_status(ticket, inst, ready)
     # 并单: the reply of a main ticket with merged tickets reaches every citizen, and each evaluates separately.
-    matter_reply = any(t.bpmn_id == "evaluate" for t in new) and matter.has_children(session, ticket.id)
+    if merged is None and (inst.is_completed() or any(t.bpmn_id == "evaluate" for t in new)):
+        merged = matter.has_children(session, ticket.id)
+    matter_reply = bool(merged) and any(t.bpmn_id == "evaluate" for t in new)
     start_clocks(session, ticket, inst, new, actor, now, after)
     try:
         check_transition(before, after)
     except IllegalTransition as exc:
         raise ServiceError("流程图产生了不允许的状态变化，请联系流程管理员", str(exc)) from exc
-    # Plain statements on the session's connection: projection rows are written and dropped here only, never
+    # Plain statements (engine/tickets/writes.py): projection rows are written and dropped here only, never
     # changed through the ORM, and the unit of work would cost several times the statements themselves.
     ready_ids = {t.uuid for t in ready}
     if not persist:
@@ -332,11 +343,11 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         write_audit(session, ticket.id, actor, action, before.value, after.value, now, **detail)
         return Step(ticket, action, ready, set())
     gone = [uuid for uuid in existing if uuid not in ready_ids]
-    conn = session.connection()
-    # PostgreSQL: the task rows and the action's audit row go in one statement, a round trip each saved.
-    together = conn.dialect.name == "postgresql" and not matter_reply
-    if gone and not together:
-        conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket.id, "uuids": gone})
+    # PostgreSQL: the task rows, the ticket row and the action's audit row go in one statement (engine/tickets/
+    # writes.py). A matter's reply reads the task rows on the way, so they are written first.
+    together = session.get_bind().dialect.name == "postgresql" and not matter_reply
+    if not together:
+        writes.delete_tasks(session, ticket.id, gone)
     rows = []
     for t in new:
         if matter_reply and t.bpmn_id == "evaluate":
@@ -347,8 +358,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
             "ticket_id": ticket.id, "task_uuid": t.uuid, "bpmn_id": t.bpmn_id, "title": t.title, "role": t.role,
             "unit_id": unit, "form_key": t.form_key, "ready_at": now, "supervision_id": None,
             "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None})
-    if rows and not together:
-        conn.execute(_INSERT_TASKS, rows)
+    if not together:
+        writes.insert_tasks(session, rows)
     if matter_reply:
         matter.reply_reached(session, ticket, actor, now)
     ticket.status = after.value
@@ -357,19 +368,9 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         ticket.closed_at = now
     ticket.workflow_state = RUNTIME.dump(inst)
     audit = audit_values(ticket.id, actor, action, before.value, after.value, now, **detail)
-    conn.execute(_together(ticket.id, gone, rows) if together else AUDIT_INSERT, audit)
+    writes.store(session, ticket, audit, (gone, rows) if together else None)
     if after == TicketStatus.ARCHIVED and before != after:
         write_audit(session, ticket.id, Actor.system(), "archive", after.value, after.value, now)
-        matter.main_archived(session, ticket, now)
+        if merged:
+            matter.main_archived(session, ticket, now)
     return Step(ticket, action, ready, ready_ids)
-
-
-def _together(ticket_id: int, gone: list[str], rows: list[dict]):
-    """The audit INSERT with the task rows' DELETE and INSERT as data-modifying CTEs (PostgreSQL): one statement.
-    The deleted and inserted task ids never overlap (gone = projected and no longer ready, rows = newly ready)."""
-    stmt = AUDIT_INSERT
-    if gone:
-        stmt = stmt.add_cte(delete(_TP).where(_TP.c.ticket_id == ticket_id, _TP.c.task_uuid.in_(gone)).cte("gone"))
-    if rows:
-        stmt = stmt.add_cte(insert(_TP).values(rows).cte("new"))
-    return stmt

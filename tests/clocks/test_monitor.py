@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from engine.clocks.bulk import insert_many
 from engine.clocks.monitor import MonitorSettings, backfill, monitor_pass
 from engine.common.db import transaction
-from engine.models import AuditLog, Ticket, Unit, User
-from engine.notices.outbox import DEFAULT_TEMPLATES, DevGateway, RetryPolicy
+from engine.models import AuditLog, Outbox, Ticket, Unit, User
+from engine.notices.outbox import DEFAULT_TEMPLATES, DevGateway, RetryPolicy, outbox_row
 from web.clocks.scheduler import ClockRunner, LeaseLock
 
 from .flow import at, crossings, fresh, iso8, notices, received, run_monitor, sign, supervision
@@ -140,3 +141,23 @@ def test_the_scheduler_commits_the_pass_batch_by_batch(db):
     assert (done["tickets"], done["deemed"], done["warning"]) == (3, 5, 3)
     assert all((fresh(db, t).status, fresh(db, t).monitor_stage, fresh(db, t).monitor_level)
                == ("signing", "acceptance", "warning") for t in tickets)
+
+
+def test_bulk_rows_keep_tabs_newlines_backslashes_and_shared_values_exactly(db):
+    """The monitor's COPY text is built by hand: what needs escaping comes back as written, a value object shared by
+    two rows is written into each, and a value written differently per column (JSON and text) stays apart."""
+    now = at("2026-11-27T00:00:00+08:00")
+    params = {"number": "A\tB", "unit": "住建局\\办公室", "quote": "\"引\"", "nothing": None}
+    odd = "第一行\n第二行\r\n\t缩进 \\N 反斜杠\\"
+    rows = [outbox_row(kind=kind, recipient="13800000000", template="x", text=odd if kind == "sms" else "\\",
+                       dedupe_key=f"copy-test:{kind}", now=now, recipient_name=None) for kind in ("sms", "voice")]
+    for row in rows:
+        row["params"] = params
+    rows[1]["recipient_role"] = rows[1]["template"] = "x"  # the same str object in two text columns
+    with transaction(db.session):
+        insert_many(db.session, Outbox, rows)
+    stored = {o.kind: o for o in db.session.scalars(select(Outbox).where(Outbox.dedupe_key.like("copy-test:%")))}
+    assert stored["sms"].text == odd and stored["voice"].text == "\\"
+    assert stored["sms"].params == stored["voice"].params == params
+    assert stored["sms"].recipient_name is None and stored["voice"].recipient_role == "x"
+    assert stored["sms"].next_attempt_at == now and stored["sms"].attempts == 0
