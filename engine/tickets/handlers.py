@@ -154,19 +154,26 @@ def _dispatch(session, actor, ticket, task, data, now) -> Result:
 
 def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: datetime) -> None:
     """Record whether the dispatcher took one of the units suggested to them (issue 21), and the category's
-    default unit then (the baseline the suggestions are measured against)."""
-    # No autoflush: the ticket's new unit is written once, with the rest of the action, not a statement early.
-    with session.no_autoflush:
-        row = session.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id,
-                                                              DispatchSuggestion.dispatched_at.is_(None))
-                             .order_by(DispatchSuggestion.id.desc()).limit(1))
+    default unit then (the baseline the suggestions are measured against). Plain statements: most dispatches
+    find no suggestion shown, and nothing of the action is flushed early."""
+    conn = session.connection()
+    row = conn.execute(_OPEN_SUGGESTION, {"ticket_id": ticket.id}).first()
     if row is None:
         return
     shown = [u.get("unit_id") for u in row.units or []]
-    row.chosen_unit_id, row.dispatch_round, row.dispatched_at = chosen, rnd, now
-    row.taken_rank = shown.index(chosen) + 1 if chosen in shown else None
-    row.default_unit_id = session.scalar(select(Category.default_unit_id).where(Category.name == ticket.category)) \
-        if ticket.category else None
+    default = (conn.execute(_DEFAULT_UNIT, {"name": ticket.category}).scalar() if ticket.category else None)
+    conn.execute(_NOTED, {"b_id": row.id, "chosen": chosen, "rnd": rnd, "at": now, "default": default,
+                          "rank": shown.index(chosen) + 1 if chosen in shown else None})
+
+
+_DS = DispatchSuggestion
+_OPEN_SUGGESTION = (select(_DS.id, _DS.units)
+                    .where(_DS.ticket_id == bindparam("ticket_id"), _DS.dispatched_at.is_(None))
+                    .order_by(_DS.id.desc()).limit(1))
+_DEFAULT_UNIT = select(Category.default_unit_id).where(Category.name == bindparam("name"))
+_NOTED = update(_DS).where(_DS.id == bindparam("b_id")).values(
+    chosen_unit_id=bindparam("chosen"), dispatch_round=bindparam("rnd"), dispatched_at=bindparam("at"),
+    taken_rank=bindparam("rank"), default_unit_id=bindparam("default"))
 
 
 @handler("county_dispatch")
