@@ -242,11 +242,9 @@ def intake_banner(session: Session, actor: Actor, phone: str | None, now: dateti
             for f in flags]
 
 
-# Built once: asked at every evaluation.
-_HARASSMENT = (select(CallerFlag.id).where(CallerFlag.phone == bindparam("phone"), CallerFlag.kind == "harassment",
-                                           CallerFlag.confirmed_at.is_not(None), CallerFlag.lifted_at.is_(None),
-                                           CallerFlag.ends_at > bindparam("now"))
-               .limit(1))
+# Built once from the same rule of what is in force (asked at every evaluation).
+_HARASSMENT = (_in_force(bindparam("phone"), bindparam("now")).where(CallerFlag.kind == "harassment")
+               .with_only_columns(CallerFlag.id).limit(1))
 
 
 def flagged_for_harassment(session: Session, phone: str, now: datetime) -> bool:
