@@ -76,6 +76,21 @@ def named(database_url: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def open_files(pid: int) -> set[str]:
+    """The files a process has open now. A descriptor closed (or the process gone) while they are read is skipped:
+    the scheduler opens and closes files as it starts."""
+    found = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                found.add(os.path.realpath(fd, strict=True))
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return found
+
+
 def wait(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -103,8 +118,7 @@ def test_killing_the_leader_mid_pass_loses_and_repeats_no_notice(db, database_ur
             db.session.rollback()  # PostgreSQL keeps one snapshot of pg_stat_activity per transaction
             return bool(db.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
                                           {"n": f"scheduler_{name}"}))
-        fds = Path(f"/proc/{procs[name].pid}/fd")
-        return any(os.path.realpath(f) == db_file for f in fds.iterdir()) if fds.exists() else False
+        return db_file in open_files(procs[name].pid)
 
     def leader() -> str | None:
         db.session.rollback()
