@@ -169,3 +169,28 @@ def test_run_clock_jobs_is_a_no_op_when_another_process_leads(app, db):
     finally:
         other.release()
     assert run_clock_jobs(app)["leader"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG, reason="advisory locks are PostgreSQL's")
+def test_a_scheduler_of_another_database_on_the_same_server_is_not_our_leader(db, database_url):
+    """Two cities (or a city and its training copy) on one PostgreSQL server each have their own leader: the lock
+    taken in the other database neither blocks ours nor is named as ours."""
+    from web.clocks.leadership import current_leader
+
+    from ..conftest import _create_pg_database
+
+    other_url, drop = _create_pg_database(database_url)
+    other_engine = make_engine(other_url)
+    theirs, ours = AdvisoryLock(other_engine), AdvisoryLock(db.engine)
+    try:
+        assert theirs.acquire()
+        assert current_leader(other_engine)  # the other city sees its own leader
+        assert current_leader(db.engine) is None  # we see none: not the other city's
+        assert ours.acquire()  # and we can lead at the same time
+        assert current_leader(db.engine) == current_leader(other_engine)  # both named after this process
+    finally:
+        ours.release()
+        theirs.release()
+        other_engine.dispose()
+        drop()
