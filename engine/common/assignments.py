@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.models import Assignment, Ticket, Unit
 
 from .actors import Actor
+from .driver import execute as write
 
 # Built once: dispatch is on the hot path of every ticket.
 # The last round and whether any unit still holds the ticket, in one read.
@@ -42,7 +43,7 @@ def deactivate(session: Session, ticket: Ticket) -> None:
 def assign(session: Session, ticket: Ticket, actor: Actor, lead: Unit, cos: list[Unit], rnd: int,
            now: datetime) -> None:
     """Add the lead and co-handling units of round ``rnd``."""
-    session.connection().execute(_INSERT, [
+    write(session, _INSERT, [
         {"ticket_id": ticket.id, "unit_id": u.id, "role": role, "round": rnd, "active": True, "dispatched_at": now,
          "dispatched_by_id": actor.user_id}
         for u, role in [(lead, "lead"), *((c, "co") for c in cos)]])

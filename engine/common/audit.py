@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.models import AuditLog
 
 from .actors import Actor
+from .driver import execute as write
 
 ACTION_LABELS = {
     "register": "登记诉求",
@@ -110,7 +111,7 @@ def write_audit(session: Session, ticket_id: int | None, actor: Actor, action: s
     if held is not None:
         held.append(values)
     else:
-        session.connection().execute(AUDIT_INSERT, values)
+        write(session, AUDIT_INSERT, values)
 
 
 @contextmanager
@@ -129,7 +130,7 @@ def action_first(session: Session) -> Iterator[None]:
     finally:
         session.info.pop(_HELD, None)
     for values in held:  # one by one: ids in write order on every database
-        session.connection().execute(AUDIT_INSERT, values)
+        write(session, AUDIT_INSERT, values)
 
 
 def audit_values(ticket_id: int | None, actor: Actor, action: str, before: str | None, after: str | None,

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.common.driver import execute as write
 from engine.domain import similarity as sim
 from engine.models import SimilarIndex, TermStat, Ticket, TicketTerm
 
@@ -28,6 +29,7 @@ REFRESH_BATCH = 20_000
 _CHUNK = 500
 _TERM = TicketTerm.__table__
 _INDEX = SimilarIndex.__table__
+_INSERT_TERMS, _INSERT_INDEX = insert(_TERM), insert(_INDEX)  # built once: the driver path keys on them
 
 
 def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
@@ -39,10 +41,10 @@ def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
         conn.execute(delete(_TERM).where(_TERM.c.ticket_id == ticket.id))
         conn.execute(delete(_INDEX).where(_INDEX.c.ticket_id == ticket.id))
     if found:
-        conn.execute(insert(_TERM), [{"ticket_id": ticket.id, "term": t, "weight": w, "created_at": ticket.created_at}
+        write(conn, _INSERT_TERMS, [{"ticket_id": ticket.id, "term": t, "weight": w, "created_at": ticket.created_at}
                                      for t, w in found.items()])
     area = sim.parse_place(ticket.address).area
-    conn.execute(insert(_INDEX), {"ticket_id": ticket.id, "created_at": ticket.created_at,
+    write(conn, _INSERT_INDEX, {"ticket_id": ticket.id, "created_at": ticket.created_at,
                                   "area": area[:60] if area else None, "counted": False, "linked_at": None})
     return len(found)
 

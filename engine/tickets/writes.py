@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from engine.common import AUDIT_INSERT
+from engine.common.driver import execute as write
 from engine.models import TaskProjection, Ticket
 
 _TP = TaskProjection.__table__
@@ -26,17 +27,16 @@ def delete_tasks(session: Session, ticket_id: int, gone: list[str]) -> None:
     """Drop the projection rows of the tasks that are no longer ready."""
     if not gone:
         return
-    conn = session.connection()
     if len(gone) == 1:  # the usual case: a statement without a list to expand
-        conn.execute(_DELETE_TASK, {"b_ticket_id": ticket_id, "uuid": gone[0]})
+        write(session, _DELETE_TASK, {"b_ticket_id": ticket_id, "uuid": gone[0]})
     else:
-        conn.execute(_DELETE_TASKS, {"b_ticket_id": ticket_id, "uuids": gone})
+        session.connection().execute(_DELETE_TASKS, {"b_ticket_id": ticket_id, "uuids": gone})
 
 
 def insert_tasks(session: Session, rows: list[dict]) -> None:
     """Project the tasks that just became ready."""
     if rows:
-        session.connection().execute(_INSERT_TASKS, rows)
+        write(session, _INSERT_TASKS, rows)
 
 
 def store(session: Session, ticket: Ticket, audit: dict, tasks: tuple[list[str], list[dict]] | None) -> None:
@@ -45,11 +45,11 @@ def store(session: Session, ticket: Ticket, audit: dict, tasks: tuple[list[str],
     conn = session.connection()
     changed = _ticket_changes(ticket)
     if tasks is not None:
-        conn.execute(*_together(ticket.id, *tasks, audit, changed))
+        write(conn, *_together(ticket.id, *tasks, audit, changed))
     else:
         if changed:
-            conn.execute(_ticket_update(changed[0]), changed[1])
-        conn.execute(AUDIT_INSERT, audit)
+            write(conn, _ticket_update(changed[0]), changed[1])
+        write(conn, AUDIT_INSERT, audit)
     if changed:  # the session's copy is now what the database holds: nothing is left to flush
         state = inspect(ticket)
         state._commit_all(state.dict, session.identity_map)
