@@ -12,7 +12,8 @@ Only what Core would send unchanged takes this path: an INSERT, UPDATE or DELETE
 to compute, without RETURNING and without expanding (``IN``) parameters. Anything else goes to Core as before,
 so a statement written with this function is always executed, and always as Core would.
 A driver error is raised as Core raises it (``IntegrityError`` and so on, with a lost connection invalidated).
-Reads stay with Core and the ORM, which build the objects and rows the code reads.
+:func:`rows` does the same for a fixed read: its rows come back as plain tuples, each column through its type's
+own result processor (aware datetimes from SQLite's text, JSON), as Core would hand them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any, Sequence
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
 _UNSUPPORTED = object()
@@ -89,6 +91,8 @@ def execute(target: Session | scoped_session | Connection, stmt: UpdateBase,
         conn.execute(stmt, list(params) if many else params)
         return
     args = [plan.parameters(p) for p in params] if many else plan.parameters(params)
+    if not conn.in_transaction():
+        conn.begin()  # as Core's autobegin would: the caller's commit() then commits this write
     fairy = conn.connection  # checks the connection out into the session's transaction, as Core would
     cursor = fairy.cursor()
     try:
@@ -100,3 +104,57 @@ def execute(target: Session | scoped_session | Connection, stmt: UpdateBase,
         conn._handle_dbapi_exception(exc, plan.sql, args, cursor, None)
     finally:
         cursor.close()
+
+
+class _Read:
+    """One SELECT compiled for one dialect: its SQL, its parameter order and its columns' result processors."""
+
+    __slots__ = ("stmt", "sql", "positional", "names", "processors", "for_update")
+
+    def __init__(self, stmt: Select, dialect):
+        compiled = stmt.compile(dialect=dialect)
+        if (compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names
+                or any(b.expanding or b.callable is not None or not b.required for b in compiled.binds.values())):
+            raise ValueError("driver.rows takes a SELECT whose parameters are all given at execution")
+        self.stmt, self.sql, self.positional = stmt, compiled.string, compiled.positional
+        self.names = list(compiled.positiontup if compiled.positional else compiled.binds)
+        self.processors = [c[3]._cached_result_processor(dialect, None) for c in compiled._result_columns]
+        self.for_update = stmt._for_update_arg is not None
+
+
+def rows(target: Session | scoped_session | Connection, stmt: Select, params: dict, *, repeated: int = 0
+         ) -> list[tuple]:
+    """Run a fixed SELECT (every parameter given in ``params``) through the driver on the session's connection and
+    return its rows as tuples of Python values. ``repeated``: the first columns are the same in every row (a parent
+    row joined to its children); they are converted on the first row only and shared by the others. A ``FOR UPDATE``
+    read on SQLite first takes the write lock, as every locking read does (engine/common/db.py)."""
+    conn = target if isinstance(target, Connection) else target.connection()
+    dialect = conn.dialect
+    key = (id(stmt), dialect.name)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Read(stmt, dialect)
+    args = tuple(params[n] for n in plan.names) if plan.positional else {n: params[n] for n in plan.names}
+    if not conn.in_transaction():
+        conn.begin()
+    fairy = conn.connection
+    if plan.for_update and dialect.name == "sqlite" and not fairy.driver_connection.in_transaction:
+        fairy.driver_connection.execute("BEGIN IMMEDIATE")
+    cursor = fairy.cursor()
+    try:
+        cursor.execute(plan.sql, args)
+        found = cursor.fetchall()
+    except Exception as exc:
+        conn._handle_dbapi_exception(exc, plan.sql, args, cursor, None)
+    finally:
+        cursor.close()
+    procs = plan.processors
+    if not found or not any(procs):
+        return found
+    head = _convert(procs[:repeated], found[0][:repeated])
+    rest = procs[repeated:]
+    return [head + _convert(rest, row[repeated:]) for row in found]
+
+
+def _convert(procs: list, values) -> tuple:
+    return tuple(v if p is None or v is None else p(v) for p, v in zip(procs, values, strict=True))

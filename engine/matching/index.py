@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.common.driver import execute as write
+from engine.common import driver
 from engine.domain import similarity as sim
 from engine.models import SimilarIndex, TermStat, Ticket, TicketTerm
 
@@ -41,10 +41,11 @@ def index_ticket(session: Session, ticket: Ticket, *, new: bool = False) -> int:
         conn.execute(delete(_TERM).where(_TERM.c.ticket_id == ticket.id))
         conn.execute(delete(_INDEX).where(_INDEX.c.ticket_id == ticket.id))
     if found:
-        write(conn, _INSERT_TERMS, [{"ticket_id": ticket.id, "term": t, "weight": w, "created_at": ticket.created_at}
-                                     for t, w in found.items()])
+        at = ticket.created_at
+        driver.execute(conn, _INSERT_TERMS, [{"ticket_id": ticket.id, "term": t, "weight": w, "created_at": at}
+                                             for t, w in found.items()])
     area = sim.parse_place(ticket.address).area
-    write(conn, _INSERT_INDEX, {"ticket_id": ticket.id, "created_at": ticket.created_at,
+    driver.execute(conn, _INSERT_INDEX, {"ticket_id": ticket.id, "created_at": ticket.created_at,
                                   "area": area[:60] if area else None, "counted": False, "linked_at": None})
     return len(found)
 

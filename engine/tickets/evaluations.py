@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.common import Invalid, Result, fail
+from engine.common import Invalid, Result, driver, fail
 from engine.common import text as _text
-from engine.common.driver import execute as write
 from engine.domain.states import DISSATISFIED, DISSATISFIED_MESSAGE, EvaluationMethod, Rating
 from engine.models import Evaluation, Ticket
 from engine.oversight import callers
@@ -56,7 +55,7 @@ def record_evaluation(session, actor, ticket, data, now, *, round_no: int, unit_
     flagged = actor.kind != "system" and callers.flagged_for_harassment(session, ticket.citizen_phone, now)
     # A plain row: nothing reads it back through the session in this action, and the unit of work at commit would
     # cost several times the statement.
-    write(session, _INSERT, dict(
+    driver.execute(session, _INSERT, dict(
         ticket_id=ticket.id, round=round_no, intake_rating=intake, handling_rating=handling, method=method,
         comment=comment, recorded_by_id=actor.user_id, evaluated_at=now, unit_id=unit_id,
         excluded_from_assessment=flagged, exclusion_kind=callers.FLAG_EXCLUSION if flagged else None))

@@ -16,6 +16,7 @@ from engine.common import (
     assign,
     bundle_for,
     deactivate,
+    driver,
     fail,
     handler,
     new_round,
@@ -23,7 +24,6 @@ from engine.common import (
     units_field,
 )
 from engine.common import text as _text
-from engine.common.driver import execute as write
 from engine.domain.roles import UnitKind
 from engine.domain.states import TicketType
 from engine.knowledge import search as kb_search
@@ -163,7 +163,7 @@ def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: dateti
         return
     shown = [u.get("unit_id") for u in row.units or []]
     default = (conn.execute(_DEFAULT_UNIT, {"name": ticket.category}).scalar() if ticket.category else None)
-    write(conn, _NOTED, {"b_id": row.id, "chosen": chosen, "rnd": rnd, "at": now, "default": default,
+    driver.execute(conn, _NOTED, {"b_id": row.id, "chosen": chosen, "rnd": rnd, "at": now, "default": default,
                           "rank": shown.index(chosen) + 1 if chosen in shown else None})
 
 
@@ -223,7 +223,7 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     if decision == "sign":
         late = ticket.accept_due is not None and now > ticket.accept_due
         # One UPDATE of the active lead row, no read first (signing is on every ticket's path).
-        write(session, _SIGNED, {"b_ticket_id": ticket.id, "signed_at": now, "on_time": not late})
+        driver.execute(session, _SIGNED, {"b_ticket_id": ticket.id, "signed_at": now, "on_time": not late})
         return {"sign_decision": "sign"}, "sign", {"late": True} if late else {}
     if decision != "return":
         fail({"decision": "请选择签收或退回"}, "sign")
@@ -278,7 +278,7 @@ def _reply(session, actor, ticket, task, data, now) -> Result:
         errors["handled_at"] = "办理时间须带时区且不能晚于当前时间"
     fail(errors, "reply")
     # A plain row: nothing reads it back through the session in this action (see _INSERT_REPLY).
-    write(session, _INSERT_REPLY, dict(
+    driver.execute(session, _INSERT_REPLY, dict(
         ticket_id=ticket.id, unit_id=task.unit_var_value or ticket.lead_unit_id, redo=ticket.redo_count > 0,
         handled_at=handled_at, submitted_by_id=actor.user_id, submitted_at=now,
         on_time=ticket.handling_due is None or now <= ticket.handling_due,
@@ -298,7 +298,7 @@ def _review(session, actor, ticket, task, data, now) -> Result:
     conn = session.connection()
     reply = conn.execute(_LATEST_REPLY_TEXT, {"ticket_id": ticket.id}).first()
     if reply is not None:
-        write(conn, _REVIEWED, {"b_id": reply.id, "decision": decision, "reason": reason, "by": actor.user_id,
+        driver.execute(conn, _REVIEWED, {"b_id": reply.id, "decision": decision, "reason": reason, "by": actor.user_id,
                                  "at": now})
         if decision == "accept":  # a matter 110 sent us: 110 is told the result too
             handoff.report_back(session, actor, ticket, reply.result, now)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.attachments import Upload, prepare, store_files
 from engine.common import (
@@ -47,6 +46,7 @@ from . import (
     writes,
 )
 from .ready import start_clocks
+from .rowlock import lock_ticket_with_tasks
 
 REGISTER_ROLES = {Role.AGENT, Role.ADMIN}
 DEEMING = Actor.system("系统（时限监控）")
@@ -81,19 +81,6 @@ class Step:
     ready: list[ReadyTask]
     #: The task uuids of the ticket's own ready tasks after the action (those with projection rows).
     task_uuids: set[str]
-
-
-# Built once: the statement runs at the start of every action. It also tells whether tickets are merged into this
-# one (并单), which the reply and the archiving steps need, so that the common case asks nothing more.
-# The task rows are read as plain rows (named tuples of the projection's columns): they are only read here, and
-# building ORM objects for them cost more than the read.
-_CHILD = aliased(Ticket)
-_TASK_COLUMNS = tuple(TaskProjection.__table__.c)
-Projected = namedtuple("Projected", [c.key for c in _TASK_COLUMNS])
-_LOCK_WITH_TASKS = (select(Ticket, exists().where(_CHILD.main_ticket_id == Ticket.id), *_TASK_COLUMNS)
-                    .outerjoin(TaskProjection, TaskProjection.ticket_id == Ticket.id)
-                    .where(Ticket.id == bindparam("ticket_id")).with_for_update(of=Ticket.__table__)
-                    .execution_options(populate_existing=True))
 
 
 def register(session: Session, actor: Actor, data: dict, now: datetime,
@@ -175,18 +162,6 @@ def lock_ticket(session: Session, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFound("工单不存在", f"ticket {ticket_id} not found")
     return ticket
-
-
-def lock_ticket_with_tasks(session: Session, ticket_id: int) -> tuple[Ticket, list[Projected], bool]:
-    """Lock a ticket and read its ready tasks and whether tickets are merged into it, in one round trip (the start
-    of every action).
-
-    :raises NotFound: when there is no such ticket.
-    """
-    found = session.execute(_LOCK_WITH_TASKS, {"ticket_id": ticket_id}).all()
-    if not found:
-        raise NotFound("工单不存在", f"ticket {ticket_id} not found")
-    return found[0][0], [Projected(*r[2:]) for r in found if r[2] is not None], bool(found[0][1])
 
 
 def load_instance(session: Session, ticket: Ticket) -> Instance:

@@ -12,8 +12,7 @@ from sqlalchemy import Insert, Integer, String, Update, any_, bindparam, delete,
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from engine.common import AUDIT_INSERT
-from engine.common.driver import execute as write
+from engine.common import AUDIT_INSERT, driver
 from engine.models import TaskProjection, Ticket
 
 _TP = TaskProjection.__table__
@@ -28,7 +27,7 @@ def delete_tasks(session: Session, ticket_id: int, gone: list[str]) -> None:
     if not gone:
         return
     if len(gone) == 1:  # the usual case: a statement without a list to expand
-        write(session, _DELETE_TASK, {"b_ticket_id": ticket_id, "uuid": gone[0]})
+        driver.execute(session, _DELETE_TASK, {"b_ticket_id": ticket_id, "uuid": gone[0]})
     else:
         session.connection().execute(_DELETE_TASKS, {"b_ticket_id": ticket_id, "uuids": gone})
 
@@ -36,7 +35,7 @@ def delete_tasks(session: Session, ticket_id: int, gone: list[str]) -> None:
 def insert_tasks(session: Session, rows: list[dict]) -> None:
     """Project the tasks that just became ready."""
     if rows:
-        write(session, _INSERT_TASKS, rows)
+        driver.execute(session, _INSERT_TASKS, rows)
 
 
 def store(session: Session, ticket: Ticket, audit: dict, tasks: tuple[list[str], list[dict]] | None) -> None:
@@ -45,11 +44,11 @@ def store(session: Session, ticket: Ticket, audit: dict, tasks: tuple[list[str],
     conn = session.connection()
     changed = _ticket_changes(ticket)
     if tasks is not None:
-        write(conn, *_together(ticket.id, *tasks, audit, changed))
+        driver.execute(conn, *_together(ticket.id, *tasks, audit, changed))
     else:
         if changed:
-            write(conn, _ticket_update(changed[0]), changed[1])
-        write(conn, AUDIT_INSERT, audit)
+            driver.execute(conn, _ticket_update(changed[0]), changed[1])
+        driver.execute(conn, AUDIT_INSERT, audit)
     if changed:  # the session's copy is now what the database holds: nothing is left to flush
         state = inspect(ticket)
         state._commit_all(state.dict, session.identity_map)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.common import AUDIT_INSERT, Actor, audit_values, driver
-from engine.models import AuditLog, Ticket
+from engine.common.db import session_factory, transaction
+from engine.models import AuditLog, Ticket, Unit
+from engine.tickets.rowlock import lock_ticket_with_tasks
 
 from ..clocks.flow import received
 
@@ -76,3 +78,32 @@ def test_what_the_driver_path_cannot_carry_is_written_by_core(db):
         db.session.rollback()
         db.session.execute(text("DROP TABLE IF EXISTS driver_probe"))
         db.session.commit()
+
+
+def test_a_ticket_the_session_holds_is_read_again_under_the_lock(db):
+    """Another worker changed the ticket after this session read it: the action works on the locked row's values,
+    on the object the session already holds, with nothing pending to write back."""
+    t = received(db, "complaint", "2026-11-25T10:00:00+08:00")
+    held = db.session.get(Ticket, t.id)
+    assert held.lead_unit.name == "河源市住房和城乡建设局" and held.return_count == 0
+    other = session_factory(db.engine)()
+    with transaction(other):
+        police = other.scalar(select(Unit.id).where(Unit.code == "HY-GAJ"))
+        other.execute(update(Ticket).where(Ticket.id == t.id).values(lead_unit_id=police, return_count=1))
+    other.close()
+    locked, tasks, merged = lock_ticket_with_tasks(db.session, t.id)
+    assert locked is held
+    assert (held.return_count, held.lead_unit.name) == (1, "河源市公安局")
+    assert not db.session.dirty and not merged
+    assert [p.bpmn_id for p in tasks] == ["sign"] and tasks[0].ready_at.tzinfo is not None
+    db.session.rollback()
+
+
+def test_a_write_on_a_fresh_connection_is_kept_by_its_commit(db):
+    """A connection on which nothing ran yet: the write opens its transaction as Core's would, so commit keeps it."""
+    t = received(db, "consult", "2026-11-25T10:00:00+08:00")
+    with db.engine.connect() as conn:
+        driver.execute(conn, AUDIT_INSERT, audit_values(t.id, Actor.system("系统（时限监控）"), "sign", None, None, NOW))
+        conn.commit()
+    with db.engine.connect() as conn:
+        assert conn.scalar(select(AuditLog.action).where(AuditLog.ticket_id == t.id, AuditLog.at == NOW)) == "sign"
