@@ -14,6 +14,7 @@ from engine.models import Assignment, Ticket, Unit
 
 from .actors import Actor
 from .driver import execute as write
+from .driver import rows
 
 # Built once: dispatch is on the hot path of every ticket.
 # The last round and whether any unit still holds the ticket, in one read.
@@ -29,7 +30,7 @@ _INSERT = insert(Assignment.__table__)
 def new_round(session: Session, ticket: Ticket) -> int:
     """End the current round (no unit holds the ticket until the next one) and return the next round's number.
     A ticket dispatched for the first time has nothing to end: one read, no write."""
-    last, held = session.execute(_ROUNDS, {"ticket_id": ticket.id}).one()
+    last, held = rows(session, _ROUNDS, {"ticket_id": ticket.id})[0]
     if held:
         deactivate(session, ticket)
     return (last or 0) + 1

@@ -65,12 +65,15 @@ def _plan(stmt: UpdateBase, dialect, names: tuple[str, ...], many: bool):
             or compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names
             or any(b.expanding or b.callable is not None for b in compiled.binds.values())):
         return _UNSUPPORTED
+    return _Plan(stmt, compiled.string, compiled.positional, _binds(compiled))
+
+
+def _binds(compiled) -> list[tuple[str, Any, bool, Any]]:
+    """The statement's parameters in driver order: name, bind processor, whether a value must be given, and the
+    value written into the statement otherwise."""
     processors = compiled._bind_processors
-    binds = []
-    for name in (compiled.positiontup if compiled.positional else compiled.binds):
-        bind = compiled.binds[name]
-        binds.append((name, processors.get(name), name not in names and bind.required, bind.effective_value))
-    return _Plan(stmt, compiled.string, compiled.positional, binds)
+    return [(name, processors.get(name), compiled.binds[name].required, compiled.binds[name].effective_value)
+            for name in (compiled.positiontup if compiled.positional else compiled.binds)]
 
 
 def execute(target: Session | scoped_session | Connection, stmt: UpdateBase,
@@ -107,19 +110,22 @@ def execute(target: Session | scoped_session | Connection, stmt: UpdateBase,
 
 
 class _Read:
-    """One SELECT compiled for one dialect: its SQL, its parameter order and its columns' result processors."""
+    """One SELECT compiled for one dialect: its SQL, its parameters (in order, with the fixed values of those
+    written into the statement, such as a LIMIT) and its columns' result processors."""
 
-    __slots__ = ("stmt", "sql", "positional", "names", "processors", "for_update")
+    __slots__ = ("stmt", "sql", "positional", "binds", "processors", "for_update")
 
     def __init__(self, stmt: Select, dialect):
         compiled = stmt.compile(dialect=dialect)
         if (compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names
-                or any(b.expanding or b.callable is not None or not b.required for b in compiled.binds.values())):
-            raise ValueError("driver.rows takes a SELECT whose parameters are all given at execution")
+                or any(b.expanding or b.callable is not None for b in compiled.binds.values())):
+            raise ValueError("driver.rows takes a SELECT without expanding or computed parameters")
         self.stmt, self.sql, self.positional = stmt, compiled.string, compiled.positional
-        self.names = list(compiled.positiontup if compiled.positional else compiled.binds)
+        self.binds = _binds(compiled)
         self.processors = [c[3]._cached_result_processor(dialect, None) for c in compiled._result_columns]
         self.for_update = stmt._for_update_arg is not None
+
+    parameters = _Plan.parameters  # the same bind list: (name, processor, required, fixed value)
 
 
 def rows(target: Session | scoped_session | Connection, stmt: Select, params: dict, *, repeated: int = 0
@@ -134,7 +140,7 @@ def rows(target: Session | scoped_session | Connection, stmt: Select, params: di
     plan = _PLANS.get(key)
     if plan is None:
         plan = _PLANS[key] = _Read(stmt, dialect)
-    args = tuple(params[n] for n in plan.names) if plan.positional else {n: params[n] for n in plan.names}
+    args = plan.parameters(params)
     if not conn.in_transaction():
         conn.begin()
     fairy = conn.connection

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, fail, write_audit
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, driver, fail, write_audit
 from engine.common import text as _text
 from engine.docstore import issue_document
 from engine.domain.calendar import TZ
@@ -249,7 +249,7 @@ _HARASSMENT = (_in_force(bindparam("phone"), bindparam("now")).where(CallerFlag.
 
 def flagged_for_harassment(session: Session, phone: str, now: datetime) -> bool:
     """Whether a harassment flag is in force on ``phone`` now (its ratings do not count in assessment)."""
-    return session.connection().execute(_HARASSMENT, {"phone": phone, "now": now}).first() is not None
+    return bool(driver.rows(session, _HARASSMENT, {"phone": phone, "now": now}))
 
 
 def flag_list(session: Session, actor: Actor, now: datetime) -> list[dict]:

@@ -158,13 +158,15 @@ def _note_suggestion(session, ticket: Ticket, chosen: int, rnd: int, now: dateti
     default unit then (the baseline the suggestions are measured against). Plain statements: most dispatches
     find no suggestion shown, and nothing of the action is flushed early."""
     conn = session.connection()
-    row = conn.execute(_OPEN_SUGGESTION, {"ticket_id": ticket.id}).first()
-    if row is None:
+    found = driver.rows(conn, _OPEN_SUGGESTION, {"ticket_id": ticket.id})
+    if not found:
         return
-    shown = [u.get("unit_id") for u in row.units or []]
-    default = (conn.execute(_DEFAULT_UNIT, {"name": ticket.category}).scalar() if ticket.category else None)
-    driver.execute(conn, _NOTED, {"b_id": row.id, "chosen": chosen, "rnd": rnd, "at": now, "default": default,
-                          "rank": shown.index(chosen) + 1 if chosen in shown else None})
+    suggestion_id, units = found[0]
+    shown = [u.get("unit_id") for u in units or []]
+    defaults = driver.rows(conn, _DEFAULT_UNIT, {"name": ticket.category}) if ticket.category else []
+    driver.execute(conn, _NOTED, {"b_id": suggestion_id, "chosen": chosen, "rnd": rnd, "at": now,
+                                  "default": defaults[0][0] if defaults else None,
+                                  "rank": shown.index(chosen) + 1 if chosen in shown else None})
 
 
 _DS = DispatchSuggestion
@@ -296,12 +298,13 @@ def _review(session, actor, ticket, task, data, now) -> Result:
     reason = _text(data, "reason", "退回理由", errors, required=decision == "back", max_len=2000)
     fail(errors, "review")
     conn = session.connection()
-    reply = conn.execute(_LATEST_REPLY_TEXT, {"ticket_id": ticket.id}).first()
-    if reply is not None:
-        driver.execute(conn, _REVIEWED, {"b_id": reply.id, "decision": decision, "reason": reason, "by": actor.user_id,
+    latest = driver.rows(conn, _LATEST_REPLY_TEXT, {"ticket_id": ticket.id})
+    if latest:
+        reply_id, result = latest[0]
+        driver.execute(conn, _REVIEWED, {"b_id": reply_id, "decision": decision, "reason": reason, "by": actor.user_id,
                                  "at": now})
         if decision == "accept":  # a matter 110 sent us: 110 is told the result too
-            handoff.report_back(session, actor, ticket, reply.result, now)
+            handoff.report_back(session, actor, ticket, result, now)
     action = "review_accept" if decision == "accept" else "review_back"
     return {"review_decision": decision}, action, {"reason": reason} if reason else {}
 
