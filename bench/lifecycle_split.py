@@ -4,8 +4,9 @@ Timers around the engine's calls, the blob's save and load, SQLAlchemy's three l
 query execution, Core's statement execution), the driver's statement calls and the commits. Each timer counts its
 own time only: time spent in a timed call inside it (a statement inside a flush) goes to the inner timer. What no
 timer covers is the product's own code (handlers, task rows, audit, clocks, same-matter index) and the session's
-transaction handling. The raw SpiffWorkflow loop of bench/lifecycle.py is measured in the same run for scale, and
-the statements and commits of one lifecycle are counted.
+transaction handling. The statements the hot path sends straight to the driver (engine/common/driver.py) are timed
+as one part, their parameters and the database's time together. The raw SpiffWorkflow loop of bench/lifecycle.py
+is measured in the same run for scale, and the statements and commits of one lifecycle are counted.
 
 Usage: .venv/bin/python bench/lifecycle_split.py [--no-postgres]
 """
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench import lifecycle as L  # noqa: E402
 from bench.scratchdb import heading  # noqa: E402
+from engine.common import driver  # noqa: E402
 from engine.workflow import runtime  # noqa: E402
 
 SPENT: Counter = Counter()
@@ -51,6 +53,7 @@ def timed(owner, name: str, part: str) -> None:
     setattr(owner, name, wrapper)
 
 
+DRIVER = "driver path: the hot path's fixed statements (parameters, driver and server)"
 PARTS = [
     (runtime.Instance, "complete", "SpiffWorkflow: run the tasks"),
     (runtime.Runtime, "start", "SpiffWorkflow: start"),
@@ -60,6 +63,8 @@ PARTS = [
     (Session, "_flush", "SQLAlchemy ORM: unit of work (flush)"),
     (Session, "_execute_internal", "SQLAlchemy ORM: queries (building objects from rows)"),
     (Connection, "_execute_clauseelement", "SQLAlchemy Core: statements (cache, parameters, results)"),
+    (driver, "execute", DRIVER),
+    (driver, "rows", DRIVER),
 ]
 
 
@@ -83,7 +88,7 @@ def measure(label: str, url: str, n: int = 60) -> None:
     finally:
         engine.dispose()
     total, parts, calls = best
-    statements = calls.get("database: statements (driver and server)", 0) / n
+    statements = (calls.get("database: statements (driver and server)", 0) + calls.get(DRIVER, 0)) / n
     commits = calls.get("database: commits", 0) / n
     print(f"{label}: {total * 1000 / n:.2f} ms per lifecycle ({statements:.0f} statements, {commits:.0f} commits); "
           f"raw loop {1000 / raw:.2f} ms")
