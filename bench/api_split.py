@@ -132,4 +132,7 @@ def _service_loop(Session, n: int) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(__doc__)
+    else:
+        main()

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
+from engine.common import driver
+
 _UNCHECKED = ContextVar("hotline_unchecked_checkout", default=False)
 
 
@@ -34,18 +36,24 @@ def check_on_checkout(engine: Engine) -> None:
             raise DisconnectionError("pooled connection found dead on checkout")
 
 
-def first_read(session: Session, statement, params: dict):
-    """The first row of ``statement``, the first statement of the session's transaction, on a connection checked
-    out without the ping; on a dead connection, once more on a new one (checked as usual)."""
+def first_read(session: Session, statement, params: dict) -> tuple | None:
+    """The first row of ``statement`` (a plain tuple; read through the driver, engine/common/driver.py), the first
+    statement of the session's transaction, on a connection checked out without the ping; on a dead connection,
+    once more on a new one (checked as usual)."""
     if session.in_transaction():  # not the first statement: its connection was checked when it was taken
-        return session.connection().execute(statement, params).first()
+        return _first(session, statement, params)
     reset = _UNCHECKED.set(True)
     try:
-        return session.connection().execute(statement, params).first()
+        return _first(session, statement, params)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
     finally:
         _UNCHECKED.reset(reset)
     session.rollback()  # lets go of the invalidated connection; nothing had been done in this transaction
-    return session.connection().execute(statement, params).first()
+    return _first(session, statement, params)
+
+
+def _first(session: Session, statement, params: dict) -> tuple | None:
+    found = driver.rows(session, statement, params)
+    return found[0] if found else None

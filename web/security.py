@@ -205,11 +205,12 @@ def api_actor() -> Actor:
         # or a deactivation refuse the token at once in every worker. It is the request's first statement and
         # checks its pooled connection itself (web.dbping): no ping before it.
         row = first_read(db.session(), _TOKEN_USER, {"uid": uid}) if isinstance(uid, int) else None
-        if row is None or not row.active:
+        if row is None or not row[0]:
             raise Unauthorized("访问令牌无效", "token for unknown or inactive user")
-        if data.get("gen") != row.token_generation:
+        _active, generation, name, role, unit_id = row
+        if data.get("gen") != generation:
             raise Unauthorized("访问令牌已失效，请重新登录", f"revoked token of user {uid}")
-        return Actor("user", row.display_name, uid, Role(row.role), row.unit_id)
+        return Actor("user", name, uid, Role(role), unit_id)
     actor = channel_actor(token)
     if actor is None:
         raise Unauthorized("访问令牌无效", "unknown channel token")
