@@ -8,9 +8,9 @@ unchanged.
 
 The JSON text itself is written and parsed with orjson, several times faster than the standard library: the same
 document, without the spaces after separators and with Chinese as UTF-8 rather than ``\\u`` escapes; the library
-reads it as its own. What orjson cannot write exactly as the standard library would (an integer beyond 64 bits) is
-written by the library's encoder, and what it cannot read exactly (a number it would round to a float: a run of 19
-or more digits, ``NaN``, an unpaired surrogate) is read by the standard library. One difference remains: a
+reads it as its own. What orjson cannot write exactly as the standard library would (an integer beyond 64 bits, an
+unpaired surrogate) is written by the library's encoder, and only blobs orjson wrote are read by orjson (it would
+read such an integer as a float); the others by the standard library. One difference remains: a
 non-finite number in process data (``float("nan")`` in a diagram's script) is written as JSON's ``null``, since JSON
 has no NaN, and a ``UUID`` would be written as its text (neither a handler nor a diagram script, which imports
 nothing, can put one there). tests/workflow/test_fastblob.py checks over whole lifecycles, loops and co-handling
@@ -20,7 +20,6 @@ and that data of every kind a handler or a script can produce is saved as the li
 from __future__ import annotations
 
 import json
-import re
 from uuid import UUID, SafeUUID
 
 import orjson
@@ -37,8 +36,8 @@ _updated, _deleted, _merge = DeepMerge.get_updated_keys, DeepMerge.get_deleted_k
 # library's converters; subclasses of str, int, float, dict and list as their plain values, as json writes them).
 _OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
             | orjson.OPT_PASSTHROUGH_DATACLASS)
-# A number orjson would read as a float (it keeps integers up to 64 bits): the standard library reads such a blob.
-_LONG_NUMBER = re.compile(r"\d{19}")
+# How a blob this module wrote with orjson begins; the standard library writes '{"data": ' (with a space).
+_ORJSON_HEAD = '{"data":{'
 
 
 def _uuid(text: str) -> UUID:
@@ -168,10 +167,10 @@ class FastBlob:
 
 
 def _parse(blob: str):
-    """``json.loads(blob)``, by orjson unless the blob holds what orjson would read differently."""
-    if _LONG_NUMBER.search(blob) is None:
-        try:
-            return orjson.loads(blob)
-        except orjson.JSONDecodeError:  # NaN or Infinity, an unpaired surrogate: the standard library's extensions
-            pass
+    """``json.loads(blob)``, by orjson for a blob orjson wrote here. Such a blob holds nothing orjson would read
+    differently: orjson refuses to write an integer past 64 bits (which it would read back as a float) or an unpaired
+    surrogate, and writes no NaN. Any other blob (written before, or by the library, or by the fallback above) is
+    read by the standard library, and rewritten by orjson at its next save."""
+    if blob.startswith(_ORJSON_HEAD):
+        return orjson.loads(blob)
     return json.loads(blob)

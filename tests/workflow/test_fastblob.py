@@ -135,3 +135,17 @@ def test_process_data_of_every_kind_is_saved_as_the_library_saves_it(value):
     expected = rt.serializer.deserialize_json(rt.serializer.serialize_json(inst.wf)).last_task.data["v"]
     assert again.data()["v"] == expected and type(again.data()["v"]) is type(expected)
     assert [t.bpmn_id for t in again.ready_tasks()] == ["dispatch"]
+
+
+def test_a_blob_saved_before_orjson_loads_as_it_did():
+    """Tickets saved by earlier releases hold the standard library's spacing and \\u escapes: read as before."""
+    rt = paths.RUNTIME
+    inst = rt.start("test", {"ticket_type": "complaint", "channel": "phone"})
+    inst.complete(inst.ready_tasks()[0].uuid, {"scope": "accept", "note": "市民来电反映路灯不亮", "n": 2 ** 63})
+    blob = rt.dump(inst)
+    older = json.dumps(json.loads(blob))  # the earlier release's text of the same document
+    assert older != blob and "\\u5e02" in older
+    for text in (blob, older):
+        again = rt.load(text)
+        assert again.data()["note"] == "市民来电反映路灯不亮" and again.data()["n"] == 2 ** 63
+        assert [t.bpmn_id for t in again.ready_tasks()] == ["dispatch"]
