@@ -16,8 +16,9 @@ from sqlalchemy.engine import make_url
 from engine.common.context import forget_active, reset_caches
 
 # Page helpers (the ``client`` that signs in through the forms, ``tickets`` built through the services) and the
-# browser fixtures (a live server and Debian's chromium) serve every capability's test folder.
-pytest_plugins = ["tests.support.pages", "tests.support.browser"]
+# browser fixtures (a live server and Debian's chromium) serve every capability's test folder; under pytest-xdist the
+# longest files are handed out first (tests/support/schedule.py).
+pytest_plugins = ["tests.support.pages", "tests.support.browser", "tests.support.schedule"]
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 # Deleted after each test, children before parents.
