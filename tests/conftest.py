@@ -43,7 +43,9 @@ class FrozenClock:
         return self.now
 
 
-def _create_pg_database(base_url: str) -> tuple[str, callable]:
+def _create_pg_database(base_url: str, template: str | None = None) -> tuple[str, callable]:
+    """A new PostgreSQL database on the server of ``base_url`` (a copy of the database ``template``, which nobody
+    may be connected to, if given); returns its URL and a function that drops it."""
     import psycopg
 
     url = make_url(base_url)
@@ -51,7 +53,7 @@ def _create_pg_database(base_url: str) -> tuple[str, callable]:
     admin = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "root",
                  dbname=url.database or "postgres", autocommit=True)
     with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
     def drop():
         with psycopg.connect(**admin) as conn:

@@ -5,6 +5,9 @@ tests (the demo year, the kill -9 and race servers, the fuzzing), so they came l
 the other finished them. Here the next file a worker gets is the one expected to take longest: the files known to
 be slow by their measured seconds, every other file by its number of tests. Which tests run, and how each file's
 tests run together in one process, does not change.
+
+Files that read the same costly session fixture go to the same process as one unit (``TOGETHER``): the seeded demo
+year is built once a run, not once in each process.
 """
 from __future__ import annotations
 
@@ -43,10 +46,16 @@ SLOW = {
     "tests/tickets/test_pages.py": 5,
 }
 PER_TEST = 0.2  # seconds a test of any other file takes, about
+# file -> the file it runs with (one unit of work, one process)
+TOGETHER = {"tests/demo/test_demo_logins.py": "tests/demo/test_demo_year.py"}
 
 
 def _cost(scope: str, tests: int) -> float:
-    return SLOW.get(scope, PER_TEST * tests)
+    return sum(SLOW.get(f, 0) for f in _files(scope)) or PER_TEST * tests
+
+
+def _files(scope: str) -> list[str]:
+    return [scope, *(f for f, other in TOGETHER.items() if other == scope)]
 
 
 try:
@@ -56,6 +65,10 @@ except ImportError:  # pytest-xdist is a dev requirement; without it there is no
 else:
     class LongestFileFirst(LoadFileScheduling):
         """``--dist loadfile`` handing out the longest remaining file first (longest-processing-time order)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return TOGETHER.get(file, file)
 
         def _assign_work_unit(self, node) -> None:
             # ``workqueue`` maps each file not yet handed out to its tests; the parent pops the first one.
