@@ -16,8 +16,9 @@ from sqlalchemy.engine import make_url
 from engine.common.context import forget_active, reset_caches
 
 # Page helpers (the ``client`` that signs in through the forms, ``tickets`` built through the services) and the
-# browser fixtures (a live server and Debian's chromium) serve every capability's test folder.
-pytest_plugins = ["tests.support.pages", "tests.support.browser"]
+# browser fixtures (a live server and Debian's chromium) serve every capability's test folder; under pytest-xdist the
+# longest files are handed out first (tests/support/schedule.py).
+pytest_plugins = ["tests.support.pages", "tests.support.browser", "tests.support.schedule"]
 
 PG = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").startswith("postgresql")
 # Deleted after each test, children before parents.
@@ -42,7 +43,9 @@ class FrozenClock:
         return self.now
 
 
-def _create_pg_database(base_url: str) -> tuple[str, callable]:
+def _create_pg_database(base_url: str, template: str | None = None) -> tuple[str, callable]:
+    """A new PostgreSQL database on the server of ``base_url`` (a copy of the database ``template``, which nobody
+    may be connected to, if given); returns its URL and a function that drops it."""
     import psycopg
 
     url = make_url(base_url)
@@ -50,7 +53,7 @@ def _create_pg_database(base_url: str) -> tuple[str, callable]:
     admin = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "root",
                  dbname=url.database or "postgres", autocommit=True)
     with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
     def drop():
         with psycopg.connect(**admin) as conn:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -35,6 +35,12 @@ from .plans import Planner
 Progress = Callable[[str], None]
 
 
+_PROJECTION = TaskProjection.__table__.c
+_READY = (select(_PROJECTION.task_uuid, _PROJECTION.bpmn_id, _PROJECTION.unit_id)
+          .where(_PROJECTION.ticket_id == bindparam("ticket_id"), _PROJECTION.supervision_id.is_(None))
+          .order_by(_PROJECTION.id))
+
+
 class World:
     """The simulated hotline: the session, who works there, the office clock, and the queue of moments."""
 
@@ -42,6 +48,7 @@ class World:
         self.session = session
         self.units = units
         self.codes = {u.id: code for code, u in units.items()}
+        self.names = {code: u.name for code, u in units.items()}  # read once: a unit's name never changes here
         self.clock = Clock(calendar(session))
         users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
         self.staff = Staff(session, units,
@@ -57,18 +64,16 @@ class World:
         heapq.heappush(self.queue, (when, next(self.order), life))
 
     def ready(self, ticket_id: int) -> list[tuple[str, str, int | None]]:
-        with self.session.no_autoflush:  # the projection is written by plain statements, never pending
-            rows = self.session.execute(select(TaskProjection.task_uuid, TaskProjection.bpmn_id, TaskProjection.unit_id)
-                                        .where(TaskProjection.ticket_id == ticket_id,
-                                               TaskProjection.supervision_id.is_(None))
-                                        .order_by(TaskProjection.id)).all()
+        # The projection is written by plain statements, never pending in the session: read it the same way, on the
+        # session's connection (a sixth of the ORM's cost; it is read at every wake of every ticket).
+        rows = self.session.connection().execute(_READY, {"ticket_id": ticket_id}).all()
         return [tuple(r) for r in rows]
 
     def unit_code(self, unit_id: int | None) -> str:
         return self.codes.get(unit_id, "HY-OFFICE")
 
     def unit_name(self, unit_id: int | None) -> str:
-        return self.units[self.unit_code(unit_id)].name
+        return self.names[self.unit_code(unit_id)]
 
 
 class ClockPass:

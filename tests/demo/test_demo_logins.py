@@ -2,8 +2,9 @@
 to — lead, co-handler or county office — has a demo user for each of its tasks, the demo drives tickets as those
 users, and ``seed-demo`` prints them.
 
-Two months of the demo (about 90 registrations) are seeded once, in a database of this module's own: the demo
-uploads policies and flags knowledge entries, which must not reach the other tests' database."""
+The tests act on a copy of the seeded demo year of this module's own (tests/demo/conftest.py): they dispatch, sign
+and run ``seed-demo`` again, which must reach neither the year the other demo tests read nor the other tests'
+database."""
 from __future__ import annotations
 
 import pytest
@@ -13,33 +14,30 @@ from engine.demo import content as dc
 from engine.models import Assignment, AuditLog, TaskProjection, Ticket, Unit, User
 from tests.support.pages import Client, login, post, text
 
-from .conftest import seeded
-
-# Seeded once per test process; `make test` runs pytest-xdist with --dist loadfile, so this file's tests share it.
+from .conftest import year_copy
 
 NEEDED = {"lead": ("receiver", "handler", "unit_leader"), "co": ("receiver", "handler", "unit_leader"),
           "county": ("county_dispatcher",)}
 
 
 @pytest.fixture(scope="module")
-def months(tmp_path_factory):
-    """The demo app over two months of the demo's life through the services (``seed-demo``'s own path)."""
-    for app, _said in seeded(tmp_path_factory, "months", tickets=90, months=2):
-        yield app
+def year(demo_year, tmp_path_factory):
+    """The demo app over a copy of the demo year lived through the services (``seed-demo``'s own path)."""
+    yield from year_copy(demo_year, tmp_path_factory, "year")
 
 
 @pytest.fixture
-def db(months):
+def db(year):
     from web.extensions import db as _db
 
-    with months.app_context():
+    with year.app_context():
         yield _db
         _db.session.remove()
 
 
 @pytest.fixture
-def client(months, db):
-    return Client(months, months.response_class)
+def client(year, db):
+    return Client(year, year.response_class)
 
 
 def users_of(db, unit_id: int) -> dict[str, list[str]]:
@@ -93,7 +91,7 @@ def test_a_co_handling_unit_clicks_its_part_through_with_its_printed_login(clien
     assert db.session.scalar(select(TaskProjection.id).where(TaskProjection.id == task_id)) is None
 
 
-def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(months, client, db):
+def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(year, client, db):
     named = {u["unit"] for u in dc.NAMED_USERS}
     waiting = db.session.scalar(select(TaskProjection).where(TaskProjection.bpmn_id == "dispatch")
                                 .order_by(TaskProjection.id).limit(1))
@@ -110,7 +108,7 @@ def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(months
     assert task is not None and task.unit_id == unit.id
     username = login_of(db, unit.id, "receiver")
     assert username == "hy-scjgj-receiver"
-    client = Client(months, months.response_class)
+    client = Client(year, year.response_class)
     login(client, username)  # the printed login of that unit's receiver, with the demo password
     assert db.session.get(Ticket, ticket_id).number in text(client.get("/inbox"))
     r = post(client, f"/tickets/{ticket_id}/tasks/{task.task_uuid}", {"decision": "sign"})
@@ -119,8 +117,8 @@ def test_a_lead_unit_outside_the_named_three_signs_with_its_printed_login(months
     assert db.session.get(Ticket, ticket_id).status in ("handling", "co_handling")
 
 
-def test_seed_demo_prints_every_login(months, db):
-    result = months.test_cli_runner().invoke(args=["seed-demo", "--tickets", "0"])
+def test_seed_demo_prints_every_login(year, db):
+    result = year.test_cli_runner().invoke(args=["seed-demo", "--tickets", "0"])
     assert result.exit_code == 0, result.output
     for user in dc.DEMO_USERS:
         assert user["username"] in result.output, user["username"]

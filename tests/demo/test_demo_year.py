@@ -16,7 +16,7 @@ from tests.conftest import FrozenClock
 
 from .conftest import NOW
 
-# Seeded once per test process; `make test` runs pytest-xdist with --dist loadfile, so this file's tests share it.
+# The year is seeded once per test process, and this module reads a copy of it (tests/demo/conftest.py).
 
 
 def table(client, url: str, table_id: str) -> list[dict[str, str]]:

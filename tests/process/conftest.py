@@ -2,6 +2,7 @@
 back what a test changed (the active diagram version, the active rule set, drafts)."""
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -100,3 +101,28 @@ def restore_rules(db):
         _forget_tickets(db)
         db.session.execute(delete(RuleSet).where(RuleSet.id > last_id))
     reset_caches()
+
+
+@pytest.fixture
+def dry_run_once(monkeypatch):
+    """Within one test, the dry run of the same files against the same active version and units is simulated once.
+
+    A refused forced deployment runs the whole dry run again for its report, and the next attempt runs it again:
+    over a draft that breaks a journey that is seconds each (every gateway's untaken flows are tried). The result is
+    a function of the files, the active version's elements and the sample units' names, so it is kept under exactly
+    those and handed out as a fresh copy; the services and pages under test still decide everything from it.
+    """
+    from engine.process import deploy
+
+    simulate, seen = deploy.dry_run, {}
+
+    def once(files, process_id=MAIN_PROCESS, session=None):
+        active = deploy.active_ids(session, process_id)
+        key = (tuple(sorted(files.items())), process_id, None if active is None else frozenset(active),
+               tuple(sorted(deploy.sample_unit_names(session).items())))
+        if key not in seen:
+            seen[key] = simulate(files, process_id, session)
+        return copy.deepcopy(seen[key])
+
+    monkeypatch.setattr(deploy, "dry_run", once)  # what deploy_version and the pages call
+    return once

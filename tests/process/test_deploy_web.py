@@ -120,7 +120,7 @@ def test_approval_step_deployed_through_the_pages_applies_to_new_tickets_only(ow
     assert [t.bpmn_id for t in go(db, "reviewer", again, "review", decision="accept").ready] == ["evaluate"]
 
 
-def test_a_broken_journey_needs_each_skipped_journey_and_a_recorded_reason(owner, db, restore_version):
+def test_a_broken_journey_needs_each_skipped_journey_and_a_recorded_reason(owner, db, restore_version, dry_run_once):
     draft_id = upload_draft(owner, BROKEN, "审核判断写反")
     dry = text(owner.get(f"/process/drafts/{draft_id}/dry-run"))
     assert "条路径未通过" in dry and 'name="override"' in dry and "强制部署" in dry
