@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pypdf  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from documents import render as render_module  # noqa: E402
+from documents import pdf as pdf_module  # noqa: E402
 from documents import render_batch, render_html, render_pdf, specimen_context  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -41,8 +41,8 @@ def pages(pdf: bytes) -> int:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out and write ``html`` exactly as render_pdf does, minus the Jinja step."""
-    resources = render_module._get_resources()
-    document = HTML(string=html, url_fetcher=render_module.DataOnlyFetcher()).render(
+    resources = pdf_module._get_resources()
+    document = HTML(string=html, url_fetcher=pdf_module.DataOnlyFetcher()).render(
         font_config=resources.fonts, stylesheets=[resources.css])
     return document.write_pdf()
 

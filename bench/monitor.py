@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, text  # noqa: E402
 
+from bench.monitor_floor import floor_rows  # noqa: E402
 from bench.scratchdb import create_scratch_database, heading  # noqa: E402
 from engine.clocks.calendar_seed import chinesecalendar_overrides  # noqa: E402
 from engine.clocks.monitor import MonitorSettings, monitor_pass  # noqa: E402
@@ -290,6 +291,7 @@ def bench_monitor() -> None:
             f"10,000 due vs nothing due {ten / idle_ms:,.0f}×; the open-ticket count does not enter the pass.")
         say("Each due ticket crosses one threshold (预警): one audit row, two notices (voice and SMS to the unit's "
             "receiver) written by COPY, one ticket update; each pass runs in a transaction that is rolled back.")
+        floor_rows(maker, NOW, settings, 10_000, timed, say)
         say("Plan of the pass's query (nothing due):")
         say("```")
         for line in plan.splitlines():

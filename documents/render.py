@@ -1,22 +1,20 @@
-"""Render formal documents to A4 PDF with WeasyPrint from plain dictionaries."""
+"""Formal documents from plain dictionaries: the Chinese formatting and the HTML each document is laid out from.
+
+The PDF itself is made by :mod:`documents.pdf` with WeasyPrint, imported on the first PDF: importing WeasyPrint
+costs about a second of CPU, which every command, scheduler and web worker paid at start-up before.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import datetime as dt
-import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from weasyprint import CSS, HTML, Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from . import fonts as compact_fonts
 from .kinds import (
     ACCOUNTABILITY_SITUATIONS,
     EXPLANATION_HEADINGS,
@@ -27,8 +25,6 @@ from .kinds import (
     DocumentError,
     get_kind,
 )
-
-log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 DEFAULT_OFFICE_NAME = "河源市12345政府服务热线办公室"
@@ -182,62 +178,10 @@ def _seal_glyphs(name: object, spread_per_char: float = 17.0, max_spread: float 
     return [(char, round(-spread / 2 + step * (index + 0.5), 2)) for index, char in enumerate(chars)]
 
 
-# --- Shared, lazily built resources -------------------------------------------------------------------------------
+# --- The Jinja2 environment, built once per process --------------------------------------------------------------
 
-class RefusedURLError(ValueError):
-    """A document tried to load something other than a ``data:`` URI."""
-
-
-class DataOnlyFetcher(URLFetcher):
-    """Fetch ``data:`` URIs only; refuse local files, the network and everything else.
-
-    WeasyPrint swallows some fetch errors (inside SVG images, for instance), so refusals are also remembered and
-    :meth:`check` turns any of them into a failed render: a document is never issued with a silently missing part.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"data"}, fail_on_errors=True)
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        if not str(url).lstrip().lower().startswith("data:"):
-            self.refused.append(str(url))
-            log.warning("refused to fetch %r while rendering a document", str(url)[:200])
-            raise RefusedURLError(f"only data: URIs may be loaded, refused {str(url)[:80]!r}")
-        return super().fetch(url, headers)
-
-    def check(self, label: str) -> None:
-        """Raise if anything was refused while rendering ``label``.
-
-        :raises DocumentError: naming the refused URLs.
-        """
-        if self.refused:
-            urls = ", ".join(repr(url[:80]) for url in self.refused)
-            raise DocumentError(f"{label}: refused to load external resources: {urls}")
-
-
-class _StylesheetFetcher(DataOnlyFetcher):
-    """Serve the compact font faces to our own stylesheet; refuse everything else as documents do."""
-
-    def __init__(self, faces: Mapping[str, bytes]) -> None:
-        super().__init__()
-        self._faces = faces
-
-    def fetch(self, url, headers=None):
-        if url in self._faces:
-            return URLFetcherResponse(url, self._faces[url], {"Content-Type": "font/otf"})
-        return super().fetch(url, headers)
-
-
-@dataclass(frozen=True)
-class _Resources:
-    env: jinja2.Environment
-    fonts: FontConfiguration
-    css: CSS
-
-
-_resources_lock = threading.Lock()
-_resources: _Resources | None = None
+_environment_lock = threading.Lock()
+_environment: jinja2.Environment | None = None
 
 
 def _build_environment() -> jinja2.Environment:
@@ -273,18 +217,14 @@ def _build_environment() -> jinja2.Environment:
     return env
 
 
-def _get_resources() -> _Resources:
-    """Build the Jinja2 environment, compact fonts, font configuration and parsed stylesheet once per process."""
-    global _resources
-    if _resources is None:
-        with _resources_lock:
-            if _resources is None:
-                fonts = FontConfiguration()
-                face_rules, faces = compact_fonts.compact_faces()
-                stylesheet = face_rules + (TEMPLATE_DIR / "base.css").read_text(encoding="utf-8")
-                css = CSS(string=stylesheet, font_config=fonts, url_fetcher=_StylesheetFetcher(faces))
-                _resources = _Resources(_build_environment(), fonts, css)
-    return _resources
+def get_environment() -> jinja2.Environment:
+    """The documents' Jinja2 environment, built once per process."""
+    global _environment
+    if _environment is None:
+        with _environment_lock:
+            if _environment is None:
+                _environment = _build_environment()
+    return _environment
 
 
 # --- Rendering ----------------------------------------------------------------------------------------------------
@@ -326,31 +266,7 @@ def render_html(kind: str, context: Mapping) -> str:
     :raises DocumentError: when the kind is unknown or a required fact is missing or invalid.
     """
     template, values = _prepare(kind, context)
-    return _get_resources().env.get_template(template).render(values)
-
-
-def _layout(kind: str, context: Mapping) -> tuple[Document, DataOnlyFetcher]:
-    html = render_html(kind, context)
-    resources = _get_resources()
-    fetcher = DataOnlyFetcher()
-    try:
-        document = HTML(string=html, url_fetcher=fetcher).render(
-            font_config=resources.fonts, stylesheets=[resources.css])
-    except FatalURLFetchingError as exc:
-        raise DocumentError(f"{kind}: refused to load an external resource ({exc.__cause__ or exc})") from exc
-    fetcher.check(kind)
-    return document, fetcher
-
-
-def _write(document: Document, fetchers: list[DataOnlyFetcher], label: str) -> bytes:
-    # Images (SVG charts) are drawn, and may fetch, only while the PDF is written.
-    try:
-        pdf = document.write_pdf()
-    except FatalURLFetchingError as exc:
-        raise DocumentError(f"{label}: refused to load an external resource ({exc.__cause__ or exc})") from exc
-    for fetcher in fetchers:
-        fetcher.check(label)
-    return pdf
+    return get_environment().get_template(template).render(values)
 
 
 def render_pdf(kind: str, context: Mapping) -> bytes:
@@ -358,28 +274,16 @@ def render_pdf(kind: str, context: Mapping) -> bytes:
 
     :raises DocumentError: when the kind is unknown, a fact is missing, or the document tries to load a resource.
     """
-    document, fetcher = _layout(kind, context)
-    return _write(document, [fetcher], kind)
+    from . import pdf  # WeasyPrint is imported with the first PDF, not with the package
+
+    return pdf.render_pdf(kind, context)
 
 
 def render_batch(items: list[tuple[str, Mapping]], progress: Progress | None = None) -> bytes:
-    """Render several documents into one PDF, each keeping its own page numbers.
-
-    ``progress(done, total)`` is called after each document is laid out; the combined PDF is written after the last
-    call.
+    """Render several documents into one PDF, each keeping its own page numbers (:func:`documents.pdf.render_batch`).
 
     :raises DocumentError: when ``items`` is empty or any document cannot be rendered.
     """
-    items = list(items)
-    if not items:
-        raise DocumentError("render_batch needs at least one document")
-    total = len(items)
-    documents, fetchers = [], []
-    for done, (kind, context) in enumerate(items, start=1):
-        document, fetcher = _layout(kind, context)
-        documents.append(document)
-        fetchers.append(fetcher)
-        if progress is not None:
-            progress(done, total)
-    pages = [page for document in documents for page in document.pages]
-    return _write(documents[0].copy(pages), fetchers, f"batch of {total}")
+    from . import pdf
+
+    return pdf.render_batch(items, progress)

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -123,6 +121,8 @@ def write_xlsx(rows: Iterable[list], out: IO[bytes], title: str, rows_per_sheet:
     full the rows continue on a further sheet that repeats the header. Return the data rows written."""
     if rows_per_sheet < 2:
         raise ValueError("a sheet needs room for the header and one row")
+    from openpyxl import Workbook  # imported with the first workbook: a fifth of a second at every start-up else
+
     book = Workbook(write_only=True)
     it = iter(rows)
     header = [cell(v) for v in next(it)]
@@ -146,10 +146,14 @@ def write_xlsx(rows: Iterable[list], out: IO[bytes], title: str, rows_per_sheet:
 def _xlsx_cell(sheet, value: Any) -> Any:
     """A rate or score stays a number shown as on the pages (75.0%, 76.75); a date is a date cell."""
     if isinstance(value, Shown):
+        from openpyxl.cell import WriteOnlyCell  # imported with the workbook by write_xlsx
+
         c = WriteOnlyCell(sheet, value=value.value)
         c.number_format = value.excel_format
         return c
     if isinstance(value, date) and not isinstance(value, datetime):
+        from openpyxl.cell import WriteOnlyCell
+
         c = WriteOnlyCell(sheet, value=value)
         c.number_format = "yyyy-mm-dd"
         return c

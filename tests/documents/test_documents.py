@@ -23,6 +23,7 @@ from documents import (
     specimen_context,
 )
 from documents import fonts as fonts_module
+from documents import pdf as pdf_module
 from documents import render as render_module
 
 KIND_CODES = [kind.code for kind in KINDS]
@@ -165,7 +166,7 @@ def test_rare_characters_fall_back_to_the_installed_face():
 
 
 def test_without_compact_faces_the_installed_ones_are_used(monkeypatch):
-    monkeypatch.setattr(render_module, "_resources", None)
+    monkeypatch.setattr(pdf_module, "_resources", None)
     monkeypatch.setattr(fonts_module, "compact_faces", lambda: ("", {}))
     pdf = render_pdf("kb_correction_notice", specimen_context("kb_correction_notice"))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
@@ -264,13 +265,13 @@ PAYLOADS = [
 def fetched(monkeypatch) -> list[str]:
     """Record every URL WeasyPrint asks the fetcher for."""
     urls: list[str] = []
-    original = render_module.DataOnlyFetcher.fetch
+    original = pdf_module.DataOnlyFetcher.fetch
 
     def spy(self, url, headers=None):
         urls.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(render_module.DataOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(pdf_module.DataOnlyFetcher, "fetch", spy)
     return urls
 
 
@@ -294,10 +295,10 @@ def test_markup_in_a_complaint_prints_as_literal_text(fetched):
 
 
 def test_fetcher_refuses_everything_but_data_uris():
-    fetcher = render_module.DataOnlyFetcher()
+    fetcher = pdf_module.DataOnlyFetcher()
     for url in ("file:///etc/hostname", "FILE:///etc/passwd", "http://127.0.0.1/", "https://example.org/x.png",
                 "ftp://example.org/x", "/etc/hostname", " file:///etc/hostname"):
-        with pytest.raises(render_module.RefusedURLError):
+        with pytest.raises(pdf_module.RefusedURLError):
             fetcher.fetch(url)
     response = fetcher.fetch("data:text/plain;base64," + base64.b64encode(b"ok").decode())
     assert response.read() == b"ok"
