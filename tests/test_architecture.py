@@ -205,3 +205,15 @@ def test_lint_is_clean():
         pytest.skip("ruff is not installed in this environment")
     out = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_starting_the_app_does_not_import_the_pdf_and_workbook_libraries():
+    # WeasyPrint and openpyxl cost about 0.8 s of CPU to import; every command, scheduler and worker would pay it at
+    # start-up for the few that print a PDF or write a workbook (docs/architecture.md, Documents).
+    import subprocess
+
+    code = ("import sys, web; web.create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SCHEDULER_ENABLED': False}); "
+            "print(sorted(m for m in ('weasyprint', 'openpyxl', 'documents.pdf') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
