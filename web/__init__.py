@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from .config import Config
+from .config import Config, ConfigurationError
 from .extensions import csrf, db, migrate
 from .secret import configure_secret_key
 
@@ -32,7 +32,8 @@ def _trust_proxies(app: Flask) -> None:
     """
     hops = app.config["TRUSTED_PROXIES"]
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
-        raise ValueError(f"HOTLINE_TRUSTED_PROXIES must be a whole number of proxies, 0 or more, not {hops!r}")
+        raise ConfigurationError(f"HOTLINE_TRUSTED_PROXIES must be a whole number of proxies, 0 or more, not {hops!r}",
+                                 f"前置代理层数 HOTLINE_TRUSTED_PROXIES 应为0或正整数，现为 {hops}")
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

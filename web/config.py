@@ -9,6 +9,15 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class ConfigurationError(ValueError):
+    """A setting the app cannot start with: English for the log (``str``), Chinese for the operator (``message_zh``,
+    the one line the command line prints)."""
+
+    def __init__(self, message: str, message_zh: str) -> None:
+        super().__init__(message)
+        self.message_zh = message_zh
+
+
 class Config:
     # Database: SQLite by default, PostgreSQL in production (postgresql+psycopg://user@host/db).
     SQLALCHEMY_DATABASE_URI = os.environ.get("HOTLINE_DATABASE_URL", "sqlite:///" + os.path.abspath(
@@ -30,6 +39,10 @@ class Config:
     # sign-in locks and the citizens' look-up limit count per citizen, not per proxy. 0 (the default): the headers
     # are ignored and the address is the connection's, so a client reaching the app directly cannot forge one.
     TRUSTED_PROXIES = int(os.environ.get("HOTLINE_TRUSTED_PROXIES", 0))
+    # How new passwords are hashed, in Werkzeug's notation: "scrypt" (its default, N=32768, r=8, p=1: about 0.1 s
+    # of CPU a check on a 2-core server), "scrypt:N:r:p" or "pbkdf2:sha256:ITERATIONS". A stored hash keeps the
+    # method it was made with; a change applies to passwords set afterwards.
+    PASSWORD_HASH_METHOD = os.environ.get("HOTLINE_PASSWORD_HASH_METHOD") or "scrypt"
     # Login lockout: this many failures lock the account for LOCKOUT_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOCKOUT_MINUTES = 15

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -17,6 +18,7 @@ from engine.domain.roles import Role
 from engine.models import ApiClient, User
 from engine.tickets import queries
 
+from .config import ConfigurationError
 from .dbping import first_read
 from .extensions import db
 
@@ -32,7 +34,7 @@ class TooManyAttempts(ServiceError):
 
 
 LOOKUP_LIMIT = throttle.Limit(attempts=10, window=timedelta(minutes=10), lock_for=timedelta(minutes=10))
-_DUMMY_HASH: list[str] = []
+_DUMMY_HASH: dict[str, str] = {}
 
 
 def citizen_lookup(number, code) -> dict:
@@ -71,14 +73,29 @@ def now():
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    """A new password's hash, by the deployment's method (PASSWORD_HASH_METHOD)."""
+    return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _dummy_hash() -> str:
-    # A hash of the same method as real ones, so an unknown name costs the same time as a wrong password.
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
-    return _DUMMY_HASH[0]
+    # A hash of the same method as new ones, so an unknown name costs the same time as a wrong password.
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_urlsafe(16), method)
+    return _DUMMY_HASH[method]
+
+
+# Werkzeug's notations: scrypt[:N:r:p], pbkdf2[:hash[:iterations]].
+_HASH_METHOD = re.compile(r"scrypt(:[1-9]\d*:[1-9]\d*:[1-9]\d*)?|pbkdf2(:sha(256|384|512)(:[1-9]\d*)?)?")
+
+
+def check_hash_method(app: Flask) -> None:
+    method = app.config["PASSWORD_HASH_METHOD"]
+    if not isinstance(method, str) or not _HASH_METHOD.fullmatch(method):
+        raise ConfigurationError(
+            f"HOTLINE_PASSWORD_HASH_METHOD must be scrypt, scrypt:N:r:p or pbkdf2:sha256:ITERATIONS, not {method!r}",
+            f"密码散列方式 HOTLINE_PASSWORD_HASH_METHOD 无法识别（{method}），"
+            "应为 scrypt、scrypt:N:r:p 或 pbkdf2:sha256:迭代次数，不设置即为 scrypt")
 
 
 def login_limit() -> throttle.Limit:
@@ -277,6 +294,7 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 def register_security(app: Flask) -> None:
+    check_hash_method(app)
     app.session_interface = CookieSessions()
 
     @app.before_request

@@ -121,7 +121,8 @@ def _local_midnight(d: date) -> datetime:
 
 
 def live_year(session: Session, units: dict[str, Unit], kb: dict[str, KnowledgeEntry], now: datetime, *,
-              per_month: float, months: int, seed: int, progress: Progress | None = None) -> dict[str, int]:
+              per_month: float, months: int, seed: int, progress: Progress | None = None,
+              password_hash: str | None = None) -> dict[str, int]:
     """Live ``months`` months up to ``now`` with about ``per_month`` registrations a month; commit as it goes.
 
     Returns what was done (tickets, policies uploaded, flags raised).
@@ -129,7 +130,7 @@ def live_year(session: Session, units: dict[str, Unit], kb: dict[str, KnowledgeE
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
     start = now - timedelta(days=round(months * 30.4))
-    world = World(session, units, seed, start, generate_password_hash(dc.DEMO_PASSWORD))
+    world = World(session, units, seed, start, password_hash or generate_password_hash(dc.DEMO_PASSWORD))
     planner = Planner(world, kb, rng, now, seed)
     tickets = planner.tickets(start, now, per_month)
     policies = planner.policies(start, now)

@@ -34,8 +34,11 @@ def seed_units(session: Session) -> dict[str, Unit]:
     return units
 
 
-def seed_users(session: Session, units: dict[str, Unit], now: datetime) -> list[tuple[str, str, str]]:
-    pw = generate_password_hash(dc.DEMO_PASSWORD)
+def seed_users(session: Session, units: dict[str, Unit], now: datetime,
+               password_hash: str | None = None) -> list[tuple[str, str, str]]:
+    """The demo accounts, all with the demo password (``password_hash``: its hash by the deployment's method;
+    by default Werkzeug's)."""
+    pw = password_hash or generate_password_hash(dc.DEMO_PASSWORD)
     logins = []
     for spec in dc.DEMO_USERS:
         unit = units.get(spec["unit"])
@@ -87,19 +90,22 @@ DEFAULT_TICKETS = 1500
 
 
 def seed_demo(session: Session, now: datetime, tickets: int = DEFAULT_TICKETS, seed: int = 12345, months: int = 12,
-              progress: Progress | None = None) -> list[tuple[str, str, str]]:
+              progress: Progress | None = None, password_hash: str | None = None) -> list[tuple[str, str, str]]:
     """Load the demo: units, users and knowledge entries (once), then ``months`` months of the hotline up to
-    ``now`` with about ``tickets`` registrations, lived through the services (docs/demo.md).
+    ``now`` with about ``tickets`` registrations, lived through the services (docs/demo.md). ``password_hash``:
+    the demo password's hash by the deployment's method (see :func:`seed_users`).
 
     Running it again adds another such period of tickets to the same units and users.
     """
     say = progress or (lambda _msg: None)
     since = now - timedelta(days=round(months * 30.4) + 30)
+    password_hash = password_hash or generate_password_hash(dc.DEMO_PASSWORD)
     with transaction(session):
         units = seed_units(session)
-        logins = seed_users(session, units, since)
+        logins = seed_users(session, units, since, password_hash)
         kb = seed_reference(session, units, since)
     say("单位、账号和知识库已就绪")
-    live_year(session, units, kb, now, per_month=tickets / months, months=months, seed=seed, progress=say)
+    live_year(session, units, kb, now, per_month=tickets / months, months=months, seed=seed, progress=say,
+              password_hash=password_hash)
     seed_matters(session, units, now)  # a water cut-off surge and a construction site's merged complaints
     return logins

@@ -61,16 +61,17 @@ def app_over(url: str):
 def demo_year(tmp_path_factory):
     """The default demo year, seeded through ``seed-demo``'s code path; yields (its URL, the progress lines). Only
     copies of it are ever opened (:func:`year_copy`)."""
-    from engine.demo import seed_demo
+    from engine.demo import content, seed_demo
     from web.cli import init_database
     from web.extensions import db
+    from web.security import hash_password
 
     url, drop = fresh_database(tmp_path_factory, "demo-year")
     said: list[str] = []
     for app in app_over(url):
         with app.app_context():
             init_database()
-            seed_demo(db.session, NOW, progress=said.append)
+            seed_demo(db.session, NOW, progress=said.append, password_hash=hash_password(content.DEMO_PASSWORD))
     yield url, said
     drop()
 

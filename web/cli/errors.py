@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from engine.common import ServiceError
 from engine.workflow import DiagramError
 
+from ..config import ConfigurationError
 from ..secret import InsecureSecretKey
 
 GUARDED = "__hotline_guarded__"
@@ -166,6 +167,8 @@ def translate(exc: Exception) -> CliError:
         return CliError("已中断", exit_code=130)
     if isinstance(exc, UnicodeDecodeError):
         return CliError("文件编码无法识别，请另存为 UTF-8 文本后重试")
+    if isinstance(exc, ConfigurationError):
+        return CliError(exc.message_zh)
     if isinstance(exc, InsecureSecretKey):
         return CliError("签名密钥不安全：HOTLINE_SECRET_KEY 是公开的默认值或少于16个字符。请设置随机密钥（例如 "
                         "python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出），"
@@ -217,7 +220,7 @@ def _guard_parsing(command: click.Command) -> None:
             except click.UsageError as exc:
                 exc.ctx = exc.ctx or ctx
                 raise CliError(usage_message(exc), exit_code=2) from None
-            except InsecureSecretKey as exc:  # the app is loaded to find a command: its refusal in one line
+            except (InsecureSecretKey, ConfigurationError) as exc:  # the app is loaded to find a command: one line
                 raise translate(exc) from None
         command.resolve_command = guarded_resolve
 

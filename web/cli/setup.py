@@ -12,7 +12,7 @@ from engine.knowledge import search as kb_search
 from engine.process import seed_defaults
 
 from ..extensions import db
-from ..security import now
+from ..security import hash_password, now
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,13 @@ def register_setup_cli(app: Flask) -> None:
     def seed_demo_cmd(tickets: int, months: int, seed: int):
         """Load the Heyuan demo: units, one user per role, knowledge entries and a year of tickets lived through
         the services (docs/demo.md)."""
-        from engine.demo import seed_demo
+        from engine.demo import content, seed_demo
 
         init_database()
         click.echo(f"正在生成演示数据（{months}个月、约{tickets}件工单）……")
         logins = seed_demo(db.session, now(), tickets=tickets, months=months, seed=seed,
-                           progress=lambda step: click.echo(f"  {step}"))
+                           progress=lambda step: click.echo(f"  {step}"),
+                           password_hash=hash_password(content.DEMO_PASSWORD))
         click.echo("演示数据已生成。演示账号（密码均为 demo12345）：")
         by_unit: dict[str, list[str]] = {}
         for username, role_label, unit in logins:
