@@ -61,6 +61,9 @@ def _create_pg_database(base_url: str, template: str | None = None) -> tuple[str
                  dbname=url.database or "postgres", autocommit=True)
     with psycopg.connect(**admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        # A test database is thrown away: its commits need not wait for the WAL to reach the disk (about 0.2 ms a
+        # commit here). What the product commits, and when, is unchanged; only the server's flush is.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
     def drop():
         with psycopg.connect(**admin) as conn:

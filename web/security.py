@@ -89,9 +89,16 @@ def _dummy_hash() -> str:
 _HASH_METHOD = re.compile(r"scrypt(:[1-9]\d*:[1-9]\d*:[1-9]\d*)?|pbkdf2(:sha(256|384|512)(:[1-9]\d*)?)?")
 
 
+def _usable(method: object) -> bool:
+    if not isinstance(method, str) or not _HASH_METHOD.fullmatch(method):
+        return False
+    n = int(method.split(":")[1]) if method.startswith("scrypt:") else 2
+    return n > 1 and n & (n - 1) == 0  # scrypt's N is a power of two above 1
+
+
 def check_hash_method(app: Flask) -> None:
     method = app.config["PASSWORD_HASH_METHOD"]
-    if not isinstance(method, str) or not _HASH_METHOD.fullmatch(method):
+    if not _usable(method):
         raise ConfigurationError(
             f"HOTLINE_PASSWORD_HASH_METHOD must be scrypt, scrypt:N:r:p or pbkdf2:sha256:ITERATIONS, not {method!r}",
             f"密码散列方式 HOTLINE_PASSWORD_HASH_METHOD 无法识别（{method}），"

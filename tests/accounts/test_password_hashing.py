@@ -60,7 +60,7 @@ def test_a_password_changed_on_its_page_is_hashed_by_the_deployments_method(app,
         db.session.commit()
 
 
-@pytest.mark.parametrize("method", ["md5", "scrypt:0:8:1", "pbkdf2:md5", "plain"])
+@pytest.mark.parametrize("method", ["md5", "scrypt:1:8:1", "scrypt:1000:8:1", "pbkdf2:md5", "plain"])
 def test_a_method_the_app_cannot_use_stops_the_command_line_with_one_chinese_line(tmp_path, method):
     out = subprocess.run([str(HOTLINE), "routes"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env=_env(HOTLINE_PASSWORD_HASH_METHOD=method,
