@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
+from engine.common import dictionary
 from engine.domain.calendar import local_date
 from engine.models import KnowledgeEntry
 
@@ -54,6 +55,7 @@ def _segmenter():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
+                dictionary.start(jieba.dt)
                 for word in DOMAIN_WORDS:
                     jieba.add_word(word, freq=200000)
                 jieba.initialize()

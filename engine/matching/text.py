@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from engine.common import dictionary
 from engine.domain import similarity as sim
 from engine.models.matching import TERM_CHARS
 
@@ -35,6 +36,7 @@ def tokenizer():
 
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
+                dictionary.start(tok)
                 for word in (*sim.vocabulary(), *EXTRA_WORDS):
                     tok.add_word(word, freq=300000)
                 tok.initialize()
