@@ -217,6 +217,9 @@ def test_behind_the_trusted_proxy_sign_in_locks_are_per_citizen(proxied, db):
 def test_a_wrong_number_of_proxies_stops_the_app_at_start(database_url, clock, hops):
     from web import create_app
 
-    with pytest.raises(ValueError, match="HOTLINE_TRUSTED_PROXIES"):
+    with pytest.raises(ValueError, match="HOTLINE_TRUSTED_PROXIES") as refused:
         create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock, "SCHEDULER_ENABLED": False,
                     "TESTING": True, "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": hops})
+    # What the command line prints (web/cli/errors.py), in Chinese.
+    assert refused.value.message_zh == f"前置代理层数 HOTLINE_TRUSTED_PROXIES 应为0或正整数，现为 {hops}"
+
