@@ -10,10 +10,8 @@ from __future__ import annotations
 import statistics
 from contextlib import contextmanager
 
-from psycopg import sql as psql
-
 import engine.clocks.monitor as monitor
-from engine.clocks.bulk import copy_text, levels_stored
+from engine.clocks.bulk import copy_statement, copy_text, levels_stored
 
 
 def capture(maker, now, settings) -> tuple[list[list[dict]], list[tuple]]:
@@ -31,9 +29,7 @@ def capture(maker, now, settings) -> tuple[list[list[dict]], list[tuple]]:
     def record_insert(session, model, rows):
         if rows:
             cols = list(rows[0])
-            statement = psql.SQL("COPY {} ({}) FROM STDIN").format(
-                psql.Identifier(model.__table__.name), psql.SQL(", ").join(map(psql.Identifier, cols)))
-            copies.append((statement, copy_text(model.__table__, cols, rows)))
+            copies.append((copy_statement(model.__table__, cols), copy_text(model.__table__, cols, rows)))
         return real_prepare(session, model, rows)
 
     monitor.levels_stored, monitor.prepare_insert = record_levels, record_insert

@@ -88,14 +88,19 @@ def prepare_insert(session: Session, model, rows: list[dict]) -> Callable[[], No
         return lambda: session.execute(insert(model), rows)
     table = model.__table__
     cols = list(rows[0])
-    copy = psql.SQL("COPY {} ({}) FROM STDIN").format(psql.Identifier(table.name),
-                                                      psql.SQL(", ").join(map(psql.Identifier, cols)))
+    copy = copy_statement(table, cols)
     body = copy_text(table, cols, rows)
 
     def send() -> None:
         with _driver_cursor(session) as cur, cur.copy(copy) as out:
             out.write(body)
     return send
+
+
+def copy_statement(table, cols: list[str]) -> psql.Composed:
+    """``COPY table (cols) FROM STDIN``, names quoted."""
+    return psql.SQL("COPY {} ({}) FROM STDIN").format(psql.Identifier(table.name),
+                                                      psql.SQL(", ").join(map(psql.Identifier, cols)))
 
 
 def fetch_rows(session: Session, statement, row_type) -> list:
