@@ -7,7 +7,7 @@ the PostgreSQL table is vacuumed and analysed after the load, as autovacuum woul
 bench/RESULTS.md.
 
 Usage: .venv/bin/python bench/knowledge.py [--quick] [--no-write] [--keep]
-       [--pg postgresql+psycopg://root@127.0.0.1:5432/postgres]
+       [--pg [URL]]   (URL: the local server, postgresql+psycopg://root@127.0.0.1:5432/postgres, if left out)
 ``--no-write`` prints the table without appending it to RESULTS.md; ``--keep`` leaves the PostgreSQL databases in
 place (named in the output) for EXPLAIN ANALYZE.
 """
@@ -137,6 +137,12 @@ def main() -> None:
     write(results, seg_s)
 
 
+def pg_url() -> str:
+    """The URL after ``--pg``; the local server's when none is given."""
+    given = sys.argv[sys.argv.index("--pg") + 1:sys.argv.index("--pg") + 2]
+    return given[0] if given and not given[0].startswith("--") else "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+
+
 def run(rows: list[dict], corpus: str, results: dict) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/kb.db")
@@ -147,7 +153,7 @@ def run(rows: list[dict], corpus: str, results: dict) -> None:
     if "--pg" in sys.argv:
         import psycopg
 
-        base = make_url(sys.argv[sys.argv.index("--pg") + 1])
+        base = make_url(pg_url())
         name = f"hotline_bench_kb_{uuid.uuid4().hex[:8]}"
         admin = dict(host=base.host or "127.0.0.1", port=base.port or 5432, user=base.username or "root",
                      dbname=base.database or "postgres", autocommit=True)

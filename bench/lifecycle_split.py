@@ -8,10 +8,14 @@ transaction handling. The statements the hot path sends straight to the driver (
 as one part, their parameters and the database's time together. The raw SpiffWorkflow loop of bench/lifecycle.py
 is measured in the same run for scale, and the statements and commits of one lifecycle are counted.
 
+On PostgreSQL it first splits the wall time of a lifecycle into this process's CPU, the server's CPU (read from /proc)
+and the time neither works (round trips, WAL flushes), before any timer is put in.
+
 Usage: .venv/bin/python bench/lifecycle_split.py [--no-postgres]
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -100,10 +104,87 @@ def measure(label: str, url: str, n: int = 60) -> None:
           f"same-matter index) and the session's transactions", flush=True)
 
 
+def where_the_wall_goes(engine, Session_, n: int) -> None:
+    """PostgreSQL: one lifecycle's wall time as this process's CPU, the server's CPU (its backends, read from /proc:
+    the server runs on this machine) and the time neither works, which is waiting: the round trips' latency and
+    the commits' WAL flush. An empty round trip and a commit of one row are timed on the same connection, in the
+    same run, for scale. Best of three rounds, by wall time."""
+    from sqlalchemy import text
+
+    L.product_loop(Session_, 10)
+    best = None
+    for _ in range(3):
+        with engine.connect() as conn:
+            backends = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                                    ).scalars().all()
+        server0, client0, wall0 = sum(map(backend_cpu, backends)), time.process_time(), time.perf_counter()
+        L.product_loop(Session_, n)
+        wall, client = time.perf_counter() - wall0, time.process_time() - client0
+        server = sum(map(backend_cpu, backends)) - server0
+        if best is None or wall < best[0]:
+            best = (wall, client, server)
+    wall, client, server = (x * 1000 / n for x in best)
+    empty, commit = round_trips(engine)
+    raw = 1000 / max(L.raw_loop(90, stock_scripts=True) for _ in range(3))
+    print(f"PostgreSQL, where a lifecycle's wall time goes (best of three rounds of {n}): {wall:.2f} ms; raw loop "
+          f"{raw:.2f} ms (best of three), so 0.33 of its rate would be {raw / 0.33:.2f} ms")
+    print(f"  {client:6.2f} ms  this process's CPU (the engine, the product, SQLAlchemy, psycopg)")
+    print(f"  {server:6.2f} ms  the server's CPU (its backends: planning, executing, writing the WAL)")
+    print(f"  {wall - client - server:6.2f} ms  neither works: waiting on the round trips and on the commits' WAL "
+          f"flush")
+    print(f"  for scale, timed on the same server now: a round trip of SELECT 1 {empty * 1e6:.0f} µs, the commit "
+          f"of a one-row insert {commit * 1e6:.0f} µs", flush=True)
+
+
+def round_trips(engine) -> tuple[float, float]:
+    """Seconds of a ``SELECT 1`` round trip inside a transaction, and of the commit of a one-row insert (medians of
+    500)."""
+    import statistics
+
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        conn.execute("CREATE TEMP TABLE round_trip (v integer) ON COMMIT DELETE ROWS")
+        conn.commit()
+        empty, commit = [], []
+        for _ in range(500):
+            conn.execute("INSERT INTO round_trip VALUES (1)")  # with the BEGIN before it
+            t0 = time.perf_counter()
+            conn.execute("SELECT 1")
+            t1 = time.perf_counter()
+            conn.commit()
+            t2 = time.perf_counter()
+            empty.append(t1 - t0)
+            commit.append(t2 - t1)
+    finally:
+        raw.invalidate()
+    return statistics.median(empty), statistics.median(commit)
+
+
+def backend_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local process (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
+    print(" ".join(heading("One lifecycle, split")), flush=True)
+    if "--no-postgres" not in sys.argv:  # first, before the timers below are put in
+        url, drop = L.pg_database()
+        try:
+            engine, Session_ = L.prepare(url)
+            try:
+                where_the_wall_goes(engine, Session_, 60)
+            finally:
+                engine.dispose()
+        finally:
+            drop()
     for owner, name, part in PARTS:
         timed(owner, name, part)
-    print(" ".join(heading("One lifecycle, split")), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         measure("SQLite", f"sqlite:///{tmp}/split.db")
     if "--no-postgres" not in sys.argv:
