@@ -147,6 +147,16 @@ def _paragraphs(value: object) -> list[str]:
     return [str(value)]
 
 
+def _after_decision(value: object, decision: str) -> str:
+    """The reviewer's own words after the printed decision: a reason that opens with the same decision ("同意延期，
+    请抓紧…", or the bare "同意延期" recorded when no reason was given) loses that opening, so the form does not say
+    it twice."""
+    text = str(value or "").strip()
+    if decision and text.startswith(decision):
+        text = text[len(decision):].lstrip("，,。.；;：: 　")
+    return text
+
+
 def _ends_with_thanks(value: object) -> bool:
     """Whether the last sentence of a text (or of its last paragraph) thanks the reader (感谢…, 谢谢…)."""
     paragraphs = _paragraphs(value)
@@ -204,6 +214,7 @@ def _build_environment() -> jinja2.Environment:
         paragraphs=_paragraphs,
         contact=_contact,
         ends_with_thanks=_ends_with_thanks,
+        after_decision=_after_decision,
         seal_glyphs=_seal_glyphs,
     )
     env.globals.update(

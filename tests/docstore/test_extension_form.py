@@ -71,3 +71,15 @@ def test_no_form_without_a_decided_request(client, db, flow):
         page, text = issue(client, t.number)
         assert "该工单没有已审批的延期申请，不能出具延期申请审批单" in page and text is None
     assert documents(db) == before
+
+
+def test_the_decision_is_printed_once_when_the_reviewers_words_repeat_it(client, db, flow):
+    # A reviewer who writes "同意延期，…" (or gives no reason, recorded as "同意延期") reads the decision once.
+    for reason in ("同意延期，请抓紧联合核查。", ""):
+        t = requested(flow)
+        flow.act("reviewer", t, "extension_review", decision="approve", reason=reason)
+        sign_in(client, db, "reviewer")
+        _page, text = issue(client, t.number)
+        flat = re.sub(r"\s+", "", text)
+        assert flat.count("同意延期") == 1 and "同意延期。延期至" in flat
+        assert ("请抓紧联合核查。" in flat) == bool(reason)
