@@ -22,11 +22,9 @@ from engine.domain.roles import mask_name, mask_phone
 from engine.domain.states import (
     CHANNEL_LABELS,
     METHOD_LABELS,
-    RATING_LABELS,
     TYPE_LABELS,
     Channel,
     EvaluationMethod,
-    Rating,
     TicketStatus,
     TicketType,
 )
@@ -46,10 +44,10 @@ from engine.models import (
 )
 from engine.models.attachments import ATTACHMENT_KIND_LABELS, size_text
 
+from .steps import EXTRA_ACTION_LABELS, rating, step_note
+
 #: What a ticket record names as lead unit when nobody was dispatched.
 UNDISPATCHED = {"refuse": "（不予受理，未转派）", "answer": "（即时答复，未转派）"}
-#: Timeline labels of audit actions this module's callers write, until the audit module lists them.
-EXTRA_ACTION_LABELS = {"document_issue": "出具公文", "document_void": "作废公文"}
 
 
 @dataclass(frozen=True)
@@ -83,56 +81,11 @@ def _ticket_basics(ticket: Ticket) -> dict:
             "channel": CHANNEL_LABELS[Channel(ticket.channel)], "received_at": local(ticket.created_at)}
 
 
-def _rating(value: str | None) -> str | None:
-    return RATING_LABELS[Rating(value)] if value in {r.value for r in Rating} else None
-
-
 def _method(value: str | None) -> str | None:
     return METHOD_LABELS[EvaluationMethod(value)] if value in {m.value for m in EvaluationMethod} else value
 
 
 # --- 工单办理单 --------------------------------------------------------------------------------------------------
-
-def _join(names) -> str:
-    return "、".join(n for n in names if n)
-
-
-def _step_note(row: AuditLog) -> str:
-    """One line explaining an audit row in the ticket record."""
-    d = row.detail or {}
-    action = row.action
-    if action == "refuse":
-        return f"依据第六条第（{d.get('refusal_code')}）项" if d.get("refusal_code") else ""
-    if action == "answer":
-        return f"依据知识库：{d['kb_title']}" if d.get("kb_title") else ""
-    if action in ("dispatch", "county_dispatch"):
-        if d.get("via_county"):
-            return f"转{d['via_county']}派单"
-        note = f"主办：{d['lead_unit']}" if d.get("lead_unit") else ""
-        if d.get("co_units"):
-            note += f"；协办：{_join(d['co_units'])}"
-        return note
-    if action == "return":
-        return "；".join(x for x in (f"理由：{d['reason']}" if d.get("reason") else "",
-                                     f"依据：{d['basis']}" if d.get("basis") else "") if x)
-    if action == "reply":
-        return "；".join(x for x in (d.get("department"), f"经办人 {d['handler']}" if d.get("handler") else "") if x)
-    if action in ("review_back", "review_accept"):
-        return d.get("reason") or ""
-    if action in ("evaluate", "evaluation_timeout"):
-        parts = [f"受理：{_rating(d.get('intake')) or '—'}"]
-        if d.get("handling"):
-            parts.append(f"办理：{_rating(d.get('handling'))}")
-        return "；".join(parts)
-    if action == "redo_decision":
-        verdict = "理由合理" if d.get("reasonable") else "理由不合理，不予重办"
-        return "；".join(x for x in (verdict, d.get("reason"), d.get("refused")) if x)
-    if action == "co_part":
-        return d.get("unit") or ""
-    if action in EXTRA_ACTION_LABELS:
-        return d.get("number") or ""
-    return ""
-
 
 def ticket_timeline(session: Session, ticket_id: int) -> list[dict]:
     """The ticket's audit rows as timeline steps of a 工单办理单 (time, actor, action, note)."""
@@ -140,7 +93,7 @@ def ticket_timeline(session: Session, ticket_id: int) -> list[dict]:
                            .order_by(AuditLog.at, AuditLog.id)).all()
     return [{"time": local(r.at), "actor": r.actor_label,
              "action": ACTION_LABELS.get(r.action) or EXTRA_ACTION_LABELS.get(r.action) or r.action,
-             "note": _step_note(r)} for r in rows if r.action != "pii_view"]
+             "note": step_note(r)} for r in rows if r.action != "pii_view"]
 
 
 def annexes(session: Session, ticket_id: int, *, action: str | None = None, at: datetime | None = None) -> list[dict]:
@@ -201,8 +154,8 @@ def ticket_record(session: Session, ticket_id: int) -> Facts:
     if ticket.main_ticket_id:
         context["merged_into"] = session.scalar(select(Ticket.number).where(Ticket.id == ticket.main_ticket_id))
     if evaluation is not None:
-        context["evaluation"] = {"intake": _rating(evaluation.intake_rating),
-                                 "handling": _rating(evaluation.handling_rating) or "—",
+        context["evaluation"] = {"intake": rating(evaluation.intake_rating),
+                                 "handling": rating(evaluation.handling_rating) or "—",
                                  "method": _method(evaluation.method), "at": local(evaluation.evaluated_at),
                                  "note": evaluation.comment}
     return Facts("ticket_record", context, ticket.id, ticket.lead_unit_id)
@@ -340,8 +293,8 @@ def redo_notice(session: Session, ticket_id: int, *, contact: Mapping | str | No
         "addressee": lead.name if lead else None, "content_summary": ticket.content,
         "replied_at": local(before.handled_at) if before else None,
         "original_reply": before.result if before else None,
-        "evaluation": _rating(decided.handling_rating), "evaluated_at": local(decided.evaluated_at),
-        "grounds": decided.comment or f"诉求人对办理结果评价为“{_rating(decided.handling_rating)}”。",
+        "evaluation": rating(decided.handling_rating), "evaluated_at": local(decided.evaluated_at),
+        "grounds": decided.comment or f"诉求人对办理结果评价为“{rating(decided.handling_rating)}”。",
         "review_opinion": decided.redo_reason, "dispatched_at": local(redo.at),
         "deadline": local(datetime.fromisoformat(due)) if due else local(ticket.handling_due),
         "deadline_provisional": bool(ticket.deadline_provisional),

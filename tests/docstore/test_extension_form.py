@@ -83,3 +83,17 @@ def test_the_decision_is_printed_once_when_the_reviewers_words_repeat_it(client,
         flat = re.sub(r"\s+", "", text)
         assert flat.count("同意延期") == 1 and "同意延期。延期至" in flat
         assert ("请抓紧联合核查。" in flat) == bool(reason)
+
+
+def test_the_ticket_record_prints_the_extension_as_the_ticket_page_shows_it(client, db, flow):
+    t = requested(flow)
+    flow.act("reviewer", t, "extension_review", decision="approve", reason="")
+    sign_in(client, db, "reviewer")
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "ticket_record"})
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已出具工单办理单" in page
+    text = re.sub(r"\s+", "", pdf_text(client.get(re.search(r'href="(/documents/\d+/pdf)"', page).group(1)).get_data()))
+    # The 说明 column of the 办理过程: the request, the decision with its new deadline, the clock moved.
+    assert "申请延期5个工作日：" + REASON in text
+    assert "批准延期5个工作日，新的办理时限2026年12月16日24时" in text
+    assert "办理时限由2026年12月9日24时顺延至2026年12月16日24时" in text

@@ -1,0 +1,75 @@
+"""The 说明 column of a 工单办理单's 办理过程: one line of Chinese for each audit row, from the facts it recorded (the
+unit, the reason, the rating, the extension and its new deadline), as the ticket's page shows them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from documents.render import format_period_end
+from engine.domain.calendar import TZ
+from engine.domain.states import RATING_LABELS, Rating
+from engine.models import AuditLog
+
+#: Timeline labels of audit actions the archive writes, until the audit module lists them.
+EXTRA_ACTION_LABELS = {"document_issue": "出具公文", "document_void": "作废公文"}
+
+
+def rating(value: str | None) -> str | None:
+    return RATING_LABELS[Rating(value)] if value in {r.value for r in Rating} else None
+
+
+def join_names(names) -> str:
+    return "、".join(n for n in names if n)
+
+
+def local_iso(value) -> datetime | str:
+    """An instant an audit row kept as ISO text, in Beijing time (text that is not one prints as it is)."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(TZ)
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
+def step_note(row: AuditLog) -> str:
+    """One line explaining an audit row in the ticket record."""
+    d = row.detail or {}
+    action = row.action
+    if action == "refuse":
+        return f"依据第六条第（{d.get('refusal_code')}）项" if d.get("refusal_code") else ""
+    if action == "answer":
+        return f"依据知识库：{d['kb_title']}" if d.get("kb_title") else ""
+    if action in ("dispatch", "county_dispatch"):
+        if d.get("via_county"):
+            return f"转{d['via_county']}派单"
+        note = f"主办：{d['lead_unit']}" if d.get("lead_unit") else ""
+        if d.get("co_units"):
+            note += f"；协办：{join_names(d['co_units'])}"
+        return note
+    if action == "return":
+        return "；".join(x for x in (f"理由：{d['reason']}" if d.get("reason") else "",
+                                     f"依据：{d['basis']}" if d.get("basis") else "") if x)
+    if action == "reply":
+        return "；".join(x for x in (d.get("department"), f"经办人 {d['handler']}" if d.get("handler") else "") if x)
+    if action in ("review_back", "review_accept"):
+        return d.get("reason") or ""
+    if action in ("evaluate", "evaluation_timeout"):
+        parts = [f"受理：{rating(d.get('intake')) or '—'}"]
+        if d.get("handling"):
+            parts.append(f"办理：{rating(d.get('handling'))}")
+        return "；".join(parts)
+    if action == "redo_decision":
+        verdict = "理由合理" if d.get("reasonable") else "理由不合理，不予重办"
+        return "；".join(x for x in (verdict, d.get("reason"), d.get("refused")) if x)
+    if action == "co_part":
+        return d.get("unit") or ""
+    if action == "extension_request":
+        return f"申请延期{d.get('days')}个工作日：{d.get('reason') or ''}"
+    if action == "extension_decision":
+        if d.get("decision") == "approve":
+            return f"批准延期{d.get('days')}个工作日，新的办理时限{format_period_end(local_iso(d.get('due')))}"
+        return f"不予延期：{d.get('reason') or ''}"
+    if action == "extension_approve":  # written by the clocks (engine.clocks.deadlines.EXTENSION_ACTION)
+        before, after = (format_period_end(local_iso(d.get(k))) for k in ("before_due", "due"))
+        return f"办理时限由{before}顺延至{after}"
+    if action in EXTRA_ACTION_LABELS:
+        return d.get("number") or ""
+    return ""
