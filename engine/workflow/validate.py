@@ -82,6 +82,11 @@ def _xml_problems(files: dict[str, bytes]) -> list[Problem]:
 
 
 _SCHEMA = [
+    (r"Element '\{http://www\.omg\.org/spec/BPMN/20100524/MODEL\}(?P<el>[\w.-]+)': No matching global declaration",
+     "根元素是 {el}，BPMN 流程图的根元素应是 definitions"),  # a fragment, not a whole diagram
+    (r"Element '(?:\{[^}]*\})?(?P<el>[\w.-]+)': No matching global declaration",
+     "根元素 {el} 不是 BPMN 2.0 流程图的根元素（应是 BPMN 2.0 命名空间中的 definitions），"
+     "这不是从流程建模器导出的 .bpmn 文件"),
     (r"Element '(?:\{[^}]*\})?(?P<el>[\w.-]+)': This element is not expected\. Expected is (?:one of )?"
      r"\(\s*(?P<exp>[^)]*)\)", "元素 {el} 不能出现在这里（BPMN 2.0 规范在此处允许的是：{exp}）"),
     (r"Element '(?:\{[^}]*\})?(?P<el>[\w.-]+)': This element is not expected\.", "元素 {el} 不能出现在这里"),
@@ -99,7 +104,7 @@ def _schema_problem(name: str, xml: bytes, exc: ValidationException) -> Problem:
     text = str(exc)
     log.info("schema error in %s: %s", name, text)
     line = exc.line_number or None
-    detail = "XML 结构不符合 BPMN 2.0 规范"
+    detail = "内容不符合 BPMN 2.0 规范"
     for pattern, template in _SCHEMA:
         m = re.search(pattern, text, re.S)
         if m:
@@ -110,8 +115,8 @@ def _schema_problem(name: str, xml: bytes, exc: ValidationException) -> Problem:
             detail = template.format(**values)
             break
     element, label = _element_at(xml, line)
-    where = f"{label}中：" if label else ""
-    return Problem(name, line, element, f"文件 {name} 第 {line or '?'} 行{where}{detail}。", "schema")
+    where = f"{label}中" if label else ""
+    return Problem(name, line, element, f"文件 {name} 第 {line or '?'} 行{where}：{detail}。", "schema")
 
 
 def _element_at(xml: bytes, line: int | None) -> tuple[str | None, str | None]:

@@ -210,3 +210,13 @@ def test_the_modellers_check_returns_problems_by_element_and_the_variables_in_sc
         assert r.status_code == 400 and r.get_json()["error"]["message"], bad
         assert_chinese(r.get_json()["error"]["message"])
     assert owner.post("/process/check", json={"files": good}).status_code == 400  # no CSRF header
+
+
+def test_a_file_that_is_not_a_diagram_is_named_for_what_it_is(owner, db):
+    # A web page saved as hotline.bpmn: the owner reads which root element was found and what the file should be.
+    r = upload(owner, ("hotline.bpmn", b'<?xml version="1.0"?>\n<html><body>\xe8\xbf\x99\xe4\xb8\x8d\xe6\x98\xaf</body></html>'))
+    html = text(owner.get(r.headers["Location"]))
+    assert "不能部署" in html
+    found = [row for row in rows(html, "problems") if row[1] == "hotline.bpmn"]
+    assert found and found[0][2] == "2", found
+    assert_chinese(found[0][5], "第 2 行：根元素 html 不是 BPMN 2.0 流程图的根元素", "不是从流程建模器导出的 .bpmn 文件")
