@@ -222,3 +222,25 @@ def test_diff_colours_changed_flows_and_shapes(owner_page, shot, db, restore_ver
         assert style('.djs-connection[data-element-id="Flow_redispatch"] .djs-visual > path', "stroke") == colour
         other.evaluate(f"e => e.classList.remove('{marker}')")
     assert page.foreign == [] and page.errors == [], (page.foreign, page.errors)
+
+
+def test_a_file_the_modeller_cannot_read_is_not_shown_as_checked(owner_page, shot, db):
+    """A draft whose hotline.bpmn is not XML (uploaded by mistake): the modeller says so in Chinese, with no parser
+    English, and the canvas shows no lint badge (an empty canvas would read 校验通过); the server's check below it
+    reports the error."""
+    from engine.process.drafts import save_draft
+
+    with transaction(db.session):
+        draft = save_draft(db.session, name="误传的文件", files={**files(), "hotline.bpmn": "这不是一个流程图 just text"},
+                           author="流程管理员", note=None, now=datetime.now(UTC))
+    page = owner_page
+    page.goto(f"/process/modeler?draft={draft.id}")
+    page.wait_for_selector("#modeler[data-ready=true]")
+    page.wait_for_selector("#modeler[data-checked]")
+    status = page.inner_text(".modeler-status")
+    assert status.startswith("无法显示流程图文件 hotline.bpmn：文件不是格式正确的 BPMN 流程图"), status
+    assert english(status.replace("hotline.bpmn", "")) == set(), status  # the file's name, said once; no parser text
+    assert not page.locator(".bjsl-button").is_visible()
+    assert "校验通过" not in page.inner_text("#modeler")
+    assert page.inner_text(".lint-summary") == "校验：1 个错误（当前文件无法显示，错误详见草稿的校验页）"
+    shot(page, "process-modeler-unreadable-file")

@@ -113,6 +113,7 @@
       return modeler.importXML(state.files[name]);
     }).then(function (result) {
       delete state.broken[name];
+      lintButton(true);
       fitWidth();
       paletteTooltips();
       try { modeler.get('minimap').open(); } catch (e) { /* no minimap: the page still works */ }
@@ -123,8 +124,20 @@
       warnings.forEach(function (w) { console.warn(w.message); });
     }).catch(function (err) {
       state.broken[name] = true;
-      say('无法显示“' + title(name) + '”（' + name + '）：' + err.message + '。可下载后修正，或在草稿中重新上传。', 'bad');
+      // The canvas is empty: its lint button would read 校验通过 for a file nobody could check.
+      lintButton(false);
+      scheduleCheck(0);  // the server's check still reports the file's error below the canvas
+      console.warn(err.message);
+      var which = title(name) === name ? '流程图文件 ' + name : '“' + title(name) + '”（' + name + '）';
+      say('无法显示' + which + '：文件不是格式正确的 BPMN 流程图，建模器无法读取。可下载后修正，或在草稿中重新上传。',
+        'bad');
     });
+  }
+
+  // The linting plugin's button on the canvas, shown only while the open file could be read.
+  function lintButton(show) {
+    var button = root.querySelector('.bjsl-button');
+    if (button) { button.style.display = show ? '' : 'none'; }
   }
 
   function save(asNew) {
@@ -217,8 +230,10 @@
       if (!linting.isActive()) { linting.toggle(true); }
       linting.update();
       var warnings = body.problems.length - body.errors;
+      var where = state.broken[state.current] ? '（当前文件无法显示，错误详见草稿的校验页）'
+        : '（标记在图中对应元素上，点标记查看）';
       lintSummary.textContent = body.errors ? ('校验：' + body.errors + ' 个错误' + (warnings ? '，' + warnings + ' 条提醒' : '') +
-        '（标记在图中对应元素上，点标记查看）') : (warnings ? '校验：没有错误，' + warnings + ' 条提醒' : '校验：没有发现问题');
+        where) : (warnings ? '校验：没有错误，' + warnings + ' 条提醒' : '校验：没有发现问题');
       lintSummary.className = 'lint-summary' + (body.errors ? ' bad' : ' ok');
       root.dataset.checked = String(seq);
       refreshBuilder();
