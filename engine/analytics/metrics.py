@@ -36,6 +36,9 @@ DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "cat
               "unit": Ticket.lead_unit_id}
 HOT_DIMENSIONS = ("category", "county")
 
+#: The 按承办单位 row of tickets no unit leads yet.
+NO_UNIT_LABEL = "尚无承办单位"
+
 
 def check_period(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None or not start < end:
@@ -120,7 +123,9 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
         "by_type": rows("ticket_type", lambda k: TYPE_LABELS[TicketType(k)] if k else "未知"),
         "by_category": rows("category", lambda k: k or "未分类"),
         "by_county": rows("county", counties.label),
-        "by_unit": rows("unit", lambda k: names.get(k, "未派单") if k else "未派单"),
+        # No lead unit yet: waiting for the office's dispatch, or at a county office for its own (in 按区县 those
+        # count under their county, so this row is not called 未派单).
+        "by_unit": rows("unit", lambda k: names.get(k, NO_UNIT_LABEL) if k else NO_UNIT_LABEL),
         "open": [{"status": s, "status_label": STATUS_LABELS[TicketStatus(s)], "monitor_level": lvl, "count": n}
                  for s, lvl, n in open_rows],
         "trend": [{"day": str(d), "count": n} for d, n in trend],

@@ -142,7 +142,7 @@ def test_the_dashboard_shows_the_figures_and_links_each_to_its_tickets(client, d
     assert {k: v[0] for k, v in cells(page, "table-by_type").items()} == {"投诉": "3", "求助": "2"}
     assert cells(page, "table-by_category")["社会保障/欠薪讨薪"][0] == "2"
     units = cells(page, "table-by_unit")
-    assert units[unit(db.session, "HY-ZJJ").name][0] == "2" and units["未派单"][0] == "3"
+    assert units[unit(db.session, "HY-ZJJ").name][0] == "2" and units["尚无承办单位"][0] == "3"
     trend = cells(page, "table-trend")
     assert trend["2026-11-24"][0] == "2" and trend["2026-11-22"] == ("0", None) and len(trend) == 30
 
@@ -158,7 +158,7 @@ def test_the_dashboard_shows_the_figures_and_links_each_to_its_tickets(client, d
     assert numbers(listed) == {data["numbers"][i] for i in data["phone"]}
     assert parse_qs(urlsplit(channel["电话"][1]).query) == {"channel": ["phone"], "from": ["2026-11-01"],
                                                            "to": ["2026-11-30"]}
-    assert numbers(tree(client.get(units["未派单"][1]))) == {data["numbers"][i] for i in data["phone"][1:]} | {
+    assert numbers(tree(client.get(units["尚无承办单位"][1]))) == {data["numbers"][i] for i in data["phone"][1:]} | {
         data["numbers"][data["web"][1]]}
     assert numbers(tree(client.get(trend["2026-11-24"][1]))) == {data["numbers"][i] for i in data["web"]}
     yellow = page.xpath("//table[@id='table-open']//tr[th='办理中']/td[3]/a/@href")[0]
@@ -214,3 +214,20 @@ def test_findings_over_a_long_period_leave_out_only_the_repeated_matters(client,
     page = tree(client.get("/analytics/findings?from=2026-08-01&to=2026-11-30"))
     assert "最长 92 天" in page.get_element_by_id("repeat-too-long").text_content()
     assert page.get_element_by_id("hot-category") is not None and page.get_element_by_id("units-returns") is not None
+
+
+def test_a_ticket_at_a_county_office_is_not_called_undispatched_by_unit(client, db, clock, tickets):
+    # Sent to 源城区 for its own dispatch: 按区县 counts it under 源城区; 按承办单位 has no unit for it yet, and says
+    # so without calling it 未派单 (the 按区县 table's name for tickets nobody has dispatched).
+    clock.set("2026-11-24T10:00:00+08:00")
+    waiting = tickets.new(content="源城区某小区电梯停运一周无人维修。")
+    clock.set("2026-11-24T11:00:00+08:00")
+    tickets.act("dispatcher", waiting, "dispatch", via_county=unit_id(db, "YC-OFFICE"))
+    as_user(client, db, "city_leader")
+    page = tree(client.get(f"/analytics/?{PERIOD}"))
+    by_county, by_unit = cells(page, "table-by_county"), cells(page, "table-by_unit")
+    assert "未派单" not in by_county and by_county["源城区"][0] == "1"
+    assert "未派单" not in by_unit and by_unit["尚无承办单位"][0] == "1"
+    listed = tree(client.get(by_unit["尚无承办单位"][1]))
+    assert numbers(listed) == {db.session.get(Ticket, waiting.id).number}
+    assert "尚无承办单位" in listed.text_content()

@@ -271,7 +271,7 @@ def _key_label(dim: str, key: str) -> str:
         places = counties.load_counties(db.session)
         return places.label(places.parse(key))
     if key == findings.NONE_KEY:
-        return {"category": "未分类", "unit": "未派单"}.get(dim, "未知")
+        return {"category": "未分类", "unit": analytics.NO_UNIT_LABEL}.get(dim, "未知")
     if dim == "channel" and key in {c.value for c in Channel}:
         return CHANNEL_LABELS[Channel(key)]
     if dim == "type" and key in {t.value for t in TicketType}:
