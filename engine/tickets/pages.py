@@ -292,8 +292,20 @@ def ticket_list(session: Session, actor: Actor, *, status: str | None = None, nu
         select(Unit).where(Unit.id.in_({t.lead_unit_id for t in rows if t.lead_unit_id})))}
     return [{"id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
              "category": t.category, "status_label": TicketStatus(t.status).label, "created_at": iso(t.created_at),
-             "lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),
-             "provisional": t.deadline_provisional} for t in rows], total or 0
+             **_current_unit(t, units)} for t in rows], total or 0
+
+
+# While no unit holds the ticket, the lead unit and handling deadline kept from before a return (退回) are history, not
+# the current state: they stay on the row for the analytics and monitor, but the list shows the ticket as waiting.
+UNHELD = {"dispatching": "待重新派单", "county_dispatching": "待县级重新派单", "joint_review": "联合审定中"}
+
+
+def _current_unit(t: Ticket, units: dict[int, str]) -> dict:
+    if t.status in UNHELD:
+        return {"lead_unit": None, "handling_due": None, "provisional": False,
+                "unheld": f"已退回，{UNHELD[t.status]}" if t.return_count else None}
+    return {"lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),
+            "provisional": t.deadline_provisional, "unheld": None}
 
 
 # -- task pages ---------------------------------------------------------------------------------------------------

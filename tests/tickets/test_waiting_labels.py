@@ -1,0 +1,40 @@
+"""What a list row says while a ticket waits on the office: a ticket a unit returned (退回) shows no current lead unit
+or handling deadline in 工单查询 until it is dispatched again."""
+from __future__ import annotations
+
+import lxml.html
+
+from tests.support.pages import fresh, login, text, unit_id
+
+from .test_pages import complete
+
+RETURN = {"decision": "return", "return_reason": "属于人社部门职责", "return_basis": "《劳动保障监察条例》第十三条"}
+
+
+def _list_row(client, number: str) -> dict[str, str]:
+    """The 工单查询 row of one ticket, searched by its number, as {column label: text}."""
+    page = text(client.get(f"/tickets?number={number}"))
+    [row] = [tr for tr in lxml.html.fromstring(page).xpath("//table[@class='list']/tbody/tr")
+             if number in tr.text_content()]
+    return {td.get("data-label"): " ".join(td.text_content().split()) for td in row.xpath("./td")}
+
+
+def test_a_returned_ticket_shows_no_current_lead_unit_or_deadline_until_dispatched_again(client, db, tickets):
+    t = tickets.dispatched()
+    login(client, "dispatcher")
+    row = _list_row(client, t.number)
+    assert row["主办单位"] == "河源市住房和城乡建设局" and row["办理时限"].startswith("20"), row
+    login(client, "receiver")
+    complete(client, t.id, "sign", RETURN)
+    kept = fresh(db, t.id)
+    assert kept.status == "dispatching" and kept.lead_unit_id is not None  # kept for the statistics, not shown
+    for who in ("dispatcher", "reviewer"):
+        login(client, who)
+        row = _list_row(client, t.number)
+        assert row["状态"] == "待派单", row
+        assert row["主办单位"] == "—（已退回，待重新派单）" and row["办理时限"] == "—（已退回，待重新派单）", row
+    login(client, "dispatcher")
+    complete(client, t.id, "dispatch", {"mode": "direct", "lead_unit": unit_id(db, "HY-RSJ")})
+    row = _list_row(client, t.number)
+    assert row["主办单位"] == "河源市人力资源和社会保障局" and row["办理时限"].startswith("20"), row
+
