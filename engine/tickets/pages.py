@@ -20,6 +20,7 @@ from engine.knowledge import search as kbs
 from engine.models import (
     Assignment,
     Category,
+    ExtensionRequest,
     KnowledgeEntry,
     ProcessVersion,
     RefusalReason,
@@ -253,6 +254,9 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                                                           Assignment.unit_id == actor.unit_id,
                                                           Assignment.active.is_(True))):
             roles[a.ticket_id] = "主办" if a.role == "lead" else "协办" if a.role == "co" else "县级转派"
+    # An extension asked for and not yet decided: the reply waits for the office (Art. 10(5), 13).
+    waiting = dict(session.execute(select(ExtensionRequest.ticket_id, ExtensionRequest.days).where(
+        ExtensionRequest.ticket_id.in_(ids), ExtensionRequest.decision.is_(None))).all()) if ids else {}
     out = []
     for t in tickets:
         own = [task_dict(p, t) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
@@ -260,7 +264,7 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                     "category": t.category, "status": t.status, "status_label": TicketStatus(t.status).label,
                     "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
-                    "redo": t.redo_count > 0})
+                    "redo": t.redo_count > 0, "extension_days": waiting.get(t.id)})
     # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
     rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
     out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))
