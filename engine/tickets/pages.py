@@ -20,6 +20,7 @@ from engine.knowledge import search as kbs
 from engine.models import (
     Assignment,
     Category,
+    ExtensionRequest,
     KnowledgeEntry,
     ProcessVersion,
     RefusalReason,
@@ -253,6 +254,9 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                                                           Assignment.unit_id == actor.unit_id,
                                                           Assignment.active.is_(True))):
             roles[a.ticket_id] = "主办" if a.role == "lead" else "协办" if a.role == "co" else "县级转派"
+    # An extension asked for and not yet decided: the reply waits for the office (Art. 10(5), 13).
+    waiting = dict(session.execute(select(ExtensionRequest.ticket_id, ExtensionRequest.days).where(
+        ExtensionRequest.ticket_id.in_(ids), ExtensionRequest.decision.is_(None))).all()) if ids else {}
     out = []
     for t in tickets:
         own = [task_dict(p, t) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
@@ -260,7 +264,7 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                     "category": t.category, "status": t.status, "status_label": TicketStatus(t.status).label,
                     "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
-                    "redo": t.redo_count > 0})
+                    "redo": t.redo_count > 0, "extension_days": waiting.get(t.id)})
     # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
     rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
     out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))
@@ -292,8 +296,20 @@ def ticket_list(session: Session, actor: Actor, *, status: str | None = None, nu
         select(Unit).where(Unit.id.in_({t.lead_unit_id for t in rows if t.lead_unit_id})))}
     return [{"id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
              "category": t.category, "status_label": TicketStatus(t.status).label, "created_at": iso(t.created_at),
-             "lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),
-             "provisional": t.deadline_provisional} for t in rows], total or 0
+             **_current_unit(t, units)} for t in rows], total or 0
+
+
+# While no unit holds the ticket, the lead unit and handling deadline kept from before a return (退回) are history, not
+# the current state: they stay on the row for the analytics and monitor, but the list shows the ticket as waiting.
+UNHELD = {"dispatching": "待重新派单", "county_dispatching": "待县级重新派单", "joint_review": "联合审定中"}
+
+
+def _current_unit(t: Ticket, units: dict[int, str]) -> dict:
+    if t.status in UNHELD:
+        return {"lead_unit": None, "handling_due": None, "provisional": False,
+                "unheld": f"已退回，{UNHELD[t.status]}" if t.return_count else None}
+    return {"lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),
+            "provisional": t.deadline_provisional, "unheld": None}
 
 
 # -- task pages ---------------------------------------------------------------------------------------------------

@@ -53,3 +53,31 @@ def test_a_review_without_co_handlers_shows_no_opinion_section(client, db, ticke
     page = text(client.get(url))
     assert REPLY["result"] in page
     assert _section(page, "co-opinions") is None and "协办单位意见" not in page
+
+
+def _informed(page: str) -> tuple[str, bool]:
+    """The 已告知诉求人 entry of the reply shown (its text, and whether it is marked as a warning)."""
+    [dd] = lxml.html.fromstring(page).xpath('//dt[text()="已告知诉求人"]/following-sibling::dd[1]')
+    return " ".join(dd.text_content().split()), bool(dd.xpath('.//*[contains(@class, "warn")]'))
+
+
+def test_the_reviewer_and_the_ticket_page_show_whether_the_citizen_was_told(client, db, tickets, clock):
+    """Art. 19(4): the handler's 已将办理结果告知诉求人 box is shown to the reviewer and on the ticket page; a reply
+    that did not tell the citizen stands out and says it becomes an accountability lead."""
+    told, untold = tickets.handling(), tickets.handling()
+    for t, box in ((told, True), (untold, False)):
+        r = submit_task(client, db, t, "reply", {**REPLY, "action": "reply", "citizen_informed": box}, {},
+                        username="handler")
+        assert r.status_code == 302, text(r)[:3000]
+
+    for t, shown, warned in ((told, "是", False), (untold, "否", True)):
+        url, _ = task_url(db, t, "review")
+        as_user(client, db, "reviewer")
+        page = text(client.get(url))
+        said, marked = _informed(page)
+        assert said.startswith(shown) and marked is warned, said
+        assert ("责任追究线索" in said) is warned and ("第十九条第四项" in said) is warned
+        r = submit_task(client, db, t, "review", {"decision": "accept"}, {}, username="reviewer")
+        assert r.status_code == 302, text(r)[:3000]
+        said, marked = _informed(text(client.get(f"/tickets/{t.id}")))
+        assert said.startswith(shown) and marked is warned, said
