@@ -110,8 +110,10 @@ def test_a_special_report_is_confirmed_too(client, db):
 
 
 def test_who_may_not_issue_is_not_asked(client, db):
-    as_user(client, db, "city_leader")
-    assert client.get("/reports/confirm" + Q + "&report=brief").status_code == 403
+    for role in ("city_leader", "agent", "handler"):  # the city leader sees the figures; the others not even those
+        as_user(client, db, role)
+        r = client.get("/reports/confirm" + Q + "&report=brief")
+        assert r.status_code == 403 and "无权" in text(r), role
     as_user(client, db, "supervisor")
     r = client.get("/reports/confirm" + Q + "&report=nonsense")
     assert r.status_code == 302 and documents(db) == 0
