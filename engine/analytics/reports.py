@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from documents.charts import bar_chart, line_chart
 from engine.common import Actor, Invalid
-from engine.docstore import issue_document
+from engine.docstore import issue_document, next_number
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import TYPE_LABELS, TicketType
@@ -220,6 +220,8 @@ SUBJECTS = {"category": "类别", "county": "地区"}
 
 def _subject_filter(session: Session, dimension: str, key: str):
     if dimension == "category":
+        if not key:
+            raise Invalid("请填写专报的类别", "no category for a special report", fields={"key": "请填写类别"})
         return Ticket.category == key, f"{key}类诉求"
     if dimension == "county":
         counties = load_counties(session)
@@ -296,3 +298,26 @@ def issue_special(session: Session, actor: Actor, start: datetime, end: datetime
     issue = _next_seq(session, "special_report", now.astimezone(TZ).year)
     context = {**(defaults or {}), **special_context(session, start, end, dimension, key, issue=issue)}
     return issue_document(session, "special_report", context, actor, now)
+
+
+# -- before issuing -------------------------------------------------------------------------------------------------
+
+#: The reports the assessment page issues, by the page's name for them.
+REPORT_KINDS = {"bulletin": "assessment_bulletin", "brief": "work_brief", "special": "special_report"}
+REPORT_TITLES = {"bulletin": "考核通报", "brief": "工作简报", "special": "专报"}
+
+
+def preview(session: Session, report: str, start: datetime, end: datetime, now: datetime, *,
+            dimension: str | None = None, key: str | None = None, defaults: Mapping | None = None) -> dict:
+    """What issuing ``report`` (a key of ``REPORT_KINDS``) now would produce, reserving nothing: its title, the
+    period in words, a 专报's subject and the number it would get.
+
+    :raises Invalid: for an unknown report, a bad period or a bad 专报 subject.
+    """
+    if report not in REPORT_KINDS:
+        raise Invalid("未知的报告种类", f"unknown report {report!r}")
+    analytics.check_period(start, end)
+    subject = _subject_filter(session, dimension or "", key or "")[1] if report == "special" else None
+    return {"report": report, "title": REPORT_TITLES[report], "period": period_label(start, end),
+            "subject": subject,
+            "number": next_number(session, REPORT_KINDS[report], now, (defaults or {}).get("office_short"))}

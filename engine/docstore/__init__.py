@@ -13,7 +13,8 @@ from .archive import (
     documents_for_ticket,
     heading,
     issue_document,
+    next_number,
 )
 
 __all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "configure_heading", "document_view",
-           "documents_for_ticket", "facts", "heading", "issue_document"]
+           "documents_for_ticket", "facts", "heading", "issue_document", "next_number"]

@@ -104,6 +104,19 @@ def _lock_counter(session: Session, kind: str, year: int) -> DocumentCounter:
                            .with_for_update().execution_options(populate_existing=True)).one()
 
 
+def next_number(session: Session, kind: str, now: datetime, office_short: str | None = None) -> str:
+    """The number the next document of ``kind`` issued at ``now`` would get, read without reserving it: shown
+    before issuing, it may still go to a concurrent issuer first.
+
+    :raises Invalid: for an unknown kind.
+    """
+    spec = _kind(kind)
+    year = now.astimezone(TZ).year
+    last = session.scalar(select(DocumentCounter.last_seq).where(DocumentCounter.kind == spec.code,
+                                                                 DocumentCounter.year == year))
+    return format_number(office_short or heading()["office_short"], spec.abbr, year, (last or 0) + 1)
+
+
 def _refuse_duplicate(session: Session, kind: Kind, ticket_id: int, unit_id: int | None) -> None:
     same_unit = IssuedDocument.unit_id.is_(None) if unit_id is None else IssuedDocument.unit_id == unit_id
     number = session.scalar(select(IssuedDocument.number).where(

@@ -44,7 +44,7 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
-    delivered_by: Mapped[str | None] = mapped_column(String(20))  # gateway name: http | voice-http | dev
+    delivered_by: Mapped[str | None] = mapped_column(String(20))  # Gateway.name (engine.notices.listing.GATEWAY_LABELS)
     # One notice per ticket, clock, level, threshold instant, channel and phone: a second writer fails loudly.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]

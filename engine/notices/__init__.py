@@ -4,10 +4,10 @@ the emergency lines' handoff records and replies (``emergency``, 12345 ↔ 110) 
 
 May import ``engine.common`` and the layers below it; imported by clocks, knowledge and oversight.
 """
-from . import emergency, outbox
+from . import emergency, listing, outbox
 from .emergency import EVENT_HANDOFF, EVENT_REPLY, emergency_gateway_from_settings
 from .outbox import DEFAULT_TEMPLATES, Recipients, enqueue, fill, outbox_row, render, template_of
 
-__all__ = ["EVENT_HANDOFF", "EVENT_REPLY", "emergency", "emergency_gateway_from_settings",
+__all__ = ["EVENT_HANDOFF", "EVENT_REPLY", "emergency", "emergency_gateway_from_settings", "listing",
            "DEFAULT_TEMPLATES", "Recipients", "enqueue", "fill", "outbox", "outbox_row", "render",
            "template_of"]

@@ -1,7 +1,8 @@
 """Notices by SMS and voice call through an outbox: written in the job's transaction, sent after it commits.
 
 A gateway sends one message or raises :class:`GatewayError`. The drain delivers pending rows one at a time with
-exponential backoff; a row is never deleted, so nothing is lost and every failure stays visible (发送记录).
+exponential backoff; a row is never deleted, so nothing is lost and every failure stays visible (发送记录,
+:mod:`engine.notices.listing`).
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.common import Actor, Conflict, NotFound, write_audit
 from engine.domain.roles import Role, UnitKind
-from engine.models import Outbox, Ticket, Unit, User
+from engine.models import Outbox, Unit, User
 
 log = logging.getLogger("hotline.notify")
 
@@ -375,26 +376,3 @@ def send_again(session: Session, outbox_id: int, actor: Actor, now: datetime) ->
                 recipient=row.recipient, kind=row.kind)
     session.flush()
     return row
-
-
-def outbox_counts(session: Session) -> dict[str, int]:
-    """Return how many notices are pending, sent and failed."""
-    counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
-    return {s: int(counts.get(s, 0)) for s in STATUS_LABELS}
-
-
-def outbox_page(session: Session, *, status: str | None = None, limit: int = 100, offset: int = 0
-                ) -> list[dict[str, Any]]:
-    """Return notices for the 发送记录 page, newest first, as plain dicts."""
-    q = (select(Outbox, Ticket.number).outerjoin(Ticket, Ticket.id == Outbox.ticket_id)
-         .order_by(Outbox.id.desc()).limit(limit).offset(offset))
-    if status in STATUS_LABELS:
-        q = q.where(Outbox.status == status)
-    return [{"id": r.id, "ticket_id": r.ticket_id, "ticket_number": number, "kind": r.kind,
-             "kind_label": KIND_LABELS[r.kind],
-             "recipient": r.recipient, "recipient_name": r.recipient_name,
-             "recipient_role_label": ROLE_LABELS.get(r.recipient_role or "", r.recipient_role or ""),
-             "template": r.template, "text": r.text, "status": r.status, "status_label": STATUS_LABELS[r.status],
-             "attempts": r.attempts, "next_attempt_at": r.next_attempt_at, "last_error": r.last_error,
-             "sent_at": r.sent_at, "delivered_by": r.delivered_by, "created_at": r.created_at}
-            for r, number in session.execute(q)]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine.common.db import transaction
 from engine.common.errors import Conflict
 from engine.models import AuditLog, Outbox
+from engine.notices import listing
 from engine.notices import outbox as notify
 from engine.notices.outbox import GatewayError, HttpGateway, Message, RetryPolicy
 from tests.clocks.flow import at
@@ -153,7 +154,7 @@ def test_a_notice_that_keeps_failing_is_kept_and_shown_then_sent_again(db):
         assert drain(db, gateways, "2026-11-26T10:00:00+08:00", policy) == []  # given up, but not lost
     row = db.session.get(Outbox, oid)
     assert (row.status, row.attempts) == ("failed", 3)
-    assert notify.outbox_counts(db.session)["failed"] == 1
+    assert listing.outbox_counts(db.session)["failed"] == 1
 
     with transaction(db.session):
         notify.send_again(db.session, oid, user(db.session, "dispatcher"), at("2026-11-26T11:00:00+08:00"))

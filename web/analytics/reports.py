@@ -13,6 +13,7 @@ from engine.analytics import counties, exports, reports, tables
 from engine.analytics import metrics as analytics
 from engine.analytics import weights as assessment_weights
 from engine.common import Forbidden, ServiceError, transaction
+from engine.docstore import ISSUE_ROLES
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import CHANNEL_LABELS, STATUS_LABELS, TYPE_LABELS
@@ -175,6 +176,37 @@ def activate_weights(version: str):
 
 
 # -- printed reports ------------------------------------------------------------------------------------------------
+
+@bp.get("/confirm")
+@roles_required(*ANALYTICS_ROLES)
+def confirm():
+    """The step before a report is issued: a numbered document can only be voided, never deleted, so the page says
+    what will be issued (kind, period, subject, the number it would get) and issues only on 确认出具."""
+    report = request.args.get("report", "")
+    d_from, d_to, start, end = _period()
+    version = _version() if report == "bulletin" else None
+    back = {"from": d_from.isoformat(), "to": d_to.isoformat(), **({"version": version} if version else {})}
+    if actor().role not in ISSUE_ROLES:
+        raise Forbidden("您无权出具该公文", f"{actor().label} may not issue reports")
+    dimension = request.args.get("dimension", "")
+    key = (request.args.get("county" if dimension == "county" else "category") or "").strip()[:80]
+    try:
+        shown = reports.preview(db.session, report, start, end, now(), dimension=dimension, key=key,
+                                defaults=office_defaults(current_app))
+        if report == "bulletin" and version:
+            assessment_weights.weights_of(db.session, version)  # NotFound for an unknown version
+        if report == "bulletin":
+            shown["version"] = version or assessment_weights.active_weights(db.session)[0]
+    except ServiceError as exc:
+        if exc.status == 403:
+            raise
+        flash(exc.message_zh, "error")
+        return redirect(url_for(".index", **back))
+    fields = {**back, **({"dimension": dimension, "county" if dimension == "county" else "category": key}
+                         if report == "special" else {})}
+    return render_template("analytics/reports/confirm.html", shown=shown, fields=fields, back=back,
+                           action=url_for(f".{report}"), d_from=d_from, d_to=d_to)
+
 
 def _issue(kind: str):
     d_from, d_to, start, end = _period()
