@@ -1,5 +1,6 @@
 """Every item of the top menu is in sight and within the window's width: the admin's 25 items on a 1280-pixel desktop
-wrap onto further lines, a unit clerk's and the admin's on a 390-pixel phone too; nothing scrolls sideways."""
+wrap onto further lines, a unit clerk's and the admin's on a 390-pixel phone too; nothing scrolls sideways. A citizen
+on a phone sees every link of the public header and of the sign-in page's 市民服务 card."""
 from __future__ import annotations
 
 import pytest
@@ -67,3 +68,14 @@ def test_the_menu_wraps_on_a_phone(people, shot, username):
     assert_all_in_view(page, "nav.menu a", f"{username}'s {last['text']} at 390 px")
     shot(page, f"menu-{username}-phone")
 
+
+def test_a_citizen_on_a_phone_sees_every_public_link(people, shot):
+    page = people.page(phone=True)
+    page.goto("/")
+    assert_all_in_view(page, "header.top a", "the public header at 390 px")
+    found = assert_all_in_view(page, ".citizen-door a", "the sign-in page's 市民服务 at 390 px")
+    assert [b["text"] for b in found] == ["我要反映诉求", "查询办理进度", "公开统计"]
+    shot(page, "login-citizen-phone")
+    page.get_by_role("link", name="公开统计").first.click()
+    page.wait_for_load_state()
+    assert "12345热线公开统计" in page.inner_text("h1")
