@@ -52,8 +52,7 @@ def citizen_lookup(number, code) -> dict:
     :raises TooManyAttempts: with a Chinese message, before any check, while the address or the number is locked.
     :raises NotFound: a wrong number or code (counted).
     """
-    number = number.strip() if isinstance(number, str) else ""
-    code = code if isinstance(code, str) else ""
+    number, code = queries.citizen_keys(number, code)  # hl2026… is HL2026…: one ticket, one count
     address = request.remote_addr or ""
     keys = (throttle.key_for("lookup", "ip", address), throttle.key_for("lookup", "no", number))
     for key in keys:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -160,13 +161,23 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
     }
 
 
+def citizen_keys(number: str | None, code: str | None) -> tuple[str, str]:
+    """A ticket number and query code as a citizen may type them, in their stored form: full-width characters (a
+    Chinese input method's ＨＬ２０２６… or １２３４５６) made ASCII, spaces anywhere dropped, the number upper case
+    (numbers are HL + digits; the code is six digits, so it has no case)."""
+    def clean(value: str | None) -> str:
+        return "".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else ""
+    return clean(number).upper(), clean(code)
+
+
 def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> dict:
     """What a citizen sees with the ticket number and query code: progress and the result, nothing internal.
 
     :raises NotFound: for a wrong number or code (the same message for both).
     """
-    ticket = session.scalar(select(Ticket).where(Ticket.number == (number or "").strip()))
-    if ticket is None or not hmac.compare_digest(ticket.query_code_hash, hash_query_code(ticket.id, code or "")):
+    number, code = citizen_keys(number, code)
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not hmac.compare_digest(ticket.query_code_hash, hash_query_code(ticket.id, code)):
         raise NotFound("工单编号或查询码不正确", "citizen lookup with wrong number or code")
     # A merged ticket (并单) is answered by its main ticket's reply.
     accepted = session.scalar(select(Reply).where(Reply.ticket_id == (ticket.main_ticket_id or ticket.id),
@@ -202,8 +213,8 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
             "ticket_id": ticket.id}
 
 
-__all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "get_visible_ticket", "find_by_number",
-           "visible_filter"]
+__all__ = ["worklist", "ticket_view", "timeline", "citizen_lookup", "citizen_keys", "get_visible_ticket",
+           "find_by_number", "visible_filter"]
 
 
 def return_counts(session: Session, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
