@@ -7,16 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import axe_violations, horizontal_overflow
-from tests.support.helpers import REPLY
-from tests.support.pages import unit_id
 
 
 def evaluating(db, tickets) -> tuple[str, str]:
-    t, code = tickets.new_with_code(scope="accept")
-    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
-    tickets.act("receiver", t, "sign", decision="sign")
-    tickets.act("handler", t, "reply", **REPLY)
-    tickets.act("reviewer", t, "review", decision="accept")
+    t, code = tickets.evaluating_with_code()
     return t.number, code
 
 

@@ -155,6 +155,15 @@ class Tickets:
         self.act("reviewer", t, "review", decision="accept")
         return t
 
+    def evaluating_with_code(self) -> tuple[Ticket, str]:
+        """A ticket awaiting the citizen's evaluation, with the query code the citizen was given."""
+        t, code = self.new_with_code(scope="accept")
+        self.act("dispatcher", t, "dispatch", lead_unit=unit_id(self.db, "HY-ZJJ"))
+        self.act("receiver", t, "sign", decision="sign")
+        self.act("handler", t, "reply", **REPLY)
+        self.act("reviewer", t, "review", decision="accept")
+        return t, code
+
 
 @pytest.fixture
 def tickets(db, clock):

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AttemptCounter, Evaluation, Ticket
-from tests.support.helpers import REPLY
-from tests.support.pages import Client, count, fresh, post, text, unit_id
+from tests.support.pages import Client, count, fresh, post, text
 
 TOO_MANY = "查询过于频繁，请10分钟后再试"
 WRONG = "工单编号或查询码不正确"
@@ -20,12 +19,7 @@ WRONG = "工单编号或查询码不正确"
 @pytest.fixture
 def evaluating(db, tickets) -> tuple[Ticket, str]:
     """A ticket awaiting the citizen's evaluation, with its query code."""
-    t, code = tickets.new_with_code(scope="accept")
-    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
-    tickets.act("receiver", t, "sign", decision="sign")
-    tickets.act("handler", t, "reply", **REPLY)
-    tickets.act("reviewer", t, "review", decision="accept")
-    return t, code
+    return tickets.evaluating_with_code()
 
 
 def wrong(code: str) -> str:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from engine.models import Evaluation, Ticket
-from tests.support.helpers import REPLY
-from tests.support.pages import count, fresh, post, text, unit_id
+from tests.support.pages import count, fresh, post, text
 
 WRONG = "工单编号或查询码不正确"
 TOO_MANY = "查询过于频繁，请10分钟后再试"
@@ -20,12 +19,7 @@ def full_width(value: str) -> str:
 
 @pytest.fixture
 def evaluating(db, tickets) -> tuple[Ticket, str]:
-    t, code = tickets.new_with_code(scope="accept")
-    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
-    tickets.act("receiver", t, "sign", decision="sign")
-    tickets.act("handler", t, "reply", **REPLY)
-    tickets.act("reviewer", t, "review", decision="accept")
-    return t, code
+    return tickets.evaluating_with_code()
 
 
 def track(client, number: str, code: str, address: str = "127.0.0.1"):
