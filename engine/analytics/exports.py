@@ -8,17 +8,14 @@ the approval explicitly allows personal data. Files have no row cap: Excel conti
 """
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound
-from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, Role, mask_address, mask_name, mask_phone
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import (
@@ -34,10 +31,9 @@ from engine.domain.timelimits import local_end
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
 
 from .counties import load_counties
-from .tables import Shown, inclusive_dates
+from .sheets import XLSX_MAX_ROWS, write_table
+from .tables import inclusive_dates
 
-#: Rows of one Excel sheet (the format's limit, header included).
-XLSX_MAX_ROWS = 1_048_576
 APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 DEFAULT_VALID_DAYS, MAX_VALID_DAYS = 7, 30
 STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "refused": "未批准"}
@@ -87,91 +83,6 @@ _LABELS = {"channel": _by_value(CHANNEL_LABELS), "ticket_type": _by_value(TYPE_L
 _TEXTS = {"handling_due": local_end}
 FILTERS = {"unit_id": Ticket.lead_unit_id, "ticket_type": Ticket.ticket_type, "channel": Ticket.channel,
            "category": Ticket.category, "status": Ticket.status}
-
-
-# -- writing tables -------------------------------------------------------------------------------------------------
-
-def cell(value: Any) -> Any:
-    """A value as a spreadsheet should hold it: local time and dates as text, a rate or score as the pages show it,
-    and text that a spreadsheet would run as a formula (= + - @ at the start) defused with a leading apostrophe."""
-    if isinstance(value, datetime):
-        return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Shown):
-        return value.text
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def write_csv(rows: Iterable[list], out: IO[str]) -> int:
-    """Write rows (header first) as CSV with a BOM for spreadsheet programs; return the data rows written."""
-    out.write("\ufeff")
-    w = csv.writer(out)
-    written = 0
-    for row in rows:
-        w.writerow(["" if v is None else cell(v) for v in row])
-        written += 1
-    return max(written - 1, 0)
-
-
-def write_xlsx(rows: Iterable[list], out: IO[bytes], title: str, rows_per_sheet: int = XLSX_MAX_ROWS) -> int:
-    """Write rows (header first) to an .xlsx workbook in openpyxl's streaming mode, with no cap: when a sheet is
-    full the rows continue on a further sheet that repeats the header. Return the data rows written."""
-    if rows_per_sheet < 2:
-        raise ValueError("a sheet needs room for the header and one row")
-    from openpyxl import Workbook  # imported with the first workbook: a fifth of a second at every start-up else
-
-    book = Workbook(write_only=True)
-    it = iter(rows)
-    header = [cell(v) for v in next(it)]
-    sheets, used, total = 0, rows_per_sheet, 0
-    sheet = None
-    for row in it:
-        if used >= rows_per_sheet:
-            sheets += 1
-            sheet = book.create_sheet(title if sheets == 1 else f"{title}（{sheets}）")
-            sheet.append(header)
-            used = 1
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-        used += 1
-        total += 1
-    if sheet is None:
-        book.create_sheet(title).append(header)
-    book.save(out)
-    return total
-
-
-def _xlsx_cell(sheet, value: Any) -> Any:
-    """A rate or score stays a number shown as on the pages (75.0%, 76.75); a date is a date cell."""
-    if isinstance(value, Shown):
-        from openpyxl.cell import WriteOnlyCell  # imported with the workbook by write_xlsx
-
-        c = WriteOnlyCell(sheet, value=value.value)
-        c.number_format = value.excel_format
-        return c
-    if isinstance(value, date) and not isinstance(value, datetime):
-        from openpyxl.cell import WriteOnlyCell
-
-        c = WriteOnlyCell(sheet, value=value)
-        c.number_format = "yyyy-mm-dd"
-        return c
-    return cell(value)
-
-
-def write_table(rows: Iterable[list], fmt: str, out: IO[bytes], title: str,
-                rows_per_sheet: int = XLSX_MAX_ROWS) -> int:
-    """Write rows as ``csv`` or ``xlsx`` to a binary file; return the data rows written."""
-    if fmt == "xlsx":
-        return write_xlsx(rows, out, title, rows_per_sheet)
-    if fmt != "csv":
-        raise Invalid("不支持的导出格式", f"unknown export format {fmt!r}")
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    try:
-        return write_csv(rows, text)
-    finally:
-        text.detach()
 
 
 # -- the log --------------------------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from engine.domain import assessment as A
 from engine.domain.states import TYPE_LABELS, TicketType
 from engine.models import Ticket
 
-from .exports import write_csv
 from .metrics import _day, check_period, in_period, unit_counts, unit_names
+from .sheets import write_csv
 from .tables import inclusive_dates, public_rows
 
 PUBLIC_TYPES = tuple(t.value for t in TicketType)

@@ -2,11 +2,15 @@
 of each ticket as the dashboard's 按区县 counts it; both read back from the files the supervisor downloads."""
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
+from datetime import datetime
 from html import unescape
 
+import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from engine.models import IssuedDocument
@@ -130,3 +134,29 @@ def test_a_units_county_is_found_up_its_parent_chain():
     assert c.name_of(None, 2) == "和平县" and c.name_of(6, 7) == "新区"  # the county office it went through
     assert c.name_of(8, None) == "市直"  # a broken (cyclic) chain does not hang
     assert c.choices() == [(2, "和平县"), (7, "新区")]
+
+
+def test_the_excel_export_sizes_its_columns_and_keeps_instants_as_dates(client, db):
+    # Opened in a spreadsheet: the long unit names and Chinese titles are not cut off, and 登记时间 sorts and filters
+    # as a date-time (Beijing time), while 办理时限 keeps the pages' 24:00.
+    built = _tickets(db)
+    as_user(client, db, "supervisor")
+    r = post(client, "/reports/exports", {"purpose": "核对各县（区）办理时限", **PERIOD, "fields": FIELDS})
+    req_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    as_user(client, db, "admin")
+    post(client, f"/reports/exports/{req_id}/decide", {"decision": "approve", "valid_days": "3"},
+         get_url=f"/reports/exports/{req_id}")
+    as_user(client, db, "supervisor")
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(f"/reports/exports/{req_id}/download.xlsx").get_data())
+                                ).worksheets[0]
+    header = [c.value for c in ws[1]]
+    column = {title: get_column_letter(i) for i, title in enumerate(header, start=1)}
+    unit_col = column["主办单位"]
+    longest = max(len(c.value or "") for c in ws[unit_col][1:])
+    assert longest >= 8 and ws.column_dimensions[unit_col].width >= 2 * longest  # Chinese characters are wide
+    assert ws.column_dimensions[column["所属县（区）"]].width >= 2 * len("所属县（区）")
+    row = next(r for r in ws.iter_rows(min_row=2) if r[header.index("工单编号")].value == built["hp"][0])
+    registered = row[header.index("登记时间")]
+    assert registered.is_date and registered.number_format == "yyyy-mm-dd hh:mm"
+    assert registered.value == datetime(2026, 10, 30, 10, 0)  # Beijing time, as the pages show it
+    assert row[header.index("办理时限")].value == "2026-11-13 24:00"

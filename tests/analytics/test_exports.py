@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from engine.analytics import exports, tables
+from engine.analytics import exports, sheets, tables
 from engine.analytics import metrics as analytics
 from engine.common.db import transaction
 from engine.common.errors import Conflict, Forbidden, Invalid
@@ -122,9 +122,9 @@ def test_excel_export_is_readable_and_continues_on_a_further_sheet(db):
 
 
 def test_a_spreadsheet_formula_in_citizen_text_is_defused():
-    assert exports.cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert sheets.cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     out = io.BytesIO()
-    exports.write_xlsx([["内容"], ["=1+1"], ["@SUM(A1)"]], out, "t")
+    sheets.write_xlsx([["内容"], ["=1+1"], ["@SUM(A1)"]], out, "t")
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
     assert [c.data_type for c in ws["A"]] == ["s", "s", "s"]
 

@@ -19,6 +19,8 @@ def shown(value, number_format: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):
+        if number_format.lower() == "yyyy-mm-dd hh:mm":
+            return value.strftime("%Y-%m-%d %H:%M")
         if number_format.lower().startswith("yyyy-mm-dd"):
             return value.strftime("%Y-%m-%d")
         raise AssertionError(f"unexpected date format {number_format!r}")
