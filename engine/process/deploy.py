@@ -1,6 +1,8 @@
 """The process owner's verbs: validate, dry-run, deploy, diff, roll back and migrate diagram versions."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,10 +20,10 @@ from engine.common import (
     form_keys,
 )
 from engine.domain.states import FINAL_STATUSES
-from engine.models import ProcessVersion, TaskProjection, Ticket, Unit
+from engine.models import ProcessDraft, ProcessVersion, TaskProjection, Ticket, Unit
 from engine.tickets import lock_ticket, save_instance
 from engine.workflow import DiagramError, Problem, validate_files
-from engine.workflow.bundle import MAIN_PROCESS
+from engine.workflow.bundle import MAIN_PROCESS, files_sha256
 from engine.workflow.changes import ModelDiff, diff_models
 from engine.workflow.elements import read_model
 from engine.workflow.problems import errors_only
@@ -92,6 +94,31 @@ def validate_draft(files: dict[str, bytes], process_id: str = MAIN_PROCESS) -> l
     """Every problem of a draft, errors first, with file, line and element; no errors: it may be deployed."""
     return validate_files(files, form_keys=form_keys(), operations=set(OPERATIONS), process_id=process_id,
                           catalogue=catalogue(), platform={pid: title for pid, (title, _j, _d) in PROCESSES.items()})
+
+
+# A draft's error count by (process, SHA-256 of its files): a file set is checked once per process, not at every
+# look at the list (a check takes about 15 ms); bounded, oldest forgotten first.
+_ERRORS: OrderedDict[tuple[str, str], int] = OrderedDict()
+_ERRORS_LOCK = threading.Lock()
+_ERRORS_KEPT = 256
+
+
+def draft_errors(drafts: list[ProcessDraft]) -> dict[int, int]:
+    """How many errors the check finds in each draft (draft id -> count): 0 means it may be deployed."""
+    out = {}
+    for d in drafts:
+        files = as_bytes(d.files)
+        key = (d.process_id, files_sha256(files))
+        with _ERRORS_LOCK:
+            found = _ERRORS.get(key)
+        if found is None:
+            found = len(errors_only(validate_draft(files, d.process_id)))
+            with _ERRORS_LOCK:
+                _ERRORS[key] = found
+                while len(_ERRORS) > _ERRORS_KEPT:
+                    _ERRORS.popitem(last=False)
+        out[d.id] = found
+    return out
 
 
 def active_ids(session: Session | None, process_id: str) -> set[str] | None:

@@ -220,3 +220,19 @@ def test_a_file_that_is_not_a_diagram_is_named_for_what_it_is(owner, db):
     found = [row for row in rows(html, "problems") if row[1] == "hotline.bpmn"]
     assert found and found[0][2] == "2", found
     assert_chinese(found[0][5], "第 2 行：根元素 html 不是 BPMN 2.0 流程图的根元素", "不是从流程建模器导出的 .bpmn 文件")
+
+
+def test_the_draft_list_says_which_drafts_fail_the_check(owner, db):
+    # The owner sees on the list which drafts cannot be deployed, with the way to their errors, and is not offered
+    # the dry run and deployment for them.
+    upload(owner, ("hotline.bpmn", BAD_CONDITION.encode()), name="条件写错")
+    upload(owner, ("hotline.bpmn", HOTLINE.encode()), name="没有问题")
+    html = text(owner.get("/process/"))
+    listed = {row[0]: row for row in rows(html, "drafts")}
+    assert "未部署" in listed["条件写错"][4] and "校验未通过：1 个错误" in listed["条件写错"][4]
+    assert "校验未通过" not in listed["没有问题"][4]
+    broken = db.session.scalar(select(ProcessDraft.id).where(ProcessDraft.name == "条件写错"))
+    fine = db.session.scalar(select(ProcessDraft.id).where(ProcessDraft.name == "没有问题"))
+    body = html.split('id="drafts"', 1)[1]
+    assert f'href="/process/drafts/{broken}/validate">校验未通过' in body
+    assert f"/process/drafts/{broken}/dry-run" not in body and f"/process/drafts/{fine}/dry-run" in body

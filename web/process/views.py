@@ -87,7 +87,8 @@ def index():
     versions = list(reversed(proc.versions(db.session, g.process_id)))
     drafts = drafts_svc.list_drafts(db.session, g.process_id)
     return render_template("process/index.html", versions=versions, counts=drafts_svc.version_ticket_counts(db.session),
-                           drafts=drafts, deployed=drafts_svc.deployed_as(db.session, drafts))
+                           drafts=drafts, deployed=drafts_svc.deployed_as(db.session, drafts),
+                           errors=proc.draft_errors(drafts))
 
 
 @bp.get("/versions/<int:number>")
