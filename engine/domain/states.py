@@ -47,6 +47,10 @@ STATUS_LABELS = {
 FINAL_STATUSES = frozenset({TicketStatus.REFUSED, TicketStatus.ARCHIVED})
 
 S = TicketStatus
+#: The states in which no unit holds the ticket: waiting for the office's or a county office's dispatch, or for the
+#: joint review to settle the unit. A lead unit and handling deadline still on the row from before a return (退回)
+#: are history then, not who handles it or by when (the analytics and the monitor read the row as it is).
+UNHELD_STATUSES = frozenset({S.DISPATCHING.value, S.COUNTY_DISPATCHING.value, S.JOINT_REVIEW.value})
 #: The states a ticket may be merged from as a 子单 (并单, DOMAIN.md §12): before its own unit has replied.
 MERGEABLE = frozenset({S.DISPATCHING, S.COUNTY_DISPATCHING, S.SIGNING, S.CO_HANDLING, S.HANDLING})
 # BPMN decides what comes next; this table decides what is legal, so a wrong diagram

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.attachments import public_for_ticket
 from engine.common import Actor, Invalid
-from engine.domain.states import STATUS_LABELS, TYPE_LABELS, TicketStatus, TicketType
+from engine.domain.states import STATUS_LABELS, TYPE_LABELS, UNHELD_STATUSES, TicketStatus, TicketType
 from engine.models import Category, Open311Request, RefusalReason, Reply, Ticket, Unit
 
 from .handoff import handoff_view
@@ -206,11 +206,12 @@ def _notes(session: Session, ticket: Ticket) -> str | None:
 def _answer(session: Session, ticket: Ticket, req: Open311Request) -> dict:
     """One service request as GeoReport v2 describes it; never the citizen's name, phone or e-mail."""
     svc_name = ticket.category or f"{TYPE_LABELS[TicketType(ticket.ticket_type)]}（其他）"
-    unit = session.scalar(select(Unit.name).where(Unit.id == ticket.lead_unit_id)) if ticket.lead_unit_id else None
+    held = ticket.lead_unit_id is not None and ticket.status not in UNHELD_STATUSES  # not the unit that returned it
+    unit = session.scalar(select(Unit.name).where(Unit.id == ticket.lead_unit_id)) if held else None
     media = next((a for a in public_for_ticket(session, ticket.id) if a.kind == "image"), None)
     return {"service_request_id": ticket.number, "status": "closed" if ticket.status in CLOSED else "open",
             "status_notes": _notes(session, ticket), "service_name": svc_name, "service_code": req.service_code,
             "description": ticket.content, "agency_responsible": unit, "service_notice": None,
             "requested_datetime": _iso(ticket.created_at), "updated_datetime": _iso(ticket.updated_at),
-            "expected_datetime": _iso(ticket.handling_due), "address": ticket.address, "address_id": None,
-            "zipcode": None, "lat": req.lat, "long": req.long, "media": media}
+            "expected_datetime": _iso(ticket.handling_due) if held else None, "address": ticket.address,
+            "address_id": None, "zipcode": None, "lat": req.lat, "long": req.long, "media": media}

@@ -15,7 +15,7 @@ from engine.common import Actor, Conflict, NotFound, bundle_for, calendar, iso, 
 from engine.domain import timelimits as tl
 from engine.domain.phones import PhoneError, normalize_phone
 from engine.domain.roles import HANDLING_KINDS, ROLE_LABELS, Role, UnitKind
-from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, TicketStatus, TicketType
+from engine.domain.states import FINAL_STATUSES, TYPE_LABELS, UNHELD_STATUSES, TicketStatus, TicketType
 from engine.knowledge import search as kbs
 from engine.models import (
     Assignment,
@@ -299,13 +299,12 @@ def ticket_list(session: Session, actor: Actor, *, status: str | None = None, nu
              **_current_unit(t, units)} for t in rows], total or 0
 
 
-# While no unit holds the ticket, the lead unit and handling deadline kept from before a return (退回) are history, not
-# the current state: they stay on the row for the analytics and monitor, but the list shows the ticket as waiting.
+# What the list says of a ticket no unit holds (engine.domain.states.UNHELD_STATUSES) after a return (退回).
 UNHELD = {"dispatching": "待重新派单", "county_dispatching": "待县级重新派单", "joint_review": "联合审定中"}
 
 
 def _current_unit(t: Ticket, units: dict[int, str]) -> dict:
-    if t.status in UNHELD:
+    if t.status in UNHELD_STATUSES:
         return {"lead_unit": None, "handling_due": None, "provisional": False,
                 "unheld": f"已退回，{UNHELD[t.status]}" if t.return_count else None}
     return {"lead_unit": units.get(t.lead_unit_id), "handling_due": iso(t.handling_due),

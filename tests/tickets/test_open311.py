@@ -175,3 +175,21 @@ def test_names_are_optional_and_each_error_is_its_own_entry(api_key, noise_code,
     said = [e["description"] for e in r.json()]
     assert r.status_code == 400 and all(e["code"] == 400 for e in r.json()) and len(said) >= 2, said
     assert any(d.endswith("（phone）") for d in said) and not any("（（" in d or "））" in d for d in said)
+
+
+def test_a_returned_request_names_no_agency_until_it_is_dispatched_again(city, api_key, noise_code, db, tickets):
+    # The city app follows a request the unit returned (退回): while it waits for the office, the unit that returned
+    # it is not the agency responsible and its cancelled deadline is not the expected time.
+    [filed] = file(city, api_key, noise_code)
+    t = last_ticket(db)
+    tickets.act("agent", t, "decide_scope", scope="accept")
+    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
+    signing = city.get_request(filed["service_request_id"])
+    assert signing["agency_responsible"] == "河源市住房和城乡建设局" and signing["expected_datetime"]
+    tickets.act("receiver", t, "sign", decision="return", return_reason="非本单位职责", return_basis="三定方案")
+    waiting = city.get_request(filed["service_request_id"])
+    assert waiting["status"] == "open" and waiting["status_notes"] == "待派单"
+    assert waiting["agency_responsible"] is None and waiting["expected_datetime"] is None
+    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-RSJ"))
+    again = city.get_request(filed["service_request_id"])
+    assert again["agency_responsible"] == "河源市人力资源和社会保障局" and again["expected_datetime"]
