@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from documents.charts import bar_chart, line_chart
 from engine.common import Actor, Invalid
-from engine.docstore import issue_document, next_number
+from engine.docstore import issue_document, next_number, next_seq
 from engine.domain import assessment as A
 from engine.domain.calendar import TZ
 from engine.domain.states import TYPE_LABELS, TicketType
-from engine.models import DocumentCounter, Evaluation, IssuedDocument, Ticket
+from engine.models import Evaluation, IssuedDocument, Ticket
 
 from . import metrics as analytics
 from .counties import load_counties
@@ -127,12 +127,6 @@ def _share_rows(rows: list[dict], total: int, limit: int | None = None) -> list[
     return out[:limit] if limit else out
 
 
-def _next_seq(session: Session, kind: str, year: int) -> int:
-    last = session.scalar(select(DocumentCounter.last_seq).where(DocumentCounter.kind == kind,
-                                                                DocumentCounter.year == year))
-    return (last or 0) + 1
-
-
 def brief_context(session: Session, start: datetime, end: datetime, *, issue: int | None = None,
                   title: str | None = None) -> dict:
     """The facts of a 工作简报: volumes by channel and type, top categories, on-time and satisfaction rates,
@@ -186,7 +180,7 @@ def brief_context(session: Session, start: datetime, end: datetime, *, issue: in
         charts.append({"title": "每日受理量（件）", "src": line_chart([r["day"][5:] for r in dash["trend"]],
                                                                   [r["count"] for r in dash["trend"]])})
     if issue is None:
-        issue = _next_seq(session, "work_brief", end.astimezone(TZ).year)
+        issue = next_seq(session, "work_brief", end.astimezone(TZ).year)
     return {"title": title, "issue": issue, "period": label, "overview": overview, "tables": tables or [
         {"caption": "表1　诉求渠道分布", "columns": ["渠道", "件数", "占比"], "rows": [["合计", "0", "—"]]}],
         "charts": charts, "hotspots": hotspots}
@@ -200,7 +194,7 @@ def issue_brief(session: Session, actor: Actor, start: datetime, end: datetime, 
     :raises Invalid: for a bad period.
     """
     analytics.check_period(start, end)
-    issue = _next_seq(session, "work_brief", now.astimezone(TZ).year)
+    issue = next_seq(session, "work_brief", now.astimezone(TZ).year)
     context = {**(defaults or {}), **brief_context(session, start, end, issue=issue)}
     return issue_document(session, "work_brief", context, actor, now)
 
@@ -283,7 +277,7 @@ def special_context(session: Session, start: datetime, end: datetime, dimension:
         charts.append({"title": "每日受理量（件）", "src": line_chart([str(d)[5:] for d, _ in trend],
                                                                   [n for _, n in trend])})
     if issue is None:
-        issue = _next_seq(session, "special_report", end.astimezone(TZ).year)
+        issue = next_seq(session, "special_report", end.astimezone(TZ).year)
     return {"issue": issue, "subject": subject, "period": label, "overview": overview, "tables": tables,
             "charts": charts}
 
@@ -295,7 +289,7 @@ def issue_special(session: Session, actor: Actor, start: datetime, end: datetime
     :raises Forbidden: for a role that may not issue documents.
     :raises Invalid: for a bad period or subject.
     """
-    issue = _next_seq(session, "special_report", now.astimezone(TZ).year)
+    issue = next_seq(session, "special_report", now.astimezone(TZ).year)
     context = {**(defaults or {}), **special_context(session, start, end, dimension, key, issue=issue)}
     return issue_document(session, "special_report", context, actor, now)
 

@@ -14,7 +14,8 @@ from .archive import (
     heading,
     issue_document,
     next_number,
+    next_seq,
 )
 
 __all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "configure_heading", "document_view",
-           "documents_for_ticket", "facts", "heading", "issue_document", "next_number"]
+           "documents_for_ticket", "facts", "heading", "issue_document", "next_number", "next_seq"]

@@ -104,6 +104,13 @@ def _lock_counter(session: Session, kind: str, year: int) -> DocumentCounter:
                            .with_for_update().execution_options(populate_existing=True)).one()
 
 
+def next_seq(session: Session, kind: str, year: int) -> int:
+    """The sequence the next document of ``kind`` (its code) in ``year`` would get, read without reserving it."""
+    last = session.scalar(select(DocumentCounter.last_seq).where(DocumentCounter.kind == kind,
+                                                                 DocumentCounter.year == year))
+    return (last or 0) + 1
+
+
 def next_number(session: Session, kind: str, now: datetime, office_short: str | None = None) -> str:
     """The number the next document of ``kind`` issued at ``now`` would get, read without reserving it: shown
     before issuing, it may still go to a concurrent issuer first.
@@ -112,9 +119,7 @@ def next_number(session: Session, kind: str, now: datetime, office_short: str | 
     """
     spec = _kind(kind)
     year = now.astimezone(TZ).year
-    last = session.scalar(select(DocumentCounter.last_seq).where(DocumentCounter.kind == spec.code,
-                                                                 DocumentCounter.year == year))
-    return format_number(office_short or heading()["office_short"], spec.abbr, year, (last or 0) + 1)
+    return format_number(office_short or heading()["office_short"], spec.abbr, year, next_seq(session, spec.code, year))
 
 
 def _refuse_duplicate(session: Session, kind: Kind, ticket_id: int, unit_id: int | None) -> None:
