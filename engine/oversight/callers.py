@@ -224,6 +224,12 @@ def _in_force(phone: str, now: datetime):
                                     _in_force_or_pending(now))
 
 
+# Built once from the same rule of what is in force: the intake banner is read on every registration.
+_F = CallerFlag.__table__.c
+_BANNER = (_in_force(bindparam("phone"), bindparam("now"))
+           .with_only_columns(_F.id, _F.kind, _F.reason, _F.guidance, _F.ends_at).order_by(_F.id))
+
+
 def intake_banner(session: Session, actor: Actor, phone: str | None, now: datetime) -> list[dict]:
     """The flags in force on the caller being registered, for the intake banner (audited when shown); empty for
     roles that do not see flags or a number that is not a phone."""
@@ -233,16 +239,15 @@ def intake_banner(session: Session, actor: Actor, phone: str | None, now: dateti
         phone = normalize_phone(phone)
     except PhoneError:
         return []
-    flags = list(session.scalars(_in_force(phone, now).order_by(CallerFlag.id)))
+    flags = driver.rows(session, _BANNER, {"phone": phone, "now": now})
     if flags:
         write_audit(session, None, actor, "caller_flag_shown", None, None, now, phone=phone,
-                    flags=[f.id for f in flags])
-    return [{"kind_label": FLAG_KIND_LABELS[f.kind], "reason": f.reason,
-             "guidance": f.guidance or FLAG_GUIDANCE[f.kind], "ends": last_day(f.ends_at)}
-            for f in flags]
+                    flags=[flag_id for flag_id, *_ in flags])
+    return [{"kind_label": FLAG_KIND_LABELS[kind], "reason": reason, "guidance": guidance or FLAG_GUIDANCE[kind],
+             "ends": last_day(ends_at)} for _id, kind, reason, guidance, ends_at in flags]
 
 
-# Built once from the same rule of what is in force (asked at every evaluation).
+# Asked at every evaluation.
 _HARASSMENT = (_in_force(bindparam("phone"), bindparam("now")).where(CallerFlag.kind == "harassment")
                .with_only_columns(CallerFlag.id).limit(1))
 
