@@ -1,6 +1,7 @@
 """The 发送记录 page's queries: notices newest first, a page at a time, with Chinese names for everything shown."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,17 +31,39 @@ def gateway_label(name: str | None) -> str:
     return GATEWAY_LABELS.get(name or "", OTHER_GATEWAY)
 
 
-def error_text(error: str | None) -> str | None:
-    """A gateway's error as stored (``"<gateway>: <detail>"``) with the gateway named in Chinese."""
+_HTTP_STATUS = re.compile(r"HTTP (\d{3})\b ?(.*)", re.S)
+_NO_ANSWER = re.compile(r"no answer within ([\d.]+)s$")
+
+
+def error_text(error: str | None) -> tuple[str, str] | None:
+    """A gateway's error as stored (``"<gateway>: <detail>"``, engine/notices/outbox.py) said in Chinese, with the
+    gateway named: (what the page shows, the provider's own words or an empty string). The provider's answer is
+    an outside system's text, often English; the page keeps it out of the row and offers it on hover."""
     if not error:
-        return error
+        return None
     if error.startswith(NO_GATEWAY):
         kind = error[len(NO_GATEWAY):]
-        return f"未配置{KIND_LABELS.get(kind, '')}发送通道"
+        return f"未配置{KIND_LABELS.get(kind, '')}发送通道", ""
     name, sep, detail = error.partition(": ")
-    if sep and name in GATEWAY_LABELS:
-        return f"{GATEWAY_LABELS[name]}：{detail}"
-    return error
+    if not sep or name not in GATEWAY_LABELS:
+        return "发送失败", error
+    return f"{GATEWAY_LABELS[name]}：{_failure(detail)}", detail
+
+
+def _failure(detail: str) -> str:
+    """What went wrong, in Chinese, from the detail an HTTP gateway records."""
+    if found := _NO_ANSWER.match(detail):
+        return f"对方 {found.group(1)} 秒内未应答"
+    if not (found := _HTTP_STATUS.match(detail)):
+        return "无法连接对方服务"
+    code = int(found.group(1))
+    if code in (401, 403):
+        return f"对方拒绝了本平台的身份认证（状态码 {code}），请核对网关令牌"
+    if code == 429:
+        return f"对方限制发送频率（状态码 {code}）"
+    if code >= 500:
+        return f"对方服务暂不可用（状态码 {code}）"
+    return f"对方未接受该消息（状态码 {code}）"
 
 
 def outbox_counts(session: Session) -> dict[str, int]:

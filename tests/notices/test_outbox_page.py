@@ -2,6 +2,7 @@
 every gateway named in Chinese, and a resend button only where sending again means something."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 
@@ -102,10 +103,30 @@ def test_every_gateway_is_named_in_chinese(client, db):
         assert f"经 {listing.GATEWAY_LABELS[name]}" in cells[f"{i:03d}"], name
     assert "经 其他通道" in cells[f"{len(names):03d}"]
     assert "开发联动网关（未实际发送）" in cells["004"]  # the 110 handoffs' development gateway
-    for number, cell in cells.items():
-        if number != "050":
-            assert not re.search(r"[A-Za-z]", re.sub(r"<[^>]+>", "", cell)), cell  # no gateway id, no English
-    assert "语音电话网关：no answer within 5s" in cells["050"] and "voice-http" not in page
+    for cell in cells.values():
+        assert not re.search(r"[A-Za-z]", re.sub(r"<[^>]+>", "", cell)), cell  # no gateway id, no English
+    assert "语音电话网关：对方 5 秒内未应答" in cells["050"] and "voice-http" not in page
+
+
+@pytest.mark.parametrize(("stored", "shown_text"), [
+    ("http: HTTP 503 busy", "短信网关：对方服务暂不可用（状态码 503）"),
+    ("http: HTTP 401 bad token", "短信网关：对方拒绝了本平台的身份认证（状态码 401），请核对网关令牌"),
+    ("voice-http: HTTP 429", "语音电话网关：对方限制发送频率（状态码 429）"),
+    ("http: HTTP 400 {\"error\": \"bad phone\"}", "短信网关：对方未接受该消息（状态码 400）"),
+    ("http-110: [Errno 111] Connection refused", "紧急专线联动平台：无法连接对方服务"),
+    ("no gateway configured for voice", "未配置语音电话发送通道"),
+])
+def test_a_failure_is_said_in_chinese_with_the_providers_words_on_hover(client, db, stored, shown_text):
+    add(db, 1, status="failed", attempts=8, last_error=stored)
+    as_user(client, db, "admin")
+    page = client.get("/admin/notices").get_data(as_text=True)
+    error = re.search(r'<small class="err"( title="([^"]*)")?>([^<]*)</small>', page)
+    assert error.group(3) == shown_text
+    provider = stored.partition(": ")[2] if not stored.startswith("no gateway") else None
+    if provider:  # the provider's own answer, escaped, only on hover
+        assert html.unescape(error.group(2)) == f"对方返回：{provider}"
+    else:
+        assert error.group(1) is None
 
 
 def test_a_notice_never_tried_offers_no_resend(client, db):
