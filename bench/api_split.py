@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import flask.app  # noqa: E402
 import flask.ctx  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session as OrmSession  # noqa: E402
+from sqlalchemy.pool import Pool  # noqa: E402
 
 from bench import api_lifecycle as api  # noqa: E402
 from bench import lifecycle as L  # noqa: E402
@@ -84,9 +84,15 @@ def main() -> None:
                 (OrmSession, "commit", "commit (ORM flush, SQLite commit)")):
             part(owner, name, label)
 
-        @event.listens_for(Engine, "before_cursor_execute")
-        def _statement(*_):
+        def _statement(_sql):
             STATEMENTS[_STACK[-1]] += 1
+
+        # Every statement SQLite runs, whichever way it is sent (Core, the ORM, or the driver path of
+        # engine/common/driver.py, which no Core event sees), BEGIN and COMMIT included: traced on each connection
+        # the pool hands out from now on.
+        @event.listens_for(Pool, "checkout")
+        def _trace(dbapi_conn, _record, _proxy):
+            dbapi_conn.set_trace_callback(_statement)
 
         def rounds(loop) -> float:
             best = None
@@ -106,7 +112,7 @@ def main() -> None:
         sys.setprofile(_count_calls)
         api.api_loop(call, toks, L.CITIZEN, L.REPLY, lead, 5)
         sys.setprofile(None)
-        event.remove(Engine, "before_cursor_execute", _statement)
+        event.remove(Pool, "checkout", _trace)
         service = min(_service_loop(Session, n) for _ in range(3))
         raw = min(1 / L.raw_loop(n) for _ in range(3))
         engine.dispose()
@@ -115,7 +121,7 @@ def main() -> None:
     outside = sum(v for k, v in spent.items() if k not in inside)
     outside_calls = sum(v for k, v in CALLS.items() if k not in inside)
     print(f"{n} lifecycles of six requests, best of three; calls and statements per request from five more lifecycles")
-    print("| part of a request | ms | Python calls | SQL statements |")
+    print("| part of a request | ms | Python calls | SQL statements (BEGIN and COMMIT included) |")
     print("|---|---|---|---|")
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"| {label} | {seconds * per:.3f} | {CALLS[label] / 30:.0f} | {STATEMENTS[label] / 30:.2f} |")
