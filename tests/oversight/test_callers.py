@@ -91,6 +91,7 @@ def test_two_people_flag_intake_warns_and_registers_and_the_flag_is_lifted(clien
     r = post(client, "/intake", {**INTAKE, "citizen_phone": "139 0000 2222", "op": "history"})
     banner = text(r)
     assert "该号码已被标记为「骚扰」" in banner and "无实质诉求的按第六条第（九）项不予受理" in banner
+    assert "（有效至 2026-12-31）" in banner  # the flag's last day, as the office set it
     before = last_ticket(db).id
     r = post(client, "/intake", {**INTAKE, "citizen_phone": PHONE})
     assert r.status_code == 302  # a flag never drops a call
@@ -186,7 +187,10 @@ def test_the_caller_api(client, db, caller):
     assert r.status_code == 200 and r.get_json()["status_label"] == "生效中"
     r = client.post("/api/v1/tickets", json={k: v for k, v in INTAKE.items() if k != "scope"} | {
         "citizen_phone": PHONE}, headers=agent)
-    assert r.status_code == 201 and r.get_json()["caller_flags"][0]["kind_label"] == "恶意占线"
+    assert r.status_code == 201
+    shown = r.get_json()["caller_flags"]
+    assert [(f["kind_label"], f["reason"], f["ends"]) for f in shown] == [("恶意占线", "反复占线", "2026-12-31")]
+    assert shown[0]["guidance"]  # what the agent is to do with such a caller
     r = client.post(f"/api/v1/callers/flags/{flag_id}/referral", json={"organ": "河源市公安局", "law": "治安管理处罚法"},
                     headers=reviewer)
     assert r.status_code == 201 and "移" in r.get_json()["number"]
