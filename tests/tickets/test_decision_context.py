@@ -33,6 +33,12 @@ def section(page: str, element_id: str) -> str:
     return found.group(0) if found else ""
 
 
+def api_login(client, username: str) -> dict:
+    r = client.post("/api/v1/session", json={"username": username, "password": "demo12345"})
+    assert r.status_code == 200, r.json
+    return {"Authorization": f"Bearer {r.json['token']}"}
+
+
 # -- 3: the redo reply page says why ------------------------------------------------------------------------------
 
 def test_redo_reply_page_shows_the_dissatisfaction_the_finding_and_the_reply_redone(client, db, tickets):
@@ -122,11 +128,17 @@ def test_sign_page_of_a_city_decided_ticket_shows_the_decision_and_offers_no_ret
     r = post(client, url, {"op": "submit", "decision": "return", "return_reason": "非本单位职责",
                            "return_basis": "三定方案"})
     assert r.status_code == 400 and fresh(db, t.id).status == "signing"
-    with pytest.raises(Invalid) as err:  # the service refuses too (the API's path)
+    assert "该工单的承办单位已由市政府审定（第八条第四项），不能退回，请签收后办理" in text(r)
+    with pytest.raises(Invalid) as err:  # the service refuses too
         tickets.act("receiver", t, "sign", decision="return", return_reason="非本单位职责", return_basis="三定方案")
     assert err.value.message_zh == "该工单的承办单位已由市政府审定（第八条第四项），不能退回，请签收后办理"
-    ticket_page = text(client.get(f"/tickets/{t.id}"))
-    assert "签收" in ticket_page
+    api = api_login(client, "receiver")  # and the API offers only 签收, and refuses a return in Chinese
+    view = client.get(f"/api/v1/tickets/{t.id}", headers=api).json
+    assert [task["decisions"] for task in view["tasks"] if task["task"] == "sign"] == [{"sign": "签收"}]
+    r = client.post(f"/api/v1/tickets/{t.id}/tasks/sign", headers=api,
+                    json={"decision": "return", "return_reason": "非本单位职责", "return_basis": "三定方案"})
+    assert r.status_code == 400 and r.json["error"]["code"] == "return_city_decided"
+    as_user(client, db, "receiver")
     r = post(client, url, {"op": "submit", "decision": "sign"})
     assert r.status_code == 302 and fresh(db, t.id).status in ("co_handling", "handling")
 

@@ -62,7 +62,7 @@ def _sign(form, ticket, actor, now) -> dict:
     # A unit named by the city government's decision (市政府决定, Art. 8(4)) signs it; it may not return it.
     city = taskfacts.city_decision(db.session, ticket)
     if city is not None and window_open:
-        form.close_return()
+        form.close_return(taskfacts.CITY_DECIDED_NO_RETURN)
     return {"return_window_open": window_open, "city_decision": city, "accept_due": ticket.accept_due,
             "accept_yellow_at": ticket.accept_yellow_at, "accept_red_at": ticket.accept_red_at}
 
