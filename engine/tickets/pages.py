@@ -267,7 +267,7 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                     "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
                     "redo": t.redo_count > 0, "extension_days": waiting.get(t.id),
-                    "extension_refused": t.id in refused})
+                    "extension_refused": t.id in refused and not t.redo_count})
     # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
     rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
     out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))

@@ -62,7 +62,10 @@ def redo_basis(session: Session, ticket: Ticket) -> dict | None:
 
 def refused_extension(session: Session, ticket: Ticket) -> dict | None:
     """The ticket's extension request the office refused (不予延期): what was asked, why it was refused, and the
-    handling deadline that still applies. None when there is none."""
+    handling deadline that still applies. None when there is none, or once the ticket is redone (the redo has a
+    deadline of its own and no extension)."""
+    if ticket.redo_count:
+        return None
     req = session.scalar(select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id,
                                                         ExtensionRequest.decision == "deny"))
     if req is None:

@@ -78,6 +78,15 @@ def test_refused_extension_is_said_on_the_reply_page_and_tagged_in_the_inbox(cli
     inbox = text(client.get("/inbox"))
     card = re.search(rf'<li class="item[^"]*">\s*<div class="head"><a href="/tickets/{t.id}".*?</li>', inbox, re.S)
     assert card and "延期未获批准" in card.group(0) and due in card.group(0)
+    # Once redone, the refusal belongs to the first round: the redo has its own deadline and no extension.
+    tickets.act("handler", t, "reply", **REPLY)
+    tickets.act("reviewer", t, "review", decision="accept")
+    tickets.act("agent", t, "evaluate", intake_rating="satisfied", handling_rating="dissatisfied", method="callback",
+                comment=COMPLAINT)
+    tickets.act("reviewer", t, "redo_decision", kind="reasonable", reason=FINDING)
+    page = text(client.get(task_url(db, t, "reply")))
+    assert 'id="redo-basis"' in page and 'id="extension-refused"' not in page
+    assert "延期未获批准" not in text(client.get("/inbox"))
 
 
 # -- 6: the consultation's deadline on the worklist and the ticket page -------------------------------------------
