@@ -41,7 +41,7 @@ from engine.models import (
 )
 from engine.oversight import callers, request_extension
 
-from . import handoff
+from . import handoff, taskfacts
 from .evaluations import dissatisfied_of_round, record_evaluation
 
 # The statements of the hot path, built once (each action would otherwise rebuild and re-key them).
@@ -209,9 +209,10 @@ RETURN_CLOSED = "已超过1个工作日的退回期限，视同接受，不能�
 SIGN_DECISIONS = {"sign": "签收", "return": "退回"}
 
 
-def sign_decisions(ticket: Ticket, now: datetime) -> dict[str, str]:
-    """What the unit may still decide on its sign task: 签收 always, 退回 only within the return window."""
-    if return_window_open(ticket, now):
+def sign_decisions(ticket: Ticket, now: datetime, *, city_decided: bool = False) -> dict[str, str]:
+    """What the unit may still decide on its sign task: 签收 always, 退回 only within the return window and never
+    when the city government's decision named the unit (``city_decided``, see ``taskfacts.city_decision``)."""
+    if return_window_open(ticket, now) and not city_decided:
         return dict(SIGN_DECISIONS)
     return {"sign": SIGN_DECISIONS["sign"]}
 
@@ -232,6 +233,10 @@ def _sign(session, actor, ticket, task, data, now) -> Result:
     if not return_window_open(ticket, now):
         raise Invalid(RETURN_CLOSED, f"ticket {ticket.id}: return after window",
                       fields={"decision": "退回期限已过，只能签收"}, code="return_window_closed")
+    # Art. 8(4): the units the city government named after a joint review are settled; returning reopens nothing.
+    if taskfacts.city_decision(session, ticket) is not None:
+        raise Invalid(taskfacts.CITY_DECIDED_NO_RETURN, f"ticket {ticket.id}: return of a city-decided dispatch",
+                      fields={"decision": "市政府已审定由本单位承办，只能签收"}, code="return_city_decided")
     assignment = _lead_assignment(session, ticket)
     reason = _text(data, "return_reason", "退回理由", errors, max_len=2000)
     basis = _text(data, "return_basis", "退回的法律法规或文件依据", errors, max_len=2000)

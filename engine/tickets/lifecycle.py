@@ -43,6 +43,7 @@ from . import (
     handlers,  # noqa: F401  (register the form-key handlers)
     handoff,
     matter,
+    taskfacts,
     writes,
 )
 from .ready import start_clocks
@@ -325,6 +326,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
     if not together:
         writes.delete_tasks(session, ticket.id, gone)
     rows = []
+    # A consulted department's opinion (主管部门意见) is due by the joint review's own date, not a ticket column.
+    consult = taskfacts.consult_due(session, ticket) if any(t.form_key == "jr_consult" for t in new) else None
     for t in new:
         if matter_reply and t.bpmn_id == "evaluate":
             continue
@@ -333,7 +336,8 @@ def save_instance(session, ticket: Ticket, inst: Instance, actor: Actor, now: da
         rows.append({
             "ticket_id": ticket.id, "task_uuid": t.uuid, "bpmn_id": t.bpmn_id, "title": t.title, "role": t.role,
             "unit_id": unit, "form_key": t.form_key, "ready_at": now, "supervision_id": None,
-            "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else None})
+            "due_at": getattr(ticket, due_col) if due_col in DUE_COLUMNS else consult if t.form_key == "jr_consult"
+            else None})
     if not together:
         writes.insert_tasks(session, rows)
     if matter_reply:

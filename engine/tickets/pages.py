@@ -33,6 +33,7 @@ from engine.models import (
 )
 from engine.workflow.bundle import TaskInfo
 
+from . import taskfacts
 from .queries import task_dict
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -216,8 +217,8 @@ def clocks_in_force(session: Session, ticket: Ticket) -> list[dict]:
     """The deadlines that apply in the ticket's state, each with how it was computed (extension and redo
     included), in Chinese: ``[{stage, label, due, summary, provisional}]``."""
     wanted = IN_FORCE.get(ticket.status, ())
-    if not wanted:
-        return []
+    if not wanted:  # a joint review's consultation has a deadline of its own
+        return taskfacts.consult_clock(session, ticket) if ticket.status == "joint_review" else []
     clocks = deadlines.compute_clocks(session, ticket, deadlines.named_calendar(session))
     out = []
     for stage in wanted:
@@ -257,14 +258,16 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
     # An extension asked for and not yet decided: the reply waits for the office (Art. 10(5), 13).
     waiting = dict(session.execute(select(ExtensionRequest.ticket_id, ExtensionRequest.days).where(
         ExtensionRequest.ticket_id.in_(ids), ExtensionRequest.decision.is_(None))).all()) if ids else {}
+    refused = taskfacts.refused_extensions(session, ids)  # 延期未获批准: the original deadline still applies
     out = []
     for t in tickets:
-        own = [task_dict(p, t) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
+        own = [task_dict(p, t, session) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
         out.append({"ticket_id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
                     "category": t.category, "status": t.status, "status_label": TicketStatus(t.status).label,
                     "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
-                    "redo": t.redo_count > 0, "extension_days": waiting.get(t.id)})
+                    "redo": t.redo_count > 0, "extension_days": waiting.get(t.id),
+                    "extension_refused": t.id in refused and not t.redo_count})
     # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
     rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
     out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))

@@ -15,7 +15,7 @@ from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Cha
 from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, TaskProjection, Ticket, Unit
 from engine.oversight import facts as oversight_facts
 
-from . import history, privacy
+from . import history, privacy, taskfacts
 from .handlers import return_window_open, sign_decisions
 from .handoff import handoff_view
 
@@ -50,15 +50,23 @@ def worklist(session: Session, actor: Actor, limit: int = 100, offset: int = 0) 
     q = q.where(TaskProjection.unit_id.is_(None) if actor.role.is_office else TaskProjection.unit_id == actor.unit_id)
     q = q.order_by(TaskProjection.due_at.is_(None), TaskProjection.due_at, TaskProjection.id)
     q = q.limit(limit).offset(offset)
-    return [task_dict(p, t) for p, t in session.execute(q).all()]
+    return [task_dict(p, t, session) for p, t in session.execute(q).all()]
 
 
-def task_dict(p: TaskProjection, t: Ticket) -> dict:
+def task_due(session: Session, p: TaskProjection, t: Ticket) -> datetime | None:
+    """The task's deadline: its projected one, or, for a consultation projected before it carried one, the joint
+    review's 主管部门意见 deadline."""
+    if p.due_at is None and p.form_key == "jr_consult" and session is not None:
+        return taskfacts.consult_due(session, t)
+    return p.due_at
+
+
+def task_dict(p: TaskProjection, t: Ticket, session: Session | None = None) -> dict:
     return {"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
             "ticket_id": t.id, "ticket_number": t.number, "ticket_type": t.ticket_type,
             "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)], "status": t.status,
             "status_label": TicketStatus(t.status).label, "category": t.category, "unit_id": p.unit_id,
-            "ready_at": iso(p.ready_at), "due_at": iso(p.due_at), "provisional": t.deadline_provisional}
+            "ready_at": iso(p.ready_at), "due_at": iso(task_due(session, p, t)), "provisional": t.deadline_provisional}
 
 
 def timeline(session: Session, ticket_id: int) -> list[dict]:
@@ -113,6 +121,10 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
     evaluations = session.scalars(select(Evaluation).where(Evaluation.ticket_id == ticket.id)
                                   .order_by(Evaluation.id)).all()
     files = for_ticket(session, ticket.id, hide_citizen=not reveal)  # the citizen's own files masked like the phone
+    # Parallel tasks (协办, 主管部门意见) are told apart by their unit's name.
+    task_units = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_(
+        {p.unit_id for p in tasks if p.unit_id} - set(units))))} | units
+    city_decided = any(p.form_key == "sign" for p in tasks) and taskfacts.city_decision(session, ticket) is not None
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
         "status_label": TicketStatus(ticket.status).label,
@@ -153,9 +165,12 @@ def ticket_view(session: Session, actor: Actor, ticket: Ticket, now: datetime, *
                          "method": e.method, "evaluated_at": iso(e.evaluated_at), "comment": e.comment,
                          "redo_reasonable": e.redo_reasonable, "redo_reason": e.redo_reason} for e in evaluations],
         "tasks": [{"task_id": p.task_uuid, "task": p.bpmn_id, "title": p.title, "form_key": p.form_key,
-                   "role": p.role, "unit_id": p.unit_id, "due_at": iso(p.due_at), "can_act": can_act(actor, p),
-                   # what the sign task still offers: 退回 only within the return window (Art. 10(1))
-                   **({"decisions": sign_decisions(ticket, now)} if p.form_key == "sign" else {})}
+                   "role": p.role, "unit_id": p.unit_id, "unit": task_units.get(p.unit_id),
+                   "due_at": iso(task_due(session, p, ticket)), "can_act": can_act(actor, p),
+                   # what the sign task still offers: 退回 only within the return window (Art. 10(1)) and not
+                   # after the city government named the unit (Art. 8(4))
+                   **({"decisions": sign_decisions(ticket, now, city_decided=city_decided)}
+                      if p.form_key == "sign" else {})}
                   for p in tasks],
         "attachments": files, "timeline": link_timeline(timeline(session, ticket.id), files),
     }

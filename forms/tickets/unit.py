@@ -19,10 +19,11 @@ class SignDecision(Radio):
     """签收或退回; once the return window has closed a posted 退回 gets the reason, not "invalid choice"."""
 
     closed = False
+    closed_reason = RETURN_CLOSED
 
     def pre_validate(self, form):
         if self.closed and self.data == "return":
-            raise StopValidation(RETURN_CLOSED)
+            raise StopValidation(self.closed_reason)
         super().pre_validate(form)
 
 
@@ -33,10 +34,11 @@ class SignForm(CommandForm):
     return_reason = text("退回理由", 2000, required=False, area=True)
     return_basis = text("退回的法律法规或文件依据", 2000, required=False, area=True)
 
-    def close_return(self) -> None:
-        """Past the 1-WD window the unit is deemed to have accepted: only 签收 remains (the task stays open)."""
+    def close_return(self, reason: str = RETURN_CLOSED) -> None:
+        """Past the 1-WD window the unit is deemed to have accepted, or the city government named the unit: only
+        签收 remains (the task stays open); a posted 退回 is told ``reason``."""
         self.decision.choices = [c for c in self.decision.choices if c.value != "return"]
-        self.decision.closed = True
+        self.decision.closed, self.decision.closed_reason = True, reason
         del self.return_reason
         del self.return_basis
 

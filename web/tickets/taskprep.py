@@ -12,7 +12,7 @@ from engine.common import Actor
 from engine.domain.calendar import TZ
 from engine.models import TaskProjection, Ticket
 from engine.oversight import extension_refusal
-from engine.tickets import pages, queries, return_window_open
+from engine.tickets import pages, queries, return_window_open, taskfacts
 
 from ..extensions import db
 from ..matching.panels import dispatch_suggestions
@@ -59,7 +59,11 @@ def _sign(form, ticket, actor, now) -> dict:
     if not window_open:
         form.close_return()
     # Past the window the task stays open: the page says when the 黄牌 and 红牌 of the 签收 clock fall.
-    return {"return_window_open": window_open, "accept_due": ticket.accept_due,
+    # A unit named by the city government's decision (市政府决定, Art. 8(4)) signs it; it may not return it.
+    city = taskfacts.city_decision(db.session, ticket)
+    if city is not None and window_open:
+        form.close_return(taskfacts.CITY_DECIDED_NO_RETURN)
+    return {"return_window_open": window_open, "city_decision": city, "accept_due": ticket.accept_due,
             "accept_yellow_at": ticket.accept_yellow_at, "accept_red_at": ticket.accept_red_at}
 
 
@@ -79,7 +83,10 @@ def _reply(form, ticket, actor, now) -> dict:
     if no_extension:
         form.close_extension()
     return {"sent_back": sent_back, "no_extension": no_extension,
-            "co_opinions": queries.co_opinions(db.session, ticket.id)}
+            "co_opinions": queries.co_opinions(db.session, ticket.id),
+            # why the ticket is redone (Art. 15), and an extension the office refused (the old deadline holds)
+            "redo": taskfacts.redo_basis(db.session, ticket),
+            "refused_extension": taskfacts.refused_extension(db.session, ticket)}
 
 
 @prepares("review")
