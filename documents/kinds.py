@@ -25,12 +25,13 @@ REFUSAL_REASONS: dict[int, str] = {
     11: "其他不予受理的事项",
 }
 
-#: Art. 18: why a ticket is supervised -> (short label, article wording, item number).
+#: Art. 18: why a ticket is supervised -> (short label, article wording, item number). The short labels are the
+#: pages' own (督办类别 on the notice reads as the supervision list does); "other" is the office's own decision.
 SUPERVISION_REASONS: dict[str, tuple[str, str, int]] = {
     "leader_instruction": ("领导批示", "市领导批示或交办的事项", 1),
     "red_card": ("红牌", "时限督办，红牌发出后随即进入工单督办环节", 2),
-    "repeated": ("集中反映", "多次或者集中反映的合理合法事项", 3),
-    "other": ("其他", "其他需要督办的事项", 4),
+    "repeated": ("重复或集中反映", "多次或者集中反映的合理合法事项", 3),
+    "other": ("督办员决定", "其他需要督办的事项", 4),
 }
 
 #: The 书面说明's second section, worded by why the ticket was supervised (the 督办通知单's reason code): only a red

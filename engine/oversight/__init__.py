@@ -6,7 +6,7 @@ Importing this package registers the handlers of the joint-review and supervisio
 ``engine.common``, ``engine.notices``, ``engine.docstore``, ``engine.clocks``, ``engine.attachments`` (the files a
 supervision answer brings, listed in its 书面说明) and the layers below them.
 """
-from . import accountability, callers, extensions, facts, handlers, supervision
+from . import accountability, callers, evidence, extensions, facts, handlers, supervision
 from .accountability import detect_candidates
 from .extensions import extension_refusal, request_extension
 from .supervision import (
@@ -20,5 +20,5 @@ from .supervision import (
 )
 
 __all__ = ["REASON_LABELS", "RepeatRule", "accountability", "callers", "complete_supervision_task", "detect_candidates",
-           "extension_refusal", "extensions", "facts", "flag_overdue", "handlers", "open_supervision",
+           "evidence", "extension_refusal", "extensions", "facts", "flag_overdue", "handlers", "open_supervision",
            "request_extension", "supervise_repeated", "supervision", "take_red_cards"]

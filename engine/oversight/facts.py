@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.common import calendar, iso, rules_for
+from engine.common import Actor, calendar, iso, rules_for
+from engine.docstore import documents_for_ticket
 from engine.domain import timelimits as tl
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.domain.states import METHOD_LABELS, RATING_LABELS, EvaluationMethod, Rating
@@ -135,7 +136,8 @@ def joint_review_facts(session: Session, ticket: Ticket) -> dict:
 
 # -- supervision (督办) ---------------------------------------------------------------------------------------------
 
-def _supervision_dict(session: Session, sup: Supervision, people: dict, units: dict, docs: dict) -> dict:
+def _supervision_dict(session: Session, sup: Supervision, people: dict, units: dict, docs: dict,
+                      by_number: dict[str, int]) -> dict:
     opener = people.get(sup.opened_by_id) or SYSTEM_OPENERS.get(sup.reason, "系统")
     rounds = [dict(r) for r in sup.rounds or []]
     if not rounds and sup.replied_at is not None:  # answered before answers were kept round by round
@@ -143,6 +145,7 @@ def _supervision_dict(session: Session, sup: Supervision, people: dict, units: d
                    "replied_at": iso(sup.replied_at), "late": sup.replied_late}]
     for r in rounds:
         r["decision_label"] = DECISION_LABELS.get(r.get("decision") or "")
+        r["document_id"] = by_number.get(r.get("document") or "")
     return {"id": sup.id, "reason": sup.reason, "reason_label": REASON_LABELS.get(sup.reason, sup.reason),
             "instruction": sup.instruction, "instructed_by": sup.instructed_by, "note": sup.note,
             "opened_by": opener, "opened_at": iso(sup.opened_at), "due_at": iso(sup.due_at),
@@ -154,8 +157,13 @@ def _supervision_dict(session: Session, sup: Supervision, people: dict, units: d
             "overdue_flagged_at": iso(sup.overdue_flagged_at), "closed_at": iso(sup.closed_at)}
 
 
-def supervisions_of(session: Session, ticket_id: int, only: int | None = None) -> list[dict]:
-    """The ticket's supervisions, oldest first (or just supervision ``only``)."""
+def supervisions_of(session: Session, ticket_id: int, only: int | None = None, actor: Actor | None = None
+                    ) -> list[dict]:
+    """The ticket's supervisions, oldest first (or just supervision ``only``).
+
+    Each answer's 书面说明 carries its document (``document_id``) for a link; with ``actor``, only a document the
+    actor may open (the archive's own rule), so nobody is shown a link that leads to a refusal.
+    """
     q = select(Supervision).where(Supervision.ticket_id == ticket_id)
     if only is not None:
         q = q.where(Supervision.id == only)
@@ -165,7 +173,12 @@ def supervisions_of(session: Session, ticket_id: int, only: int | None = None) -
     doc_ids = {i for s in sups for i in (s.notice_document_id, s.explanation_document_id) if i}
     docs = {d.id: {"id": d.id, "number": d.number} for d in session.scalars(
         select(IssuedDocument).where(IssuedDocument.id.in_(doc_ids)))} if doc_ids else {}
-    return [_supervision_dict(session, s, people, units, docs) for s in sups]
+    by_number: dict[str, int] = {}
+    if actor is not None or any(r.get("document") for s in sups for r in s.rounds or []):
+        by_number = {d["number"]: d["id"] for d in documents_for_ticket(session, ticket_id, actor)}
+    if actor is not None:  # the notice's link follows the same rule
+        docs = {i: d for i, d in docs.items() if by_number.get(d["number"]) == i}
+    return [_supervision_dict(session, s, people, units, docs, by_number) for s in sups]
 
 
 # -- redo adjudication (重办审定) -------------------------------------------------------------------------------------

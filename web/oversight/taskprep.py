@@ -63,7 +63,7 @@ def _jr_proposal(form, ticket, actor, now, proj) -> dict:
 
 @prepares("supervision_reply", "supervision_check")
 def _supervision(form, ticket, actor, now, proj) -> dict:
-    found = facts.supervisions_of(db.session, ticket.id, only=proj.supervision_id)
+    found = facts.supervisions_of(db.session, ticket.id, only=proj.supervision_id, actor=actor)
     return {"supervision": found[0] if found else None}
 
 

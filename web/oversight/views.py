@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.common import Invalid, NotFound, transaction
 from engine.domain.roles import Role
 from engine.models import AccountabilityCase, Supervision, Ticket, Unit, User
-from engine.oversight import REASON_LABELS, open_supervision
+from engine.oversight import REASON_LABELS, evidence, open_supervision
 from engine.oversight import accountability as acc
 from engine.tickets import pages
 from forms.base import blank, options
@@ -85,9 +85,10 @@ def new_supervision():
 # -- accountability ----------------------------------------------------------------------------------------------
 
 def _case_row(c: AccountabilityCase, units: dict[int, str], numbers: dict[int, str]) -> dict:
+    tickets = [(tid, numbers[tid]) for tid in c.ticket_ids or [] if tid in numbers]
     return {"c": c, "situation": acc.SITUATIONS.get(c.situation, str(c.situation)),
-            "unit": units.get(c.unit_id, "—"), "status": STATUS_LABELS.get(c.status, c.status),
-            "tickets": [(tid, numbers.get(tid, str(tid))) for tid in c.ticket_ids or []]}
+            "unit": units.get(c.unit_id, "—"), "status": STATUS_LABELS.get(c.status, c.status), "tickets": tickets,
+            "title": evidence.case_title(c.situation, [n for _, n in tickets], units.get(c.unit_id))}
 
 
 def _lookups(cases: list[AccountabilityCase]) -> tuple[dict, dict]:
@@ -198,7 +199,8 @@ def _render_case(case_id: int, forms: dict | None = None, message: str | None = 
     if case.document_id and "docs_archive.show" in current_app.view_functions:
         doc_url = url_for("docs_archive.show", doc_id=case.document_id)
     return render_template("oversight/case.html", row=_case_row(case, units, numbers), forms=forms or _forms(),
-                           may_act=role() in CASE_ROLES, doc_url=doc_url, names=names, message=message), status
+                           may_act=role() in CASE_ROLES, doc_url=doc_url, names=names, message=message,
+                           evidence=evidence.case_evidence(db.session, case, actor(), now())), status
 
 
 @bp.get("/accountability/<int:case_id>")
