@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from documents.render import format_when_text
 from engine.common import Invalid
 from engine.domain.roles import ROLE_LABELS, Role
 from engine.models import Assignment, AuditLog, IssuedDocument, JointReview, Unit, User
@@ -65,7 +66,7 @@ def _unit_names(session: Session, ids) -> dict[int, str]:
 
 
 def _returns_text(session: Session, ticket_id: int) -> list[str]:
-    return [f"{r['unit']}于{r['returned_at']:%Y年%m月%d日%H时%M分}申请退回，理由：{r['reason'] or '未填写'}"
+    return [f"{r['unit']}于{format_when_text(r['returned_at'])}申请退回，理由：{r['reason'] or '未填写'}"
             f"{'；依据：' + r['basis'] if r['basis'] else ''}" for r in ticket_returns(session, ticket_id)]
 
 
@@ -74,8 +75,8 @@ def _opinions(jr: JointReview) -> list[dict]:
 
 
 def _opinion_line(o: dict) -> str:
-    when = local(_instant(o.get("at")))
-    return f"{o.get('unit') or '主管部门'}（书面意见{'，' + format(when, '%Y年%m月%d日%H时%M分') if when else ''}）：" \
+    when = _instant(o.get("at"))
+    return f"{o.get('unit') or '主管部门'}（书面意见{'，' + format_when_text(local(when)) if when else ''}）：" \
            f"{o['opinion']}"
 
 
