@@ -198,8 +198,10 @@ def issue():
     kind = request.form.get("kind") or ""
     number = (request.form.get("ticket_no") or "").strip()[:32]
     try:
-        if kind not in _issue_kinds(a):
+        if kind not in FROM_TICKET:
             raise Invalid("请选择要出具的公文种类", f"issue from archive with kind {kind!r}")
+        if kind not in _issue_kinds(a):
+            raise Invalid("您无权出具该公文", f"{a.label} may not issue {kind} from the archive")
         if not number:
             raise Invalid("请填写工单编号", "issue from archive without a ticket number")
         with transaction(db.session):
@@ -211,8 +213,6 @@ def issue():
             gathered = facts.for_ticket(db.session, kind, ticket.id, **options)
             doc = docs.issue(db.session, gathered, a, now(), office_defaults(current_app))
     except ServiceError as exc:
-        if exc.status == 403:
-            raise
         flash(exc.message_zh, "error")
         back = ".returns" if request.form.get("from") == "returns" else ".index"
         return redirect(url_for(back, ticket_no=number or None))
