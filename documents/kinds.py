@@ -175,7 +175,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "joint_review_minutes", "联合审定纪要", "审",
-        ("ticket_no", "content_summary", "meeting_at", "place", "chair", "attendees", "dispute", "discussion",
+        ("ticket_no", "content_summary", "meeting_at", "chair", "attendees", "dispute", "discussion",
          "outcome"),
         "Minutes of a joint review that settles the lead and co-handling units of a disputed ticket (Art. 8(4)).",
         _requires_when("outcome", JOINT_REVIEW_OUTCOMES, {"settled": ("lead_unit",)}),
@@ -183,7 +183,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "proposed_opinion", "拟办意见", "拟",
         ("addressee", "ticket_no", "content_summary", "units_positions", "review_number", "proposal",
-         "proposed_lead_unit", "signer"),
+         "signer"),
         "The office's proposed handling opinion to the city government when a joint review fails (Art. 8(4)).",
     ),
     Kind(

@@ -4,7 +4,7 @@ per kind and year, keeping each PDF unchanged, voiding with a reason, the archiv
 May import ``engine.common``, the layers below it and ``documents`` (the renderer); every capability that issues a
 document imports it.
 """
-from . import archive, batches, facts
+from . import archive, batches, facts, joint
 from .archive import (
     DEFAULT_OFFICE_SHORT,
     ISSUE_ROLES,
@@ -13,9 +13,11 @@ from .archive import (
     documents_for_ticket,
     heading,
     issue_document,
+    issue_for_ticket,
     next_number,
     next_seq,
 )
 
 __all__ = ["DEFAULT_OFFICE_SHORT", "ISSUE_ROLES", "archive", "batches", "configure_heading", "document_view",
-           "documents_for_ticket", "facts", "heading", "issue_document", "next_number", "next_seq"]
+           "documents_for_ticket", "facts", "heading", "issue_document", "issue_for_ticket", "joint", "next_number",
+           "next_seq"]

@@ -21,7 +21,7 @@ from engine.domain.calendar import TZ
 from engine.domain.roles import Role
 from engine.models import DocumentCounter, IssuedDocument, Ticket, Unit
 
-from .facts import Facts
+from .facts import Facts, for_ticket
 from .labels import fact_label
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,12 @@ VOID_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN})
 #: Kinds a unit writes itself; a unit user may issue them for its own unit only.
 UNIT_KINDS = frozenset({"return_explanation", "written_explanation"})
 #: Kinds of which a ticket (and unit) has at most one live document: void the wrong one, then issue again.
-ONE_PER_TICKET = frozenset({"refusal_notice", "return_explanation", "extension_form", "redo_notice"})
+ONE_PER_TICKET = frozenset({"refusal_notice", "extension_form", "redo_notice"})
+#: Kinds of which a ticket has one live document per occasion, told apart by one of their facts: each return (its
+#: instant) has its own 退回说明, each joint review (the instant it was opened) its own minutes and proposal.
+ONE_PER_OCCASION = {"return_explanation": ("returned_at", "该次退回"),
+                    "joint_review_minutes": ("opened_at", "该次联合审定"),
+                    "proposed_opinion": ("opened_at", "该次联合审定")}
 #: Kinds only the office and the unit concerned may read, even where the ticket is shared.
 UNIT_PRIVATE_KINDS = frozenset({"accountability_proposal"})
 STATUS_LABELS = {"issued": "有效", "void": "已作废"}
@@ -122,13 +127,15 @@ def next_number(session: Session, kind: str, now: datetime, office_short: str | 
     return format_number(office_short or heading()["office_short"], spec.abbr, year, next_seq(session, spec.code, year))
 
 
-def _refuse_duplicate(session: Session, kind: Kind, ticket_id: int, unit_id: int | None) -> None:
+def _refuse_duplicate(session: Session, kind: Kind, ticket_id: int, unit_id: int | None, facts: Mapping) -> None:
     same_unit = IssuedDocument.unit_id.is_(None) if unit_id is None else IssuedDocument.unit_id == unit_id
-    number = session.scalar(select(IssuedDocument.number).where(
+    key, occasion = ONE_PER_OCCASION.get(kind.code, (None, "该工单"))
+    live = session.execute(select(IssuedDocument.number, IssuedDocument.facts).where(
         IssuedDocument.kind == kind.code, IssuedDocument.ticket_id == ticket_id, same_unit,
-        IssuedDocument.status == "issued"))
+        IssuedDocument.status == "issued").order_by(IssuedDocument.id)).all()
+    number = next((n for n, kept in live if key is None or (kept or {}).get(key) == facts.get(key)), None)
     if number is not None:
-        raise Conflict(f"该工单已出具{kind.title}（{number}），如需重新出具请先作废原文",
+        raise Conflict(f"{occasion}已出具{kind.title}（{number}），如需重新出具请先作废原文",
                        f"{kind.code} already issued for ticket {ticket_id} as {number}", code="already_issued")
 
 
@@ -170,8 +177,8 @@ def issue_document(session: Session, kind: str, context: Mapping, actor: Actor, 
                       fields={key: f"请填写{fact_label(key)}" for key in missing})
 
     counter = _lock_counter(session, spec.code, local.year)
-    if ticket_id is not None and spec.code in ONE_PER_TICKET:
-        _refuse_duplicate(session, spec, ticket_id, unit_id)
+    if ticket_id is not None and (spec.code in ONE_PER_TICKET or spec.code in ONE_PER_OCCASION):
+        _refuse_duplicate(session, spec, ticket_id, unit_id, facts)
     seq = counter.last_seq + 1
     facts["number"] = format_number(facts.get("office_short") or DEFAULT_OFFICE_SHORT, spec.abbr, local.year, seq)
     if annexes:
@@ -364,6 +371,15 @@ def issue(session: Session, facts: Facts, actor: Actor, now: datetime, defaults:
     """
     context = {**(defaults or {}), **facts.context}
     return issue_document(session, facts.kind, context, actor, now, ticket_id=facts.ticket_id, unit_id=facts.unit_id)
+
+
+def issue_for_ticket(session: Session, kind: str, ticket_id: int, actor: Actor, now: datetime, **options
+                     ) -> IssuedDocument:
+    """Build a ticket-bound kind's facts from the ticket's rows and issue it (a step that produces its document).
+
+    :raises: as :func:`engine.docstore.facts.for_ticket` and :func:`issue_document`.
+    """
+    return issue(session, for_ticket(session, kind, ticket_id, **options), actor, now)
 
 
 def archive_units(session: Session, actor: Actor) -> list[tuple[int, str]]:

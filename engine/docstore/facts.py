@@ -1,8 +1,9 @@
 """Gather the facts a formal document rests on from the database, as plain dicts ready for ``documents``.
 
-Ticket-bound kinds (工单办理单, 不予受理告知, 退回说明, 延期申请审批单, 重办通知) are built from the ticket's own
-rows; every other kind is issued from the values its process or the office passes (:func:`from_values`). Instants
-are given in Beijing time, citizens' names and phones masked where the document is not addressed to the citizen.
+Ticket-bound kinds (工单办理单, 不予受理告知, 退回说明, 延期申请审批单, 重办通知, and in :mod:`.joint`
+联合审定纪要 and 拟办意见) are built from the ticket's own rows; every other kind is issued from the values its
+process or the office passes (:func:`from_values`). Instants are given in Beijing time, citizens' names and
+phones masked where the document is not addressed to the citizen.
 """
 from __future__ import annotations
 
@@ -197,7 +198,8 @@ def refusal_notice(session: Session, ticket_id: int, *, contact: Mapping | str |
 # --- 退回说明 ----------------------------------------------------------------------------------------------------
 
 def return_explanation(session: Session, ticket_id: int, assignment_id: int | None = None) -> Facts:
-    """Facts of a 退回说明: the unit's reason and basis for returning the ticket (the latest return by default).
+    """Facts of a 退回说明: the unit's reason and basis for returning the ticket (the latest return by default; each
+    return has its own, ``assignment_id`` names which).
 
     :raises Invalid: when the ticket (or that assignment) was never returned.
     """
@@ -330,12 +332,22 @@ def from_values(session: Session, kind: str, values: Mapping, *, ticket_id: int 
     return Facts(code, dict(values), ticket_id, unit_id)
 
 
+def _joint(name: str) -> Callable[..., Facts]:
+    def build(session: Session, ticket_id: int, **options) -> Facts:
+        from . import joint  # joint builds on this module's helpers
+
+        return getattr(joint, name)(session, ticket_id, **options)
+    return build
+
+
 TICKET_BUILDERS: dict[str, Callable[..., Facts]] = {
     "ticket_record": ticket_record,
     "refusal_notice": refusal_notice,
     "return_explanation": return_explanation,
     "extension_form": extension_form,
     "redo_notice": redo_notice,
+    "joint_review_minutes": _joint("joint_review_minutes"),
+    "proposed_opinion": _joint("proposed_opinion"),
 }
 
 

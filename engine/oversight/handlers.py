@@ -23,6 +23,7 @@ from engine.common import (
     unit_field,
     units_field,
 )
+from engine.docstore import issue_for_ticket
 from engine.domain import timelimits as tl
 from engine.models import JointReview, Supervision, TaskProjection, Ticket, Unit
 
@@ -66,7 +67,9 @@ def _jr_proposal(session, actor, ticket, task, data, now) -> Result:
     fail(errors, "proposed opinion")
     jr = open_joint_review(session, ticket, now)
     jr.proposal = proposal
-    return {}, "jr_proposal", {}
+    # The proposal the city government decides on, printed and numbered; signed by the one who wrote it.
+    doc = issue_for_ticket(session, "proposed_opinion", ticket.id, actor, now, signer=actor.name)
+    return {}, "jr_proposal", {"document": doc.number}
 
 
 @handler("jr_city_decision")
@@ -150,11 +153,14 @@ def _joint_decision(session, actor, ticket, task, data, now) -> Result:
     fail(errors, "joint decision")
     jr = open_joint_review(session, ticket, now)
     jr.outcome, jr.decision_text, jr.decided_at = outcome, decision, now
+    if lead is not None:
+        jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
+    # The review's minutes, printed and numbered once its decision is made (an escalation's minutes say so).
+    doc = issue_for_ticket(session, "joint_review_minutes", ticket.id, actor, now)
     detail = {"outcome": outcome, "lead_unit": lead.name if lead else None, "co_units": [u.name for u in cos],
-              "decision": decision}
+              "decision": decision, "document": doc.number}
     if lead is None:  # escalated: the city government will name the units
         return {"jr_outcome": outcome, "joint_lead_unit": None, "joint_co_units": []}, "joint_decision", detail
-    jr.lead_unit_id, jr.co_unit_ids = lead.id, [u.id for u in cos]
     detail["round"] = dispatch_round(session, ticket, actor, lead, cos, now)
     return {"jr_outcome": outcome, **_decided_units(lead, cos)}, "joint_decision", detail
 

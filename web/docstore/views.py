@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, flash, jsonify, redir
 from documents import KINDS, get_kind
 from engine.common import Actor, Invalid, ServiceError, session_factory, transaction
 from engine.docstore import archive as docs
-from engine.docstore import batches, facts
+from engine.docstore import batches, facts, joint
 from engine.domain.calendar import TZ
 from engine.tickets import queries
 
@@ -22,12 +22,26 @@ from ..security import current_user, login_required, now
 bp = Blueprint("docs_archive", __name__, url_prefix="/documents")
 PAGE_SIZE = 50
 #: Kinds the archive page can issue straight from a ticket number (their facts come from the ticket).
-FROM_TICKET = ("ticket_record", "refusal_notice", "return_explanation", "extension_form", "redo_notice")
+FROM_TICKET = ("ticket_record", "refusal_notice", "return_explanation", "extension_form", "redo_notice",
+               "joint_review_minutes", "proposed_opinion")
+#: Of those, the kinds a unit issues for itself (its own return's 退回说明).
+UNIT_FROM_TICKET = ("return_explanation",)
 _executor_lock = threading.Lock()
 
 
 def _actor() -> Actor:
     return Actor.of_user(current_user())
+
+
+def _unit_of(a: Actor) -> int | None:
+    """The unit a unit user issues for; None for the office (and for anyone else)."""
+    return a.unit_id if a.role is not None and a.role.is_unit else None
+
+
+def _issue_kinds(a: Actor) -> tuple[str, ...]:
+    if a.role in docs.ISSUE_ROLES:
+        return FROM_TICKET
+    return UNIT_FROM_TICKET if _unit_of(a) is not None else ()
 
 
 def office_defaults(app: Flask) -> dict:
@@ -102,6 +116,7 @@ def index():
         "docstore/index.html", rows=rows, total=total, page=page, pages=max(1, (total - 1) // PAGE_SIZE + 1),
         filters=filters, args=_query_args(filters), kinds=KINDS, units=docs.archive_units(db.session, a),
         statuses=docs.STATUS_LABELS, presets=_presets(), may_issue=a.role in docs.ISSUE_ROLES,
+        unit_issue=a.role not in docs.ISSUE_ROLES and _unit_of(a) is not None,
         issue_kinds=[get_kind(code) for code in FROM_TICKET], batches=batches.list_batches(db.session, a, limit=5))
 
 
@@ -140,25 +155,67 @@ def void(doc_id: int):
     return redirect(url_for(".show", doc_id=doc_id))
 
 
+@bp.get("/returns")
+@login_required
+def returns():
+    """A ticket's returns, each with its own 退回说明 (issued, or a button to issue it); a unit sees its own."""
+    a = _actor()
+    number = (request.args.get("ticket_no") or "").strip()[:32]
+    if UNIT_FROM_TICKET[0] not in _issue_kinds(a):
+        return redirect(url_for(".index"))
+    rows, ticket = [], None
+    if number:
+        try:
+            ticket = queries.find_by_number(db.session, a, number)
+            rows = joint.ticket_returns(db.session, ticket.id, _unit_of(a))
+        except ServiceError as exc:
+            flash(exc.message_zh, "error")
+    ticket_url = url_for("tickets.show", ticket_id=ticket.id) \
+        if ticket is not None and "tickets.show" in current_app.view_functions else None
+    return render_template("docstore/returns.html", number=number, ticket=ticket, rows=rows, ticket_url=ticket_url,
+                           own_unit=_unit_of(a) is not None and a.role not in docs.ISSUE_ROLES)
+
+
+def _return_options(a: Actor, ticket_id: int) -> dict | None:
+    """Which return a 退回说明 is for: the one asked for (第几次退回), else the only one; None when there is a
+    choice to make. A unit chooses among its own returns only."""
+    rows = joint.ticket_returns(db.session, ticket_id, _unit_of(a))
+    asked = _int("return_no")
+    if asked is not None:
+        rows = [r for r in rows if r["no"] == asked]
+    if not rows:
+        raise Invalid("本单位没有退回该工单，不能出具退回说明" if _unit_of(a) is not None and asked is None
+                      else "该工单没有这次退回，不能出具退回说明", f"ticket {ticket_id}: no return {asked}")
+    return {"assignment_id": rows[0]["assignment_id"]} if len(rows) == 1 else None
+
+
 @bp.post("/issue")
 @login_required
 def issue():
-    """Issue a ticket's 工单办理单, 不予受理告知, 退回说明, 延期申请审批单 or 重办通知 by its ticket number."""
+    """Issue a ticket's 工单办理单, 不予受理告知, 退回说明 (of one return), 延期申请审批单, 重办通知, 联合审定纪要 or
+    拟办意见 by its ticket number; a unit issues the 退回说明 of its own return."""
     a = _actor()
     kind = request.form.get("kind") or ""
     number = (request.form.get("ticket_no") or "").strip()[:32]
     try:
         if kind not in FROM_TICKET:
             raise Invalid("请选择要出具的公文种类", f"issue from archive with kind {kind!r}")
+        if kind not in _issue_kinds(a):
+            raise Invalid("您无权出具该公文", f"{a.label} may not issue {kind} from the archive")
         if not number:
             raise Invalid("请填写工单编号", "issue from archive without a ticket number")
         with transaction(db.session):
             ticket = queries.find_by_number(db.session, a, number)
-            gathered = facts.for_ticket(db.session, kind, ticket.id)
+            options = _return_options(a, ticket.id) if kind == "return_explanation" else {}
+            if options is None:
+                flash("该工单有多次退回，请选择要出具退回说明的那一次退回", "info")
+                return redirect(url_for(".returns", ticket_no=ticket.number))
+            gathered = facts.for_ticket(db.session, kind, ticket.id, **options)
             doc = docs.issue(db.session, gathered, a, now(), office_defaults(current_app))
     except ServiceError as exc:
         flash(exc.message_zh, "error")
-        return redirect(url_for(".index", ticket_no=number or None))
+        back = ".returns" if request.form.get("from") == "returns" else ".index"
+        return redirect(url_for(back, ticket_no=number or None))
     flash(f"已出具{get_kind(doc.kind).title}（{doc.number}）", "ok")
     return redirect(url_for(".show", doc_id=doc.id))
 

@@ -1,0 +1,137 @@
+"""Documents of a disputed ticket through the pages: a joint review's 联合审定纪要 (at its decision) and 拟办意见 (at
+the proposal) are issued at their steps and printed with the dispute, the opinions and the decision; each return
+has its own 退回说明, which the returning unit issues for itself."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from engine.models import IssuedDocument, TaskProjection
+from tests.support.pages import as_user, post, text, unit_id
+
+from .conftest import pdf_text, squash
+
+RETURNS = {"receiver": ("该事项属于人力资源和社会保障部门职责，本局无执法权。", "《劳动保障监察条例》第十三条"),
+           "receiver2": ("拖欠的是物业服务费，不属于劳动报酬，本局无权处理。", "《物业管理条例》第六条")}
+
+
+def returned_twice(db, tickets):
+    """A ticket returned by 住建局 (receiver) and then by 人社局 (receiver2): it waits for a joint review."""
+    t = tickets.new()
+    for username, code in (("receiver", "HY-ZJJ"), ("receiver2", "HY-RSJ")):
+        tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, code))
+        reason, basis = RETURNS[username]
+        tickets.act(username, t, "sign", decision="return", return_reason=reason, return_basis=basis)
+    return t
+
+
+def complete(client, db, t, bpmn_id: str, data: dict):
+    db.session.rollback()
+    uuid = db.session.scalar(select(TaskProjection.task_uuid).where(TaskProjection.ticket_id == t.id,
+                                                                    TaskProjection.bpmn_id == bpmn_id))
+    assert uuid, f"{bpmn_id} is not ready"
+    r = post(client, f"/tickets/{t.id}/tasks/{uuid}", {"op": "submit", **data})
+    assert r.status_code == 302, text(r)[:3000]
+
+
+def pdf_of(client, page: str, number: str) -> str:
+    """Follow a document's number on a page to its archive entry and read back its PDF's text."""
+    found = re.search(r'href="/documents/(\d+)">' + re.escape(number), page)
+    assert found, f"{number} is not linked on the page"
+    r = client.get(f"/documents/{found.group(1)}/pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    return pdf_text(r.data)
+
+
+def no_placeholder(body: str) -> None:
+    for bad in ("None", "{{", "}}", "undefined", "—号"):
+        assert bad not in body, bad
+
+
+def test_a_joint_review_prints_its_minutes_and_the_proposal_the_city_decides_on(client, db, tickets):
+    t = returned_twice(db, tickets)
+    zjj, rsj = unit_id(db, "HY-ZJJ"), unit_id(db, "HY-RSJ")
+    as_user(client, db, "reviewer")
+    complete(client, db, t, "jr_meeting", {"meeting_date": "2026-11-26", "participants": "市热线办 邱丽华\n市住建局 张伟强",
+                                           "minutes": "两局均认为不属本单位职责，需征求主管部门意见。",
+                                           "consult_units": [str(zjj), str(rsj)]})
+    as_user(client, db, "receiver")
+    complete(client, db, t, "jr_consult", {"consult_opinion": "物业收费属属地县级住建部门监管，建议由县政府牵头。"})
+    as_user(client, db, "receiver2")
+    complete(client, db, t, "jr_consult", {"consult_opinion": "同意由县政府牵头，人社局不参与。"})
+    as_user(client, db, "reviewer")
+    complete(client, db, t, "jr_decide", {"outcome": "escalate", "decision_text": "两局意见不一，仍不能确定承办单位。"})
+    ticket_page = text(client.get(f"/tickets/{t.id}"))
+    assert "联合审定纪要" in ticket_page and "河热线审〔2026〕1号" in ticket_page  # issued at the decision
+    minutes = pdf_of(client, ticket_page, "河热线审〔2026〕1号")
+    for fact in ("联合审定纪要", t.number, "争议焦点", *(squash(r) for pair in RETURNS.values() for r in pair),
+                 "2026年11月25日10时00分",  # the returns, in Beijing time
+                 "两局均认为不属本单位职责", "物业收费属属地县级住建部门监管", "同意由县政府牵头",
+                 "仍无法确定承办单位", "两局意见不一，仍不能确定承办单位", "2026年11月26日", "邱丽华",
+                 "市热线办审核员"):
+        assert fact in minutes, fact
+    no_placeholder(minutes)
+
+    complete(client, db, t, "jr_proposal", {"proposal": "建议由连平县人民政府主办，县市场监管局协办。"})
+    ticket_page = text(client.get(f"/tickets/{t.id}"))
+    assert "拟办意见" in ticket_page and "河热线拟〔2026〕1号" in ticket_page
+    proposal = pdf_of(client, ticket_page, "河热线拟〔2026〕1号")
+    for fact in ("拟办意见", t.number, "河热线审〔2026〕1号", "市人民政府", "建议由连平县人民政府主办，县市场监管局协办",
+                 squash(RETURNS["receiver"][0]), squash(RETURNS["receiver2"][1]), "物业收费属属地县级住建部门监管",
+                 "两局意见不一", "妥否，请批示"):
+        assert fact in proposal, fact
+    no_placeholder(proposal)
+
+    # The city leader decides on the proposal, which is on the ticket's page for the leader to open.
+    as_user(client, db, "city_leader")
+    assert "河热线拟〔2026〕1号" in text(client.get(f"/tickets/{t.id}"))
+
+    # The archive offers both kinds by ticket number; a second live copy of one review's minutes is refused.
+    as_user(client, db, "reviewer")
+    archive = text(client.get("/documents"))
+    assert '<option value="joint_review_minutes">联合审定纪要</option>' in archive
+    assert '<option value="proposed_opinion">拟办意见</option>' in archive
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "joint_review_minutes"}, get_url="/documents")
+    assert "该次联合审定已出具联合审定纪要（河热线审〔2026〕1号）" in text(client.get(r.headers["Location"]))
+
+
+def test_each_return_has_its_own_explanation_and_a_unit_issues_its_own(client, db, tickets):
+    t = returned_twice(db, tickets)
+    as_user(client, db, "receiver")  # 住建局's receiver: the first return is its own
+    archive = text(client.get("/documents"))
+    assert "出具本单位的退回说明" in archive and "按工单出具公文" not in archive
+    page = text(client.get(f"/documents/returns?ticket_no={t.number}"))
+    assert "第1次退回" in page and RETURNS["receiver"][0] in page
+    assert "第2次退回" not in page and RETURNS["receiver2"][0] not in page  # not the other unit's return
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation", "return_no": "1"},
+             get_url=f"/documents/returns?ticket_no={t.number}")
+    assert r.status_code == 302 and re.search(r"/documents/\d+$", r.headers["Location"])
+    first = pdf_of(client, text(client.get(f"/documents/returns?ticket_no={t.number}")), "河热线退〔2026〕1号")
+    for fact in ("退回说明", t.number, squash(RETURNS["receiver"][0]), squash(RETURNS["receiver"][1])):
+        assert fact in first, fact
+    assert squash(RETURNS["receiver2"][0]) not in first
+    no_placeholder(first)
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation", "return_no": "1"},
+             get_url=f"/documents/returns?ticket_no={t.number}")
+    assert "该次退回已出具退回说明（河热线退〔2026〕1号）" in text(client.get(r.headers["Location"]))
+
+    as_user(client, db, "receiver2")  # 人社局 cannot issue 住建局's
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation", "return_no": "1"},
+             get_url="/documents")
+    assert "该工单没有这次退回" in text(client.get(r.headers["Location"]))
+
+    as_user(client, db, "reviewer")  # the office chooses among the ticket's returns
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation"}, get_url="/documents")
+    assert "/documents/returns" in r.headers["Location"]
+    page = text(client.get(r.headers["Location"]))
+    assert "请选择要出具退回说明的那一次退回" in page and "河热线退〔2026〕1号" in page and "第2次退回" in page
+    r = post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation", "return_no": "2"},
+             get_url=f"/documents/returns?ticket_no={t.number}")
+    assert r.status_code == 302 and "/documents/returns" not in r.headers["Location"]
+    page = text(client.get(f"/documents/returns?ticket_no={t.number}"))
+    second = pdf_of(client, page, "河热线退〔2026〕2号")
+    assert squash(RETURNS["receiver2"][0]) in second and squash(RETURNS["receiver"][0]) not in second
+    live = db.session.scalars(select(IssuedDocument.number).where(IssuedDocument.ticket_id == t.id,
+                                                                   IssuedDocument.status == "issued")).all()
+    assert sorted(live) == ["河热线退〔2026〕1号", "河热线退〔2026〕2号"]  # both valid at once
