@@ -149,6 +149,9 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
                "reason_code": {"supervisor": "other"}.get(sup.reason, sup.reason),
                "explanation": sup.written_explanation, "result": sup.reply_text, "handler": actor.name,
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
+               # 联系电话 is printed beside the 分管领导, who answers the supervision (Art. 18) and whom the office
+               # reaches by phone (Art. 17): the leader's number on record, else the unit's.
+               "phone": ((unit.leader_phone if unit.leader_name else None) or unit.phone) if unit else None,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
                          unit_id=sup.unit_id, annexes=annexes)
