@@ -104,7 +104,7 @@ def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str
     sup.notice_document_id = _issue_notice(session, actor, ticket, sup, unit, now).id
     if unit is not None and unit.leader_phone:
         notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.open",
-                       text=f"【{office_name(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
+                       text=f"【{notify.sign(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
                             f"请{unit.name}分管领导于2个工作日内答复并提交书面说明。",
                        dedupe_key=f"supervision-open:{sup.id}", now=now, ticket_id=ticket.id,
                        recipient_name=unit.leader_name, recipient_role="leader")
@@ -255,7 +255,7 @@ def flag_overdue(session: Session, now: datetime) -> int:
         unit = session.get(Unit, sup.unit_id)
         if unit is not None and unit.leader_phone:
             notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.overdue",
-                           text=f"【{office_name(session)}】督办逾期：工单{ticket.number}的督办已超过2个工作日未答复，"
+                           text=f"【{notify.sign(session)}】督办逾期：工单{ticket.number}的督办已超过2个工作日未答复，"
                                 f"请{unit.name}立即答复并提交书面说明。",
                            dedupe_key=f"supervision-overdue:{sup.id}", now=now, ticket_id=ticket.id,
                            recipient_name=unit.leader_name, recipient_role="leader")

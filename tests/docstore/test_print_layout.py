@@ -4,6 +4,7 @@
   of the 分管领导 printed beside it.
 - No label of a fact table wraps (「原办理答 / 复」 in the 重办通知).
 - The 工单办理单's 办理过程 says what each joint-review step decided, and joins a return's reason and basis once.
+- (Item 12) The text messages a red card sends (the monitor's 红牌, the supervision's 督办通知) are signed alike.
 """
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import io
 import re
 
 import pypdf
+from sqlalchemy import select
 
 from documents import render_pdf
 from engine.common.db import transaction
 from engine.docstore.steps import step_note
-from engine.models import AuditLog, DocumentCounter, IssuedDocument, Supervision, Unit
+from engine.models import AuditLog, DocumentCounter, IssuedDocument, Outbox, Supervision, Unit
 from tests.support.helpers import unit
 
-from .conftest import pdf_text, squash
+from .conftest import pdf_text, sign_in, squash
 from .test_wording import answer_on_the_page, issued, page_issue, red_card, unlink_documents  # noqa: F401
 
 
@@ -93,3 +95,14 @@ def test_a_return_without_basis_prints_the_reason_alone():
 def test_an_older_city_decision_row_takes_the_decision_from_the_joint_review():
     row = AuditLog(action="jr_city_decision", detail={"lead_unit": "甲局"})
     assert step_note(row, "同意拟办意见") == "主办：甲局；决定：同意拟办意见"
+
+
+def test_every_text_message_of_a_red_card_is_signed_alike(client, db, flow):
+    red_card(db, flow)
+    texts = db.session.scalars(select(Outbox.text).where(Outbox.kind == "sms")).all()
+    templates = set(db.session.scalars(select(Outbox.template).where(Outbox.kind == "sms")))
+    assert {"acceptance.red", "supervision.open"} <= templates, templates
+    assert {t[:t.index("】") + 1] for t in texts} == {"【河源市12345政府服务热线办公室】"}
+    sign_in(client, db, "supervisor")
+    page = squash(client.get("/admin/notices").get_data(as_text=True))
+    assert "【12345热线】" not in page and "【河源市12345政府服务热线办公室】督办通知" in page
