@@ -57,7 +57,7 @@ def similar_upkeep(session: Session, now: datetime, limit: int = 500, link_limit
 
 
 def side_process_steps(rule: RepeatRule = RepeatRule(), templates: Mapping[str, str] | None = None,
-                       office: str = "12345热线", surge: SurgeRule = SurgeRule()):
+                       office: str | None = None, surge: SurgeRule = SurgeRule()):
     """The side-process pass as named steps, each to run in its own transaction: the same-matter index and 集中反映
     alerts, supervision for red cards and repeated reports, overdue supervisions, accountability candidates,
     knowledge-base flags (with the deployment's notice templates and office name). Every step is idempotent."""

@@ -65,6 +65,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                        "office_short": app.config.get("DOCUMENT_OFFICE_SHORT"),
                        "city": app.config.get("CITY_NAME"), "hotline_name": app.config.get("HOTLINE_NAME"),
                        "measures": app.config.get("MEASURES_NAME")})
+    from engine.notices import configure_sign
+
+    # Every text message, whichever step writes it, is signed alike (docs/clocks.md, NOTIFY_OFFICE_NAME).
+    configure_sign(app.config.get("NOTIFY_OFFICE_NAME") or os.environ.get("HOTLINE_NOTIFY_OFFICE_NAME"))
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     with app.app_context():

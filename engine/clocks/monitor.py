@@ -23,7 +23,7 @@ from engine.common import Actor, Conflict, Invalid, calendar, rules_for, write_a
 from engine.domain import timelimits as tl
 from engine.domain.calendar import TZ
 from engine.models import AuditLog, Outbox, SupervisionRequest, Ticket
-from engine.notices import DEFAULT_TEMPLATES, Recipients, fill, outbox_row, template_of
+from engine.notices import DEFAULT_TEMPLATES, Recipients, fill, outbox_row, sign, template_of
 
 from .bulk import fetch_rows, levels_stored, prepare_insert
 from .deadlines import (
@@ -66,7 +66,7 @@ class MonitorSettings:
     templates: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
     # Phones told when the office's own dispatch runs late; empty = the active dispatchers of the city office.
     office_phones: Sequence[str] = ()
-    office_name: str = "12345热线"
+    office_name: str | None = None  # the SMS signature; None: notices.sign (the one configured)
     batch_size: int = 1000
 
 
@@ -257,6 +257,7 @@ class _Shared:
 
     def __init__(self, session: Session, settings: MonitorSettings, people: Recipients, now: datetime) -> None:
         self.session, self.settings, self.people = session, settings, people
+        self.office = settings.office_name or sign(session)
         self.now_iso = _iso(now)
         self._isos: dict[datetime, str | None] = {}
         self._ends: dict[datetime | None, str] = {}
@@ -317,7 +318,7 @@ def _fire(row, stage: str, level: str, at: datetime, now: datetime, shared: _Sha
     due = {"dispatch": row.dispatch_due, "acceptance": row.accept_due, "handling": row.handling_due}[stage]
     county_step = stage == "dispatch" and row.status == "county_dispatching" and row.county_office_id is not None
     params = {
-        "office": settings.office_name, "number": row.number or f"#{row.id}",
+        "office": shared.office, "number": row.number or f"#{row.id}",
         "type": tl.TICKET_TYPE_LABELS.get(row.ticket_type, row.ticket_type), "stage": tl.STAGE_LABELS[stage],
         "level": tl.LEVEL_LABELS[level],
         "unit": shared.people.unit_name(row.county_office_id if county_step else row.lead_unit_id),

@@ -36,6 +36,7 @@ from engine.models import (
     EmergencyHandoff,
     Evaluation,
     ExtensionRequest,
+    JointReview,
     Outbox,
     RefusalReason,
     Reply,
@@ -92,9 +93,20 @@ def ticket_timeline(session: Session, ticket_id: int) -> list[dict]:
     """The ticket's audit rows as timeline steps of a 工单办理单 (time, actor, action, note)."""
     rows = session.scalars(select(AuditLog).where(AuditLog.ticket_id == ticket_id)
                            .order_by(AuditLog.at, AuditLog.id)).all()
+    # What a joint review's steps decided, where their audit rows do not keep it: the 拟办意见 (and the 市政府决定
+    # of rows written before they kept it), in the order the reviews were held.
+    texts: dict[str, list[str | None]] = {"jr_proposal": [], "jr_city_decision": []}
+    if any(r.action in texts for r in rows):
+        for proposal, decision in session.execute(select(JointReview.proposal, JointReview.city_decision).where(
+                JointReview.ticket_id == ticket_id).order_by(JointReview.id)):
+            if proposal:
+                texts["jr_proposal"].append(proposal)
+            if decision:
+                texts["jr_city_decision"].append(decision)
     return [{"time": local(r.at), "actor": r.actor_label,
              "action": ACTION_LABELS.get(r.action) or EXTRA_ACTION_LABELS.get(r.action) or r.action,
-             "note": step_note(r)} for r in rows if r.action != "pii_view"]
+             "note": step_note(r, texts[r.action].pop(0) if texts.get(r.action) else None)}
+            for r in rows if r.action != "pii_view"]
 
 
 def annexes(session: Session, ticket_id: int, *, action: str | None = None, at: datetime | None = None) -> list[dict]:

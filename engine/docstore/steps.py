@@ -1,5 +1,6 @@
 """The 说明 column of a 工单办理单's 办理过程: one line of Chinese for each audit row, from the facts it recorded (the
-unit, the reason, the rating, the extension and its new deadline), as the ticket's page shows them."""
+unit, the reason, the rating, the extension and its new deadline, what a joint review decided), as the ticket's page
+shows them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,6 +12,12 @@ from engine.models import AuditLog
 
 #: Timeline labels of audit actions the archive writes, until the audit module lists them.
 EXTRA_ACTION_LABELS = {"document_issue": "出具公文", "document_void": "作废公文"}
+
+#: How a joint review's decision came out (Art. 8(4)).
+JOINT_OUTCOMES = {"settled": "审定确定承办单位", "escalate": "不能审定，报市政府决定"}
+
+#: Punctuation a part may end with that the separator between parts replaces.
+_TRAILING = "。；;，,、 \n"
 
 
 def rating(value: str | None) -> str | None:
@@ -29,8 +36,23 @@ def local_iso(value) -> datetime | str:
         return str(value or "")
 
 
-def step_note(row: AuditLog) -> str:
-    """One line explaining an audit row in the ticket record."""
+def joined(*parts: str | None) -> str:
+    """The non-empty parts joined by 「；」, each without the full stop or separator it may end with (a reason
+    typed as a sentence ends with 「。」): 「理由：……应由属地办理；依据：……」, never 「。；」; the last part keeps its
+    own ending."""
+    texts = [p.strip() for p in parts if p and p.strip()]
+    texts = [t.rstrip(_TRAILING) for t in texts[:-1]] + texts[-1:]
+    return "；".join(t for t in texts if t)
+
+
+def _units(d: dict) -> str:
+    return joined(f"主办：{d['lead_unit']}" if d.get("lead_unit") else None,
+                  f"协办：{join_names(d['co_units'])}" if d.get("co_units") else None)
+
+
+def step_note(row: AuditLog, text: str | None = None) -> str:
+    """One line explaining an audit row in the ticket record; ``text`` is what the row's step decided when the row
+    itself does not keep it (a 拟办意见 is kept on the joint review only)."""
     d = row.detail or {}
     action = row.action
     if action == "refuse":
@@ -45,8 +67,8 @@ def step_note(row: AuditLog) -> str:
             note += f"；协办：{join_names(d['co_units'])}"
         return note
     if action == "return":
-        return "；".join(x for x in (f"理由：{d['reason']}" if d.get("reason") else "",
-                                     f"依据：{d['basis']}" if d.get("basis") else "") if x)
+        return joined(f"理由：{d['reason']}" if d.get("reason") else None,
+                      f"依据：{d['basis']}" if d.get("basis") else None)
     if action == "reply":
         return "；".join(x for x in (d.get("department"), f"经办人 {d['handler']}" if d.get("handler") else "") if x)
     if action in ("review_back", "review_accept"):
@@ -59,6 +81,19 @@ def step_note(row: AuditLog) -> str:
     if action == "redo_decision":
         verdict = "理由合理" if d.get("reasonable") else "理由不合理，不予重办"
         return "；".join(x for x in (verdict, d.get("reason"), d.get("refused")) if x)
+    if action == "jr_meeting":
+        return joined(f"参会：{' '.join(d['participants'].split())}" if d.get("participants") else None,
+                      f"征求意见：{join_names(d['consult_units'])}" if d.get("consult_units") else None)
+    if action == "jr_consult":
+        return d.get("unit") or ""
+    if action == "joint_decision":
+        return joined(JOINT_OUTCOMES.get(d.get("outcome")), _units(d),
+                      f"审定意见：{d['decision']}" if d.get("decision") else None)
+    if action == "jr_proposal":
+        return text or ""
+    if action == "jr_city_decision":
+        decision = d.get("decision") or text
+        return joined(_units(d), f"决定：{decision}" if decision else None)
     if action == "co_part":
         return d.get("unit") or ""
     if action == "extension_request":

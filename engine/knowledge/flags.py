@@ -15,7 +15,7 @@ from engine.domain.calendar import TZ, WorkingCalendar
 from engine.domain.roles import Role
 from engine.domain.timelimits import LEVEL_LABELS
 from engine.models import Category, IssuedDocument, KnowledgeEntry, KnowledgeFlag, KnowledgeVersion, Ticket, Unit, User
-from engine.notices import DEFAULT_TEMPLATES, enqueue, render
+from engine.notices import DEFAULT_TEMPLATES, enqueue, render, sign
 
 from .entries import _entry, _is_approver, expire_entries
 
@@ -202,7 +202,7 @@ def _target_label(session: Session, row: KnowledgeFlag) -> str:
     return f"条目“{entry.title}”" if entry else f"类别“{row.category}”"
 
 
-def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345热线",
+def kb_monitor_pass(session: Session, now: datetime, *, office: str | None = None,
                     templates: Mapping[str, str] | None = None) -> FlagPassResult:
     """Move open flags through 预警/黄牌/红牌 as their thresholds pass; each crossing fires once, in order.
 
@@ -212,6 +212,7 @@ def kb_monitor_pass(session: Session, now: datetime, *, office: str = "12345热�
     :func:`notify.check_templates`); ``office`` fills ``{office}``. Entries past their expiry date are expired in
     the same pass.
     """
+    office = office or sign(session)
     templates = templates or DEFAULT_TEMPLATES
     result = FlagPassResult(expired=expire_entries(session, now))
     due = session.scalars(select(KnowledgeFlag).where(KnowledgeFlag.fixed_at.is_(None),

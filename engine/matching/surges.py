@@ -19,7 +19,7 @@ from engine.domain import similarity as sim
 from engine.domain.roles import Role, mask_name
 from engine.domain.states import TicketStatus
 from engine.models import SimilarIndex, SimilarLink, SurgeAlert, Ticket, User
-from engine.notices import enqueue
+from engine.notices import enqueue, sign
 from engine.oversight import open_supervision
 
 from . import similar, text
@@ -43,7 +43,7 @@ def _label(session: Session, ids: list[int]) -> tuple[str, str | None]:
     return "、".join(top) or (category or "相似诉求"), category
 
 
-def detect(session: Session, now: datetime, rule: sim.SurgeRule = sim.SurgeRule(), *, office: str = "12345热线"
+def detect(session: Session, now: datetime, rule: sim.SurgeRule = sim.SurgeRule(), *, office: str | None = None
            ) -> list[SurgeAlert]:
     """Open or extend the alerts of the surges now; return the alerts opened or extended."""
     since = now - timedelta(minutes=rule.minutes)
@@ -70,7 +70,7 @@ def detect(session: Session, now: datetime, rule: sim.SurgeRule = sim.SurgeRule(
                                status="open")
             session.add(alert)
             session.flush()
-            _tell_office(session, alert, now, office)
+            _tell_office(session, alert, now, office or sign(session))
             new = group
         else:
             new = [i for i in group if i not in alert.ticket_ids]

@@ -6,8 +6,8 @@ May import ``engine.common`` and the layers below it; imported by clocks, knowle
 """
 from . import emergency, listing, outbox
 from .emergency import EVENT_HANDOFF, EVENT_REPLY, emergency_gateway_from_settings
-from .outbox import DEFAULT_TEMPLATES, Recipients, enqueue, fill, outbox_row, render, template_of
+from .outbox import DEFAULT_TEMPLATES, Recipients, configure_sign, enqueue, fill, outbox_row, render, sign, template_of
 
 __all__ = ["EVENT_HANDOFF", "EVENT_REPLY", "emergency", "emergency_gateway_from_settings", "listing",
-           "DEFAULT_TEMPLATES", "Recipients", "enqueue", "fill", "outbox", "outbox_row", "render",
-           "template_of"]
+           "DEFAULT_TEMPLATES", "Recipients", "configure_sign", "enqueue", "fill", "outbox", "outbox_row", "render",
+           "sign", "template_of"]

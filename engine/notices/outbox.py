@@ -25,6 +25,21 @@ from engine.models import Outbox, Unit, User
 
 log = logging.getLogger("hotline.notify")
 
+#: The SMS signature (【…】) every text message starts with, when the deployment sets one (NOTIFY_OFFICE_NAME);
+#: see :func:`sign`.
+_SIGN: list[str | None] = [None]
+
+
+def configure_sign(name: str | None) -> None:
+    """Set the deployment's SMS signature (the app does at start, from NOTIFY_OFFICE_NAME); None: the office's name."""
+    _SIGN[0] = (name or "").strip() or None
+
+
+def sign(session: Session) -> str:
+    """The signature of every text message (the ``{office}`` placeholder and each 【…】): the one configured, else the
+    city office's name on record, so all the deployment's messages are signed alike whichever step writes them."""
+    return _SIGN[0] or session.scalar(select(Unit.name).where(Unit.kind == UnitKind.CITY_OFFICE.value)) or "12345热线"
+
 KIND_LABELS = {"sms": "短信", "voice": "语音电话", "emergency": "紧急专线联动"}
 STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 ROLE_LABELS = {"receiver": "受理人", "leader": "分管领导", "office": "热线办", "citizen": "诉求人",

@@ -75,7 +75,7 @@ def _extension_review(session, actor, ticket, task, data, now) -> Result:
         req.due_after = clock.due
         due_text = f"{(clock.due.astimezone(TZ) - timedelta(microseconds=1)):%Y年%m月%d日}24时"
         notify.enqueue(session, kind="sms", recipient=ticket.citizen_phone, template="extension.citizen",
-                       text=f"【{office_name(session)}】您反映的诉求（工单{ticket.number}）经批准延期办理，"
+                       text=f"【{notify.sign(session)}】您反映的诉求（工单{ticket.number}）经批准延期办理，"
                             f"新的办理时限为{due_text}，承办单位将继续办理，感谢您的理解。",
                        dedupe_key=f"extension:{ticket.id}", now=now, ticket_id=ticket.id,
                        recipient_role="citizen")

@@ -104,7 +104,7 @@ def open_supervision(session: Session, actor: Actor, ticket_id: int, reason: str
     sup.notice_document_id = _issue_notice(session, actor, ticket, sup, unit, now).id
     if unit is not None and unit.leader_phone:
         notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.open",
-                       text=f"【{office_name(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
+                       text=f"【{notify.sign(session)}】督办通知：工单{ticket.number}因{REASON_LABELS[reason]}列入督办，"
                             f"请{unit.name}分管领导于2个工作日内答复并提交书面说明。",
                        dedupe_key=f"supervision-open:{sup.id}", now=now, ticket_id=ticket.id,
                        recipient_name=unit.leader_name, recipient_role="leader")
@@ -149,6 +149,9 @@ def issue_explanation(session: Session, actor: Actor, ticket: Ticket, sup: Super
                "reason_code": {"supervisor": "other"}.get(sup.reason, sup.reason),
                "explanation": sup.written_explanation, "result": sup.reply_text, "handler": actor.name,
                "leader": unit.leader_name if unit and unit.leader_name else actor.name,
+               # 联系电话 is printed beside the 分管领导, who answers the supervision (Art. 18) and whom the office
+               # reaches by phone (Art. 17): the leader's number on record, else the unit's.
+               "phone": ((unit.leader_phone if unit.leader_name else None) or unit.phone) if unit else None,
                "replied_at": _local(now)}
     doc = issue_document(session, "written_explanation", context, actor, now, ticket_id=ticket.id,
                          unit_id=sup.unit_id, annexes=annexes)
@@ -252,7 +255,7 @@ def flag_overdue(session: Session, now: datetime) -> int:
         unit = session.get(Unit, sup.unit_id)
         if unit is not None and unit.leader_phone:
             notify.enqueue(session, kind="sms", recipient=unit.leader_phone, template="supervision.overdue",
-                           text=f"【{office_name(session)}】督办逾期：工单{ticket.number}的督办已超过2个工作日未答复，"
+                           text=f"【{notify.sign(session)}】督办逾期：工单{ticket.number}的督办已超过2个工作日未答复，"
                                 f"请{unit.name}立即答复并提交书面说明。",
                            dedupe_key=f"supervision-overdue:{sup.id}", now=now, ticket_id=ticket.id,
                            recipient_name=unit.leader_name, recipient_role="leader")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.common import Actor, NotFound, iso
 from engine.domain.roles import Role
 from engine.models import FailedSubmission, Ticket, User
-from engine.notices import enqueue
+from engine.notices import enqueue, sign
 
 KIND_LABELS = {"intake": "话务员登记", "public": "网上提交", "task": "工单办理"}
 # Who is told: those who can fix the cause (a diagram, the deployment) and see that nobody's request is lost.
@@ -26,9 +26,10 @@ DROPPED_KEYS = {"csrf_token", "op"}
 
 def record_failure(session: Session, kind: str, actor: Actor, data: dict, error_zh: str, error_en: str,
                    now: datetime, *, ticket_id: int | None = None, task: str | None = None,
-                   office: str = "12345热线") -> FailedSubmission:
+                   office: str | None = None) -> FailedSubmission:
     """Keep a failed submission and alert the office; flush, the caller commits."""
     kept = {k: v for k, v in data.items() if k not in DROPPED_KEYS}
+    office = office or sign(session)
     row = FailedSubmission(kind=kind, at=now, user_id=actor.user_id, actor_label=actor.label, ticket_id=ticket_id,
                            task=task, data=kept, error_zh=error_zh, error_en=error_en[:4000], status="open")
     session.add(row)

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from engine.clocks import follow as follow_monitor
 from engine.common import Actor, calendar, rules_for, write_audit
 from engine.domain import timelimits as tl
-from engine.domain.roles import UnitKind
 from engine.domain.states import DISSATISFIED, TicketStatus, check_transition
-from engine.models import Evaluation, Reply, TaskProjection, Ticket, Unit
-from engine.notices import enqueue
+from engine.models import Evaluation, Reply, TaskProjection, Ticket
+from engine.notices import enqueue, sign
 from engine.workflow import ReadyTask
 
 from .evaluations import matter_ids, record_evaluation
@@ -42,7 +41,7 @@ def has_children(session: Session, main_id: int) -> bool:
 
 
 def _office(session: Session) -> str:
-    return session.scalar(select(Unit.name).where(Unit.kind == UnitKind.CITY_OFFICE.value)) or "12345热线"
+    return sign(session)
 
 
 def _task_row(ticket: Ticket, main: Ticket, now: datetime) -> dict:

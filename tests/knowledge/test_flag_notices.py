@@ -36,7 +36,9 @@ def test_flag_notices_use_the_configured_templates(db, kb):
     with transaction(s):
         knowledge_flags.kb_monitor_pass(s, at("2026-12-03T08:00:00+08:00"), templates=templates)
     yellow = s.scalars(select(Outbox.text).where(Outbox.template == "kb_flag.yellow")).all()
-    assert yellow and all(t.startswith("【12345热线】黄牌：知识库信息错误") for t in yellow)
+    # …signed as every other message: the office's name on record, unless the deployment configures a signature.
+    assert yellow and all(t.startswith(f"【{notify.sign(s)}】黄牌：知识库信息错误") for t in yellow)
+    assert notify.sign(s) == "河源市12345政府服务热线办公室"
 
 
 def test_a_flag_template_is_checked_against_its_own_placeholders():

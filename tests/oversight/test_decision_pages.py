@@ -103,6 +103,8 @@ def test_extension_and_redo_reasons_are_kept_whole(client, db, tickets):
     as_user(client, db, "reviewer")
     page, _ = complete(client, db, t, "extension_review", {"decision": "deny", "reason": denied})
     assert asked in page and "reason" in textareas(page)
+    # The hint quotes the label it points at, word for word.
+    assert "批准后的办理时限：" in page and "按上方“批准后的办理时限”计算" in page
     tickets.act("handler", t, "reply", **{"department": "建筑管理科", "handler_name": "李工", "result": "已处理",
                                           "basis": "噪声法", "contact_method": "电话", "citizen_informed": True})
     tickets.act("reviewer", t, "review", decision="accept")

@@ -48,7 +48,7 @@ ADVISORY_KEY = int.from_bytes(b"12345CLK", "big") & 0x7FFF_FFFF_FFFF_FFFF
 # Settings this module reads (app config first, then the environment as HOTLINE_<NAME>, then these defaults).
 NOTIFY_DEFAULTS: dict[str, Any] = {
     "NOTIFY_GATEWAY": "dev",  # 'dev' records what would be sent; 'http' uses the adapters below
-    "NOTIFY_OFFICE_NAME": "12345热线",  # the {office} placeholder, e.g. the SMS signature
+    "NOTIFY_OFFICE_NAME": None,  # the SMS signature ({office}); None: the city office's name (engine.notices.sign)
     "NOTIFY_TEMPLATES": {},  # overrides of engine.notices.outbox.DEFAULT_TEMPLATES, by event key
     "NOTIFY_TIMEOUT_SECONDS": 5,
     "NOTIFY_MAX_ATTEMPTS": 8,
@@ -276,7 +276,7 @@ class ClockRunner:
                         log.warning("clock job %s skipped ticket %s: %s", key, ticket_id, exc.log_en)
             # supervision from red cards and repeated reports, overdue supervisions, accountability candidates
             for name, step in jobs.side_process_steps(self.repeat_rule, self.settings.templates,
-                                                         self.settings.office_name or "12345热线", self.surge_rule):
+                                                         self.settings.office_name, self.surge_rule):
                 try:
                     with transaction(session):
                         done[name] = step(session, now)

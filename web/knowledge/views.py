@@ -67,7 +67,7 @@ def _refusal(form, exc: ServiceError) -> tuple[str | None, int]:
     """Put a service's field messages next to the fields; return the page message and the status."""
     rest = form.add_errors(exc.fields) if isinstance(exc, Invalid) else []
     shown = isinstance(exc, Invalid) and exc.fields and not rest
-    message = "提交的信息有误，请修改后重试" if shown else exc.message_zh
+    message = "提交的信息有误，请按提示修改" if shown else exc.message_zh
     return message, exc.status
 
 
@@ -288,7 +288,7 @@ def flag_category():
     """Flag a gap or an error on a whole category, for the unit chosen or the category's responsible unit."""
     form = _category_form()
     if not form.validate_on_submit():
-        return _render_flags(message="提交的信息有误，请修改后重试", status=400, category_form=form)
+        return _render_flags(message="提交的信息有误，请按提示修改", status=400, category_form=form)
     try:
         with transaction(db.session):
             knowledge_flags.flag(db.session, actor(), now=now(), **form.to_command())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.common import Actor, ServiceError, transaction
 from engine.tickets import failures
@@ -30,8 +30,7 @@ def keep_failure(kind: str, a: Actor, exc: Exception, *, ticket_id: int | None =
         with transaction(db.session):
             row = failures.record_failure(
                 db.session, kind, a, request.form.to_dict(flat=True), said,
-                f"{type(exc).__name__}: {getattr(exc, 'log_en', exc)}", now(), ticket_id=ticket_id, task=task,
-                office=current_app.config.get("NOTIFY_OFFICE_NAME", "12345热线"))
+                f"{type(exc).__name__}: {getattr(exc, 'log_en', exc)}", now(), ticket_id=ticket_id, task=task)
             number = row.id
     except Exception:  # noqa: BLE001 - the page must still answer; the log holds both failures
         log.exception("could not keep the failed %s submission", kind)

@@ -1,0 +1,108 @@
+"""How the printed documents read, read back from their PDFs (review of December 2026, items 10 and 11).
+
+- The 书面说明's closing table is printed whole on one page, its 督办文号 on one line, and its 联系电话 is the phone
+  of the 分管领导 printed beside it.
+- No label of a fact table wraps (「原办理答 / 复」 in the 重办通知).
+- The 工单办理单's 办理过程 says what each joint-review step decided, and joins a return's reason and basis once.
+- (Item 12) The text messages a red card sends (the monitor's 红牌, the supervision's 督办通知) are signed alike.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+from sqlalchemy import select
+
+from documents import render_pdf
+from engine.common.db import transaction
+from engine.docstore.steps import step_note
+from engine.models import AuditLog, DocumentCounter, IssuedDocument, Outbox, Supervision, Unit
+from tests.support.helpers import unit
+
+from .conftest import pdf_text, sign_in, squash
+from .test_wording import answer_on_the_page, issued, page_issue, red_card, unlink_documents  # noqa: F401
+
+
+def pages(pdf: bytes) -> list[str]:
+    """Each page's text as laid out, lines kept (only spaces inside a line dropped)."""
+    return [re.sub(r"[ \t]+", "", page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_the_written_explanation_keeps_its_closing_table_together_with_the_leaders_phone(client, db, flow, clock):
+    with transaction(db.session):  # the office has issued 110 督办通知单 this year: its numbers are long
+        db.session.add(DocumentCounter(kind="supervision_notice", year=2026, last_seq=110))
+    t, sup = red_card(db, flow)
+    answer_on_the_page(client, db, clock, t, "2026-12-01T15:00:00+08:00", "已签收并安排现场核查。",
+                       "因经办人员休假未及时签收。已调整签收安排。")
+    [doc] = issued(db, kind="written_explanation")
+    sup = db.session.get(Supervision, sup.id)
+    leader = db.session.get(Unit, sup.unit_id)
+    number = db.session.get(IssuedDocument, sup.notice_document_id).number
+    assert number == "河热线督〔2026〕111号"
+    assert leader.leader_phone and leader.leader_phone != leader.phone
+    printed = pdf_text(doc.pdf)
+    assert f"分管领导{leader.leader_name}联系电话{leader.leader_phone}" in printed, printed[-300:]
+    assert f"《督办通知单》（{number}）" in printed
+    # However long the explanation, the table is on one page and the notice's number on one line of it.
+    line = "经查，该件因经办人员休假未及时签收，现已调整签收安排，明确专人负责，每日两次查看待签收工单。"
+    for n in range(1, 13, 2):  # the table's place on the page moves by about four lines a step
+        facts = {**doc.facts, "explanation": line * n}
+        [page] = [p for p in pages(render_pdf("written_explanation", facts)) if "工单编号" in p]
+        for label in ("督办文号", "回复时间", "经办人", "分管领导", "联系电话"):
+            assert label in page, (n, label)
+        assert any(number in row for row in page.splitlines()), (n, page)
+
+
+def test_no_label_of_the_redo_notice_wraps(client, db, flow):
+    doc = page_issue(client, db, "redo_notice", flow.redone())
+    lines = pages(doc.pdf)[0].splitlines()
+    assert any(line.startswith("原办理答复") for line in lines), lines
+    assert "复" not in [line.strip() for line in lines]
+
+
+def test_the_ticket_record_says_what_the_joint_review_decided(client, db, flow):
+    t = flow.dispatched()
+    zjj, rsj = unit(db.session, "HY-ZJJ"), unit(db.session, "HY-RSJ")
+    flow.act("receiver", t, "sign", decision="return", return_reason="忠信镇属连平县辖区，应由属地办理。",
+             return_basis="《广东省物业管理条例》第六条")
+    flow.act("dispatcher", t, "dispatch", lead_unit=rsj.id)
+    flow.act("receiver2", t, "sign", decision="return", return_reason="物业收费不属于人社部门职责。",
+             return_basis="三定方案")
+    flow.act("reviewer", t, "jr_meeting", participants="市住建局 张伟强\n市人社局 何秀英", meeting_date="2026-11-26",
+             minutes="未达成一致")
+    flow.act("reviewer", t, "jr_decide", outcome="escalate", decision_text="职责争议无法协商一致，报市政府决定。")
+    flow.act("reviewer", t, "jr_proposal", proposal="建议由住建局主办、人社局协办。")
+    flow.act("city_leader", t, "jr_city_decision", city_decision="由住建局主办、人社局协办，依法核查收费。",
+             lead_unit=zjj.id, co_units=[rsj.id])
+    printed = pdf_text(page_issue(client, db, "ticket_record", t).pdf)
+    assert "理由：忠信镇属连平县辖区，应由属地办理；依据：《广东省物业管理条例》第六条" in printed
+    assert "理由：物业收费不属于人社部门职责；依据：三定方案" in printed
+    assert "。；" not in printed
+    assert "联合审定决定不能审定，报市政府决定；审定意见：职责争议无法协商一致，报市政府决定。" in printed
+    assert "拟办意见建议由住建局主办、人社局协办。" in printed
+    assert (f"市政府决定主办：{zjj.name}；协办：{rsj.name}；决定：由住建局主办、人社局协办，依法核查收费。"
+            in printed)
+    assert squash("参会：市住建局 张伟强 市人社局 何秀英") in printed
+
+
+def test_a_return_without_basis_prints_the_reason_alone():
+    assert step_note(AuditLog(action="return", detail={"reason": "非本单位职责。"})) == "理由：非本单位职责。"
+    assert step_note(AuditLog(action="return", detail={"reason": "非本单位职责。", "basis": "三定方案"})) == \
+        "理由：非本单位职责；依据：三定方案"
+
+
+def test_an_older_city_decision_row_takes_the_decision_from_the_joint_review():
+    row = AuditLog(action="jr_city_decision", detail={"lead_unit": "甲局"})
+    assert step_note(row, "同意拟办意见") == "主办：甲局；决定：同意拟办意见"
+
+
+def test_every_text_message_of_a_red_card_is_signed_alike(client, db, flow):
+    red_card(db, flow)
+    texts = db.session.scalars(select(Outbox.text).where(Outbox.kind == "sms")).all()
+    templates = set(db.session.scalars(select(Outbox.template).where(Outbox.kind == "sms")))
+    assert {"acceptance.red", "supervision.open"} <= templates, templates
+    assert {t[:t.index("】") + 1] for t in texts} == {"【河源市12345政府服务热线办公室】"}
+    sign_in(client, db, "supervisor")
+    page = squash(client.get("/admin/notices").get_data(as_text=True))
+    assert "【12345热线】" not in page and "【河源市12345政府服务热线办公室】督办通知" in page
