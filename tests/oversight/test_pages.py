@@ -46,6 +46,7 @@ def test_leader_instruction_opened_through_the_form_reaches_the_unit_leader(clie
     assert r.status_code == 400
     body = text(r)
     assert "请录入领导批示内容" in body and "请录入批示领导" in body
+    assert "提交的信息有误，请按提示修改" in body  # the same summary as every other form page
     assert count(db, Supervision) == 0
     r = post(client, "/oversight/supervisions/new", {"ticket_number": "HL-NONE", "reason": "supervisor"})
     assert r.status_code == 400 and "未找到该编号的工单" in text(r)

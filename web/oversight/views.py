@@ -74,7 +74,7 @@ def new_supervision():
                     due = sup.due_at
             except Invalid as exc:
                 rest = form.add_errors(exc.fields)
-                message = exc.message_zh if rest or not exc.fields else "提交的信息有误，请修改后重试"
+                message = exc.message_zh if rest or not exc.fields else "提交的信息有误，请按提示修改"
             else:
                 flash(f"工单{number}已列入督办，答复期限{fmt_due(due)}", "ok")
                 return redirect(url_for("oversight.supervisions"))
