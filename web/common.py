@@ -11,7 +11,7 @@ from engine.common import Actor, Forbidden
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, ROLE_LABELS, Role
 from engine.domain.states import METHOD_LABELS, EvaluationMethod
-from engine.domain.timelimits import local_end
+from engine.domain.timelimits import local_end, span_text
 
 from .security import current_user, login_required, now
 
@@ -165,11 +165,8 @@ def fmt_left(value) -> str:
     local = _as_local(value)
     if local is None:
         return ""
-    seconds = int((local - now()).total_seconds())
-    days, rest = divmod(abs(seconds), 86400)
-    hours = rest // 3600
-    span = f"{days}天{hours}小时" if days else f"{hours}小时{rest % 3600 // 60}分"
-    return f"剩余{span}" if seconds >= 0 else f"已超期{span}"
+    seconds = (local - now()).total_seconds()
+    return f"剩余{span_text(seconds)}" if seconds >= 0 else f"已超期{span_text(seconds)}"
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -128,6 +128,17 @@ def local_end(instant: datetime | None) -> str:
     return f"{local:%Y-%m-%d %H:%M}"
 
 
+def span_text(seconds: float) -> str:
+    """A length of time as people say it on a page: 「2天3小时」 from a day up (「2天」 on the hour), else 「3小时5分」,
+    else 「5分」. The one formatter of time left, time overdue and lateness."""
+    minutes = int(abs(seconds)) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    return f"{hours}小时{mins}分" if hours else f"{mins}分"
+
+
 def _describe_runs(days: tuple[date, ...], names: Mapping[date, str]) -> list[str]:
     """Group consecutive skipped days and name each run, e.g. 国庆节假期（2026-10-01至2026-10-07）."""
     runs: list[list[date]] = []

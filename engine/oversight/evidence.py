@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine.common import Actor, iso
 from engine.docstore import documents_for_ticket
 from engine.domain.states import METHOD_LABELS, RATING_LABELS, STATUS_LABELS, EvaluationMethod, Rating, TicketStatus
+from engine.domain.timelimits import span_text
 from engine.models import AccountabilityCase, Evaluation, KnowledgeFlag, Reply, Supervision, Ticket, Unit
 
 from . import facts
@@ -37,23 +38,14 @@ def case_title(situation: int, ticket_numbers: list[str], unit: str | None) -> s
     return f"{head} · {SHORT.get(situation, '责任追究')}"
 
 
-def _span(seconds: float) -> str:
-    minutes = int(seconds) // 60
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时" if hours else f"{days}天"
-    return f"{hours}小时{mins}分" if hours else f"{mins}分钟"
-
-
 def deadline(label: str, due: datetime | None, met_at: datetime | None, now: datetime, met: str = "答复") -> dict:
     """A deadline with when it was met or missed: 「逾期1天3小时」, 「按时」, or 「截至目前已逾期…」."""
     if due is None:
         state = "未设定"
     elif met_at is not None:
-        state = f"逾期{_span((met_at - due).total_seconds())}{met}" if met_at > due else f"在期限内{met}"
+        state = f"逾期{span_text((met_at - due).total_seconds())}{met}" if met_at > due else f"在期限内{met}"
     else:
-        state = f"尚未{met}，已逾期{_span((now - due).total_seconds())}" if now > due else f"尚未{met}，未到期"
+        state = f"尚未{met}，已逾期{span_text((now - due).total_seconds())}" if now > due else f"尚未{met}，未到期"
     return {"label": label, "due": iso(due), "met_at": iso(met_at), "met": met, "state": state,
             "late": bool(due and ((met_at or now) > due))}
 

@@ -20,6 +20,7 @@ from engine.domain.timelimits import (
     evaluation_clock,
     handling_clock,
     monitoring_level,
+    span_text,
     supervision_clock,
 )
 
@@ -301,3 +302,12 @@ def test_clock_reaching_unentered_year_is_provisional():
     summary = clock.explain()["summary"]
     assert "2027年节假日安排尚未录入，相关时间暂按周末计算，为暂定" in summary
     assert not handling_clock(cal, HEYUAN_DEFAULT, "consult", datetime(2026, 12, 1, 10, tzinfo=TZ)).provisional
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (3 * 86400 + 5 * 3600 + 59, "3天5小时"), (2 * 86400, "2天"), (-(2 * 86400 + 10 * 3600), "2天10小时"),
+    (5 * 3600 + 7 * 60 + 30, "5小时7分"), (4 * 3600, "4小时0分"), (59 * 60 + 59, "59分"), (20, "0分")])
+def test_a_length_of_time_is_said_as_people_say_it(seconds, said):
+    """Time left, time overdue and lateness all read the same on every page: the sign of the span is the caller's
+    (剩余 / 已超期 / 逾期), the words are this one formatter's."""
+    assert span_text(seconds) == said
