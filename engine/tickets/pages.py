@@ -239,8 +239,10 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
     """The open tickets of the actor's unit with their stage, the actor's tasks, time left and card colour."""
     if not actor.unit_id:
         return []
-    mine = exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id,
-                          Assignment.active.is_(True))
+    # Held by the unit, or asked of it without being held (a joint review's 主管部门意见).
+    mine = or_(exists().where(Assignment.ticket_id == Ticket.id, Assignment.unit_id == actor.unit_id,
+                              Assignment.active.is_(True)),
+               exists().where(TaskProjection.ticket_id == Ticket.id, TaskProjection.unit_id == actor.unit_id))
     tickets = session.scalars(select(Ticket).where(mine, Ticket.status.in_(OPEN_STATUSES))
                               .order_by(Ticket.handling_due.is_(None), Ticket.handling_due, Ticket.id)
                               .limit(limit)).all()
@@ -264,7 +266,8 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
         own = [task_dict(p, t, session) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
         out.append({"ticket_id": t.id, "number": t.number, "ticket_type_label": TYPE_LABELS[TicketType(t.ticket_type)],
                     "category": t.category, "status": t.status, "status_label": TicketStatus(t.status).label,
-                    "unit_role": roles.get(t.id, ""), "tasks": own, "card": card(session, t, now),
+                    "unit_role": roles.get(t.id) or ("征求意见" if tasks.get(t.id) else ""), "tasks": own,
+                    "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
                     "redo": t.redo_count > 0, "extension_days": waiting.get(t.id),
                     "extension_refused": t.id in refused and not t.redo_count})

@@ -103,6 +103,11 @@ def test_consultation_deadline_on_the_worklist_and_the_ticket_page_with_each_uni
     worklist = text(client.get("/tasks"))
     row = re.search(rf'<tr>(?:(?!</tr>).)*?{t.number}.*?</tr>', worklist, re.S)
     assert row and "主管部门意见" in row.group(0) and due in row.group(0)
+    # The unit's landing page lists what is asked of it, though it holds no assignment: 征求意见, the task, its deadline.
+    inbox = text(client.get("/inbox"))
+    item = re.search(rf'<li class="item[^"]*">(?:(?!</li>).)*?{t.number}.*?</li>', inbox, re.S)
+    assert item and "征求意见" in item.group(0) and f"主管部门意见期限 {due}" in item.group(0)
+    assert "/tasks/" in item.group(0)  # the task opens from the card
     page = text(client.get(f"/tickets/{t.id}"))
     names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([zjj, rsj]))).all())
     current = page[page.index("<h2>当前环节</h2>"):page.index("<h2>时限</h2>")]
