@@ -39,6 +39,7 @@ class SignForm(CommandForm):
         签收 remains (the task stays open); a posted 退回 is told ``reason``."""
         self.decision.choices = [c for c in self.decision.choices if c.value != "return"]
         self.decision.closed, self.decision.closed_reason = True, reason
+        self.decision.label.text = "签收"
         del self.return_reason
         del self.return_basis
 

@@ -139,6 +139,8 @@ def test_sign_page_of_a_city_decided_ticket_shows_the_decision_and_offers_no_ret
     decision = section(page, "city-decision")
     assert "市政府决定" in decision and CITY in decision and "市领导" in decision and "决定时间" in decision
     assert 'value="return"' not in page and 'name="return_reason"' not in page and "不能退回" in page
+    assert "<h1>签收 <small>" in page and "签收或退回" not in page  # the page is named for what it offers
+    assert re.search(r'<input(?=[^>]*\bchecked\b)[^>]*value="sign"', page)  # its one choice is shown chosen
     r = post(client, url, {"op": "submit", "decision": "return", "return_reason": "非本单位职责",
                            "return_basis": "三定方案"})
     assert r.status_code == 400 and fresh(db, t.id).status == "signing"
@@ -162,3 +164,4 @@ def test_an_ordinary_sign_page_still_offers_return(client, db, tickets):
     as_user(client, db, "receiver")
     page = text(client.get(task_url(db, t, "sign")))
     assert 'value="return"' in page and 'id="city-decision"' not in page
+    assert "<h1>签收或退回 <small>" in page and not re.search(r'<input(?=[^>]*\bchecked\b)[^>]*value="sign"', page)

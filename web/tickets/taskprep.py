@@ -63,7 +63,11 @@ def _sign(form, ticket, actor, now) -> dict:
     city = taskfacts.city_decision(db.session, ticket)
     if city is not None and window_open:
         form.close_return(taskfacts.CITY_DECIDED_NO_RETURN)
-    return {"return_window_open": window_open, "city_decision": city, "accept_due": ticket.accept_due,
+    # With 退回 closed the page is what is left of it: 签收 (the task's own title still names both), shown chosen.
+    if form.decision.closed and request.method == "GET":
+        form.decision.data = "sign"
+    return {"heading": "签收" if form.decision.closed else None,
+            "return_window_open": window_open, "city_decision": city, "accept_due": ticket.accept_due,
             "accept_yellow_at": ticket.accept_yellow_at, "accept_red_at": ticket.accept_red_at}
 
 
