@@ -16,7 +16,16 @@ from engine.common import Actor, iso
 from engine.docstore import documents_for_ticket
 from engine.domain.states import METHOD_LABELS, RATING_LABELS, STATUS_LABELS, EvaluationMethod, Rating, TicketStatus
 from engine.domain.timelimits import span_text
-from engine.models import AccountabilityCase, Evaluation, KnowledgeFlag, Reply, Supervision, Ticket, Unit
+from engine.models import (
+    AccountabilityCase,
+    Evaluation,
+    KnowledgeEntry,
+    KnowledgeFlag,
+    Reply,
+    Supervision,
+    Ticket,
+    Unit,
+)
 
 from . import facts
 
@@ -109,9 +118,11 @@ def _supervision(session: Session, out: dict, sup: Supervision, actor: Actor, no
 
 def _flag(session: Session, out: dict, flag: KnowledgeFlag, now: datetime) -> None:
     unit = session.get(Unit, flag.unit_id)
+    entry = session.get(KnowledgeEntry, flag.entry_id) if flag.entry_id else None
     out["flag"] = {"kind": "知识缺失" if flag.kind == "gap" else "信息错误", "text": flag.text,
                    "flagged_by": flag.flagged_by, "flagged_at": iso(flag.flagged_at),
-                   "unit": unit.name if unit else "—"}
+                   "unit": unit.name if unit else "—", "category": flag.category,
+                   "entry": {"id": entry.id, "title": entry.title} if entry else None}
     out["deadlines"].append(deadline("修正期限", flag.due_at, flag.fixed_at, now, met="修正"))
 
 

@@ -9,8 +9,10 @@ import re
 import pypdf
 from sqlalchemy import select
 
+from engine.common import Actor
 from engine.common.db import transaction
-from engine.models import AccountabilityCase, IssuedDocument, Supervision, TaskProjection
+from engine.knowledge import flags as knowledge_flags
+from engine.models import AccountabilityCase, IssuedDocument, KnowledgeEntry, Supervision, TaskProjection, User
 from engine.oversight import flag_overdue
 from tests.support.helpers import REPLY
 from tests.support.pages import as_user, post, text
@@ -124,3 +126,18 @@ def test_the_notice_of_a_supervisors_decision_reads_as_the_pages_say_it(client, 
     assert "督办类别督办员决定" in words
     assert "因其他" not in words and "督办类别其他" not in words
     assert "物业收费问题多次反映，请加快办理。" in words
+
+
+def test_a_knowledge_base_lead_names_and_links_the_entry(client, db, clock):
+    entry = db.session.scalar(select(KnowledgeEntry).order_by(KnowledgeEntry.id).limit(1))
+    reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
+    with transaction(db.session):
+        knowledge_flags.flag(db.session, Actor.of_user(reviewer), kind="error", text="条目所列咨询电话已停用",
+                             now=clock.set("2026-11-25T10:00:00+08:00"), entry_id=entry.id)
+    clock.set("2026-12-05T09:00:00+08:00")  # past the 5-working-day fix deadline, still not fixed
+    detect(client, db)
+    name, page = open_lead(client, db, 9)
+    assert name.endswith("· 知识库维护不力")
+    block = page[page.index('id="case-flag"'):]
+    assert f'<a href="/kb/{entry.id}">{entry.title}</a>' in block and "条目所列咨询电话已停用" in block
+    assert client.get(f"/kb/{entry.id}").status_code == 200  # the supervisor can check the entry from the lead
