@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import date, datetime, time, timedelta
 from itertools import count
 
@@ -27,6 +28,9 @@ STOPS = (("signing", 1), ("dispatching", 2), ("returned", 2), ("county", 2), ("s
          ("redo_handling", 5), ("refused", 9))
 #: The share of replies that say the citizen could not be told the result (the rest were told).
 UNINFORMED_SHARE = 0.05
+# A reply's closing words that say the citizen was told, and any other mention of telling the citizen.
+_TOLD_AT_END = re.compile(r"[，,]?并?已?(?:电话)?(?:回复|告知)诉求人。$")
+_TOLD = re.compile(r"(?:回复|告知|向)诉求人")
 #: Types with a 10-working-day handling limit: a ticket staying with a unit for days is still within it.
 LONG_TYPES = ("complaint", "report", "suggestion")
 #: Where a ticket staying in a stage comes from (categories, counties), so the demo logins find it in their
@@ -145,8 +149,14 @@ class Planner:
                  "contact_method": "电话联系诉求人并告知办理结果", "citizen_informed": True}
         # About one reply in twenty could not reach the citizen (Art. 12; an accountability candidate, Art. 19(4)).
         # Drawn from a stream of its own, so the ticket's other draws (and the rest of the demo) stay as they were.
+        # Such a reply does not also say the result was given to the citizen: its closing words saying so go, and a
+        # reply whose substance is telling the citizen something stays one that reached them.
         if random.Random(f"{self.seed}:{i}:informed").random() < UNINFORMED_SHARE:
-            reply.update(contact_method="多次致电诉求人均未接通，办理结果尚未告知", citizen_informed=False)
+            result = _TOLD_AT_END.sub("", reply["result"]).rstrip("，,")
+            result += "" if result.endswith("。") else "。"
+            if not _TOLD.search(result):
+                reply.update(result=result, contact_method="多次致电诉求人均未接通，办理结果尚未告知",
+                             citizen_informed=False)
         entry = self.kb.get(req.get("kb") or "")
         if stop == "scoping":
             data["channel"] = rng.choice(("web", "wechat", "app"))

@@ -3,6 +3,7 @@
 worklist — and all of it written by the product's own services (docs/demo.md)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -123,8 +124,11 @@ def test_most_replies_told_the_citizen_and_the_accountability_list_pages(demo):
         informed = dict(s.execute(select(Reply.citizen_informed, func.count()).group_by(Reply.citizen_informed)).all())
         by_ground = dict(s.execute(select(AccountabilityCase.situation, func.count())
                                    .group_by(AccountabilityCase.situation)).all())
-        return informed, by_ground, s.scalar(select(User.id).where(User.username == "supervisor"))
-    informed, by_ground, supervisor = in_app(demo, facts)
+        untold = s.scalars(select(Reply.result).where(Reply.citizen_informed.is_(False))).all()
+        return informed, by_ground, s.scalar(select(User.id).where(User.username == "supervisor")), untold
+    informed, by_ground, supervisor, untold = in_app(demo, facts)
+    # A reply that did not reach the citizen does not also say the result was given to them.
+    assert untold and not [r for r in untold if re.search("(回复|告知|向)诉求人", r)]
     replies = informed.get(True, 0) + informed.get(False, 0)
     assert replies >= 500 and 0 < informed.get(False, 0) <= replies * 0.1
     assert by_ground.get(4) == informed[False] and by_ground[4] < sum(by_ground.values()) / 3
