@@ -262,12 +262,15 @@ def dimension_filter(session: Session, dimension: str, key: str):
 
 
 def open_filter(status: str | None, level: str | None):
-    """Open work now, optionally of one stage (status) and card colour (monitor level).
+    """Open work now, optionally of one stage (status) and card colour (monitor level). Without a status, the open
+    matters: calls merged into a main ticket (已并单) are left out, as the dashboard counts them; ask for
+    ``merged`` to list those.
 
     :raises Invalid: an unknown or final status, or an unknown level.
     """
     open_statuses = [s.value for s in TicketStatus if not s.is_final]
-    conds = [Ticket.status.in_(open_statuses)]
+    matters = [s for s in open_statuses if s != TicketStatus.MERGED.value]
+    conds = [Ticket.status.in_(open_statuses if status else matters)]
     if status:
         if status not in open_statuses:
             raise Invalid("未知的办理环节", f"unknown open status {status!r}")
