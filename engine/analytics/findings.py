@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import and_, case, false, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -204,28 +204,35 @@ def _delay(session: Session):
 
 def overdue_tickets(session: Session, start: datetime, end: datetime, now: datetime, limit: int = 100) -> dict:
     """Tickets past their handling deadline: replied late in the period, and still with the unit now. Each with
-    its unit, deadline, reply time (None while open) and days overdue; the longest overdue first."""
+    its unit, deadline, reply time (None while open) and days overdue; the longest overdue first.
+
+    A late reply is one 按时办结率 counts as not on time (``reply.on_time``: after the deadline in force when it was
+    submitted), whatever the ticket's deadline is now. When the deadline has moved past the reply since (a redo, a
+    corrected deadline), the deadline of that moment is not stored: the row says so (``due_changed``, the current
+    deadline in ``handling_due``, no ``days_over``) and comes after the rows whose lateness is known."""
     check_period(start, end)
     names = unit_names(session)
     late = (select(Ticket.id, Ticket.number, Ticket.category, Reply.unit_id, Ticket.handling_due,
                    Reply.submitted_at)
             .join(Reply, Reply.ticket_id == Ticket.id)
             .where(Reply.review_decision == "accept", Reply.redo.is_(False), Reply.on_time.is_(False),
-                   in_period(Reply.submitted_at, start, end),
-                   Ticket.handling_due.is_not(None), Reply.submitted_at > Ticket.handling_due))
+                   in_period(Reply.submitted_at, start, end)))
     still = (select(Ticket.id, Ticket.number, Ticket.category, Ticket.lead_unit_id, Ticket.handling_due)
              .where(Ticket.status.in_(WITH_UNIT), Ticket.handling_due < now))
 
     def row(tid, number, category, unit_id, due, replied):
-        late_by = (replied or now) - due
+        changed = due is None or (replied is not None and replied <= due)
+        late_by = None if changed else (replied or now) - due
         return {"id": tid, "number": number, "category": category, "unit_id": unit_id,
                 "unit": names.get(unit_id, "—"), "handling_due": iso(due), "replied_at": iso(replied),
-                "days_over": round(late_by.total_seconds() / 86400, 1)}
+                "due_changed": changed,
+                "days_over": None if late_by is None else round(late_by.total_seconds() / 86400, 1)}
 
     out = {}
     for name, q, with_reply in (("late", late, True), ("open", still, False)):
-        by = _delay(session).desc() if with_reply else Ticket.handling_due
-        found = session.execute(q.add_columns(func.count().over()).order_by(by, Ticket.id).limit(limit)).all()
+        known = and_(Ticket.handling_due.is_not(None), Reply.submitted_at > Ticket.handling_due)
+        by = (case((known, 0), else_=1), _delay(session).desc()) if with_reply else (Ticket.handling_due,)
+        found = session.execute(q.add_columns(func.count().over()).order_by(*by, Ticket.id).limit(limit)).all()
         rows = [row(*r[:-1]) if with_reply else row(*r[:-1], None) for r in found]
         out[name] = {"total": found[0][-1] if found else 0, "rows": rows}
     return out
@@ -255,12 +262,15 @@ def dimension_filter(session: Session, dimension: str, key: str):
 
 
 def open_filter(status: str | None, level: str | None):
-    """Open work now, optionally of one stage (status) and card colour (monitor level).
+    """Open work now, optionally of one stage (status) and card colour (monitor level). Without a status, the open
+    matters: calls merged into a main ticket (已并单) are left out, as the dashboard counts them; ask for
+    ``merged`` to list those.
 
     :raises Invalid: an unknown or final status, or an unknown level.
     """
     open_statuses = [s.value for s in TicketStatus if not s.is_final]
-    conds = [Ticket.status.in_(open_statuses)]
+    matters = [s for s in open_statuses if s != TicketStatus.MERGED.value]
+    conds = [Ticket.status.in_(open_statuses if status else matters)]
     if status:
         if status not in open_statuses:
             raise Invalid("未知的办理环节", f"unknown open status {status!r}")

@@ -31,6 +31,9 @@ from .counties import Counties, load_counties
 from .weights import active_weights, weights_of
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if not s.is_final)
+#: Open matters: a call merged into a main ticket (已并单) is handled with it and counts as one matter with it, as
+#: in the assessment and in 并单统计; the dashboard shows such calls apart.
+OPEN_MATTERS = tuple(s for s in OPEN_STATUSES if s != TicketStatus.MERGED.value)
 #: The dashboard's breakdowns by one column; the county is folded from (lead unit, county office) by ``counties``.
 DIMENSIONS = {"channel": Ticket.channel, "ticket_type": Ticket.ticket_type, "category": Ticket.category,
               "unit": Ticket.lead_unit_id}
@@ -100,7 +103,8 @@ def _day(session: Session):
 
 def dashboard(session: Session, start: datetime, end: datetime) -> dict:
     """Counts of tickets registered in the period by channel, type, category, county (``counties``) and lead unit;
-    the open work now by stage and monitor level; the daily trend (Asia/Shanghai days)."""
+    the open work now by stage and monitor level (matters: calls merged into a main ticket are ``open_merged``);
+    the daily trend (Asia/Shanghai days)."""
     check_period(start, end)
     names = unit_names(session)
     counties = load_counties(session)
@@ -113,6 +117,7 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
     open_rows = session.execute(select(Ticket.status, Ticket.monitor_level, func.count())
                                 .where(Ticket.status.in_(OPEN_STATUSES))
                                 .group_by(Ticket.status, Ticket.monitor_level)).all()
+    merged = sum(n for s, _lvl, n in open_rows if s == TicketStatus.MERGED.value)
     day = _day(session)
     trend = session.execute(select(day, func.count()).where(in_period(Ticket.created_at, start, end))
                             .group_by(day).order_by(day)).all()
@@ -127,7 +132,8 @@ def dashboard(session: Session, start: datetime, end: datetime) -> dict:
         # count under their county, so this row is not called 未派单).
         "by_unit": rows("unit", lambda k: names.get(k, NO_UNIT_LABEL) if k else NO_UNIT_LABEL),
         "open": [{"status": s, "status_label": STATUS_LABELS[TicketStatus(s)], "monitor_level": lvl, "count": n}
-                 for s, lvl, n in open_rows],
+                 for s, lvl, n in open_rows if s in OPEN_MATTERS],
+        "open_merged": merged,
         "trend": [{"day": str(d), "count": n} for d, n in trend],
     }
 

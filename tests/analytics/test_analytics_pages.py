@@ -10,7 +10,8 @@ from sqlalchemy import update
 
 from engine.common.db import transaction
 from engine.models import Ticket
-from tests.support.helpers import REPLY, unit
+from engine.tickets import merge
+from tests.support.helpers import REPLY, unit, user
 from tests.support.pages import as_user, text, unit_id
 
 PHONE = "13812345678"
@@ -231,3 +232,23 @@ def test_a_ticket_at_a_county_office_is_not_called_undispatched_by_unit(client, 
     listed = tree(client.get(by_unit["尚无承办单位"][1]))
     assert numbers(listed) == {db.session.get(Ticket, waiting.id).number}
     assert "尚无承办单位" in listed.text_content()
+
+
+def test_open_work_counts_a_merged_call_with_its_main_ticket(client, db, clock, data):
+    # Two of the phone calls are one matter: merged, the second is handled with the first (已并单) and, as in the
+    # assessment and 并单统计, the open work counts the matter once and names the merged call apart.
+    main, child = data["phone"][1], data["phone"][2]
+    with transaction(db.session):
+        merge(db.session, user(db.session, "dispatcher"), main, [child], "同一工地夜间施工，同一事项", clock())
+    as_user(client, db, "city_leader")
+    page = tree(client.get(f"/analytics/?{PERIOD}"))
+    assert page.get_element_by_id("kpi-open").text_content() == "5"
+    assert "另有1件来电已并入主单" in page.xpath("//a[strong[@id='kpi-open']]")[0].text_content()
+    open_rows = {tr.xpath("./th")[0].text_content(): [td.text_content().strip() for td in tr.xpath("./td")]
+                 for tr in page.get_element_by_id("table-open").iterfind(".//tbody/tr")}
+    assert "已并单（随主单办理）" not in open_rows and sum(int(v[-1]) for v in open_rows.values()) == 5
+    listed = tree(client.get(page.xpath("//a[strong[@id='kpi-open']]/@href")[0]))
+    assert data["numbers"][child] not in numbers(listed) and data["numbers"][main] in numbers(listed)
+    note = page.get_element_by_id("open-merged")
+    assert "另有 1 件来电已并入主单" in note.text_content()
+    assert numbers(tree(client.get(note.xpath(".//a/@href")[0]))) == {data["numbers"][child]}

@@ -162,3 +162,20 @@ def test_who_may_merge(client, db, clock, tickets):
              get_url=f"/tickets/{a.id}")
     assert r.status_code == 400 and "请勾选要并入本单的工单" in text(r)
     assert db.session.scalar(select(TaskProjection.id).where(TaskProjection.ticket_id == b.id)) is not None
+
+
+def test_the_stats_period_is_beijing_calendar_days_like_the_dashboard(client, db, clock, tickets):
+    # 近30天 on 2026-11-25 (any time of day) is 10-27 to 11-25, Beijing days: a call at 10-26 23:40 lies outside,
+    # though it is less than 30×24 hours before 23:30 on 11-25.
+    clock.set("2026-10-26T23:40:00+08:00")
+    tickets.new(citizen_phone="13900000701")
+    clock.set("2026-10-27T00:10:00+08:00")
+    tickets.new(citizen_phone="13900000702")
+    clock.set("2026-11-25T23:30:00+08:00")
+    as_user(client, db, "supervisor")
+    page = text(client.get("/matching/stats"))
+    assert "2026-10-27 至 2026-11-25" in page
+    assert "登记来电</dt><dd>1 件" in page
+    dashboard = text(client.get("/analytics/"))
+    assert re.search(r'id="kpi-total">1<', dashboard) and "2026-10-27" in dashboard
+    assert "2025-11-26 至 2026-11-25" in text(client.get("/matching/stats?days=365"))

@@ -135,6 +135,7 @@ def _dashboard_data(p: Period) -> dict:
     for lvl, total in zip(d["levels"], d["open_totals"], strict=True):
         lvl["total"] = total
     d["open_url"] = url_for(".tickets", status="")
+    d["merged_url"] = url_for(".tickets", status=TicketStatus.MERGED.value)
     d["open_total"] = sum(d["open_totals"])
     charts = [{"id": "trend", "kind": "line", "title": "每日受理量", "labels": days,
                "series": [{"label": "工单量", "data": [r["count"] for r in d["trend"]]}]}]
@@ -300,6 +301,8 @@ def _selection(p: Period) -> tuple[object, str]:
         words = [STATUS_LABELS[TicketStatus(status)] if status in {s.value for s in TicketStatus} else "全部环节"]
         if level in LEVEL_LABELS:
             words.append(LEVEL_LABELS[level])
+        if status == TicketStatus.MERGED.value:
+            words[0] = "已并入主单的来电（随主单办理）"
         return findings.open_filter(status, level), "当前在办 · " + " · ".join(words)
     if args.get("day"):
         try:

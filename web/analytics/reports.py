@@ -119,7 +119,8 @@ def drill():
         return redirect(url_for(".index", **{"from": d_from.isoformat(), "to": d_to.isoformat()}))
     found = analytics.metric_tickets(db.session, unit.id, metric, start, end)
     ids = set(found["numerator"]) | set(found["denominator"])
-    numbers = dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)))) if ids else {}
+    # A Result has keys(), so dict() would read it as a mapping: take its rows as (id, number) pairs.
+    numbers = dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).tuples().all())
     return render_template("analytics/reports/drill.html", found=found, unit=unit, numbers=numbers, d_from=d_from,
                            d_to=d_to)
 

@@ -2,13 +2,14 @@
 dispatch suggestions."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.analytics import matters
 from engine.common import Invalid, transaction
+from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES
 from engine.matching import duties
 from engine.models import Category
@@ -97,9 +98,11 @@ def duty_active(unit_id: int, duty_id: int):
 def stats():
     """并单与智能派单: calls per merged matter, and how often dispatchers took a suggestion and what followed."""
     days = PERIODS.get(request.args.get("days") or "30", 30)
-    end = now() + timedelta(minutes=1)  # up to this moment (periods are half-open)
-    start = end - timedelta(days=days)
-    return render_template("matching/stats.html", days=days, periods=PERIODS,
+    # Beijing calendar days, today included, as the statistics pages count them: [first 00:00, tomorrow 00:00).
+    today = now().astimezone(TZ).date()
+    first = today - timedelta(days=days - 1)
+    start, end = (datetime.combine(d, time(), TZ) for d in (first, today + timedelta(days=1)))
+    return render_template("matching/stats.html", days=days, periods=PERIODS, first=first, last=today,
                            matters=matters.merged_matters(db.session, start, end),
                            calls=matters.calls_and_matters(db.session, start, end),
                            adoption=matters.suggestion_adoption(db.session, start, end))
