@@ -13,6 +13,7 @@ from engine.models import JointReview, Supervision, SupervisionRequest, TaskProj
 from engine.oversight import open_supervision, take_red_cards
 from tests.support.helpers import user
 from tests.support.pages import as_user, fresh, post, text, unit_id
+from web.common import fmt_due
 
 
 def long_text(tag: str, size: int = 2000) -> str:
@@ -101,8 +102,10 @@ def test_extension_and_redo_reasons_are_kept_whole(client, db, tickets):
     page, _ = complete(client, db, t, "reply", {"action": "extension", "days": "2", "reason": asked})
     assert "reason" in textareas(page)
     as_user(client, db, "reviewer")
-    page, _ = complete(client, db, t, "extension_review", {"decision": "deny", "reason": denied})
+    page, r = complete(client, db, t, "extension_review", {"decision": "deny", "reason": denied})
     assert asked in page and "reason" in textareas(page)
+    due = fmt_due(fresh(db, t.id).handling_due)  # the flash says which way it went and which deadline holds
+    assert f"工单 {t.number} 不予延期，仍按原办理时限 {due} 办结" in text(client.get(r.headers["Location"]))
     # The hint quotes the label it points at, word for word.
     assert "批准后的办理时限：" in page and "按上方“批准后的办理时限”计算" in page
     tickets.act("handler", t, "reply", **{"department": "建筑管理科", "handler_name": "李工", "result": "已处理",

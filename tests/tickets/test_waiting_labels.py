@@ -6,6 +6,7 @@ from __future__ import annotations
 import lxml.html
 
 from tests.support.pages import fresh, login, text, unit_id
+from web.common import fmt_due
 
 from .test_pages import complete
 
@@ -61,7 +62,9 @@ def test_the_inbox_and_ticket_page_say_an_extension_waits_for_approval(client, d
     assert page.xpath("//h1//span[text()='延期审批中']")
 
     login(client, "reviewer")
-    complete(client, t.id, "extension_review", {"decision": "approve", "reason": "同意延期"})
+    r = complete(client, t.id, "extension_review", {"decision": "approve", "reason": "同意延期"})
+    due = fmt_due(fresh(db, t.id).handling_due)  # the flash says the extension was granted, to which deadline
+    assert f"工单 {t.number} 已批准延期，办理时限顺延至 {due}" in text(client.get(r.headers["Location"]))
     login(client, "handler")
     li = _inbox_item(client, t.number)
     assert "延期审批中" not in li.text_content() and li.xpath(".//a[text()='办理答复']")

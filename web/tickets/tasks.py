@@ -44,6 +44,11 @@ def done_message(number: str, title: str, step, data: dict) -> str:
         return (f"工单 {number} 已申请延期{data.get('days')}个工作日，待热线办审核员在原办理时限"
                 f"（{fmt_due(step.ticket.handling_due)}）前审批；审批期间暂不能提交答复，审批后可继续办理答复，"
                 f"未获批准的仍按原办理时限办理。当前状态：{status}")
+    if step.action == "extension_decision":  # the task is named 延期审批 whichever way it went: say which
+        if data.get("decision") == "approve":
+            return (f"工单 {number} 已批准延期，办理时限顺延至 {fmt_due(step.ticket.handling_due)}，"
+                    f"当前状态：{status}")
+        return f"工单 {number} 不予延期，仍按原办理时限 {fmt_due(step.ticket.handling_due)} 办结，当前状态：{status}"
     label = ACTION_LABELS.get(step.action)
     if label and label != title:
         return f"工单 {number}「{title}」已完成（{label}），当前状态：{status}"
