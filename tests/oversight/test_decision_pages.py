@@ -142,3 +142,21 @@ def test_the_supervision_list_has_one_row_per_supervision(client, db, tickets, c
     rows = [r for r in re.findall(r"<tr>(.*?)</tr>", page, re.S) if t.number in r]
     assert len(rows) == 2 and sum("红牌" in r for r in rows) == 1 and sum("领导批示" in r for r in rows) == 1
     assert "签收环节红牌" in page and "acceptance" not in page and "T00:00:00" not in page
+
+
+def test_the_supervision_list_puts_open_ones_first_by_deadline_then_the_latest_closed(client, db, tickets):
+    older, newer, waiting = tickets.dispatched(), tickets.dispatched(), tickets.dispatched()
+    reviewer = user(db.session, "supervisor")
+    for t, opened, closed in ((older, "2026-11-20T10:00:00+08:00", "2026-11-21T10:00:00+08:00"),
+                              (newer, "2026-11-16T10:00:00+08:00", "2026-11-24T10:00:00+08:00"),
+                              (waiting, "2026-11-23T10:00:00+08:00", None)):
+        with transaction(db.session):
+            sup = open_supervision(db.session, reviewer, t.id, "supervisor", datetime.fromisoformat(opened),
+                                   note="请督促办理")
+            if closed:
+                sup.status, sup.closed_at = "closed", datetime.fromisoformat(closed)
+    as_user(client, db, "supervisor")
+    page = text(client.get("/oversight/supervisions"))
+    order = [n for n in re.findall(r"HL\d+", page) if n in (older.number, newer.number, waiting.number)]
+    # the open one, then the one closed on 11-24 (opened earlier, with the earlier deadline), then the one closed on 11-21
+    assert list(dict.fromkeys(order)) == [waiting.number, newer.number, older.number]

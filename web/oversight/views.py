@@ -44,7 +44,10 @@ def supervisions():
     current = now()
     q = (select(Supervision, Ticket.number, Unit.name).join(Ticket, Ticket.id == Supervision.ticket_id)
          .join(Unit, Unit.id == Supervision.unit_id)
-         .order_by(sql_case((Supervision.status == "open", 0), else_=1), Supervision.due_at, Supervision.id.desc())
+         # Open ones first, the most urgent at the top; then the closed ones, the latest closed first.
+         .order_by(sql_case((Supervision.status == "open", 0), else_=1),
+                   sql_case((Supervision.status == "open", Supervision.due_at)), Supervision.closed_at.desc(),
+                   Supervision.id.desc())
          .limit(500))
     rows = []
     for sup, number, unit in db.session.execute(q).all():
