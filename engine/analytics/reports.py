@@ -21,6 +21,7 @@ from engine.models import Evaluation, IssuedDocument, Ticket
 
 from . import metrics as analytics
 from .counties import load_counties
+from .tables import inclusive_dates
 
 TOP = 10
 
@@ -42,6 +43,17 @@ def pct(value: float | None) -> str:
 
 def num(value: int) -> str:
     return f"{value:,}"
+
+
+def daily_chart(per_day: Mapping[str, int], start: datetime, end: datetime) -> dict | None:
+    """The 每日受理量 line over every Beijing day of ``[start, end)``, a day without tickets at 0 (as the dashboard
+    draws it), from counts keyed by ISO day; None for a period of one day or with no tickets at all."""
+    first, last = inclusive_dates(start, end)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if len(days) < 2 or not any(per_day.values()):
+        return None
+    return {"title": "每日受理量（件）", "src": line_chart([f"{d:%m-%d}" for d in days],
+                                                        [per_day.get(d.isoformat(), 0) for d in days])}
 
 
 # -- 考核通报 -------------------------------------------------------------------------------------------------------
@@ -176,9 +188,9 @@ def brief_context(session: Session, start: datetime, end: datetime, *, issue: in
     if dash["by_type"]:
         charts.append({"title": "诉求类型分布（件）", "src": bar_chart([r["label"] for r in dash["by_type"]],
                                                                     [r["count"] for r in dash["by_type"]])})
-    if len(dash["trend"]) > 1:
-        charts.append({"title": "每日受理量（件）", "src": line_chart([r["day"][5:] for r in dash["trend"]],
-                                                                  [r["count"] for r in dash["trend"]])})
+    trend = daily_chart({r["day"]: r["count"] for r in dash["trend"]}, start, end)
+    if trend:
+        charts.append(trend)
     if issue is None:
         issue = next_seq(session, "work_brief", end.astimezone(TZ).year)
     return {"title": title, "issue": issue, "period": label, "overview": overview, "tables": tables or [
@@ -272,10 +284,8 @@ def special_context(session: Session, start: datetime, end: datetime, dimension:
     day = analytics._day(session)
     trend = session.execute(select(day, func.count()).where(where, Ticket.created_at >= start,
                                                             Ticket.created_at < end).group_by(day).order_by(day)).all()
-    charts = []
-    if len(trend) > 1:
-        charts.append({"title": "每日受理量（件）", "src": line_chart([str(d)[5:] for d, _ in trend],
-                                                                  [n for _, n in trend])})
+    chart = daily_chart({str(d): n for d, n in trend}, start, end)
+    charts = [chart] if chart else []
     if issue is None:
         issue = next_seq(session, "special_report", end.astimezone(TZ).year)
     return {"issue": issue, "subject": subject, "period": label, "overview": overview, "tables": tables,
