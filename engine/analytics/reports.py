@@ -60,6 +60,8 @@ def daily_chart(per_day: Mapping[str, int], start: datetime, end: datetime) -> d
 
 RANK_COLUMNS = ["排名", "承办单位", "得分", "签收及时率", "按时办结率", "满意率", "重办率", "退单率", "督办率",
                 "知识库维护"]
+#: The signing rate as the assessment names it (the page, the files and every document say the same).
+SIGN_RATE = A.METRIC_LABELS["sign_rate"]
 
 
 def _weights_text(version: str, weights: Mapping[str, float]) -> str:
@@ -100,7 +102,7 @@ def bulletin_context(session: Session, start: datetime, end: datetime, *, versio
                                               sorted(per_unit.items(), key=lambda kv: (-kv[1], str(kv[0])))) + "。")
     notes.append("“—”表示该单位本期该项指标无可计量数据。")
     overview = (f"{label}，参加考核的承办单位共{len(table)}个，主办派单{num(totals.dispatched)}件，"
-                f"按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}，"
+                f"{SIGN_RATE}{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}，"
                 f"满意率{pct(overall['satisfaction_rate'])}，重办率{pct(overall['redo_rate'])}，"
                 f"退单率{pct(overall['return_rate'])}，督办{num(totals.supervisions)}件。")
     context = {
@@ -154,7 +156,7 @@ def brief_context(session: Session, start: datetime, end: datetime, *, issue: in
     channels = "、".join(f"{r['label']}{num(r['count'])}件" for r in dash["by_channel"]) or "无"
     overview = [
         f"{label}，12345政府服务热线共受理群众诉求{num(total)}件，其中{channels}。",
-        f"承办单位按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}"
+        f"承办单位{SIGN_RATE}{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}"
         f"（办结{num(totals.replied)}件，按时{num(totals.replied_on_time)}件），满意率{pct(overall['satisfaction_rate'])}"
         f"（有效评价{num(totals.evaluated)}件，基本满意及以上{num(totals.satisfied)}件），"
         f"重办率{pct(overall['redo_rate'])}，督办{num(totals.supervisions)}件。",
