@@ -28,11 +28,10 @@ from engine.domain.states import (
     TicketStatus,
     TicketType,
 )
-from engine.domain.timelimits import local_end
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
 
 from .counties import load_counties
-from .sheets import XLSX_MAX_ROWS, write_table
+from .sheets import XLSX_MAX_ROWS, PeriodEnd, write_table
 from .tables import inclusive_dates
 
 APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -80,8 +79,9 @@ def _by_value(labels) -> Any:
 _LABELS = {"channel": _by_value(CHANNEL_LABELS), "ticket_type": _by_value(TYPE_LABELS),
            "status": _by_value(STATUS_LABELS), "handling_rating": _by_value(RATING_LABELS),
            "monitor_level": _by_value(LEVEL_LABELS)}
-#: Deadlines written as every page and document writes them: 00:00 of the next day is 24:00 of the last day.
-_TEXTS = {"handling_due": local_end}
+#: Deadlines written as every page and document writes them: 00:00 of the next day is 24:00 of the last day (CSV as
+#: that text, Excel as a date-time cell showing it: ``sheets.PeriodEnd``).
+_TEXTS = {"handling_due": PeriodEnd}
 FILTERS = {"unit_id": Ticket.lead_unit_id, "ticket_type": Ticket.ticket_type, "channel": Ticket.channel,
            "category": Ticket.category, "status": Ticket.status}
 
