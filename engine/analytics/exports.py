@@ -12,10 +12,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound
+from engine.common import Actor, Conflict, Forbidden, Invalid, NotFound, iso
+from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, Role, mask_address, mask_name, mask_phone
 from engine.domain.rules import LEVEL_LABELS
 from engine.domain.states import (
@@ -27,11 +28,10 @@ from engine.domain.states import (
     TicketStatus,
     TicketType,
 )
-from engine.domain.timelimits import local_end
 from engine.models import ExportLog, ExportRequest, Ticket, Unit
 
 from .counties import load_counties
-from .sheets import XLSX_MAX_ROWS, write_table
+from .sheets import XLSX_MAX_ROWS, PeriodEnd, write_table
 from .tables import inclusive_dates
 
 APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -79,8 +79,9 @@ def _by_value(labels) -> Any:
 _LABELS = {"channel": _by_value(CHANNEL_LABELS), "ticket_type": _by_value(TYPE_LABELS),
            "status": _by_value(STATUS_LABELS), "handling_rating": _by_value(RATING_LABELS),
            "monitor_level": _by_value(LEVEL_LABELS)}
-#: Deadlines written as every page and document writes them: 00:00 of the next day is 24:00 of the last day.
-_TEXTS = {"handling_due": local_end}
+#: Deadlines written as every page and document writes them: 00:00 of the next day is 24:00 of the last day (CSV as
+#: that text, Excel as a date-time cell showing it: ``sheets.PeriodEnd``).
+_TEXTS = {"handling_due": PeriodEnd}
 FILTERS = {"unit_id": Ticket.lead_unit_id, "ticket_type": Ticket.ticket_type, "channel": Ticket.channel,
            "category": Ticket.category, "status": Ticket.status}
 
@@ -115,6 +116,36 @@ def export_log(session: Session, actor: Actor, limit: int = 200) -> list[ExportL
     if actor.role not in APPROVER_ROLES:
         q = q.where(ExportLog.actor_id == actor.user_id)
     return list(session.scalars(q))
+
+
+def request_label(req: ExportRequest) -> str:
+    """How people name a request: who asked and when (张三 2026-12-07 10:31的申请), never its row id."""
+    return f"{req.requested_by} {req.requested_at.astimezone(TZ):%Y-%m-%d %H:%M}的申请"
+
+
+def requests_of(session: Session, events: list[ExportLog]) -> dict[int, ExportRequest]:
+    """The requests the events belong to, by id (one query for a page of the log)."""
+    ids = {e.request_id for e in events if e.request_id is not None}
+    if not ids:
+        return {}
+    return {r.id: r for r in session.scalars(select(ExportRequest).where(ExportRequest.id.in_(ids)))}
+
+
+def unmasked_downloads(session: Session, limit: int = 200) -> list[dict]:
+    """Downloads of citizens' unmasked names, phones or addresses, for the 诉求人信息查看记录 (Art. 26): one row per
+    request and downloader, like a view there is one row per user, ticket and reason — the first and last download,
+    how many downloads, how many tickets, the purpose and who approved it. Keys as ``engine.tickets.pii_views``."""
+    rows = session.execute(
+        select(ExportRequest, ExportLog.actor, func.min(ExportLog.at), func.max(ExportLog.at), func.count(),
+               func.max(ExportLog.rows))
+        .join(ExportLog, ExportLog.request_id == ExportRequest.id)
+        .where(ExportLog.event == "download", ExportRequest.allow_personal.is_(True))
+        .group_by(ExportRequest.id, ExportLog.actor_id, ExportLog.actor)
+        .order_by(func.max(ExportLog.at).desc()).limit(limit)).all()
+    return [{"at": iso(first), "last_at": iso(last), "views": n, "actor": who, "ticket_id": None, "number": None,
+             "export": f"批量导出{tickets or 0}件（未脱敏）",
+             "reason": f"导出用途：{req.purpose}；{req.decided_by}批准导出未脱敏的个人信息（{request_label(req)}）"}
+            for req, who, first, last, n, tickets in rows]
 
 
 # -- requests and decisions -----------------------------------------------------------------------------------------
@@ -304,5 +335,5 @@ def download(session: Session, actor: Actor, request_id: int, fmt: str, out: IO[
     req = authorize_download(session, actor, request_id, now)
     n = write_table(ticket_rows(session, req), fmt, out, "工单数据", rows_per_sheet)
     _log(session, actor, "tickets", "download", now, request_id=req.id, fmt=fmt, rows=n,
-         personal_data=req.allow_personal)
+         personal_data=req.allow_personal, approved_by=req.decided_by)
     return req, n

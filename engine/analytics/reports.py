@@ -21,6 +21,7 @@ from engine.models import Evaluation, IssuedDocument, Ticket
 
 from . import metrics as analytics
 from .counties import load_counties
+from .tables import inclusive_dates
 
 TOP = 10
 
@@ -44,10 +45,23 @@ def num(value: int) -> str:
     return f"{value:,}"
 
 
+def daily_chart(per_day: Mapping[str, int], start: datetime, end: datetime) -> dict | None:
+    """The 每日受理量 line over every Beijing day of ``[start, end)``, a day without tickets at 0 (as the dashboard
+    draws it), from counts keyed by ISO day; None for a period of one day or with no tickets at all."""
+    first, last = inclusive_dates(start, end)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if len(days) < 2 or not any(per_day.values()):
+        return None
+    return {"title": "每日受理量（件）", "src": line_chart([f"{d:%m-%d}" for d in days],
+                                                        [per_day.get(d.isoformat(), 0) for d in days])}
+
+
 # -- 考核通报 -------------------------------------------------------------------------------------------------------
 
 RANK_COLUMNS = ["排名", "承办单位", "得分", "签收及时率", "按时办结率", "满意率", "重办率", "退单率", "督办率",
                 "知识库维护"]
+#: The signing rate as the assessment names it (the page, the files and every document say the same).
+SIGN_RATE = A.METRIC_LABELS["sign_rate"]
 
 
 def _weights_text(version: str, weights: Mapping[str, float]) -> str:
@@ -88,7 +102,7 @@ def bulletin_context(session: Session, start: datetime, end: datetime, *, versio
                                               sorted(per_unit.items(), key=lambda kv: (-kv[1], str(kv[0])))) + "。")
     notes.append("“—”表示该单位本期该项指标无可计量数据。")
     overview = (f"{label}，参加考核的承办单位共{len(table)}个，主办派单{num(totals.dispatched)}件，"
-                f"按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}，"
+                f"{SIGN_RATE}{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}，"
                 f"满意率{pct(overall['satisfaction_rate'])}，重办率{pct(overall['redo_rate'])}，"
                 f"退单率{pct(overall['return_rate'])}，督办{num(totals.supervisions)}件。")
     context = {
@@ -142,7 +156,7 @@ def brief_context(session: Session, start: datetime, end: datetime, *, issue: in
     channels = "、".join(f"{r['label']}{num(r['count'])}件" for r in dash["by_channel"]) or "无"
     overview = [
         f"{label}，12345政府服务热线共受理群众诉求{num(total)}件，其中{channels}。",
-        f"承办单位按时签收率{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}"
+        f"承办单位{SIGN_RATE}{pct(overall['sign_rate'])}，按时办结率{pct(overall['on_time_rate'])}"
         f"（办结{num(totals.replied)}件，按时{num(totals.replied_on_time)}件），满意率{pct(overall['satisfaction_rate'])}"
         f"（有效评价{num(totals.evaluated)}件，基本满意及以上{num(totals.satisfied)}件），"
         f"重办率{pct(overall['redo_rate'])}，督办{num(totals.supervisions)}件。",
@@ -176,9 +190,9 @@ def brief_context(session: Session, start: datetime, end: datetime, *, issue: in
     if dash["by_type"]:
         charts.append({"title": "诉求类型分布（件）", "src": bar_chart([r["label"] for r in dash["by_type"]],
                                                                     [r["count"] for r in dash["by_type"]])})
-    if len(dash["trend"]) > 1:
-        charts.append({"title": "每日受理量（件）", "src": line_chart([r["day"][5:] for r in dash["trend"]],
-                                                                  [r["count"] for r in dash["trend"]])})
+    trend = daily_chart({r["day"]: r["count"] for r in dash["trend"]}, start, end)
+    if trend:
+        charts.append(trend)
     if issue is None:
         issue = next_seq(session, "work_brief", end.astimezone(TZ).year)
     return {"title": title, "issue": issue, "period": label, "overview": overview, "tables": tables or [
@@ -272,10 +286,8 @@ def special_context(session: Session, start: datetime, end: datetime, dimension:
     day = analytics._day(session)
     trend = session.execute(select(day, func.count()).where(where, Ticket.created_at >= start,
                                                             Ticket.created_at < end).group_by(day).order_by(day)).all()
-    charts = []
-    if len(trend) > 1:
-        charts.append({"title": "每日受理量（件）", "src": line_chart([str(d)[5:] for d, _ in trend],
-                                                                  [n for _, n in trend])})
+    chart = daily_chart({str(d): n for d, n in trend}, start, end)
+    charts = [chart] if chart else []
     if issue is None:
         issue = next_seq(session, "special_report", end.astimezone(TZ).year)
     return {"issue": issue, "subject": subject, "period": label, "overview": overview, "tables": tables,

@@ -7,12 +7,14 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from itertools import chain, islice
 from typing import IO, Any
 
 from engine.common import Invalid
 from engine.domain.calendar import TZ
+from engine.domain.timelimits import local_end
 
 from .tables import Shown
 
@@ -22,6 +24,19 @@ XLSX_MAX_ROWS = 1_048_576
 SIZING_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 8, 60
 INSTANT_FORMAT = "yyyy-mm-dd hh:mm"
+#: A deadline at 24:00 of its last day: the cell holds that day's last second and shows the pages' 24:00.
+END_OF_DAY_FORMAT = 'yyyy-mm-dd "24:00"'
+
+
+@dataclass(frozen=True)
+class PeriodEnd:
+    """A deadline (an aware instant; 00:00 is 24:00 of the day before) written as every page writes it: CSV has the
+    pages' text (``2026-11-13 24:00``); Excel a date-time cell that reads the same and sorts and filters as one."""
+
+    at: datetime
+
+    def __str__(self) -> str:
+        return local_end(self.at)
 
 
 def cell(value: Any) -> Any:
@@ -33,6 +48,8 @@ def cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Shown):
         return value.text
+    if isinstance(value, PeriodEnd):
+        return str(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -103,10 +120,17 @@ def write_xlsx(rows: Iterable[list], out: IO[bytes], title: str, rows_per_sheet:
 
 def _xlsx_cell(sheet, value: Any) -> Any:
     """A rate or score stays a number shown as on the pages (75.0%, 76.75); a date is a date cell and an instant a
-    date-time cell in Beijing time (sortable and filterable as dates)."""
+    date-time cell in Beijing time (sortable and filterable as dates). A deadline at 24:00 (``PeriodEnd`` at 00:00)
+    holds 23:59:59 of its last day under a format that prints 24:00, so it reads as on the pages, stays on its own day
+    when filtered by date, and compares with an instant (办结时间) as the deadline does; another deadline is an
+    instant."""
     formatted = None
     if isinstance(value, Shown):
         formatted = (value.value, value.excel_format)
+    elif isinstance(value, PeriodEnd):
+        local = value.at.astimezone(TZ).replace(tzinfo=None)
+        formatted = ((local - timedelta(seconds=1), END_OF_DAY_FORMAT) if local.time() == time(0)
+                     else (local, INSTANT_FORMAT))
     elif isinstance(value, datetime):
         formatted = (value.astimezone(TZ).replace(tzinfo=None), INSTANT_FORMAT)  # Excel has no time zones
     elif isinstance(value, date):

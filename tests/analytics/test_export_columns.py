@@ -138,7 +138,7 @@ def test_a_units_county_is_found_up_its_parent_chain():
 
 def test_the_excel_export_sizes_its_columns_and_keeps_instants_as_dates(client, db):
     # Opened in a spreadsheet: the long unit names and Chinese titles are not cut off, and 登记时间 sorts and filters
-    # as a date-time (Beijing time), while 办理时限 keeps the pages' 24:00.
+    # as a date-time (Beijing time), and so does 办理时限, still showing the pages' 24:00.
     built = _tickets(db)
     as_user(client, db, "supervisor")
     r = post(client, "/reports/exports", {"purpose": "核对各县（区）办理时限", **PERIOD, "fields": FIELDS})
@@ -159,4 +159,6 @@ def test_the_excel_export_sizes_its_columns_and_keeps_instants_as_dates(client, 
     registered = row[header.index("登记时间")]
     assert registered.is_date and registered.number_format == "yyyy-mm-dd hh:mm"
     assert registered.value == datetime(2026, 10, 30, 10, 0)  # Beijing time, as the pages show it
-    assert row[header.index("办理时限")].value == "2026-11-13 24:00"
+    due = row[header.index("办理时限")]  # a date-time cell too, reading as the pages do (24:00 of its last day)
+    assert due.is_date and due.number_format == 'yyyy-mm-dd "24:00"'
+    assert due.value == datetime(2026, 11, 13, 23, 59, 59)  # the last second of 11-13: filtered on its own day

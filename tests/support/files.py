@@ -21,6 +21,8 @@ def shown(value, number_format: str) -> str:
     if isinstance(value, (datetime, date)):
         if number_format.lower() == "yyyy-mm-dd hh:mm":
             return value.strftime("%Y-%m-%d %H:%M")
+        if number_format.lower() == 'yyyy-mm-dd "24:00"':  # a deadline at the end of its last day
+            return value.strftime("%Y-%m-%d 24:00")
         if number_format.lower().startswith("yyyy-mm-dd"):
             return value.strftime("%Y-%m-%d")
         raise AssertionError(f"unexpected date format {number_format!r}")

@@ -299,7 +299,7 @@ def export_new():
         return render_template("analytics/reports/exports.html", rows=rows, status_text=exports.STATUS_TEXT, now=now(),
                                form=request.form, errors=exc.fields, message=exc.message_zh,
                                approver=a.role in exports.APPROVER_ROLES, **_choices()), exc.status
-    flash(f"导出申请#{req.id}已提交，待市热线办审批", "ok")
+    flash(f"导出申请（{exports.request_label(req)}）已提交，待市热线办审批", "ok")
     return redirect(url_for(".export_show", request_id=req.id))
 
 
@@ -309,8 +309,9 @@ def export_show(request_id: int):
     a = actor()
     req = exports.get_request(db.session, a, request_id)
     return render_template("analytics/reports/export.html", r=req, d=_describe(req), status_text=exports.STATUS_TEXT,
-                           now=now(), may_decide=(a.role in exports.APPROVER_ROLES and req.status == "pending"
-                                                  and req.requested_by_id != a.user_id),
+                           now=now(), label=exports.request_label(req),
+                           may_decide=(a.role in exports.APPROVER_ROLES and req.status == "pending"
+                                       and req.requested_by_id != a.user_id),
                            may_download=(req.requested_by_id == a.user_id and req.status == "approved"
                                          and req.valid_until is not None and now() < req.valid_until),
                            max_days=exports.MAX_VALID_DAYS)
@@ -348,12 +349,14 @@ def export_download(request_id: int, fmt: str):
         raise
     spool.seek(0)
     d = _describe(req)
-    name = f"工单数据_申请{req.id}_{d['from'].isoformat()}至{d['to'].isoformat()}.{fmt}"
+    asked = req.requested_at.astimezone(TZ)
+    name = f"工单数据_{asked:%Y%m%d%H%M}申请_{d['from'].isoformat()}至{d['to'].isoformat()}.{fmt}"
     return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv")
 
 
 @bp.get("/exports/log")
 @roles_required(*ANALYTICS_ROLES)
 def export_log():
-    return render_template("analytics/reports/export_log.html", rows=exports.export_log(db.session, actor()),
-                           events=exports.EVENT_TEXT)
+    rows = exports.export_log(db.session, actor())
+    return render_template("analytics/reports/export_log.html", rows=rows, events=exports.EVENT_TEXT,
+                           requests=exports.requests_of(db.session, rows), label=exports.request_label)

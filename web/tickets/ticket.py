@@ -1,10 +1,12 @@
 """Ticket search, the ticket page, revealing a citizen's contact details with a logged reason, the PII view log."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from engine.analytics import exports
 from engine.attachments import link_timeline
 from engine.common import Forbidden, bundle_for, transaction
 from engine.docstore import documents_for_ticket
@@ -130,4 +132,6 @@ def reveal(ticket_id: int):
 @bp.get("/pii-views")
 @roles_required(*PII_LOG_ROLES)
 def pii_log():
-    return render_template("tickets/pii_views.html", rows=privacy.pii_views(db.session, limit=300))
+    rows = privacy.pii_views(db.session, limit=300) + exports.unmasked_downloads(db.session, limit=300)
+    rows.sort(key=lambda r: datetime.fromisoformat(r["last_at"]), reverse=True)
+    return render_template("tickets/pii_views.html", rows=rows[:300])
