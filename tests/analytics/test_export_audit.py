@@ -7,7 +7,9 @@ import html
 import re
 
 import pytest
+from sqlalchemy import select
 
+from engine.models import Unit
 from tests.analytics.conftest import clean  # noqa: F401  (fixture)
 from tests.analytics.test_analytics import NAMES, PHONES, build
 from tests.support.files import by_header, xlsx_sheets
@@ -79,3 +81,16 @@ def test_unmasked_downloads_are_marked_in_both_logs(client, db):
     as_user(client, db, "dispatcher")  # the requester's own pages name the request by who asked and when
     listing = text(client.get("/reports/exports"))
     assert not re.search(r"#\d", listing) and not re.search(r"#\d", text(client.get(unmasked)))
+
+
+def test_the_request_page_names_its_filters_in_chinese(client, db):
+    build(db)
+    unit = db.session.scalar(select(Unit).where(Unit.code == "HY-ZJJ"))
+    as_user(client, db, "dispatcher")
+    r = post(client, "/reports/exports", {"purpose": "核对住建局电话投诉", **PERIOD, "fields": FIELDS,
+                                          "unit_id": str(unit.id), "ticket_type": "complaint", "channel": "phone",
+                                          "status": "archived", "category": "城乡建设"})
+    assert r.status_code == 302, text(r)[:500]
+    page = text(client.get(r.headers["Location"]))
+    shown = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<dt>筛选</dt><dd>(.*?)</dd>", page, re.S).group(1)))
+    assert shown == f"主办单位：{unit.name}；诉求类型：投诉；渠道：电话；诉求分类：城乡建设；状态：已归档"

@@ -28,6 +28,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 400
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL = 16 << 20
+#: The export filters (engine.analytics.exports.FILTERS) as the request and approval pages name them.
+FILTER_LABELS = {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "category": "诉求分类",
+                 "status": "状态"}
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
@@ -261,9 +264,8 @@ def _choices() -> dict:
 
 def _describe(req) -> dict:
     names = analytics.unit_names(db.session)
-    f = dict(req.filters or {})
-    if "unit_id" in f:
-        f["unit_id"] = names.get(f["unit_id"], f["unit_id"])
+    values = {"unit_id": names, "ticket_type": TYPE_LABELS, "channel": CHANNEL_LABELS, "status": STATUS_LABELS}
+    f = {FILTER_LABELS[k]: values.get(k, {}).get(v, v) for k, v in (req.filters or {}).items() if k in FILTER_LABELS}
     first, last = tables.inclusive_dates(req.period_from, req.period_to)
     return {"fields": [exports.FIELDS[c][0] for c in req.fields if c in exports.FIELDS], "filters": f,
             "from": first, "to": last}
