@@ -13,8 +13,9 @@ def _uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def bar_chart(labels: list[str], values: list[float], unit: str = "") -> str:
-    """A horizontal bar chart as an SVG ``data:`` URI."""
+def bar_chart(labels: list[str], values: list[float], unit: str = "", decimals: int | None = None) -> str:
+    """A horizontal bar chart as an SVG ``data:`` URI. Each value is written with ``decimals`` places, the same as
+    the table beside the chart (by default a whole number as it is and any other with one place)."""
     row, width = 24, 560
     left = min(220, 12 * max((len(label) for label in labels), default=2) + 14)
     span = width - left - 80
@@ -27,8 +28,8 @@ def bar_chart(labels: list[str], values: list[float], unit: str = "") -> str:
         bar = span * value / top
         parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end">{escape(label[:18])}</text>')
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{bar:.1f}" height="15" fill="{COLOR}"/>')
-        parts.append(f'<text x="{left + bar + 6:.1f}" y="{y + 14}">{value:,.{0 if float(value).is_integer() else 1}f}'
-                     f'{escape(unit)}</text>')
+        places = decimals if decimals is not None else 0 if float(value).is_integer() else 1
+        parts.append(f'<text x="{left + bar + 6:.1f}" y="{y + 14}">{value:,.{places}f}{escape(unit)}</text>')
     parts.append("</svg>")
     return _uri("".join(parts))
 

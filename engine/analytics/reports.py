@@ -116,7 +116,8 @@ def bulletin_context(session: Session, start: datetime, end: datetime, *, versio
     if table:
         top = table[:15]
         context["charts"] = [{"title": "承办单位综合得分" + ("（前15位）" if len(table) > 15 else ""),
-                              "src": bar_chart([row[1] for row in top], [float(row[2]) for row in top], "分")}]
+                              "src": bar_chart([row[1] for row in top], [float(row[2]) for row in top], "分",
+                                                 decimals=2)}]  # as the table writes the score
     else:
         context["overview"].append("本期无可计量的考核数据。")
     return context

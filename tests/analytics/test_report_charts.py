@@ -55,3 +55,17 @@ def test_the_documents_name_the_signing_rate_as_the_assessment_page_does(client,
         doc_id = confirm(client, open_confirmation(client, button))
         printed = pdf_text(client.get(f"/documents/{doc_id}/pdf").get_data())
         assert "签收及时率" in printed and "按时签收率" not in printed, button
+
+
+def test_the_bulletins_score_chart_writes_each_score_as_its_table_does(client, db):
+    build(db)
+    as_user(client, db, "supervisor")
+    doc_id = confirm(client, open_confirmation(client, "出具考核通报"))
+    doc = db.session.get(IssuedDocument, doc_id)
+    table = {row[1]: row[2] for row in doc.facts["tables"][0]["rows"]}
+    chart = next(c for c in doc.facts["charts"] if c["title"].startswith("承办单位综合得分"))
+    svg = base64.b64decode(chart["src"].split(",", 1)[1]).decode("utf-8")
+    drawn = re.findall(r">([\d.,]+)分</text>", svg)
+    assert drawn and drawn == [table[name] for name in list(table)[:len(drawn)]]  # 76.75, not 76.8
+    printed = pdf_text(client.get(f"/documents/{doc_id}/pdf").get_data())
+    assert all(f"{score}分" in printed for score in drawn)
