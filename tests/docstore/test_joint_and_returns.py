@@ -86,6 +86,13 @@ def test_a_joint_review_prints_its_minutes_and_the_proposal_the_city_decides_on(
     # The city leader decides on the proposal, which is on the ticket's page for the leader to open.
     as_user(client, db, "city_leader")
     assert "河热线拟〔2026〕1号" in text(client.get(f"/tickets/{t.id}"))
+    db.session.rollback()  # and on the 市政府决定 page itself, both papers open as they were issued
+    uuid = db.session.scalar(select(TaskProjection.task_uuid).where(TaskProjection.ticket_id == t.id,
+                                                                    TaskProjection.bpmn_id == "jr_city_decision"))
+    papers = re.search(r'<p class="joint-papers">(.*?)</p>', text(client.get(f"/tickets/{t.id}/tasks/{uuid}")), re.S)
+    links = re.findall(r'<a href="(/documents/\d+/pdf)">([^<]+)</a>', papers.group(1))
+    assert [label for _, label in links] == ["拟办意见（河热线拟〔2026〕1号）", "联合审定纪要（河热线审〔2026〕1号）"]
+    assert "妥否，请批示" in pdf_text(client.get(links[0][0]).data)
 
     # The archive offers both kinds by ticket number; a second live copy of one review's minutes is refused.
     as_user(client, db, "reviewer")

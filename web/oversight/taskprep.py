@@ -9,6 +9,7 @@ from typing import Callable
 
 from flask import request
 
+from engine.docstore import documents_for_ticket
 from engine.oversight import facts
 from engine.tickets import pages
 
@@ -50,7 +51,10 @@ def _jr_consult(form, ticket, actor, now, proj) -> dict:
 @prepares("joint_decision", "jr_city_decision")
 def _decision(form, ticket, actor, now, proj) -> dict:
     form.set_units(pages.handling_units(db.session), grouped=True)
-    return {"joint": facts.joint_review_facts(db.session, ticket)}
+    # The city leader decides on the office's printed proposal: its 联合审定纪要 and 拟办意见 open from the page.
+    papers = [d for d in documents_for_ticket(db.session, ticket.id, actor)
+              if d["kind"] in ("joint_review_minutes", "proposed_opinion") and d["status"] == "issued"]
+    return {"joint": facts.joint_review_facts(db.session, ticket), "joint_papers": papers}
 
 
 @prepares("jr_proposal")
