@@ -260,7 +260,7 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
     # An extension asked for and not yet decided: the reply waits for the office (Art. 10(5), 13).
     waiting = dict(session.execute(select(ExtensionRequest.ticket_id, ExtensionRequest.days).where(
         ExtensionRequest.ticket_id.in_(ids), ExtensionRequest.decision.is_(None))).all()) if ids else {}
-    refused = taskfacts.refused_extensions(session, ids)  # 延期未获批准: the original deadline still applies
+    tags = taskfacts.warning_tags(session, ids)  # 延期未获批准: the original deadline still applies
     out = []
     for t in tickets:
         own = [task_dict(p, t, session) for p in tasks.get(t.id, []) if actor.role and p.role == actor.role.value]
@@ -270,7 +270,7 @@ def unit_inbox(session: Session, actor: Actor, now: datetime, limit: int = 200) 
                     "card": card(session, t, now),
                     "handling_due": iso(t.handling_due), "provisional": t.deadline_provisional,
                     "redo": t.redo_count > 0, "extension_days": waiting.get(t.id),
-                    "extension_refused": t.id in refused and not t.redo_count})
+                    "extension_refused": "延期未获批准" in tags.get(t.id, ())})
     # The actor's own tasks first, then red, yellow, warning cards, then by deadline.
     rank = {"red": 0, "yellow": 1, "warning": 2, "normal": 3}
     out.sort(key=lambda x: (not x["tasks"], rank[x["card"]["level"]]))

@@ -82,6 +82,20 @@ def refused_extensions(session: Session, ticket_ids: list[int]) -> set[int]:
                                                                         ExtensionRequest.decision == "deny")))
 
 
+def warning_tags(session: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The warnings a ticket carries on a unit's lists, as the inbox shows them: 重办, 延期审批中 and 延期未获批准
+    (a refusal of the first round is not shown once the ticket is redone)."""
+    if not ticket_ids:
+        return {}
+    redone = set(session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.redo_count > 0)))
+    waiting = set(session.scalars(select(ExtensionRequest.ticket_id).where(
+        ExtensionRequest.ticket_id.in_(ticket_ids), ExtensionRequest.decision.is_(None))))
+    refused = refused_extensions(session, ticket_ids) - redone
+    out = {i: [tag for tag, on in (("重办", i in redone), ("延期审批中", i in waiting), ("延期未获批准", i in refused))
+               if on] for i in ticket_ids}
+    return {i: tags for i, tags in out.items() if tags}
+
+
 def city_decision(session: Session, ticket: Ticket) -> dict | None:
     """The city government's decision (市政府决定, Art. 8(4)) that named the ticket's current lead unit, or None when
     the current dispatch did not come from one."""

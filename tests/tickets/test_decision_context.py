@@ -33,6 +33,13 @@ def section(page: str, element_id: str) -> str:
     return found.group(0) if found else ""
 
 
+def worklist_tags(client, t) -> list[str]:
+    """The tags beside the ticket's number on 我的待办."""
+    cell = re.search(rf'<td data-label="工单编号"><a href="/tickets/{t.id}">.*?</td>', text(client.get("/tasks")), re.S)
+    assert cell, f"{t.number} is not on 我的待办"
+    return re.findall(r'<span class="tag warn">([^<]+)</span>', cell.group(0))
+
+
 def api_login(client, username: str) -> dict:
     r = client.post("/api/v1/session", json={"username": username, "password": "demo12345"})
     assert r.status_code == 200, r.json
@@ -78,6 +85,7 @@ def test_refused_extension_is_said_on_the_reply_page_and_tagged_in_the_inbox(cli
     inbox = text(client.get("/inbox"))
     card = re.search(rf'<li class="item[^"]*">\s*<div class="head"><a href="/tickets/{t.id}".*?</li>', inbox, re.S)
     assert card and "延期未获批准" in card.group(0) and due in card.group(0)
+    assert worklist_tags(client, t) == ["延期未获批准"]  # 我的待办 carries the same tag as the inbox
     # Once redone, the refusal belongs to the first round: the redo has its own deadline and no extension.
     tickets.act("handler", t, "reply", **REPLY)
     tickets.act("reviewer", t, "review", decision="accept")
@@ -87,6 +95,7 @@ def test_refused_extension_is_said_on_the_reply_page_and_tagged_in_the_inbox(cli
     page = text(client.get(task_url(db, t, "reply")))
     assert 'id="redo-basis"' in page and 'id="extension-refused"' not in page
     assert "延期未获批准" not in text(client.get("/inbox"))
+    assert worklist_tags(client, t) == ["重办"]
 
 
 # -- 6: the consultation's deadline on the worklist and the ticket page -------------------------------------------

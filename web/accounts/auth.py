@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from engine.tickets import queries
+from engine.tickets import queries, taskfacts
 from forms import LoginForm, PasswordForm
 
 from ..common import actor, home_url, safe_next
@@ -77,4 +77,6 @@ def password():
 @bp.get("/tasks")
 @login_required
 def worklist():
-    return render_template("tickets/worklist.html", tasks=queries.worklist(db.session, actor(), limit=200))
+    tasks = queries.worklist(db.session, actor(), limit=200)
+    tags = taskfacts.warning_tags(db.session, sorted({t["ticket_id"] for t in tasks}))  # as the inbox tags them
+    return render_template("tickets/worklist.html", tasks=tasks, tags=tags)
