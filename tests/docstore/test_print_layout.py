@@ -106,3 +106,21 @@ def test_every_text_message_of_a_red_card_is_signed_alike(client, db, flow):
     sign_in(client, db, "supervisor")
     page = squash(client.get("/admin/notices").get_data(as_text=True))
     assert "【12345热线】" not in page and "【河源市12345政府服务热线办公室】督办通知" in page
+
+
+RETURN_LABELS = ("工单编号", "诉求类型", "收到时间", "退回时间", "退回时限", "经办人")
+
+
+def test_the_return_explanation_keeps_its_table_on_one_page(client, db, flow):
+    """Review of December 2026, item 2: the table's first rows stayed at the foot of page 1, the rest went over."""
+    doc = page_issue(client, db, "return_explanation", flow.returned())
+    assert any(all(label in page for label in RETURN_LABELS) for page in pages(doc.pdf))
+    # Wherever a longer reason puts the table, it is printed whole on one page, each fact on one line of it.
+    line = "老旧小区改造及加装电梯属住房城乡建设部门职责，不属于人社部门法定职责。"
+    for n in range(1, 9):  # the table's place on the page moves by about two lines a step
+        printed = pages(render_pdf("return_explanation", {**doc.facts, "reason": line * n}))
+        [page] = [p for p in printed if "工单编号" in p]
+        for label in RETURN_LABELS:
+            assert label in page, (n, label)
+        assert any(row.startswith("收到时间") and row.endswith(tuple("0123456789")) for row in page.splitlines()), \
+            (n, page)
