@@ -142,7 +142,7 @@ def test_each_return_has_its_own_explanation_and_a_unit_issues_its_own(client, d
 
 def test_the_minutes_say_which_event_brought_the_ticket_and_keep_the_writers_lines(client, db, tickets, clock):
     """Review of December 2026, item 3: 「。；」 in the dispute, 「工单…工单第二次被退回」 at the time the review
-    opened, and the minutes run together."""
+    opened, and the minutes run together; item 4: 参会人员 printed under 单位 with empty 姓名 and 职务 columns."""
     t = returned_twice(db, tickets)  # the second return at 10:00
     clock.set("2026-11-25T15:30:00+08:00")  # the office holds the meeting in the afternoon
     as_user(client, db, "reviewer")
@@ -167,3 +167,8 @@ def test_the_minutes_say_which_event_brought_the_ticket_and_keep_the_writers_lin
     for line in minutes.splitlines():
         assert any(row.startswith(line[:12]) for row in lines), (line, lines)
     assert "二、市人社局认为<该事项>与人社职责无关。" in printed
+    # One column for the one free-text box: each line a row, no 姓名 / 职务 heads left empty.
+    assert "序号参会单位和人员" in lines
+    assert "姓名" not in printed and "职务" not in printed
+    for no, person in enumerate(("市热线办邱丽华", "市住建局李科长", "市人社局王科长"), start=1):
+        assert f"{no}{person}" in lines, lines
