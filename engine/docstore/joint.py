@@ -14,6 +14,7 @@ from engine.domain.roles import ROLE_LABELS, Role
 from engine.models import Assignment, AuditLog, IssuedDocument, JointReview, Unit, User
 
 from .facts import Facts, _ticket, local
+from .steps import joined
 
 #: Who holds a joint review's meeting and writes its proposal, as the documents name the office.
 OFFICE = "市热线办"
@@ -65,9 +66,23 @@ def _unit_names(session: Session, ids) -> dict[int, str]:
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
 
 
-def _returns_text(session: Session, ticket_id: int) -> list[str]:
-    return [f"{r['unit']}于{format_when_text(r['returned_at'])}申请退回，理由：{r['reason'] or '未填写'}"
-            f"{'；依据：' + r['basis'] if r['basis'] else ''}" for r in ticket_returns(session, ticket_id)]
+def _returns_text(returns: list[dict]) -> list[str]:
+    """Each return as the dispute states it: 「…申请退回，理由：…；依据：…」, the reason's own 「。」 not doubled."""
+    return [f"{r['unit']}于{format_when_text(r['returned_at'])}申请退回，"
+            + joined(f"理由：{r['reason'] or '未填写'}", f"依据：{r['basis']}" if r["basis"] else None)
+            for r in returns]
+
+
+def _opening(jr: JointReview, ticket_no: str, returns: list[dict]) -> str:
+    """How the ticket came to the review, with the time of the event that brought it: the return that sent it (the
+    latest one before the review opened) or the dispatcher's request (the review opened when it was made)."""
+    before = [r for r in returns if r["returned_at"] <= local(jr.opened_at)]
+    if jr.trigger in ("second_return", "disputed_return") and before:
+        which = "第二次被退回" if jr.trigger == "second_return" else "被退回且退回有争议"
+        return f"工单{ticket_no}于{format_when_text(before[-1]['returned_at'])}{which}，转入联合审定。"
+    if jr.trigger == "dispatcher":
+        return f"派单员于{format_when_text(local(jr.opened_at))}认为工单{ticket_no}职责不清或存在争议，提请联合审定。"
+    return f"工单{ticket_no}于{format_when_text(local(jr.opened_at))}提请联合审定。"
 
 
 def _opinions(jr: JointReview) -> list[dict]:
@@ -103,14 +118,18 @@ def joint_review_minutes(session: Session, ticket_id: int) -> Facts:
         raise Invalid("该工单没有已作出审定决定的联合审定，不能出具联合审定纪要",
                       f"ticket {ticket.id}: no decided joint review")
     units = _unit_names(session, [jr.lead_unit_id, *(jr.co_unit_ids or [])])
-    dispute = _returns_text(session, ticket.id)
+    returns = ticket_returns(session, ticket.id)
+    dispute = _returns_text(returns)
     if jr.reason:
         dispute.append(f"提请理由：{jr.reason}")
-    discussion = ([f"会商意见：{jr.minutes}"] if jr.minutes else []) + [_opinion_line(o) for o in _opinions(jr)]
+    minutes = (jr.minutes or "").strip()  # several lines start on a line of their own, each kept as written
+    discussion = ([f"会商意见：{chr(10) if chr(10) in minutes else ''}{minutes}"] if minutes else []) \
+        + [_opinion_line(o) for o in _opinions(jr)]
     settled = jr.outcome == "settled"
     context = {
         "ticket_no": ticket.number, "content_summary": ticket.content,
         "opened_at": local(jr.opened_at), "trigger": TRIGGER_TEXT.get(jr.trigger, "提请"),
+        "opening": _opening(jr, ticket.number, returns),
         "meeting_at": jr.meeting_date or local(jr.opened_at),
         "chair": _office_person(session, ticket.id, "jr_meeting", jr.opened_at) or OFFICE,
         "method": "会议协调、征求主管部门意见" if jr.consult_units else "会议协调",

@@ -3,8 +3,10 @@ the proposal) are issued at their steps and printed with the dispute, the opinio
 has its own 退回说明, which the returning unit issues for itself."""
 from __future__ import annotations
 
+import io
 import re
 
+import pypdf
 from sqlalchemy import select
 
 from engine.models import IssuedDocument, TaskProjection
@@ -65,7 +67,8 @@ def test_a_joint_review_prints_its_minutes_and_the_proposal_the_city_decides_on(
     ticket_page = text(client.get(f"/tickets/{t.id}"))
     assert "联合审定纪要" in ticket_page and "河热线审〔2026〕1号" in ticket_page  # issued at the decision
     minutes = pdf_of(client, ticket_page, "河热线审〔2026〕1号")
-    for fact in ("联合审定纪要", t.number, "争议焦点", *(squash(r) for pair in RETURNS.values() for r in pair),
+    for fact in ("联合审定纪要", t.number, "争议焦点",  # each reason without its 「。」 before 「；依据」
+                 *(squash(r).rstrip("。") for pair in RETURNS.values() for r in pair),
                  "2026年11月25日10时00分",  # the returns, in Beijing time
                  "两局均认为不属本单位职责", "物业收费属属地县级住建部门监管", "同意由县政府牵头",
                  "仍无法确定承办单位", "两局意见不一，仍不能确定承办单位", "2026年11月26日", "邱丽华",
@@ -142,3 +145,37 @@ def test_each_return_has_its_own_explanation_and_a_unit_issues_its_own(client, d
     live = db.session.scalars(select(IssuedDocument.number).where(IssuedDocument.ticket_id == t.id,
                                                                    IssuedDocument.status == "issued")).all()
     assert sorted(live) == ["河热线退〔2026〕1号", "河热线退〔2026〕2号"]  # both valid at once
+
+
+def test_the_minutes_say_which_event_brought_the_ticket_and_keep_the_writers_lines(client, db, tickets, clock):
+    """Review of December 2026, item 3: 「。；」 in the dispute, 「工单…工单第二次被退回」 at the time the review
+    opened, and the minutes run together; item 4: 参会人员 printed under 单位 with empty 姓名 and 职务 columns."""
+    t = returned_twice(db, tickets)  # the second return at 10:00
+    clock.set("2026-11-25T15:30:00+08:00")  # the office holds the meeting in the afternoon
+    as_user(client, db, "reviewer")
+    minutes = "一、市住建局认为小区加装电梯应由属地政府统筹。\n二、市人社局认为<该事项>与人社职责无关。\n三、会商未达成一致。"
+    complete(client, db, t, "jr_meeting", {"meeting_date": "2026-11-25", "minutes": minutes,
+                                           "participants": "市热线办 邱丽华\n市住建局 李科长\n市人社局 王科长"})
+    complete(client, db, t, "jr_decide", {"outcome": "escalate", "decision_text": "仍不能确定承办单位。"})
+    ticket_page = text(client.get(f"/tickets/{t.id}"))
+    found = re.search(r'href="/documents/(\d+)">河热线审〔2026〕1号', ticket_page)
+    r = client.get(f"/documents/{found.group(1)}/pdf")
+    printed = pdf_text(r.data)
+    lines = [re.sub(r"[ \t]+", "", line) for page in pypdf.PdfReader(io.BytesIO(r.data)).pages
+             for line in page.extract_text().splitlines()]
+
+    assert "。；" not in printed
+    assert "理由：该事项属于人力资源和社会保障部门职责，本局无执法权；依据：《劳动保障监察条例》第十三条" in printed
+    assert f"工单{t.number}于2026年11月25日10时00分第二次被退回，转入联合审定。" in printed
+    assert f"{t.number}于2026年11月25日15时30分" not in printed  # not the time the review was opened
+    assert "工单第二次" not in printed  # 工单 is not said twice in the sentence
+    # Each line of the minutes starts a line of the PDF, as written, its 「<…>」 printed as typed.
+    assert "1.会商意见：" in lines
+    for line in minutes.splitlines():
+        assert any(row.startswith(line[:12]) for row in lines), (line, lines)
+    assert "二、市人社局认为<该事项>与人社职责无关。" in printed
+    # One column for the one free-text box: each line a row, no 姓名 / 职务 heads left empty.
+    assert "序号参会单位和人员" in lines
+    assert "姓名" not in printed and "职务" not in printed
+    for no, person in enumerate(("市热线办邱丽华", "市住建局李科长", "市人社局王科长"), start=1):
+        assert f"{no}{person}" in lines, lines

@@ -106,3 +106,50 @@ def test_every_text_message_of_a_red_card_is_signed_alike(client, db, flow):
     sign_in(client, db, "supervisor")
     page = squash(client.get("/admin/notices").get_data(as_text=True))
     assert "【12345热线】" not in page and "【河源市12345政府服务热线办公室】督办通知" in page
+
+
+RETURN_LABELS = ("工单编号", "诉求类型", "收到时间", "退回时间", "退回时限", "经办人")
+
+
+def test_the_return_explanation_keeps_its_table_on_one_page(client, db, flow):
+    """Review of December 2026, item 2: the table's first rows stayed at the foot of page 1, the rest went over."""
+    doc = page_issue(client, db, "return_explanation", flow.returned())
+    assert any(all(label in page for label in RETURN_LABELS) for page in pages(doc.pdf))
+    # Wherever a longer reason puts the table, it is printed whole on one page, each fact on one line of it.
+    line = "老旧小区改造及加装电梯属住房城乡建设部门职责，不属于人社部门法定职责。"
+    for n in range(1, 9):  # the table's place on the page moves by about two lines a step
+        printed = pages(render_pdf("return_explanation", {**doc.facts, "reason": line * n}))
+        [page] = [p for p in printed if "工单编号" in p]
+        for label in RETURN_LABELS:
+            assert label in page, (n, label)
+        assert any(row.startswith("收到时间") and row.endswith(tuple("0123456789")) for row in page.splitlines()), \
+            (n, page)
+
+
+OUTLINE = ("一、基本情况\n2026年11月25日，我局收到该工单，诉求人反映小区物业费未经业主大会擅自上调。\n"
+           "二、办理情况\n接督办通知后，我局分管领导亲自督促，物业科会同镇政府到小区现场核查，确认物业公司未履行表决程序。\n"
+           "三、处理措施\n1.约谈物业公司负责人，责令立即暂停执行新收费标准；\n2.指导小区依法筹备召开业主大会。\n"
+           "四、下一步工作\n我局将持续跟踪退费情况，并于办理时限内将结果书面答复诉求人。")
+HEADS = ("诉求内容", "未按时限办理的原因及整改措施", "一、基本情况", "二、办理情况", "三、处理措施", "四、下一步工作",
+         "办理情况及结果")
+
+
+def test_the_written_explanation_does_not_number_over_the_leaders_own_outline(client, db, flow, clock):
+    """Review of December 2026, item 5: the leader's 一、 … 四、 sat inside the document's 「二、…」 before its 「三、…」,
+    and the leader's 「二、办理情况」 was left alone at the foot of page 1."""
+    t, _sup = red_card(db, flow)
+    answer_on_the_page(client, db, clock, t, "2026-12-01T15:00:00+08:00", "已约谈物业公司负责人，责令暂停执行新收费标准。",
+                       OUTLINE)
+    [doc] = issued(db, kind="written_explanation")
+    printed = pdf_text(doc.pdf)
+    # The document's own headings carry no numbers; the leader's outline is the only one.
+    assert "诉求内容" in printed and "未按时限办理的原因及整改措施一、基本情况" in printed
+    assert "四、下一步工作我局将持续跟踪退费情况" in printed and "办理情况及结果已约谈物业公司负责人" in printed
+    for numeral in ("一、", "二、", "三、", "四、"):
+        assert printed.count(numeral) == 1, numeral
+    # Wherever the page breaks, no heading, the document's or the leader's, is the last line of a page.
+    for n in range(0, 16):  # the text moves down by about one line a step
+        facts = {**doc.facts, "content_summary": "小区物业费未经业主大会擅自上调，请住建部门核查。" + "情况属实。" * 4 * n}
+        for page in pages(render_pdf("written_explanation", facts))[:-1]:
+            body = [row for row in page.splitlines() if row.strip() and not re.fullmatch(r"—\d+—", row.strip())]
+            assert body[-1] not in HEADS, (n, body[-3:])
