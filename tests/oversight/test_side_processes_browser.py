@@ -82,7 +82,9 @@ def test_joint_review_to_the_city_leaders_decision(people, db, tickets, shot):
 
     receiver = people.signed_in("receiver")
     receiver.locator("li.item", has_text=t.number).get_by_role("link", name="签收或退回").click()
-    assert "签收或退回" in receiver.inner_text("h1")
+    # Named by the city government's decision (Art. 8(4)): the page is 签收 alone, already chosen.
+    assert receiver.inner_text("h1").startswith("签收 ") and receiver.is_checked("input[value='sign']")
+    assert receiver.locator("input[value='return']").count() == 0
     receiver.goto(f"/tickets/{t.id}")
     page = receiver.inner_text("body")
     assert "二、城管局认为施工许可和工地管理属住建部门职责。" in page and "同意拟办意见" in page
