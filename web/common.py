@@ -10,6 +10,7 @@ from flask import Flask, current_app, request, url_for
 from engine.common import Actor, Forbidden
 from engine.domain.calendar import TZ
 from engine.domain.roles import OFFICE_ROLES, ROLE_LABELS, Role
+from engine.domain.rules import refusal_clause
 from engine.domain.states import METHOD_LABELS, EvaluationMethod
 from engine.domain.timelimits import local_end, span_text
 
@@ -176,6 +177,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda r: ROLE_LABELS.get(Role(r), r) if r in ROLE_VALUES else (r or ""), "rolename")
     app.add_template_filter(lambda m: METHOD_LABELS.get(EvaluationMethod(m), m) if m in METHOD_VALUES else (m or ""),
                             "method")
+    app.add_template_filter(refusal_clause, "clause")  # 第六条第（七）项, as the printed notice cites it
 
     @app.context_processor
     def _globals():

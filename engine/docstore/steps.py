@@ -7,6 +7,7 @@ from datetime import datetime
 
 from documents.render import format_period_end
 from engine.domain.calendar import TZ
+from engine.domain.rules import refusal_clause
 from engine.domain.states import RATING_LABELS, Rating
 from engine.models import AuditLog
 
@@ -56,7 +57,7 @@ def step_note(row: AuditLog, text: str | None = None) -> str:
     d = row.detail or {}
     action = row.action
     if action == "refuse":
-        return f"依据第六条第（{d.get('refusal_code')}）项" if d.get("refusal_code") else ""
+        return f"依据{refusal_clause(d['refusal_code'])}" if d.get("refusal_code") else ""
     if action == "answer":
         return f"依据知识库：{d['kb_title']}" if d.get("kb_title") else ""
     if action in ("dispatch", "county_dispatch"):

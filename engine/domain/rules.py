@@ -231,3 +231,15 @@ HEYUAN_DEFAULT = RuleSet(
     extension_warning_before=1,
     extension_red_after=1,
 )
+
+
+_CN_NUMERALS = "〇一二三四五六七八九"
+
+
+def refusal_clause(code: int) -> str:
+    """The clause of a refusal reason as the measures are cited to users: 「第六条第（七）项」 (Art. 6's items in
+    Chinese numerals within full-width brackets), the same on the pages, the tracking page and the printed notice."""
+    tens, ones = divmod(int(code), 10)
+    number = _CN_NUMERALS[code] if code < 10 else ("" if tens == 1 else _CN_NUMERALS[tens]) + "十" + (
+        _CN_NUMERALS[ones] if ones else "")
+    return f"第六条第（{number}）项"

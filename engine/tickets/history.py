@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from engine.domain.rules import refusal_clause
 from engine.domain.states import CHANNEL_LABELS, METHOD_LABELS, RATING_LABELS, Channel, EvaluationMethod, Rating
 from engine.domain.timelimits import local_end
 
@@ -74,7 +75,7 @@ def notes(action: str, d: dict, refusal_labels: dict[int, str] | None = None) ->
 _NOTES = {
     "register": lambda d, _r: [f"渠道：{CHANNEL_LABELS[Channel(d['channel'])]}" if d.get("channel") in
                                {c.value for c in Channel} else None],
-    "refuse": lambda d, r: [f"理由：第六条第{d['refusal_code']}项 {r.get(d['refusal_code'], '')}".rstrip()
+    "refuse": lambda d, r: [f"理由：{refusal_clause(d['refusal_code'])} {r.get(d['refusal_code'], '')}".rstrip()
                             if d.get("refusal_code") else None],
     "answer": lambda d, _r: [f"知识库：{d['kb_title']}" if d.get("kb_title") else None],
     "dispatch": lambda d, _r: [_units(d), f"转：{d['via_county']}" if d.get("via_county") else None],

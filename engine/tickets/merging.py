@@ -164,15 +164,21 @@ def unmerge(session: Session, actor: Actor, child_id: int, reason: str | None, n
 
 @dataclass
 class MatterView:
-    """What a ticket page shows of a merged matter."""
+    """What a ticket page shows of a merged matter: on a merged ticket, ``main`` is its main ticket and ``others``
+    the main ticket's other merged tickets; on a main ticket, ``main`` is None and ``others`` all its children."""
 
     main: dict | None
     children: list[dict]
     can_unmerge: bool
+    ticket_id: int | None = None
 
     @property
     def calls(self) -> int:
         return 1 + len(self.children)
+
+    @property
+    def others(self) -> list[dict]:
+        return [c for c in self.children if c["id"] != self.ticket_id]
 
 
 def matter_view(session: Session, ticket: Ticket) -> MatterView:
@@ -187,7 +193,7 @@ def matter_view(session: Session, ticket: Ticket) -> MatterView:
                  "reason": merges[c.id].reason if c.id in merges else None}
                 for c in session.scalars(select(Ticket).where(Ticket.main_ticket_id == main.id).order_by(Ticket.id))]
     head = {"id": main.id, "number": main.number, "status_label": main.status_enum.label}
-    return MatterView(head if ticket.main_ticket_id else None, children, main.status_enum in MAIN_STATES)
+    return MatterView(head if ticket.main_ticket_id else None, children, main.status_enum in MAIN_STATES, ticket.id)
 
 
 # -- 集中反映: the one-step merge of a surge alert ----------------------------------------------------------------

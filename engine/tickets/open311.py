@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.attachments import public_for_ticket
 from engine.common import Actor, Invalid
+from engine.domain.rules import refusal_clause
 from engine.domain.states import STATUS_LABELS, TYPE_LABELS, UNHELD_STATUSES, TicketStatus, TicketType
 from engine.models import Category, Open311Request, RefusalReason, Reply, Ticket, Unit
 
@@ -199,7 +200,9 @@ def _notes(session: Session, ticket: Ticket) -> str | None:
     if ticket.status == TicketStatus.REFUSED.value:
         label = session.scalar(select(RefusalReason.label).where(RefusalReason.code == ticket.refusal_code))
         handed = " ".join(h["sentence"] for h in handoff_view(session, ticket.id) if h["sentence"])
-        return f"不予受理（第六条第{ticket.refusal_code}项：{label}）。{ticket.refusal_explanation or ''}{handed}"
+        # A handoff's sentence says where the call went and what to do now: it takes the explanation's place.
+        said = handed or ticket.refusal_explanation or ""
+        return f"不予受理（{refusal_clause(ticket.refusal_code)}：{label}）。{said}"
     return STATUS_LABELS[TicketStatus(ticket.status)]
 
 

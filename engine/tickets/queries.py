@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.attachments import for_citizen, for_ticket, link_timeline
 from engine.common import ACTION_LABELS, Actor, Forbidden, NotFound, can_act, hash_query_code, iso, visible_filter
 from engine.domain.roles import mask_name, mask_phone
+from engine.domain.rules import refusal_clause
 from engine.domain.states import CHANNEL_LABELS, RATING_LABELS, TYPE_LABELS, Channel, Rating, TicketStatus, TicketType
 from engine.models import Assignment, AuditLog, Evaluation, RefusalReason, Reply, TaskProjection, Ticket, Unit
 from engine.oversight import facts as oversight_facts
@@ -216,7 +217,7 @@ def citizen_lookup(session: Session, number: str, code: str, now: datetime) -> d
     return {"number": ticket.number, "status": ticket.status, "status_label": TicketStatus(ticket.status).label,
             "ticket_type_label": TYPE_LABELS[TicketType(ticket.ticket_type)], "created_at": iso(ticket.created_at),
             "refusal_explanation": ticket.refusal_explanation,
-            "refusal_reason": f"第六条第{reason.code}项：{reason.label}" if reason else None,
+            "refusal_reason": f"{refusal_clause(reason.code)}：{reason.label}" if reason else None,
             "answer_text": ticket.answer_text, "result": accepted.result if accepted else None, "reply": reply,
             "extension": oversight_facts.approved_extension(session, ticket),
             "handling_due": iso(ticket.handling_due) if ticket.status in OPEN_WITH_UNIT else None,

@@ -34,7 +34,7 @@ def test_intake_shows_similar_tickets_and_links_one_for_reason_8(client, db, clo
     # Without scripts: the panel is drawn when the form is posted (按电话和地址查询).
     page = text(post(client, "/intake", {**said, "op": "history"}, get_url="/intake"))
     panel = page.split('id="similar-panel"')[1].split("</section>")[0]
-    assert earlier.number in panel and "同一来电人" in panel and "第六条第八项" in panel
+    assert earlier.number in panel and "同一来电人" in panel and "第六条第（八）项" in panel
     # The agent refuses it under Art. 6(8) with the earlier ticket picked in the panel.
     r = post(client, "/intake", {**said, "op": "submit", "scope": "refuse", "refusal_code": "8",
                                  "refusal_explanation": "您反映的工地夜间施工问题已在办理中，请耐心等待答复。",

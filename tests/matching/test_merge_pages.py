@@ -179,3 +179,33 @@ def test_the_stats_period_is_beijing_calendar_days_like_the_dashboard(client, db
     dashboard = text(client.get("/analytics/"))
     assert re.search(r'id="kpi-total">1<', dashboard) and "2026-10-27" in dashboard
     assert "2025-11-26 至 2026-11-25" in text(client.get("/matching/stats?days=365"))
+
+
+def test_a_merged_ticket_page_names_its_main_ticket_and_lists_the_main_tickets_others(client, db, clock, tickets):
+    # Review finding 6: a child's page read as if it were the main ticket (「7 件已并入本单」, itself among them).
+    (a, _ca), (b, _cb), (c, _cc) = _matter(db, clock, tickets)
+    as_user(client, db, "dispatcher")
+    assert _merge_on_page(client, db, a, [b, c]).status_code == 302
+
+    child = text(client.get(f"/tickets/{b.id}"))
+    head = child.split('id="matter-calls">')[1].split("</small>")[0]
+    assert head == f"本事项共 3 次来电，由主单 {a.number} 统一办理"
+    assert "已并入本单" not in child and "并入本单的工单" not in child
+    into = child.split('id="merged-into"')[1].split("</p>")[0]
+    assert f'href="/tickets/{a.id}">{a.number}</a>' in into
+    assert child.split('id="merged-children-title">')[1].split("</h3>")[0] == f"同样并入主单 {a.number} 的其他工单"
+    others = child.split('id="merged-children"')[1].split("</table>")[0]
+    assert c.number in others and b.number not in others  # the sibling, not the page's own ticket
+
+    main = text(client.get(f"/tickets/{a.id}"))
+    assert "本事项共 3 次来电（2 件已并入本单）" in main and 'id="merged-into"' not in main
+    assert main.split('id="merged-children-title">')[1].split("</h3>")[0] == "并入本单的工单（子单）"
+    listed = main.split('id="merged-children"')[1].split("</table>")[0]
+    assert b.number in listed and c.number in listed
+
+    # The unit handling the matter sees it on the main ticket; the merged tickets stay the office's.
+    _task(client, a.id, "dispatch", {"mode": "direct", "lead_unit": unit_id(db, "HY-ZJJ")})
+    as_user(client, db, "receiver")
+    unit_page = text(client.get(f"/tickets/{a.id}"))
+    assert "2 件已并入本单" in unit_page and b.number in unit_page.split('id="merged-children"')[1]
+    assert client.get(f"/tickets/{b.id}").status_code == 404

@@ -64,7 +64,9 @@ def test_the_tracking_page_tells_the_citizen_what_art_12_owes(client, db, ticket
     refused, code = tickets.new_with_code(scope="refuse", refusal_code=2, refusal_explanation="请拨打110报警。",
                                           handoff_line="110", handoff_outcome="hung_up")
     page = text(post(client, "/public/track", {"number": refused.number, "code": code}))
-    assert "依据《管理办法》第六条第2项" in page and "请拨打110报警。" in page
+    assert "依据《管理办法》第六条第（二）项" in page
+    # The failed transfer's sentence tells the citizen to call 110; the explanation saying it again is not shown.
+    assert "转接未成功。请立即自行拨打110。" in page and "请拨打110报警。" not in page
 
 
 def test_the_timeline_speaks_chinese_only(client, db, tickets, clock):

@@ -57,7 +57,7 @@
     while (list.firstChild) list.removeChild(list.firstChild);
     if (keep) list.appendChild(keep);
     hits.forEach(function (h) { list.appendChild(item(h, String(h.ticket_id) === id)); });
-    source.textContent = hits.length ? "与本次诉求相似的工单，同一事项已在办或已办结的，可选定后按第六条第八项不予受理。"
+    source.textContent = hits.length ? "与本次诉求相似的工单，同一事项已在办或已办结的，可选定后按第六条第（八）项不予受理。"
                                      : "没有找到相似的工单。";
   }
 

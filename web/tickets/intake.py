@@ -29,6 +29,7 @@ from ..extensions import db
 from ..matching.panels import draft_similar, ticket_similar
 from ..security import now
 from .failed import keep_failure
+from .ticket import refusal_offer
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 log = logging.getLogger("hotline.web")
@@ -189,4 +190,5 @@ def done(ticket_id: int):
         banner = callers.intake_banner(db.session, actor(), ticket.citizen_phone, now())
     handoffs = [h for h in handoff.handoff_view(db.session, ticket.id) if h["direction"] == "out"]
     return render_template("tickets/intake_done.html", ticket=ticket, code=code, banner=banner,
-                           status_label=ticket.status_enum.label, handoffs=handoffs)
+                           status_label=ticket.status_enum.label, handoffs=handoffs,
+                           refusal_offer=refusal_offer(ticket))

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from engine.analytics import exports
 from engine.attachments import link_timeline
 from engine.common import Forbidden, bundle_for, transaction
-from engine.docstore import documents_for_ticket
+from engine.docstore import ISSUE_ROLES, documents_for_ticket
 from engine.domain.states import TicketStatus
 from engine.models import KnowledgeEntry, ProcessVersion, RefusalReason, Ticket
 from engine.oversight import facts
@@ -42,6 +42,17 @@ def index():
                            status=status, number=number or "", statuses=[(s.value, s.label) for s in TicketStatus])
 
 
+def refusal_offer(ticket: Ticket, documents: list[dict] | None = None) -> dict | None:
+    """The 不予受理告知书 of a refused ticket as its pages offer it: the one issued (live) if any, else whether the
+    user may issue it (through the archive's own 出具 path, ``docs_archive.issue``). None for any other ticket."""
+    if ticket.status != TicketStatus.REFUSED.value:
+        return None
+    if documents is None:
+        documents = documents_for_ticket(db.session, ticket.id, actor())
+    issued = next((d for d in documents if d["kind"] == "refusal_notice" and d["status"] == "issued"), None)
+    return {"doc": issued, "can_issue": actor().role in ISSUE_ROLES, "ticket_no": ticket.number}
+
+
 def page_context(ticket: Ticket, view: dict) -> dict:
     """What the ticket page shows beyond the ticket view: reason label, KB entry, linked ticket, clocks."""
     reason = db.session.get(RefusalReason, ticket.refusal_code) if ticket.refusal_code else None
@@ -56,10 +67,12 @@ def page_context(ticket: Ticket, view: dict) -> dict:
             e["action_label"] = info.title
             e["notes"] = [f"{label}：{shown}" for label, shown in
                           field_rows(info, (e.get("detail") or {}).get("fields") or {})]
+    documents = documents_for_ticket(db.session, ticket.id, actor())
     return {"t": view, "reason": reason, "kb_entry": entry, "related": related,
+            "refusal_offer": refusal_offer(ticket, documents),
             "card": pages.card(db.session, ticket, now()), "in_force": pages.clocks_in_force(db.session, ticket),
             "record": facts.oversight_record(db.session, ticket),
-            "documents": documents_for_ticket(db.session, ticket.id, actor()),
+            "documents": documents,
             "same_matter": ticket_matter(actor(), ticket),
             "viewer_ready": (Path(current_app.static_folder) / "vendor" / "viewer.js").is_file()}
 
