@@ -170,7 +170,9 @@ def _project(session: Session, sup: Supervision, inst, existing: dict, now: date
             session.add(TaskProjection(ticket_id=sup.ticket_id, supervision_id=sup.id, task_uuid=t.uuid,
                                        bpmn_id=t.bpmn_id, title=t.title, role=t.role,
                                        unit_id=t.unit_var_value if isinstance(t.unit_var_value, int) else None,
-                                       form_key=t.form_key, ready_at=now, due_at=sup.due_at))
+                                       form_key=t.form_key, ready_at=now,
+                                       # the answer's deadline is the unit's; the supervisor's check has none
+                                       due_at=None if t.form_key == "supervision_check" else sup.due_at))
     sup.workflow_state = RUNTIME.dump(inst)
     return ready
 

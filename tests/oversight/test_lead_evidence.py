@@ -95,6 +95,9 @@ def test_a_late_supervision_lead_shows_the_answer_the_deadline_and_the_documents
     check = text(client.get(task_url(db, t, "sup_check")))
     assert f'<a href="/documents/{explanation.id}" class="doc-link">{explanation.number}</a>' in check
     assert client.get(f"/documents/{explanation.id}").status_code == 200
+    # 我的待办 gives the check no deadline: the one it used to show was the unit's, already answered
+    row = re.search(rf'<tr>(?:(?!</tr>).)*?{t.number}(?:(?!</tr>).)*?督办审核.*?</tr>', text(client.get("/tasks")), re.S)
+    assert row and re.search(r'<td data-label="时限">—</td>', row.group(0)), row and row.group(0)
 
     detect(client, db)
     name, page = open_lead(client, db, 6)
