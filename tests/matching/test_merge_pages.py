@@ -207,5 +207,8 @@ def test_a_merged_ticket_page_names_its_main_ticket_and_lists_the_main_tickets_o
     _task(client, a.id, "dispatch", {"mode": "direct", "lead_unit": unit_id(db, "HY-ZJJ")})
     as_user(client, db, "receiver")
     unit_page = text(client.get(f"/tickets/{a.id}"))
-    assert "2 件已并入本单" in unit_page and b.number in unit_page.split('id="merged-children"')[1]
+    unit_list = unit_page.split('id="merged-children"')[1].split("</table>")[0]
+    assert "2 件已并入本单" in unit_page and b.number in unit_list
     assert client.get(f"/tickets/{b.id}").status_code == 404
+    assert f'href="/tickets/{b.id}"' not in unit_list  # listed, but no link that would lead to 无权查看
+    assert f'href="/tickets/{b.id}"' in listed  # the office opens them

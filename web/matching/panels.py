@@ -2,7 +2,9 @@
 belongs to with its merge forms, the dispatch suggestions. Read-only helpers the ticket pages call."""
 from __future__ import annotations
 
-from engine.common import Actor, iso, transaction
+from sqlalchemy import select
+
+from engine.common import Actor, iso, transaction, visible_filter
 from engine.domain.states import TicketStatus
 from engine.matching import Query, record_shown, search, similar_to_ticket
 from engine.matching import suggest as suggestions
@@ -45,8 +47,12 @@ def ticket_matter(actor: Actor, ticket: Ticket) -> dict:
     view = matter_view(db.session, ticket)
     similar = ticket_similar(actor, ticket)
     can_merge = actor.kind == "user" and actor.role in MERGE_ROLES
+    # A unit sees the matter's main ticket, not the calls merged into it: those are listed without a link.
+    others = [c["id"] for c in view.others]
+    visible = set(db.session.scalars(select(Ticket.id).where(Ticket.id.in_(others), visible_filter(actor)))
+                  ) if others else set()
     out = {"matter": view, "similar": similar, "can_merge": can_merge, "merge_form": None, "into_form": None,
-           "unmerge_form": None}
+           "unmerge_form": None, "openable": visible}
     if not can_merge:
         return out
     if ticket.main_ticket_id is not None:
