@@ -236,10 +236,16 @@ HEYUAN_DEFAULT = RuleSet(
 _CN_NUMERALS = "〇一二三四五六七八九"
 
 
-def refusal_clause(code: int) -> str:
-    """The clause of a refusal reason as the measures are cited to users: 「第六条第（七）项」 (Art. 6's items in
-    Chinese numerals within full-width brackets), the same on the pages, the tracking page and the printed notice."""
+def refusal_item(code: int) -> str:
+    """A refusal reason's item of Art. 6 as the measures number it: 「（七）」 (Chinese numerals in full-width
+    brackets), for lists under the heading 第六条."""
     tens, ones = divmod(int(code), 10)
     number = _CN_NUMERALS[code] if code < 10 else ("" if tens == 1 else _CN_NUMERALS[tens]) + "十" + (
         _CN_NUMERALS[ones] if ones else "")
-    return f"第六条第（{number}）项"
+    return f"（{number}）"
+
+
+def refusal_clause(code: int) -> str:
+    """The clause of a refusal reason as the measures are cited to users: 「第六条第（七）项」, the same on the pages,
+    the tracking page and the printed notice."""
+    return f"第六条第{refusal_item(code)}项"

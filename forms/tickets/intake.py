@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from engine.domain.interop import EMERGENCY_REFUSAL_CODE, LINE_LABELS, OUTCOME_LABELS
+from engine.domain.rules import refusal_item
 from engine.domain.states import CHANNEL_LABELS, TYPE_LABELS, Channel
 
 from ..base import Choice, CommandForm, OptionalInt, Radio, blank, check_phone, opt_int, options, text
@@ -33,7 +34,8 @@ class ScopeForm(CommandForm):
     def set_choices(self, categories: list[dict], reasons: list[dict]) -> None:
         first = self.category.choices[0]
         self.category.choices = [first, *options((c["name"], c["name"]) for c in categories)]
-        self.refusal_code.choices = [blank(), *options((r["code"], f"{r['code']}. {r['label']}") for r in reasons)]
+        self.refusal_code.choices = [blank(), *options((r["code"], f"{refusal_item(r['code'])}{r['label']}")
+                                                       for r in reasons)]
 
     def scope_command(self) -> dict:
         data: dict = {"scope": self.scope.data}

@@ -118,3 +118,11 @@ def test_a_call_put_through_to_110_is_told_once_on_the_notice_and_the_tracking_p
     assert "依据《管理办法》第六条第（二）项" in progress
     assert "转接110报警服务台。如情况紧急，请直接拨打110。" in progress
     assert "请立即拨打110（报警）" not in progress and progress.count("拨打") == 1
+
+
+def test_the_intake_lists_the_reasons_as_the_measures_number_them(client, db):
+    as_user(client, db, "agent")
+    options = lxml.html.fromstring(text(client.get("/intake"))).xpath('//select[@id="refusal_code"]/option[@value!=""]')
+    labels = [o.text_content() for o in options]
+    assert labels[0].startswith("（一）") and any(label.startswith("（七）") for label in labels)
+    assert not [label for label in labels if label[:1].isdigit()]  # no 「7. …」 beside the clause's own numbering
