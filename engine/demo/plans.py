@@ -28,6 +28,17 @@ STOPS = (("signing", 1), ("dispatching", 2), ("returned", 2), ("county", 2), ("s
          ("redo_handling", 5), ("refused", 9))
 #: The share of replies that say the citizen could not be told the result (the rest were told).
 UNINFORMED_SHARE = 0.05
+# Calls the demo refuses, by the reason of Art. 6 (dp.REFUSAL_CODES): what such a caller says.
+REFUSED_CALLS = {
+    1: ("我在深圳买的房子开发商一直不交房，你们河源热线帮我去找深圳的开发商。",
+        "我想让热线帮我查一下我在外省的公积金账户密码。"),
+    2: ("小区门口有人打架，已经有人受伤流血了，情况很紧急！", "我家楼下的电动车着火了，烟很大，快派人来！",
+        "路口两车相撞，有人被困在车里出不来。"),
+    4: ("我和邻居的宅基地纠纷已经打了两年，想请热线直接判一下地界归谁。",
+        "公司拖欠我三个月工资，老板说让我去告他，我想请热线帮我判他赔钱。"),
+    9: ("没什么事，就是想找人聊聊天。", "（来电无声，多次询问无应答后挂断）"),
+    11: ("我想咨询一下明天的彩票开奖号码。", "能不能帮我查一下某某人的手机号码和家庭住址？"),
+}
 # A reply's closing words that say the citizen was told, and any other mention of telling the citizen.
 _TOLD_AT_END = re.compile(r"[，,]?并?已?(?:电话)?(?:回复|告知)诉求人。$")
 _TOLD = re.compile(r"(?:回复|告知|向)诉求人")
@@ -167,6 +178,11 @@ class Planner:
         if stop == "refused" or (stop is None and incident is None and rng.random() < 0.04):
             code = rng.choice(dp.REFUSAL_CODES)
             data.update(scope="refuse", refusal_code=code, refusal_explanation=EXPLANATION_TEMPLATES[code])
+            # What the caller said fits the reason refused (a call handed to 110 is an emergency, not a pension
+            # question); drawn from a stream of its own, so the rest of the demo stays as it was.
+            said = REFUSED_CALLS.get(code)
+            if said:
+                data["content"] = random.Random(f"{self.seed}:{i}:refused").choice(said)
             if code == 2:  # Art. 6(2): the agent hands the caller over (no draw: the demo's random stream stays)
                 data.update(handoff_line="110", handoff_outcome="transferred")
             return Plan(data, reply)

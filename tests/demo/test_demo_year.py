@@ -144,6 +144,19 @@ def test_most_replies_told_the_citizen_and_the_accountability_list_pages(demo):
     assert f"共 {by_ground[4]} 条" in ground and "（4）未答复诉求人" in ground
 
 
+def test_a_refused_call_says_what_its_reason_is_about(demo):
+    """A call handed to 110 was an emergency, a call refused as 无实质诉求 had none: the demo's refused calls fit
+    their reasons (the reviewer found a pension question 「转接110报警服务台」)."""
+    from engine.demo.plans import REFUSED_CALLS
+
+    def refused(s):
+        return s.execute(select(Ticket.refusal_code, Ticket.content).where(Ticket.refusal_code.is_not(None))).all()
+    rows = in_app(demo, refused)
+    assert {code for code, _ in rows} & {2, 9}, "the demo year refuses emergencies and empty calls"
+    assert [(code, content) for code, content in rows
+            if code in REFUSED_CALLS and content not in REFUSED_CALLS[code]] == []
+
+
 def test_the_demo_logins_have_work_waiting(demo):
     from engine.models import TaskProjection
 
