@@ -49,6 +49,11 @@ DEFAULT_REASONS: dict[Role, str] = {
 }
 
 
+#: Tasks whose work does not touch the citizen, so they do not show the details in ``task`` mode: a department
+#: asked for its opinion on jurisdiction in a joint review (主管部门意见) holds no ticket and contacts no one.
+NO_CONTACT_TASKS = frozenset({"jr_consult"})
+
+
 @dataclass(frozen=True)
 class Access:
     """What one viewer gets on one ticket: whether the details are shown, why (the logged reason) and whether

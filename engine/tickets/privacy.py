@@ -18,6 +18,7 @@ from engine.domain.privacy import (
     MODE_LABELS,
     MODES,
     NEVER,
+    NO_CONTACT_TASKS,
     Access,
     access,
     parse_policy,
@@ -69,7 +70,7 @@ def viewer_access(session: Session, actor: Actor, tasks: Iterable[TaskProjection
     """What ``actor`` gets of a ticket whose ready tasks are ``tasks`` (the policy of the actor's role)."""
     if actor.kind != "user" or actor.role is None:
         return access(NEVER, None)
-    mine = next((p for p in tasks if can_act(actor, p)), None)
+    mine = next((p for p in tasks if can_act(actor, p) and p.form_key not in NO_CONTACT_TASKS), None)
     return access(current_policy(session)[actor.role], mine.title if mine else None)
 
 

@@ -117,6 +117,9 @@ def test_consultation_deadline_on_the_worklist_and_the_ticket_page_with_each_uni
     item = re.search(rf'<li class="item[^"]*">(?:(?!</li>).)*?{t.number}.*?</li>', inbox, re.S)
     assert item and "征求意见" in item.group(0) and f"主管部门意见期限 {due}" in item.group(0)
     assert "/tasks/" in item.group(0)  # the task opens from the card
+    # A department asked for its opinion on jurisdiction does not contact the citizen: the details stay masked.
+    task_page = text(client.get(re.search(r'href="(/tickets/\d+/tasks/[^"]+)"', item.group(0)).group(1)))
+    assert t.citizen_phone not in task_page and t.citizen_phone[:3] + "****" + t.citizen_phone[-4:] in task_page
     page = text(client.get(f"/tickets/{t.id}"))
     names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([zjj, rsj]))).all())
     current = page[page.index("<h2>当前环节</h2>"):page.index("<h2>时限</h2>")]
