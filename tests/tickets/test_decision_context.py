@@ -125,6 +125,14 @@ def test_consultation_deadline_on_the_worklist_and_the_ticket_page_with_each_uni
     current = page[page.index("<h2>当前环节</h2>"):page.index("<h2>时限</h2>")]
     assert names[zjj] in current and names[rsj] in current and current.count(due) == 2
     assert "当前环节没有计时的时限" not in page and "主管部门意见期限" in page
+    # Once the departments have answered, the office's decision page says so instead of their old deadline.
+    for who, opinion in (("receiver", "属住建部门职责。"), ("receiver2", "人社局不参与。")):
+        as_user(client, db, who)
+        r = post(client, task_url(db, t, "jr_consult"), {"op": "submit", "consult_opinion": opinion})
+        assert r.status_code == 302, text(r)[:2000]
+    as_user(client, db, "reviewer")
+    state = re.search(r'<dd id="consult-state">(.*?)</dd>', text(client.get(task_url(db, t, "jr_decide"))), re.S)
+    assert state and state.group(1) == f"{names[zjj]}（已答复）、{names[rsj]}（已答复）"
 
 
 # -- 7: the city government's decision on the lead unit's sign page ------------------------------------------------
