@@ -118,9 +118,24 @@ def export_log(session: Session, actor: Actor, limit: int = 200) -> list[ExportL
     return list(session.scalars(q))
 
 
+def masking(req: ExportRequest) -> str:
+    """「未脱敏」 or 「脱敏」: what the files are once approved, what was asked for until then."""
+    unmasked = req.allow_personal if req.status == "approved" else req.personal_data
+    return "未脱敏" if unmasked else "脱敏"
+
+
 def request_label(req: ExportRequest) -> str:
-    """How people name a request: who asked and when (张三 2026-12-07 10:31的申请), never its row id."""
-    return f"{req.requested_by} {req.requested_at.astimezone(TZ):%Y-%m-%d %H:%M}的申请"
+    """How people name a request: who asked, when to the second, and whether masked (张三 2026-12-07 10:31:05的未脱敏
+    申请), never its row id: two requests of the same minute, one masked and one not, are told apart."""
+    return f"{req.requested_by} {req.requested_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}的{masking(req)}申请"
+
+
+def file_name(req: ExportRequest, fmt: str) -> str:
+    """The download's file name: the request's time to the second, masked or not, and the period (inclusive Beijing
+    dates), e.g. 工单数据_20261207213605申请_未脱敏_2026-11-01至2026-11-30.xlsx."""
+    first, last = inclusive_dates(req.period_from, req.period_to)
+    return (f"工单数据_{req.requested_at.astimezone(TZ):%Y%m%d%H%M%S}申请_{masking(req)}_"
+            f"{first.isoformat()}至{last.isoformat()}.{fmt}")
 
 
 def requests_of(session: Session, events: list[ExportLog]) -> dict[int, ExportRequest]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
@@ -68,7 +69,7 @@ def test_unmasked_downloads_are_marked_in_both_logs(client, db):
     assert len(downloads) == 3
     marked = [r for r in downloads if "未脱敏" in r]
     assert len(marked) == 2 and all(f"{approver}批准" in r and requester in r for r in marked)
-    assert [r for r in downloads if "未脱敏" not in r][0].count("（脱敏）") == 1
+    assert [r for r in downloads if "（未脱敏，" not in r][0].count(f"（脱敏，{approver}批准）") == 1
 
     views = table_rows(text(client.get("/tickets/pii-views")))
     bulk = [r for r in views if "批量导出" in r]
@@ -93,4 +94,49 @@ def test_the_request_page_names_its_filters_in_chinese(client, db):
     assert r.status_code == 302, text(r)[:500]
     page = text(client.get(r.headers["Location"]))
     shown = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<dt>筛选</dt><dd>(.*?)</dd>", page, re.S).group(1)))
-    assert shown == f"主办单位：{unit.name}；诉求类型：投诉；渠道：电话；诉求分类：城乡建设；状态：已归档"
+    assert shown == f"主办单位：{unit.name}；诉求类型：投诉；渠道：电话；诉求类别：城乡建设；状态：已归档"
+
+
+def test_the_same_field_is_named_alike_on_the_form_the_request_and_the_file(client, db):
+    build(db)
+    as_user(client, db, "dispatcher")
+    form = text(client.get("/reports/exports"))
+    labels = dict(re.findall(r'<label for="(unit_id|ticket_type|channel|status|category)">([^<]+)</label>', form))
+    assert labels == {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "status": "状态",
+                      "category": "诉求类别"}
+    r = post(client, "/reports/exports", {"purpose": "核对分类", **PERIOD, "fields": ["number", "category"],
+                                          "category": "城乡建设"})
+    url = r.headers["Location"]
+    assert "<dt>筛选</dt><dd>诉求类别：城乡建设</dd>" in text(client.get(url))
+    as_user(client, db, "supervisor")
+    post(client, url + "/decide", {"decision": "approve", "valid_days": "3"}, get_url=url)
+    as_user(client, db, "dispatcher")
+    assert client.get(url + "/download.csv").get_data(as_text=True).lstrip("\ufeff").startswith("工单编号,诉求类别")
+
+
+def _file_name(response) -> str:
+    return unquote(response.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
+
+
+def test_two_requests_of_the_same_minute_are_told_apart(client, db, clock):
+    """One unmasked and one masked request made at 21:36: their names and their files differ, and say which is
+    unmasked, on the request pages, in the 导出记录 and in the 诉求人信息查看记录."""
+    build(db)
+    clock.set("2026-12-07T21:36:05+08:00")
+    unmasked = _request(client, db, "核实诉求人联系方式", unmasked=True)
+    clock.set("2026-12-07T21:36:41+08:00")
+    masked = _request(client, db, "统计分析", unmasked=False)
+    requester = user(db.session, "dispatcher").label
+    one, other = f"{requester} 2026-12-07 21:36:05的未脱敏申请", f"{requester} 2026-12-07 21:36:41的脱敏申请"
+    as_user(client, db, "dispatcher")
+    assert f"<title>导出申请（{one}）" in text(client.get(unmasked))
+    assert f"<title>导出申请（{other}）" in text(client.get(masked))
+    names = {_file_name(client.get(url + "/download.xlsx")) for url in (unmasked, masked)}
+    assert names == {"工单数据_20261207213605申请_未脱敏_2026-11-01至2026-12-31.xlsx",
+                     "工单数据_20261207213641申请_脱敏_2026-11-01至2026-12-31.xlsx"}
+
+    as_user(client, db, "supervisor")
+    downloads = [r for r in table_rows(text(client.get("/reports/exports/log"))) if "| 下载 |" in r]
+    assert len(downloads) == 2 and sum(one in r for r in downloads) == 1 and sum(other in r for r in downloads) == 1
+    bulk = [r for r in table_rows(text(client.get("/tickets/pii-views"))) if "批量导出" in r]
+    assert len(bulk) == 1 and one in bulk[0] and other not in bulk[0]

@@ -29,7 +29,7 @@ MAX_DAYS = 400
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL = 16 << 20
 #: The export filters (engine.analytics.exports.FILTERS) as the request and approval pages name them.
-FILTER_LABELS = {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "category": "诉求分类",
+FILTER_LABELS = {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "category": "诉求类别",
                  "status": "状态"}
 
 
@@ -350,10 +350,7 @@ def export_download(request_id: int, fmt: str):
             exports.log_denied(db.session, a, request_id, fmt, exc.log_en, now())
         raise
     spool.seek(0)
-    d = _describe(req)
-    asked = req.requested_at.astimezone(TZ)
-    name = f"工单数据_{asked:%Y%m%d%H%M}申请_{d['from'].isoformat()}至{d['to'].isoformat()}.{fmt}"
-    return _attachment(spool, name, XLSX if fmt == "xlsx" else "text/csv")
+    return _attachment(spool, exports.file_name(req, fmt), XLSX if fmt == "xlsx" else "text/csv")
 
 
 @bp.get("/exports/log")
