@@ -47,7 +47,7 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "created_at": ("登记时间", Ticket.created_at),
     "channel": ("渠道", Ticket.channel),
     "ticket_type": ("诉求类型", Ticket.ticket_type),
-    "category": ("诉求类别", Ticket.category),
+    "category": ("诉求分类", Ticket.category),
     "status": ("状态", Ticket.status),
     "lead_unit": ("主办单位", _lead.name),
     "county": ("所属县（区）", None),

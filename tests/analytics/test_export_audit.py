@@ -94,7 +94,7 @@ def test_the_request_page_names_its_filters_in_chinese(client, db):
     assert r.status_code == 302, text(r)[:500]
     page = text(client.get(r.headers["Location"]))
     shown = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<dt>筛选</dt><dd>(.*?)</dd>", page, re.S).group(1)))
-    assert shown == f"主办单位：{unit.name}；诉求类型：投诉；渠道：电话；诉求类别：城乡建设；状态：已归档"
+    assert shown == f"主办单位：{unit.name}；诉求类型：投诉；渠道：电话；诉求分类：城乡建设；状态：已归档"
 
 
 def test_the_same_field_is_named_alike_on_the_form_the_request_and_the_file(client, db):
@@ -103,15 +103,15 @@ def test_the_same_field_is_named_alike_on_the_form_the_request_and_the_file(clie
     form = text(client.get("/reports/exports"))
     labels = dict(re.findall(r'<label for="(unit_id|ticket_type|channel|status|category)">([^<]+)</label>', form))
     assert labels == {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "status": "状态",
-                      "category": "诉求类别"}
+                      "category": "诉求分类"}
     r = post(client, "/reports/exports", {"purpose": "核对分类", **PERIOD, "fields": ["number", "category"],
                                           "category": "城乡建设"})
     url = r.headers["Location"]
-    assert "<dt>筛选</dt><dd>诉求类别：城乡建设</dd>" in text(client.get(url))
+    assert "<dt>筛选</dt><dd>诉求分类：城乡建设</dd>" in text(client.get(url))
     as_user(client, db, "supervisor")
     post(client, url + "/decide", {"decision": "approve", "valid_days": "3"}, get_url=url)
     as_user(client, db, "dispatcher")
-    assert client.get(url + "/download.csv").get_data(as_text=True).lstrip("\ufeff").startswith("工单编号,诉求类别")
+    assert client.get(url + "/download.csv").get_data(as_text=True).lstrip("\ufeff").startswith("工单编号,诉求分类")
 
 
 def _file_name(response) -> str:

@@ -29,7 +29,7 @@ MAX_DAYS = 400
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL = 16 << 20
 #: The export filters (engine.analytics.exports.FILTERS) as the request and approval pages name them.
-FILTER_LABELS = {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "category": "诉求类别",
+FILTER_LABELS = {"unit_id": "主办单位", "ticket_type": "诉求类型", "channel": "渠道", "category": "诉求分类",
                  "status": "状态"}
 
 
