@@ -129,7 +129,7 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind(
-        "refusal_notice", "不予受理告知", "不",
+        "refusal_notice", "不予受理告知书", "不",
         ("addressee", "ticket_no", "received_at", "channel", "content_summary", "reason_code", "explanation"),
         "Tells the citizen why the matter is not accepted (Art. 6, 11).",
         _requires_when("reason_code", REFUSAL_REASONS, {8: ("earlier_ticket_no",)}),

@@ -37,6 +37,14 @@ def period_label(start: datetime, end: datetime) -> str:
     return f"{first.year}年{first.month}月{first.day}日至{tail}"
 
 
+def period_name(start: datetime, end: datetime) -> str:
+    """A period as a title names it: a whole calendar month as 2026年11月, any other as :func:`period_label`."""
+    first, last = start.astimezone(TZ), end.astimezone(TZ)
+    whole = (first.day == 1 and first.time() == last.time() == datetime.min.time() and last.day == 1
+             and (last.year * 12 + last.month) - (first.year * 12 + first.month) == 1)
+    return f"{first.year}年{first.month}月" if whole else period_label(start, end)
+
+
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -211,7 +219,9 @@ def issue_brief(session: Session, actor: Actor, start: datetime, end: datetime, 
     analytics.check_period(start, end)
     issue = next_seq(session, "work_brief", now.astimezone(TZ).year)
     context = {**(defaults or {}), **brief_context(session, start, end, issue=issue)}
-    return issue_document(session, "work_brief", context, actor, now)
+    doc = issue_document(session, "work_brief", context, actor, now)
+    doc.title = f"{period_name(start, end)}工作简报"  # the archive's title: which period (the PDF's stays 工作简报)
+    return doc
 
 
 def check_period(start: datetime, end: datetime, max_days: int = 400) -> None:
@@ -304,7 +314,10 @@ def issue_special(session: Session, actor: Actor, start: datetime, end: datetime
     """
     issue = next_seq(session, "special_report", now.astimezone(TZ).year)
     context = {**(defaults or {}), **special_context(session, start, end, dimension, key, issue=issue)}
-    return issue_document(session, "special_report", context, actor, now)
+    doc = issue_document(session, "special_report", context, actor, now)
+    # The archive's title says what it covers, as the PDF's 「关于…的专报」 does, with the period.
+    doc.title = f"关于{period_name(start, end)}{context['subject']}情况的专报"
+    return doc
 
 
 # -- before issuing -------------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from engine.models import (
 )
 from engine.models.attachments import ATTACHMENT_KIND_LABELS, size_text
 
-from .steps import EXTRA_ACTION_LABELS, rating, step_note
+from .steps import EXTRA_ACTION_LABELS, rating, sentence, step_note
 
 #: What a ticket record names as lead unit when nobody was dispatched.
 UNDISPATCHED = {"refuse": "（不予受理，未转派）", "answer": "（即时答复，未转派）"}
@@ -229,7 +229,7 @@ def return_explanation(session: Session, ticket_id: int, assignment_id: int | No
         **_ticket_basics(ticket),
         "unit": unit.name, "content_summary": ticket.content,
         "received_at": local(assignment.dispatched_at), "returned_at": local(assignment.returned_at),
-        "reason": assignment.return_reason, "legal_basis": assignment.return_basis,
+        "reason": sentence(assignment.return_reason), "legal_basis": assignment.return_basis,
         "handler": returned.actor_label if returned is not None else None,
         "contact": {"name": unit.leader_name, "phone": unit.phone} if unit.phone else None,
         # The documents the unit returned the ticket with (its legal or document basis), listed as annexes.

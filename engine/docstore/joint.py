@@ -14,7 +14,7 @@ from engine.domain.roles import ROLE_LABELS, Role
 from engine.models import Assignment, AuditLog, IssuedDocument, JointReview, Unit, User
 
 from .facts import Facts, _ticket, local
-from .steps import joined
+from .steps import joined, sentence
 
 #: Who holds a joint review's meeting and writes its proposal, as the documents name the office.
 OFFICE = "市热线办"
@@ -67,9 +67,9 @@ def _unit_names(session: Session, ids) -> dict[int, str]:
 
 
 def _returns_text(returns: list[dict]) -> list[str]:
-    """Each return as the dispute states it: 「…申请退回，理由：…；依据：…」, the reason's own 「。」 not doubled."""
+    """Each return as the dispute states it: 「…申请退回，理由：…；依据：…。」, the reason's own 「。」 not doubled."""
     return [f"{r['unit']}于{format_when_text(r['returned_at'])}申请退回，"
-            + joined(f"理由：{r['reason'] or '未填写'}", f"依据：{r['basis']}" if r["basis"] else None)
+            + joined(f"理由：{r['reason'] or '未填写'}", f"依据：{r['basis']}" if r["basis"] else None, end=True)
             for r in returns]
 
 
@@ -121,7 +121,7 @@ def joint_review_minutes(session: Session, ticket_id: int) -> Facts:
     returns = ticket_returns(session, ticket.id)
     dispute = _returns_text(returns)
     if jr.reason:
-        dispute.append(f"提请理由：{jr.reason}")
+        dispute.append(sentence(f"提请理由：{jr.reason}"))
     minutes = (jr.minutes or "").strip()  # several lines start on a line of their own, each kept as written
     discussion = ([f"会商意见：{chr(10) if chr(10) in minutes else ''}{minutes}"] if minutes else []) \
         + [_opinion_line(o) for o in _opinions(jr)]

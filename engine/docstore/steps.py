@@ -37,13 +37,29 @@ def local_iso(value) -> datetime | str:
         return str(value or "")
 
 
-def joined(*parts: str | None) -> str:
+#: Marks a printed sentence may end with, and the closing quotes or brackets that may follow them (「…。」).
+_ENDS, _CLOSING = "。！？!?…", "」』”’）)》"
+
+
+def sentence(text: str | None) -> str | None:
+    """Typed text as a printed sentence: ending with 「。」 unless it ends with 。！？ (before any closing quote) — a
+    trailing 「；」「，」 is replaced, an ending is never doubled. Empty text stays as it is."""
+    if not text or not text.strip():
+        return text
+    text = text.strip()
+    if text.rstrip(_CLOSING)[-1:] in _ENDS:
+        return text
+    return text.rstrip(_TRAILING + "：:") + "。"
+
+
+def joined(*parts: str | None, end: bool = False) -> str:
     """The non-empty parts joined by 「；」, each without the full stop or separator it may end with (a reason
     typed as a sentence ends with 「。」): 「理由：……应由属地办理；依据：……」, never 「。；」; the last part keeps its
-    own ending."""
+    own ending, or with ``end`` ends as a printed sentence (:func:`sentence`)."""
     texts = [p.strip() for p in parts if p and p.strip()]
     texts = [t.rstrip(_TRAILING) for t in texts[:-1]] + texts[-1:]
-    return "；".join(t for t in texts if t)
+    text = "；".join(t for t in texts if t)
+    return sentence(text) if end else text
 
 
 def _units(d: dict) -> str:
@@ -69,7 +85,7 @@ def step_note(row: AuditLog, text: str | None = None) -> str:
         return note
     if action == "return":
         return joined(f"理由：{d['reason']}" if d.get("reason") else None,
-                      f"依据：{d['basis']}" if d.get("basis") else None)
+                      f"依据：{d['basis']}" if d.get("basis") else None, end=True)
     if action == "reply":
         return "；".join(x for x in (d.get("department"), f"经办人 {d['handler']}" if d.get("handler") else "") if x)
     if action in ("review_back", "review_accept"):

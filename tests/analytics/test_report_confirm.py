@@ -117,3 +117,20 @@ def test_who_may_not_issue_is_not_asked(client, db):
     as_user(client, db, "supervisor")
     r = client.get("/reports/confirm" + Q + "&report=nonsense")
     assert r.status_code == 302 and documents(db) == 0
+
+
+def test_the_archive_titles_a_report_by_what_it_covers(client, db):
+    """Review of December 2026, item 9: 专报 and 工作简报 were listed as 「专报」 / 「工作简报」, two 专报 of a month
+    alike; the 不予受理告知书 was 「不予受理告知」 in the archive only."""
+    build(db)
+    as_user(client, db, "supervisor")
+    month = "/reports/?from=2026-11-01&to=2026-11-30"
+    for category in ("城乡建设/噪音扰民", "交通运输/公交服务"):
+        confirm(client, open_confirmation(client, "出具专报", page_url=month, category=category))
+    confirm(client, open_confirmation(client, "出具工作简报", page_url=month))
+    confirm(client, open_confirmation(client, "出具工作简报"))  # two months: the period in days
+    archive = text(client.get("/documents"))
+    for title in ("关于2026年11月城乡建设/噪音扰民类诉求情况的专报", "关于2026年11月交通运输/公交服务类诉求情况的专报",
+                  "2026年11月工作简报", "2026年11月1日至12月31日工作简报"):
+        assert title in archive, title
+    assert '<option value="refusal_notice">不予受理告知书</option>' in archive

@@ -170,7 +170,7 @@ def test_the_minutes_say_which_event_brought_the_ticket_and_keep_the_writers_lin
     assert f"{t.number}于2026年11月25日15时30分" not in printed  # not the time the review was opened
     assert "工单第二次" not in printed  # 工单 is not said twice in the sentence
     # Each line of the minutes starts a line of the PDF, as written, its 「<…>」 printed as typed.
-    assert "1.会商意见：" in lines
+    assert "会商意见：" in lines and "1.会商意见：" not in lines  # the writer numbered the minutes: 一、二、三、
     for line in minutes.splitlines():
         assert any(row.startswith(line[:12]) for row in lines), (line, lines)
     assert "二、市人社局认为<该事项>与人社职责无关。" in printed
@@ -179,3 +179,49 @@ def test_the_minutes_say_which_event_brought_the_ticket_and_keep_the_writers_lin
     assert "姓名" not in printed and "职务" not in printed
     for no, person in enumerate(("市热线办邱丽华", "市住建局李科长", "市人社局王科长"), start=1):
         assert f"{no}{person}" in lines, lines
+
+
+def test_the_minutes_number_once_name_co_units_only_when_there_are_some_and_end_sentences(client, db, tickets):
+    """Review of December 2026, items 3–5: 「1.会商意见：」 over the writer's 「1. …」 then 「2.水务局（书面意见）」
+    (1, 1, 2, 3, 2); 协办单位 said with none; 「依据：…第十条」 and a 退回理由 printed without 「。」."""
+    t = tickets.new()
+    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-ZJJ"))
+    tickets.act("receiver", t, "sign", decision="return", return_reason="该事项不属于本单位法定职责，建议按属地管理原则转办",
+                return_basis="《河源市12345政府服务热线管理办法》第十条")
+    tickets.act("dispatcher", t, "dispatch", lead_unit=unit_id(db, "HY-RSJ"))
+    tickets.act("receiver2", t, "sign", decision="return", return_reason="不属于劳动报酬。", return_basis="三定方案")
+    zjj, rsj = unit_id(db, "HY-ZJJ"), unit_id(db, "HY-RSJ")
+    as_user(client, db, "reviewer")
+    complete(client, db, t, "jr_meeting", {
+        "meeting_date": "2026-11-26", "participants": "市热线办 邱丽华", "consult_units": [str(rsj)],
+        "minutes": "1. 住建局介绍了小区供水设施的产权情况。\n2. 人社局认为与劳动报酬无关。\n3. 会议意见由住建局主办。"})
+    as_user(client, db, "receiver2")
+    complete(client, db, t, "jr_consult", {"consult_opinion": "同意由住建局主办。"})
+    as_user(client, db, "reviewer")
+    complete(client, db, t, "jr_decide", {"outcome": "settled", "lead_unit": str(zjj),
+                                          "decision_text": "由住建局主办。"})
+    r = client.get(f"/documents/{_doc_id(text(client.get(f'/tickets/{t.id}')), '河热线审〔2026〕1号')}/pdf")
+    printed = pdf_text(r.data)
+    lines = [re.sub(r"[ \t]+", "", line) for page in pypdf.PdfReader(io.BytesIO(r.data)).pages
+             for line in page.extract_text().splitlines()]
+    # One numbering, the writer's: the document's own items are headed, not numbered.
+    assert "会商意见：" in lines and "1.会商意见：" not in lines and "1.住建局介绍了小区供水设施的产权情况。" in lines
+    assert not any(line.startswith("2.人社局（书面意见") or line.startswith("2.人力") for line in lines), lines
+    assert any("（书面意见" in line and not line[:1].isdigit() for line in lines), lines
+    # A lead unit alone: no 协办单位 in the decision.
+    assert "作为主办单位。主办单位负责答复诉求人。" in printed and "协办" not in printed
+    # Sentences from typed text end with 「。」, never doubled.
+    assert "依据：《河源市12345政府服务热线管理办法》第十条。" in printed
+    assert "理由：不属于劳动报酬；依据：三定方案。" in printed and "。。" not in printed
+
+    as_user(client, db, "receiver")  # the unit's own 退回说明: its reason ends as a sentence
+    post(client, "/documents/issue", {"ticket_no": t.number, "kind": "return_explanation", "return_no": "1"},
+         get_url=f"/documents/returns?ticket_no={t.number}")
+    explanation = pdf_of(client, text(client.get(f"/documents/returns?ticket_no={t.number}")), "河热线退〔2026〕1号")
+    assert "二、退回理由该事项不属于本单位法定职责，建议按属地管理原则转办。三、" in explanation
+
+
+def _doc_id(page: str, number: str) -> str:
+    found = re.search(r'href="/documents/(\d+)">' + re.escape(number), page)
+    assert found, f"{number} is not linked on the page"
+    return found.group(1)

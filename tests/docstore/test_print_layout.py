@@ -89,7 +89,8 @@ def test_the_ticket_record_says_what_the_joint_review_decided(client, db, flow):
 def test_a_return_without_basis_prints_the_reason_alone():
     assert step_note(AuditLog(action="return", detail={"reason": "非本单位职责。"})) == "理由：非本单位职责。"
     assert step_note(AuditLog(action="return", detail={"reason": "非本单位职责。", "basis": "三定方案"})) == \
-        "理由：非本单位职责；依据：三定方案"
+        "理由：非本单位职责；依据：三定方案。"  # a sentence ends with 「。」, never doubled
+    assert step_note(AuditLog(action="return", detail={"reason": "非本单位职责"})) == "理由：非本单位职责。"
 
 
 def test_an_older_city_decision_row_takes_the_decision_from_the_joint_review():

@@ -54,7 +54,7 @@ def specimens() -> dict[str, bytes]:
 
 def test_the_kinds_of_domain_section_11():
     expected = {
-        "refusal_notice": ("不予受理告知", "不"),
+        "refusal_notice": ("不予受理告知书", "不"),
         "return_explanation": ("退回说明", "退"),
         "extension_form": ("延期申请审批单", "延"),
         "supervision_notice": ("督办通知单", "督"),

@@ -64,7 +64,7 @@ def test_the_agent_issues_the_refusal_notice_from_the_done_page_and_it_prints_on
     done_url, done = _refuse(client, 7, BRIBERY)
     assert "不予受理" in done and "出具不予受理告知书" in _offer(done).text_content()
     doc_url = _issue_from(client, done)
-    assert "已出具不予受理告知（河热线不〔" in text(client.get(doc_url))  # the archive's own confirmation
+    assert "已出具不予受理告知书（河热线不〔" in text(client.get(doc_url))  # the archive's own confirmation
 
     pdf = _pdf(client, doc_url)
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1  # not 40 % of page 1 blank and the rest on page 2
