@@ -12,10 +12,11 @@ from sqlalchemy import select
 from engine.common import Actor
 from engine.common.db import transaction
 from engine.knowledge import flags as knowledge_flags
-from engine.models import AccountabilityCase, IssuedDocument, KnowledgeEntry, Supervision, TaskProjection, User
+from engine.models import AccountabilityCase, IssuedDocument, KnowledgeEntry, Supervision, User
 from engine.oversight import flag_overdue
 from tests.support.helpers import REPLY
 from tests.support.pages import as_user, post, text
+from tests.support.pages import ready_task_url as task_url
 
 LIST = "/oversight/accountability"
 
@@ -27,13 +28,6 @@ def main(page: str) -> str:
 def pdf_words(pdf: bytes) -> str:
     return "".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
 
-
-def task_url(db, t, bpmn_id: str) -> str:
-    db.session.rollback()
-    uuid = db.session.scalar(select(TaskProjection.task_uuid).where(TaskProjection.ticket_id == t.id,
-                                                                    TaskProjection.bpmn_id == bpmn_id))
-    assert uuid, f"{bpmn_id} is not ready"
-    return f"/tickets/{t.id}/tasks/{uuid}"
 
 
 def detect(client, db) -> None:

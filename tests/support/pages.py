@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.common.db import transaction
-from engine.models import Ticket, Unit, User
+from engine.models import TaskProjection, Ticket, Unit, User
 from engine.tickets.lifecycle import complete_task, register
 from tests.support.helpers import CITIZEN, REPLY, user
 
@@ -104,6 +104,15 @@ def at(iso: str) -> datetime:
 
 def unit_id(db, code: str) -> int:
     return db.session.scalar(select(Unit.id).where(Unit.code == code))
+
+
+def ready_task_url(db, t, bpmn_id: str) -> str:
+    """The page of the ticket's ready task ``bpmn_id``, as the worklist links it (read fresh)."""
+    db.session.rollback()
+    uuid = db.session.scalar(select(TaskProjection.task_uuid).where(TaskProjection.ticket_id == t.id,
+                                                                    TaskProjection.bpmn_id == bpmn_id))
+    assert uuid, f"{bpmn_id} is not ready"
+    return f"/tickets/{t.id}/tasks/{uuid}"
 
 
 def fresh(db, ticket_id: int) -> Ticket:

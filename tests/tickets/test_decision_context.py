@@ -10,21 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from engine.common.errors import Invalid
-from engine.models import JointReview, TaskProjection, Unit
+from engine.models import JointReview, Unit
 from tests.support.helpers import REPLY
 from tests.support.pages import as_user, fresh, post, text, unit_id
+from tests.support.pages import ready_task_url as task_url
 from web.common import fmt_due
 
 COMPLAINT = "处理太慢，态度敷衍，噪声问题一点没解决"
 FINDING = "经核查，上次答复未核实整改结果，诉求人不满意的理由合理"
 
-
-def task_url(db, t, bpmn_id: str) -> str:
-    db.session.rollback()
-    uuid = db.session.scalar(select(TaskProjection.task_uuid).where(TaskProjection.ticket_id == t.id,
-                                                                    TaskProjection.bpmn_id == bpmn_id))
-    assert uuid, f"{bpmn_id} is not ready"
-    return f"/tickets/{t.id}/tasks/{uuid}"
 
 
 def section(page: str, element_id: str) -> str:
